@@ -1,0 +1,155 @@
+#include "irp_anchors.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "irp_error.h"
+#include "irp_rng.h"
+
+static int check_param(irp_prune_mode mode, double param)
+{
+    if (mode == IRP_PRUNE_THRESHOLD && !(param >= 0.0 && param <= 1.0))
+        return irp_fail(IRP_EINVAL, "pruning threshold delta must be in [0, 1] (got %g)", param);
+    if (mode == IRP_PRUNE_FRACTION && !(param > 0.0 && param <= 1.0))
+        return irp_fail(IRP_EINVAL, "pruning fraction must be in (0, 1] (got %g)", param);
+    if (mode != IRP_PRUNE_THRESHOLD && mode != IRP_PRUNE_FRACTION)
+        return irp_fail(IRP_EINVAL, "unknown pruning mode %d", (int)mode);
+    return IRP_OK;
+}
+
+int irp_prune_fps(size_t *out_indices, size_t *out_count, const irp_mat *anchors,
+                  irp_prune_mode mode, double param, size_t first)
+{
+    size_t k = anchors->rows, d = anchors->cols;
+    int rc = check_param(mode, param);
+    if (rc)
+        return rc;
+    if (k == 0)
+        return irp_fail(IRP_EINVAL, "cannot prune an empty anchor set (k = 0)");
+    if (first >= k)
+        return irp_fail(IRP_EINVAL, "first anchor %zu is out of range (k = %zu)", first, k);
+    irp_mat *an = irp_mat_copy(anchors);
+    double *mind = malloc(k * sizeof *mind);
+    unsigned char *taken = calloc(k, 1);
+    if (!an || !mind || !taken) {
+        rc = irp_fail(IRP_ENOMEM, "out of memory pruning %zu anchors", k);
+        goto done;
+    }
+    if ((rc = irp_rows_normalize(an, "anchors")))
+        goto done;
+    size_t limit = k;
+    if (mode == IRP_PRUNE_FRACTION) {
+        limit = (size_t)ceil(param * (double)k - 1e-12);
+        if (limit < 1)
+            limit = 1;
+    }
+    size_t count = 0, cur = first;
+    for (size_t i = 0; i < k; i++)
+        mind[i] = INFINITY;
+    for (;;) {
+        out_indices[count++] = cur;
+        taken[cur] = 1;
+        if (count == limit)
+            break;
+        const double *c = &IRP_AT(an, cur, 0);
+        size_t best = k;
+        double best_d = -1.0;
+        for (size_t i = 0; i < k; i++) {
+            if (taken[i])
+                continue;
+            double dc = 1.0 - fabs(cblas_ddot((int)d, c, 1, &IRP_AT(an, i, 0), 1));
+            if (dc < 0)
+                dc = 0; /* |cos| may exceed 1 by rounding */
+            if (dc < mind[i])
+                mind[i] = dc;
+            if (mind[i] > best_d) {
+                best_d = mind[i];
+                best = i;
+            }
+        }
+        if (best == k)
+            break; /* all taken */
+        if (mode == IRP_PRUNE_THRESHOLD && best_d < param)
+            break;
+        cur = best;
+    }
+    *out_count = count;
+done:
+    irp_mat_free(an);
+    free(mind);
+    free(taken);
+    return rc;
+}
+
+void irp_subsets_free(irp_subsets *s)
+{
+    if (!s)
+        return;
+    if (s->indices)
+        for (size_t i = 0; i < s->num_subsets; i++)
+            free(s->indices[i]);
+    free(s->indices);
+    free(s->counts);
+    free(s);
+}
+
+static irp_subsets *subsets_alloc(size_t num_subsets, size_t k)
+{
+    irp_subsets *s = calloc(1, sizeof *s);
+    if (!s)
+        goto oom;
+    s->num_subsets = num_subsets;
+    s->num_anchors = k;
+    s->counts = calloc(num_subsets, sizeof *s->counts);
+    s->indices = calloc(num_subsets, sizeof *s->indices);
+    if (!s->counts || !s->indices)
+        goto oom;
+    for (size_t i = 0; i < num_subsets; i++)
+        if (!(s->indices[i] = malloc(k * sizeof **s->indices)))
+            goto oom;
+    return s;
+oom:
+    irp_subsets_free(s);
+    irp_fail(IRP_ENOMEM, "out of memory for %zu anchor subsets", num_subsets);
+    return NULL;
+}
+
+irp_subsets *irp_subsets_new(const irp_mat *anchors, size_t num_subsets, irp_prune_mode mode,
+                             double param, uint64_t seed)
+{
+    if (num_subsets < 1) {
+        irp_fail(IRP_EINVAL, "number of subspaces omega must be at least 1 (got 0)");
+        return NULL;
+    }
+    if (anchors->rows == 0) {
+        irp_fail(IRP_EINVAL, "cannot draw subspaces from an empty anchor set (k = 0)");
+        return NULL;
+    }
+    irp_subsets *s = subsets_alloc(num_subsets, anchors->rows);
+    if (!s)
+        return NULL;
+    for (size_t i = 0; i < num_subsets; i++) {
+        size_t first = irp_subspace_first(seed, i, anchors->rows);
+        if (irp_prune_fps(s->indices[i], &s->counts[i], anchors, mode, param, first)) {
+            irp_subsets_free(s);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+irp_subsets *irp_subsets_new_all(size_t num_anchors)
+{
+    if (num_anchors == 0) {
+        irp_fail(IRP_EINVAL, "cannot build a subset of an empty anchor set (k = 0)");
+        return NULL;
+    }
+    irp_subsets *s = subsets_alloc(1, num_anchors);
+    if (!s)
+        return NULL;
+    for (size_t i = 0; i < num_anchors; i++)
+        s->indices[0][i] = i;
+    s->counts[0] = num_anchors;
+    return s;
+}

@@ -1,0 +1,51 @@
+/* irp_anchors.h — anchor pruning by farthest point sampling (FPS).
+ *
+ * Distance: dcos(a, b) = 1 − |cos(a, b)|, so quasi-colinear anchors pointing
+ * in opposite directions count as close (the paper's customised distance).
+ * FPS starts from a given first anchor and repeatedly adds the anchor whose
+ * minimum dcos to the selected set is largest (ties: lowest index).
+ *
+ * Threshold mode (the default, δ): stop as soon as that largest minimum
+ * distance is below δ. δ = 0 keeps every anchor; δ = 1 keeps only anchors
+ * exactly orthogonal to all chosen ones.
+ * Fraction mode (ablation): keep the first max(1, ceil(fraction·k)) anchors of
+ * the FPS order.
+ *
+ * Pruning runs on the source (encoder) side's anchors; the chosen indices are
+ * shared with the decoder, which keeps encoding and decoding independent. */
+#ifndef IRP_ANCHORS_H
+#define IRP_ANCHORS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "irp_linalg.h"
+
+typedef enum irp_prune_mode {
+    IRP_PRUNE_THRESHOLD = 0,
+    IRP_PRUNE_FRACTION = 1
+} irp_prune_mode;
+
+/* anchors: k×d, rows need not be normalised (cosines are computed).
+ * out_indices: room for k entries; *out_count receives how many were kept,
+ * in FPS order (out_indices[0] == first).
+ * param: δ in [0,1] (threshold) or fraction in (0,1] (fraction). */
+int irp_prune_fps(size_t *out_indices, size_t *out_count, const irp_mat *anchors,
+                  irp_prune_mode mode, double param, size_t first);
+
+/* A family of ω pruned subsets of one space's anchors: subset s starts FPS at
+ * irp_subspace_first(seed, s, k). */
+typedef struct irp_subsets {
+    size_t num_subsets;
+    size_t num_anchors; /* k of the space they were drawn from */
+    size_t *counts;     /* anchors kept in subset s */
+    size_t **indices;   /* indices[s][0..counts[s]) */
+} irp_subsets;
+
+irp_subsets *irp_subsets_new(const irp_mat *anchors, size_t num_subsets, irp_prune_mode mode,
+                             double param, uint64_t seed);
+/* Every anchor, one subset: what ω = 1, δ = 0 gives, without running FPS. */
+irp_subsets *irp_subsets_new_all(size_t num_anchors);
+void irp_subsets_free(irp_subsets *s);
+
+#endif

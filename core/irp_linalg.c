@@ -1,0 +1,212 @@
+#include "irp_linalg.h"
+
+#include <cblas.h>
+#include <float.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "irp_error.h"
+
+irp_mat *irp_mat_new(size_t rows, size_t cols)
+{
+    irp_mat *m = malloc(sizeof *m);
+    size_t n = rows * cols;
+    double *d = calloc(n ? n : 1, sizeof *d);
+    if (!m || !d) {
+        free(m);
+        free(d);
+        irp_fail(IRP_ENOMEM, "out of memory for a %zux%zu matrix", rows, cols);
+        return NULL;
+    }
+    m->rows = rows;
+    m->cols = cols;
+    m->data = d;
+    return m;
+}
+
+irp_mat *irp_mat_copy(const irp_mat *m)
+{
+    irp_mat *c = irp_mat_new(m->rows, m->cols);
+    if (c)
+        memcpy(c->data, m->data, m->rows * m->cols * sizeof *c->data);
+    return c;
+}
+
+irp_mat *irp_mat_select_rows(const irp_mat *m, const size_t *indices, size_t num_indices)
+{
+    irp_mat *c = irp_mat_new(num_indices, m->cols);
+    if (!c)
+        return NULL;
+    for (size_t i = 0; i < num_indices; i++)
+        memcpy(&IRP_AT(c, i, 0), &IRP_AT(m, indices[i], 0), m->cols * sizeof *c->data);
+    return c;
+}
+
+void irp_mat_free(irp_mat *m)
+{
+    if (!m)
+        return;
+    free(m->data);
+    free(m);
+}
+
+int irp_check_finite(const irp_mat *m, const char *what)
+{
+    for (size_t i = 0; i < m->rows; i++)
+        for (size_t j = 0; j < m->cols; j++)
+            if (!isfinite(IRP_AT(m, i, j)))
+                return irp_fail(IRP_ENUMERIC, "%s has a non-finite value at row %zu, column %zu",
+                                what, i, j);
+    return IRP_OK;
+}
+
+void irp_row_norms(double *out, const irp_mat *m)
+{
+    for (size_t i = 0; i < m->rows; i++)
+        out[i] = cblas_dnrm2((int)m->cols, &IRP_AT(m, i, 0), 1);
+}
+
+int irp_rows_normalize(irp_mat *m, const char *what)
+{
+    int rc = irp_check_finite(m, what);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < m->rows; i++) {
+        double n = cblas_dnrm2((int)m->cols, &IRP_AT(m, i, 0), 1);
+        if (!(n > 1e-300))
+            return irp_fail(IRP_ENUMERIC, "%s row %zu has zero norm; cosines are undefined", what,
+                            i);
+        cblas_dscal((int)m->cols, 1.0 / n, &IRP_AT(m, i, 0), 1);
+    }
+    return IRP_OK;
+}
+
+int irp_gemm(irp_mat *out, double alpha, const irp_mat *a, int ta, const irp_mat *b, int tb,
+             double beta)
+{
+    size_t m = ta ? a->cols : a->rows, ka = ta ? a->rows : a->cols;
+    size_t kb = tb ? b->cols : b->rows, n = tb ? b->rows : b->cols;
+    if (ka != kb || out->rows != m || out->cols != n)
+        return irp_fail(IRP_EINVAL,
+                        "matrix product shapes disagree: (%zux%zu)%s · (%zux%zu)%s into %zux%zu",
+                        a->rows, a->cols, ta ? "ᵀ" : "", b->rows, b->cols, tb ? "ᵀ" : "",
+                        out->rows, out->cols);
+    if (m == 0 || n == 0)
+        return IRP_OK;
+    if (ka == 0) {
+        for (size_t i = 0; i < m * n; i++)
+            out->data[i] = beta == 0.0 ? 0.0 : beta * out->data[i];
+        return IRP_OK;
+    }
+    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                (int)m, (int)n, (int)ka, alpha, a->data, (int)a->cols, b->data, (int)b->cols, beta,
+                out->data, (int)out->cols);
+    return IRP_OK;
+}
+
+int irp_gemm_nt(irp_mat *out, const irp_mat *a, const irp_mat *b)
+{
+    return irp_gemm(out, 1.0, a, 0, b, 1, 0.0);
+}
+int irp_gemm_nn(irp_mat *out, const irp_mat *a, const irp_mat *b)
+{
+    return irp_gemm(out, 1.0, a, 0, b, 0, 0.0);
+}
+int irp_gemm_tn(irp_mat *out, const irp_mat *a, const irp_mat *b)
+{
+    return irp_gemm(out, 1.0, a, 1, b, 0, 0.0);
+}
+
+int irp_relative_projection(irp_mat *out, const irp_mat *x, const irp_mat *anchors)
+{
+    if (anchors->rows == 0)
+        return irp_fail(IRP_EINVAL, "relative projection needs at least one anchor (k = 0)");
+    if (x->cols != anchors->cols)
+        return irp_fail(IRP_EINVAL, "samples have dimension %zu but anchors have %zu", x->cols,
+                        anchors->cols);
+    irp_mat *xn = irp_mat_copy(x), *an = irp_mat_copy(anchors);
+    int rc = (!xn || !an) ? IRP_ENOMEM : IRP_OK;
+    if (!rc)
+        rc = irp_rows_normalize(xn, "samples");
+    if (!rc)
+        rc = irp_rows_normalize(an, "anchors");
+    if (!rc)
+        rc = irp_gemm_nt(out, xn, an);
+    irp_mat_free(xn);
+    irp_mat_free(an);
+    return rc;
+}
+
+double irp_pinv_default_rcond(size_t rows, size_t cols)
+{
+    return DBL_EPSILON * (double)(rows > cols ? rows : cols);
+}
+
+int irp_svd(irp_mat *u, double *s, irp_mat *vt, const irp_mat *a)
+{
+    size_t m = a->rows, n = a->cols, r = m < n ? m : n;
+    if (r == 0)
+        return irp_fail(IRP_EINVAL, "SVD of an empty %zux%zu matrix", m, n);
+    if (u->rows != m || u->cols != r || vt->rows != r || vt->cols != n)
+        return irp_fail(IRP_EINVAL, "SVD output shapes do not match a %zux%zu input", m, n);
+    int rc = irp_check_finite(a, "matrix to decompose");
+    if (rc)
+        return rc;
+    irp_mat *work = irp_mat_copy(a);
+    if (!work)
+        return IRP_ENOMEM;
+    lapack_int info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'S', (lapack_int)m, (lapack_int)n,
+                                     work->data, (lapack_int)n, s, u->data, (lapack_int)r,
+                                     vt->data, (lapack_int)n);
+    irp_mat_free(work);
+    if (info != 0)
+        return irp_fail(IRP_ELAPACK, "LAPACKE_dgesdd failed on a %zux%zu matrix (info = %d)", m,
+                        n, (int)info);
+    return IRP_OK;
+}
+
+int irp_pinv(irp_mat *out, const irp_mat *a, double rcond, irp_pinv_info *info)
+{
+    size_t m = a->rows, n = a->cols, r = m < n ? m : n;
+    if (r == 0)
+        return irp_fail(IRP_EINVAL, "pseudo-inverse of an empty %zux%zu matrix", m, n);
+    if (out->rows != n || out->cols != m)
+        return irp_fail(IRP_EINVAL, "pseudo-inverse of %zux%zu needs a %zux%zu output, got %zux%zu",
+                        m, n, n, m, out->rows, out->cols);
+    if (rcond < 0)
+        rcond = irp_pinv_default_rcond(m, n);
+    irp_mat *u = irp_mat_new(m, r), *vt = irp_mat_new(r, n);
+    double *s = malloc(r * sizeof *s);
+    int rc = (!u || !vt || !s) ? irp_fail(IRP_ENOMEM, "out of memory for an SVD") : IRP_OK;
+    if (!rc)
+        rc = irp_svd(u, s, vt, a);
+    if (!rc) {
+        double cutoff = rcond * s[0];
+        size_t rank = 0;
+        while (rank < r && s[rank] > cutoff)
+            rank++;
+        /* out = V_rank · diag(1/s) · U_rankᵀ: scale the kept rows of Vᵀ, then
+         * out (n×m) = (Vtᵀ)(n×rank) · (Uᵀ)(rank×m). */
+        for (size_t i = 0; i < rank; i++)
+            cblas_dscal((int)n, 1.0 / s[i], &IRP_AT(vt, i, 0), 1);
+        if (rank > 0)
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasTrans, (int)n, (int)m, (int)rank, 1.0,
+                        vt->data, (int)n, u->data, (int)r, 0.0, out->data, (int)m);
+        else
+            memset(out->data, 0, n * m * sizeof *out->data);
+        if (info) {
+            info->rank = rank;
+            info->s_max = s[0];
+            info->s_min = s[r - 1];
+            info->cond = s[r - 1] > 0 ? s[0] / s[r - 1] : INFINITY;
+            info->cond_kept = rank > 0 ? s[0] / s[rank - 1] : INFINITY;
+            info->rcond_used = rcond;
+        }
+    }
+    irp_mat_free(u);
+    irp_mat_free(vt);
+    free(s);
+    return rc;
+}

@@ -1,0 +1,278 @@
+#include "irp_metrics.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "irp_error.h"
+#include "irp_rng.h"
+
+static int same_shape(const irp_mat *a, const irp_mat *b, const char *what)
+{
+    if (a->rows != b->rows || a->cols != b->cols)
+        return irp_fail(IRP_EINVAL, "%s: shapes differ (%zux%zu vs %zux%zu)", what, a->rows,
+                        a->cols, b->rows, b->cols);
+    if (a->rows == 0)
+        return irp_fail(IRP_EINVAL, "%s: no rows to compare", what);
+    return IRP_OK;
+}
+
+static double row_cos(const double *a, const double *b, size_t d)
+{
+    double na = cblas_dnrm2((int)d, a, 1), nb = cblas_dnrm2((int)d, b, 1);
+    if (!(na > 0) || !(nb > 0))
+        return 0.0;
+    return cblas_ddot((int)d, a, 1, b, 1) / (na * nb);
+}
+
+int irp_mean_cosine(double *out, const irp_mat *a, const irp_mat *b)
+{
+    int rc = same_shape(a, b, "mean cosine");
+    if (rc)
+        return rc;
+    double sum = 0;
+    for (size_t i = 0; i < a->rows; i++)
+        sum += row_cos(&IRP_AT(a, i, 0), &IRP_AT(b, i, 0), a->cols);
+    *out = sum / (double)a->rows;
+    return IRP_OK;
+}
+
+int irp_mean_cosine_floor(double *out, const irp_mat *a, const irp_mat *b, uint64_t seed)
+{
+    int rc = same_shape(a, b, "cosine floor");
+    if (rc)
+        return rc;
+    size_t n = a->rows;
+    if (n < 2)
+        return irp_fail(IRP_EINVAL, "cosine floor needs at least 2 rows (got %zu)", n);
+    irp_rng rng;
+    irp_rng_seed(&rng, seed);
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = (i + 1 + (size_t)(irp_rng_next(&rng) % (uint64_t)(n - 1))) % n;
+        sum += row_cos(&IRP_AT(a, i, 0), &IRP_AT(b, j, 0), a->cols);
+    }
+    *out = sum / (double)n;
+    return IRP_OK;
+}
+
+int irp_top1_retrieval(double *out, const irp_mat *pred, const irp_mat *truth)
+{
+    int rc = same_shape(pred, truth, "top-1 retrieval");
+    if (rc)
+        return rc;
+    size_t n = pred->rows, block = 512;
+    irp_mat *p = irp_mat_copy(pred), *t = irp_mat_copy(truth);
+    irp_mat *s = irp_mat_new(block < n ? block : n, n);
+    if (!p || !t || !s) {
+        rc = IRP_ENOMEM;
+        goto done;
+    }
+    if ((rc = irp_rows_normalize(p, "translated rows")) ||
+        (rc = irp_rows_normalize(t, "true rows")))
+        goto done;
+    size_t hits = 0;
+    for (size_t b0 = 0; b0 < n; b0 += block) {
+        size_t nb = n - b0 < block ? n - b0 : block;
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)n, (int)p->cols, 1.0,
+                    &IRP_AT(p, b0, 0), (int)p->cols, t->data, (int)t->cols, 0.0, s->data, (int)n);
+        for (size_t i = 0; i < nb; i++) {
+            const double *row = &IRP_AT(s, i, 0);
+            double self = row[b0 + i];
+            int hit = 1;
+            for (size_t j = 0; j < n && hit; j++)
+                if (j != b0 + i && row[j] >= self)
+                    hit = 0;
+            hits += (size_t)hit;
+        }
+    }
+    *out = (double)hits / (double)n;
+done:
+    irp_mat_free(p);
+    irp_mat_free(t);
+    irp_mat_free(s);
+    return rc;
+}
+
+static const char *const act_names[] = {"identity", "relu", "tanh", "sigmoid", "gelu"};
+
+int irp_activation_parse(irp_activation *out, const char *name)
+{
+    for (size_t i = 0; i < sizeof act_names / sizeof *act_names; i++)
+        if (strcmp(name, act_names[i]) == 0) {
+            *out = (irp_activation)i;
+            return IRP_OK;
+        }
+    return irp_fail(IRP_EINVAL,
+                    "unknown activation '%s' (expected identity, relu, tanh, sigmoid or gelu)",
+                    name);
+}
+
+const char *irp_activation_name(irp_activation act)
+{
+    return (unsigned)act < sizeof act_names / sizeof *act_names ? act_names[act] : "?";
+}
+
+static double activate(irp_activation act, double x)
+{
+    switch (act) {
+    case IRP_ACT_RELU: return x > 0 ? x : 0;
+    case IRP_ACT_TANH: return tanh(x);
+    case IRP_ACT_SIGMOID: return 1.0 / (1.0 + exp(-x));
+    case IRP_ACT_GELU: return 0.5 * x * (1.0 + erf(x / sqrt(2.0)));
+    default: return x;
+    }
+}
+
+int irp_head_check(const irp_head *h, size_t dim)
+{
+    if (h->num_layers < 1)
+        return irp_fail(IRP_EINVAL, "a head needs at least one layer");
+    if ((unsigned)h->activation > IRP_ACT_GELU)
+        return irp_fail(IRP_EINVAL, "unknown activation %d", (int)h->activation);
+    size_t in = dim;
+    for (size_t l = 0; l < h->num_layers; l++) {
+        const irp_mat *w = h->weights[l];
+        if (w->cols != in)
+            return irp_fail(IRP_EINVAL, "head layer %zu takes %zu inputs but receives %zu", l,
+                            w->cols, in);
+        if (w->rows == 0)
+            return irp_fail(IRP_EINVAL, "head layer %zu has no outputs", l);
+        int rc = irp_check_finite(w, "head weight");
+        if (rc)
+            return rc;
+        for (size_t j = 0; j < w->rows; j++)
+            if (!isfinite(h->biases[l][j]))
+                return irp_fail(IRP_ENUMERIC, "head layer %zu bias %zu is not finite", l, j);
+        in = w->rows;
+    }
+    return IRP_OK;
+}
+
+size_t irp_head_num_classes(const irp_head *h)
+{
+    return h->weights[h->num_layers - 1]->rows;
+}
+
+int irp_head_forward(irp_mat *logits, const irp_head *h, const irp_mat *z)
+{
+    int rc = irp_head_check(h, z->cols);
+    if (rc)
+        return rc;
+    size_t n = z->rows, c = irp_head_num_classes(h);
+    if (logits->rows != n || logits->cols != c)
+        return irp_fail(IRP_EINVAL, "logits must be %zux%zu", n, c);
+    irp_mat *cur = (irp_mat *)z, *next = NULL;
+    for (size_t l = 0; l < h->num_layers && !rc; l++) {
+        const irp_mat *w = h->weights[l];
+        int last = l + 1 == h->num_layers;
+        next = last ? logits : irp_mat_new(n, w->rows);
+        if (!next) {
+            rc = IRP_ENOMEM;
+            break;
+        }
+        for (size_t i = 0; i < n; i++)
+            memcpy(&IRP_AT(next, i, 0), h->biases[l], w->rows * sizeof *next->data);
+        rc = irp_gemm(next, 1.0, cur, 0, w, 1, 1.0);
+        if (!last)
+            for (size_t i = 0; i < n * w->rows; i++)
+                next->data[i] = activate(h->activation, next->data[i]);
+        if (cur != z)
+            irp_mat_free(cur);
+        cur = next;
+    }
+    if (rc && cur != z && cur != logits)
+        irp_mat_free(cur);
+    return rc;
+}
+
+int irp_accuracy(double *out, const irp_mat *logits, const int32_t *labels)
+{
+    if (logits->rows == 0 || logits->cols == 0)
+        return irp_fail(IRP_EINVAL, "accuracy of an empty %zux%zu logit matrix", logits->rows,
+                        logits->cols);
+    size_t right = 0;
+    for (size_t i = 0; i < logits->rows; i++) {
+        const double *row = &IRP_AT(logits, i, 0);
+        size_t best = 0;
+        for (size_t j = 1; j < logits->cols; j++)
+            if (row[j] > row[best])
+                best = j;
+        right += (labels[i] >= 0 && (size_t)labels[i] == best);
+    }
+    *out = (double)right / (double)logits->rows;
+    return IRP_OK;
+}
+
+int irp_head_accuracy(double *out, const irp_head *h, const irp_mat *z, const int32_t *labels)
+{
+    int rc = irp_head_check(h, z->cols);
+    if (rc)
+        return rc;
+    irp_mat *logits = irp_mat_new(z->rows, irp_head_num_classes(h));
+    rc = !logits ? IRP_ENOMEM : irp_head_forward(logits, h, z);
+    if (!rc)
+        rc = irp_accuracy(out, logits, labels);
+    irp_mat_free(logits);
+    return rc;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int irp_dist_stats_compute(irp_dist_stats *o, const double *v, size_t n)
+{
+    if (n < 3)
+        return irp_fail(IRP_EINVAL, "distribution statistics need at least 3 values (got %zu)", n);
+    memset(o, 0, sizeof *o);
+    o->n = n;
+    o->min = INFINITY;
+    o->max = -INFINITY;
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(v[i]))
+            return irp_fail(IRP_ENUMERIC, "value %zu is not finite", i);
+        sum += v[i];
+        o->min = fmin(o->min, v[i]);
+        o->max = fmax(o->max, v[i]);
+    }
+    double mean = sum / (double)n, m2 = 0, m3 = 0, m4 = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = v[i] - mean, d2 = d * d;
+        m2 += d2;
+        m3 += d2 * d;
+        m4 += d2 * d2;
+    }
+    m2 /= (double)n;
+    m3 /= (double)n;
+    m4 /= (double)n;
+    o->mean = mean;
+    o->std = sqrt(m2 * (double)n / (double)(n - 1));
+    if (!(m2 > 0))
+        return irp_fail(IRP_ENUMERIC, "all %zu values are equal; no distribution to describe", n);
+    o->skewness = m3 / pow(m2, 1.5);
+    o->excess_kurtosis = m4 / (m2 * m2) - 3.0;
+    o->jarque_bera = (double)n / 6.0 * (o->skewness * o->skewness +
+                                         o->excess_kurtosis * o->excess_kurtosis / 4.0);
+    double *sorted = malloc(n * sizeof *sorted);
+    if (!sorted)
+        return irp_fail(IRP_ENOMEM, "out of memory sorting %zu values", n);
+    memcpy(sorted, v, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, cmp_double);
+    double ks = 0;
+    size_t outside = 0;
+    for (size_t i = 0; i < n; i++) {
+        double z = (sorted[i] - mean) / o->std;
+        double f = 0.5 * erfc(-z / sqrt(2.0));
+        ks = fmax(ks, fmax(fabs((double)(i + 1) / (double)n - f), fabs(f - (double)i / (double)n)));
+        outside += fabs(z) > 3.0;
+    }
+    free(sorted);
+    o->ks_normal = ks;
+    o->frac_outside_3sd = (double)outside / (double)n;
+    return IRP_OK;
+}

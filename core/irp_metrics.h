@@ -1,0 +1,72 @@
+/* irp_metrics.h — how good a translation is, and the classifier heads it feeds.
+ *
+ * Heads: linear (logits = Z·Wᵀ + b, W: C×d) and small MLPs (layer l:
+ * h ← act(h·W_lᵀ + b_l), no activation after the last layer), matching
+ * PyTorch's nn.Linear layout. */
+#ifndef IRP_METRICS_H
+#define IRP_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "irp_linalg.h"
+
+/* Mean over rows of cos(a_i, b_i). A zero row contributes cosine 0. */
+int irp_mean_cosine(double *out, const irp_mat *a, const irp_mat *b);
+
+/* Mean over rows i of cos(a_i, b_{π(i)}), π a derangement drawn from `seed`
+ * (a random *other* row): the floor a mean cosine must be read against. */
+int irp_mean_cosine_floor(double *out, const irp_mat *a, const irp_mat *b, uint64_t seed);
+
+/* Fraction of rows i whose nearest row of `truth` by cosine is row i
+ * (ties count as misses). Computed in blocks; memory O(block·n). */
+int irp_top1_retrieval(double *out, const irp_mat *pred, const irp_mat *truth);
+
+typedef enum irp_activation {
+    IRP_ACT_IDENTITY = 0,
+    IRP_ACT_RELU,
+    IRP_ACT_TANH,
+    IRP_ACT_SIGMOID,
+    IRP_ACT_GELU /* exact: x·Φ(x), as torch.nn.GELU() */
+} irp_activation;
+
+/* "relu" → IRP_ACT_RELU etc.; IRP_EINVAL for an unknown name. */
+int irp_activation_parse(irp_activation *out, const char *name);
+const char *irp_activation_name(irp_activation act);
+
+typedef struct irp_head {
+    size_t num_layers;    /* 1 for a linear head */
+    irp_mat **weights;    /* weights[l]: out_l × in_l */
+    double **biases;      /* biases[l]: out_l */
+    irp_activation activation;
+} irp_head;
+
+/* Checks that layer shapes chain, the first takes `dim` inputs, and all
+ * values are finite. */
+int irp_head_check(const irp_head *head, size_t dim);
+size_t irp_head_num_classes(const irp_head *head);
+
+/* logits (n×C) for inputs z (n×d). */
+int irp_head_forward(irp_mat *logits, const irp_head *head, const irp_mat *z);
+
+/* Fraction of rows whose argmax (first on ties) equals labels[i]. */
+int irp_accuracy(double *out, const irp_mat *logits, const int32_t *labels);
+
+/* forward + accuracy. */
+int irp_head_accuracy(double *out, const irp_head *head, const irp_mat *z, const int32_t *labels);
+
+/* Distribution of a sample of values (e.g. embedding norms). */
+typedef struct irp_dist_stats {
+    size_t n;
+    double mean, std;       /* std with n−1 */
+    double min, max;
+    double skewness;        /* g1 */
+    double excess_kurtosis; /* g2 */
+    double jarque_bera;     /* n/6 · (g1² + g2²/4) */
+    double ks_normal;       /* sup |F_n − Φ((x−mean)/std)|: KS distance to the fitted normal */
+    double frac_outside_3sd;
+} irp_dist_stats;
+
+int irp_dist_stats_compute(irp_dist_stats *out, const double *values, size_t n);
+
+#endif

@@ -1,0 +1,288 @@
+#include "irp_translate.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "irp_error.h"
+
+void irp_options_default(irp_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->num_subspaces = 1;
+    o->prune_mode = IRP_PRUNE_THRESHOLD;
+    o->delta = 0.0;
+    o->seed = 0;
+    o->rcond = -1.0;
+    o->rescale = IRP_RESCALE_MEAN_NORM;
+}
+
+int irp_options_check(const irp_options *o)
+{
+    if (o->num_subspaces < 1)
+        return irp_fail(IRP_EINVAL, "number of subspaces omega must be at least 1 (got 0)");
+    if (o->prune_mode == IRP_PRUNE_THRESHOLD && !(o->delta >= 0.0 && o->delta <= 1.0))
+        return irp_fail(IRP_EINVAL, "pruning threshold delta must be in [0, 1] (got %g)",
+                        o->delta);
+    if (o->prune_mode == IRP_PRUNE_FRACTION && !(o->delta > 0.0 && o->delta <= 1.0))
+        return irp_fail(IRP_EINVAL, "pruning fraction must be in (0, 1] (got %g)", o->delta);
+    if (o->prune_mode != IRP_PRUNE_THRESHOLD && o->prune_mode != IRP_PRUNE_FRACTION)
+        return irp_fail(IRP_EINVAL, "unknown pruning mode %d", (int)o->prune_mode);
+    if (!(o->rcond < 1.0) || isnan(o->rcond))
+        return irp_fail(IRP_EINVAL, "rcond must be below 1 (negative selects the default; got %g)",
+                        o->rcond);
+    if (o->rescale != IRP_RESCALE_MEAN_NORM && o->rescale != IRP_RESCALE_NONE)
+        return irp_fail(IRP_EINVAL, "unknown rescale mode %d", (int)o->rescale);
+    return IRP_OK;
+}
+
+void irp_space_free(irp_space *s)
+{
+    if (!s)
+        return;
+    irp_mat_free(s->anchors);
+    free(s->mean);
+    free(s);
+}
+
+irp_space *irp_space_new(const irp_mat *anchors, int center)
+{
+    size_t k = anchors->rows, d = anchors->cols;
+    if (k == 0 || d == 0) {
+        irp_fail(IRP_EINVAL, "a space needs at least one anchor of dimension >= 1 (got %zux%zu)",
+                 k, d);
+        return NULL;
+    }
+    if (irp_check_finite(anchors, "anchors"))
+        return NULL;
+    irp_space *s = calloc(1, sizeof *s);
+    if (!s || !(s->mean = calloc(d, sizeof *s->mean)) || !(s->anchors = irp_mat_copy(anchors))) {
+        irp_space_free(s);
+        irp_fail(IRP_ENOMEM, "out of memory for a space of %zu anchors", k);
+        return NULL;
+    }
+    s->centered = center != 0;
+    if (center) {
+        for (size_t i = 0; i < k; i++)
+            cblas_daxpy((int)d, 1.0 / (double)k, &IRP_AT(anchors, i, 0), 1, s->mean, 1);
+        for (size_t i = 0; i < k; i++)
+            cblas_daxpy((int)d, -1.0, s->mean, 1, &IRP_AT(s->anchors, i, 0), 1);
+    }
+    double sum = 0;
+    for (size_t i = 0; i < k; i++)
+        sum += cblas_dnrm2((int)d, &IRP_AT(s->anchors, i, 0), 1);
+    s->scale = sum / (double)k;
+    if (irp_rows_normalize(s->anchors, center ? "centred anchors" : "anchors")) {
+        irp_space_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+int irp_space_prepare(irp_mat *out, const irp_space *s, const irp_mat *x)
+{
+    size_t d = s->anchors->cols;
+    if (x->cols != d)
+        return irp_fail(IRP_EINVAL, "samples have dimension %zu but the space has %zu", x->cols,
+                        d);
+    if (out->rows != x->rows || out->cols != d)
+        return irp_fail(IRP_EINVAL, "prepared output must be %zux%zu", x->rows, d);
+    if (out != x)
+        memcpy(out->data, x->data, x->rows * d * sizeof *x->data);
+    if (s->centered)
+        for (size_t i = 0; i < x->rows; i++)
+            cblas_daxpy((int)d, -1.0, s->mean, 1, &IRP_AT(out, i, 0), 1);
+    return irp_rows_normalize(out, s->centered ? "centred samples" : "samples");
+}
+
+int irp_space_encode(irp_mat *out, const irp_space *s, const irp_mat *x, const size_t *indices,
+                     size_t num_indices)
+{
+    if (!indices)
+        num_indices = s->anchors->rows;
+    if (num_indices == 0)
+        return irp_fail(IRP_EINVAL, "relative projection needs at least one anchor (k = 0)");
+    irp_mat *xp = irp_mat_new(x->rows, x->cols);
+    irp_mat *a = indices ? irp_mat_select_rows(s->anchors, indices, num_indices) : s->anchors;
+    int rc = (!xp || !a) ? IRP_ENOMEM : irp_space_prepare(xp, s, x);
+    if (!rc)
+        rc = irp_gemm_nt(out, xp, a);
+    irp_mat_free(xp);
+    if (indices)
+        irp_mat_free(a);
+    return rc;
+}
+
+irp_subsets *irp_subsets_for(const irp_space *src, const irp_options *o)
+{
+    if (irp_options_check(o))
+        return NULL;
+    if (o->num_subspaces == 1 && o->prune_mode == IRP_PRUNE_THRESHOLD && o->delta == 0.0)
+        return irp_subsets_new_all(src->anchors->rows);
+    return irp_subsets_new(src->anchors, o->num_subspaces, o->prune_mode, o->delta, o->seed);
+}
+
+static int check_pair(const irp_space *src, const irp_space *dst, const irp_subsets *sub)
+{
+    if (src->anchors->rows != dst->anchors->rows)
+        return irp_fail(IRP_EINVAL,
+                        "anchors are not parallel: source has %zu anchors, target has %zu",
+                        src->anchors->rows, dst->anchors->rows);
+    if (sub->num_anchors != src->anchors->rows)
+        return irp_fail(IRP_EINVAL, "subsets were drawn from %zu anchors but the spaces have %zu",
+                        sub->num_anchors, src->anchors->rows);
+    return IRP_OK;
+}
+
+/* Target-side pseudo-inverse of subset s, returned transposed-ready as P
+ * (dy×m) = pinv(A_Y[I_s]); also the source-side subset A_X[I_s] (m×dx). */
+static int subset_pair(irp_mat **ax, irp_mat **p, const irp_space *src, const irp_space *dst,
+                       const irp_subsets *sub, size_t s, double rcond, irp_pinv_info *pi)
+{
+    size_t m = sub->counts[s];
+    *ax = irp_mat_select_rows(src->anchors, sub->indices[s], m);
+    irp_mat *ay = irp_mat_select_rows(dst->anchors, sub->indices[s], m);
+    *p = irp_mat_new(dst->anchors->cols, m);
+    int rc = (!*ax || !ay || !*p) ? IRP_ENOMEM : irp_pinv(*p, ay, rcond, pi);
+    irp_mat_free(ay);
+    return rc;
+}
+
+static void info_add(irp_fit_info *info, const irp_pinv_info *pi, size_t m, size_t omega)
+{
+    if (!info)
+        return;
+    info->mean_subset_size += (double)m / (double)omega;
+    info->mean_rank += (double)pi->rank / (double)omega;
+    info->mean_cond += pi->cond / (double)omega;
+    info->mean_cond_kept += pi->cond_kept / (double)omega;
+    if (pi->cond > info->max_cond)
+        info->max_cond = pi->cond;
+}
+
+/* Orthogonal Procrustes: q (c×c) = U·Vᵀ from the SVD of aᵀ·b, minimising
+ * ‖a·q − b‖_F over orthogonal q (a, b: r×c). */
+static int procrustes_square(irp_mat *q, const irp_mat *a, const irp_mat *b)
+{
+    size_t c = a->cols;
+    irp_mat *m = irp_mat_new(c, c), *u = irp_mat_new(c, c), *vt = irp_mat_new(c, c);
+    double *sv = malloc(c * sizeof *sv);
+    int rc = (!m || !u || !vt || !sv) ? IRP_ENOMEM : irp_gemm_tn(m, a, b);
+    if (!rc)
+        rc = irp_svd(u, sv, vt, m);
+    if (!rc)
+        rc = irp_gemm_nn(q, u, vt);
+    irp_mat_free(m);
+    irp_mat_free(u);
+    irp_mat_free(vt);
+    free(sv);
+    return rc;
+}
+
+int irp_translator_fit(irp_mat *out, const irp_space *src, const irp_space *dst,
+                       const irp_subsets *sub, const irp_options *o, irp_fit_info *info)
+{
+    int rc = irp_options_check(o);
+    if (rc || (rc = check_pair(src, dst, sub)))
+        return rc;
+    size_t dx = src->anchors->cols, dy = dst->anchors->cols, omega = sub->num_subsets;
+    if (out->rows != dx || out->cols != dy)
+        return irp_fail(IRP_EINVAL, "translator must be %zux%zu (got %zux%zu)", dx, dy,
+                        out->rows, out->cols);
+    if (info)
+        memset(info, 0, sizeof *info);
+    memset(out->data, 0, dx * dy * sizeof *out->data);
+    for (size_t s = 0; s < omega && !rc; s++) {
+        irp_mat *ax = NULL, *p = NULL;
+        irp_pinv_info pi;
+        rc = subset_pair(&ax, &p, src, dst, sub, s, o->rcond, &pi);
+        /* T += (1/ω) · A_X[I]ᵀ (dx×m) · Pᵀ (m×dy) */
+        if (!rc)
+            rc = irp_gemm(out, 1.0 / (double)omega, ax, 1, p, 1, 1.0);
+        if (!rc)
+            info_add(info, &pi, sub->counts[s], omega);
+        irp_mat_free(ax);
+        irp_mat_free(p);
+    }
+    if (rc || !o->completion)
+        return rc;
+    /* Completion: decode the full source anchor set through T and align it to
+     * the target's full anchor set by a rotation/reflection Q. */
+    irp_mat *ahat = irp_mat_new(src->anchors->rows, dy), *q = irp_mat_new(dy, dy);
+    irp_mat *t = irp_mat_copy(out);
+    rc = (!ahat || !q || !t) ? IRP_ENOMEM : irp_gemm_nn(ahat, src->anchors, out);
+    if (!rc)
+        rc = procrustes_square(q, ahat, dst->anchors);
+    if (!rc)
+        rc = irp_gemm_nn(out, t, q);
+    irp_mat_free(ahat);
+    irp_mat_free(q);
+    irp_mat_free(t);
+    return rc;
+}
+
+void irp_postprocess(irp_mat *y, const irp_space *dst, irp_rescale_mode rescale)
+{
+    size_t d = y->cols;
+    for (size_t i = 0; i < y->rows; i++) {
+        double *row = &IRP_AT(y, i, 0);
+        if (rescale == IRP_RESCALE_MEAN_NORM) {
+            double n = cblas_dnrm2((int)d, row, 1);
+            if (n > 1e-300)
+                cblas_dscal((int)d, dst->scale / n, row, 1);
+        }
+        if (dst->centered)
+            cblas_daxpy((int)d, 1.0, dst->mean, 1, row, 1);
+    }
+}
+
+int irp_translate_apply(irp_mat *out, const irp_mat *t, const irp_space *src,
+                        const irp_space *dst, const irp_mat *x, const irp_options *o)
+{
+    size_t dx = src->anchors->cols, dy = dst->anchors->cols;
+    if (t->rows != dx || t->cols != dy)
+        return irp_fail(IRP_EINVAL, "translator is %zux%zu but the spaces need %zux%zu", t->rows,
+                        t->cols, dx, dy);
+    if (out->rows != x->rows || out->cols != dy)
+        return irp_fail(IRP_EINVAL, "translated output must be %zux%zu", x->rows, dy);
+    irp_mat *xp = irp_mat_new(x->rows, dx);
+    int rc = !xp ? IRP_ENOMEM : irp_space_prepare(xp, src, x);
+    if (!rc)
+        rc = irp_gemm_nn(out, xp, t);
+    if (!rc)
+        irp_postprocess(out, dst, o->rescale);
+    irp_mat_free(xp);
+    return rc;
+}
+
+int irp_decode_stepwise(irp_mat *out, const irp_space *src, const irp_space *dst,
+                        const irp_subsets *sub, const irp_mat *x, const irp_options *o)
+{
+    int rc = irp_options_check(o);
+    if (rc || (rc = check_pair(src, dst, sub)))
+        return rc;
+    if (o->completion)
+        return irp_fail(IRP_EINVAL,
+                        "anchor completion is defined through the translator; use "
+                        "irp_translator_fit");
+    size_t n = x->rows, dy = dst->anchors->cols, omega = sub->num_subsets;
+    if (out->rows != n || out->cols != dy)
+        return irp_fail(IRP_EINVAL, "decoded output must be %zux%zu", n, dy);
+    memset(out->data, 0, n * dy * sizeof *out->data);
+    for (size_t s = 0; s < omega && !rc; s++) {
+        size_t m = sub->counts[s];
+        irp_mat *ax = NULL, *p = NULL, *r = irp_mat_new(n, m);
+        rc = !r ? IRP_ENOMEM : subset_pair(&ax, &p, src, dst, sub, s, o->rcond, NULL);
+        if (!rc) /* R = encode(x) against the subset */
+            rc = irp_space_encode(r, src, x, sub->indices[s], m);
+        if (!rc) /* Ŷ += (1/ω) · R · pinv(A_Y[I])ᵀ */
+            rc = irp_gemm(out, 1.0 / (double)omega, r, 0, p, 1, 1.0);
+        irp_mat_free(ax);
+        irp_mat_free(p);
+        irp_mat_free(r);
+    }
+    if (!rc)
+        irp_postprocess(out, dst, o->rescale);
+    return rc;
+}

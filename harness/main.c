@@ -1,0 +1,2 @@
+#include <stdio.h>
+int main(void) { puts("irp: runner not built yet"); return 0; }

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install the Debian packages a make target needs, when they are missing.
+# Usage: scripts/ensure-deps.sh GROUP...   (groups: build, plot, data)
+# As root it runs apt-get; otherwise it prints the apt-get line to run and fails.
+set -euo pipefail
+declare -A GROUP=(
+  [build]="gcc make pkg-config libopenblas-dev liblapacke-dev libhdf5-dev libcsv-dev libinih-dev libcmocka-dev"
+  [plot]="gnuplot-nox"
+  [data]="python3-torch python3-numpy python3-h5py dataset-fashion-mnist"
+)
+want=()
+for g in "$@"; do
+  [[ -n "${GROUP[$g]:-}" ]] || { echo "ensure-deps: unknown group '$g' (build, plot, data)" >&2; exit 2; }
+  for p in ${GROUP[$g]}; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || want+=("$p")
+  done
+done
+[[ ${#want[@]} -eq 0 ]] && exit 0
+if [[ $(id -u) -ne 0 ]]; then
+  echo "missing Debian packages: ${want[*]}" >&2
+  echo "run: sudo apt-get update && sudo apt-get install -y --no-install-recommends ${want[*]}" >&2
+  exit 1
+fi
+echo "ensure-deps: installing ${want[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
