@@ -21,7 +21,7 @@ CORE_OBJ    := $(CORE_SRC:%.c=$(B)/%.o)
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(B)/%.o)
 TESTS       := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 
-.PHONY: all deps test test-asan reproduce bench data clean help
+.PHONY: all deps test test-asan testdata reproduce bench data clean help
 all: $(B)/irp
 
 deps:
@@ -44,19 +44,30 @@ $(B)/tests/%: tests/%.c $(HARNESS_OBJ) $(B)/libirp.a tests/testutil.h
 ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 ASAN_TESTS  := $(TEST_SRC:tests/%.c=build-asan/tests/%)
 
+# Test inputs: the synthetic dump (+ one broken copy per loader check) and a
+# real Fashion-MNIST slice (5 encoders, one short epoch on 3000 images).
+TESTDATA := build/testdata
+$(TESTDATA)/tiny.h5: data/make_synthetic.py data/irpdump.py
+	@mkdir -p $(TESTDATA)
+	$(PYTHON) data/make_synthetic.py --out $@ --bad-dir $(TESTDATA)/bad
+$(TESTDATA)/slice.h5: data/train_encoders.py data/irpdump.py
+	@mkdir -p $(TESTDATA)
+	$(PYTHON) data/train_encoders.py --quick --out $@ 2> $(TESTDATA)/slice.log
+testdata: $(TESTDATA)/tiny.h5 $(TESTDATA)/slice.h5
+
 # Unit, pipeline and real-data tests, then the same tests built with
 # AddressSanitizer + UndefinedBehaviorSanitizer; one summary line at the end.
 test:
 	@scripts/ensure-deps.sh build plot data
-	@$(MAKE) --no-print-directory all $(TESTS)
+	@$(MAKE) --no-print-directory all $(TESTS) testdata
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS="$(ASAN_CFLAGS)" build-asan/irp $(ASAN_TESTS)
-	@tests/run.sh $(TESTS) $(ASAN_TESTS)
+	@IRP_TEST_DATA=$(TESTDATA) tests/run.sh $(TESTS) $(ASAN_TESTS)
 
 # Only the sanitizer build of the tests.
 test-asan:
 	@scripts/ensure-deps.sh build plot data
-	@$(MAKE) --no-print-directory B=build-asan CFLAGS="$(ASAN_CFLAGS)" build-asan/irp $(ASAN_TESTS)
-	@tests/run.sh $(ASAN_TESTS)
+	@$(MAKE) --no-print-directory B=build-asan CFLAGS="$(ASAN_CFLAGS)" build-asan/irp $(ASAN_TESTS) testdata
+	@IRP_TEST_DATA=$(TESTDATA) tests/run.sh $(ASAN_TESTS)
 
 clean:
 	rm -rf build build-asan

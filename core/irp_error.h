@@ -11,7 +11,8 @@ enum {
     IRP_EINVAL = -1,   /* bad argument: shape, range, count */
     IRP_ENOMEM = -2,   /* allocation failed */
     IRP_ENUMERIC = -3, /* NaN/Inf in an input, a zero row, a singular system */
-    IRP_ELAPACK = -4   /* LAPACK reported a failure */
+    IRP_ELAPACK = -4,  /* LAPACK reported a failure */
+    IRP_EDATA = -5     /* (harness) an input file, dataset or config is invalid or unreadable */
 };
 
 /* The message set by the most recent failing call in this thread ("" if none). */

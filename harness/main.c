@@ -1,2 +1,37 @@
+/* irp — command-line entry point of the harness. */
 #include <stdio.h>
-int main(void) { puts("irp: runner not built yet"); return 0; }
+#include <string.h>
+
+#include "commands.h"
+#include "irp.h"
+
+static const char *usage =
+    "irp — Latent Space Translation via Inverse Relative Projection (Maiorca et al. 2024)\n"
+    "\n"
+    "usage: irp COMMAND [ARGS]   (irp COMMAND --help for details)\n"
+    "\n"
+    "commands:\n"
+    "  inspect FILE...       validate embedding dumps; list spaces and heads, with head\n"
+    "                        accuracies recomputed in C\n"
+    "  run CONFIG...         run the experiments declared in INI configs (configs/);\n"
+    "                        results to CSV, resumable\n"
+    "  translate ...         translate one space into another with IRP; write HDF5\n"
+    "  report ...            write results/REPORT.md from the result CSVs and the paper's\n"
+    "                        numbers\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    static const struct {
+        const char *name;
+        int (*fn)(int, char **);
+    } cmds[] = {{"inspect", cmd_inspect}};
+    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
+        if (!strcmp(argv[1], cmds[i].name))
+            return cmds[i].fn(argc - 1, argv + 1);
+    return die("unknown command '%s' (see 'irp --help')", argv[1]);
+}

@@ -1,0 +1,260 @@
+#!/usr/bin/python3
+"""Train the offline default encoders on Fashion-MNIST and dump their embeddings.
+
+Real data (Debian's dataset-fashion-mnist), real independently trained networks
+(Debian's python3-torch, CPU), heads trained on frozen features. Run with
+/usr/bin/python3 (the python3 on PATH cannot see Debian's packages).
+
+  /usr/bin/python3 data/train_encoders.py --out data/dumps/fashion-mnist.h5
+  /usr/bin/python3 data/train_encoders.py --regime autoencoder --out data/dumps/fashion-mnist-ae.h5
+  /usr/bin/python3 data/train_encoders.py --quick --out /tmp/slice.h5     # CI slice
+
+Determinism: torch.manual_seed per encoder and head, one thread, data order
+from a seeded generator. On one machine and torch build the dump is
+bit-reproducible; across CPUs/BLAS builds float results may differ in the last
+bits (and so, rarely, an argmax), which is why accuracies are recorded from the
+dumped float32 values, not from training-time logits.
+"""
+import argparse
+import gzip
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import irpdump  # noqa: E402
+
+FMNIST_DIR = "/usr/share/datasets/fashion-mnist"
+CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+               "Sneaker", "Bag", "Ankle boot"]
+TEST_ID_OFFSET = 100000  # sample ids: train i -> i, test i -> 100000 + i
+
+
+def read_idx(path):
+    with gzip.open(path, "rb") as fh:
+        data = fh.read()
+    magic = int.from_bytes(data[0:4], "big")
+    ndim = magic & 0xFF
+    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
+    arr = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
+    if arr.size != int(np.prod(dims)):
+        raise SystemExit(f"{path}: IDX header says {dims} but holds {arr.size} values")
+    return arr.reshape(dims)
+
+
+def load_fashion_mnist(root):
+    out = {}
+    for split, prefix in (("train", "train"), ("test", "t10k")):
+        img = os.path.join(root, f"{prefix}-images-idx3-ubyte.gz")
+        lab = os.path.join(root, f"{prefix}-labels-idx1-ubyte.gz")
+        for p in (img, lab):
+            if not os.path.exists(p):
+                raise SystemExit(f"{p}: missing; install Debian's dataset-fashion-mnist "
+                                 "(apt-get install dataset-fashion-mnist)")
+        x = read_idx(img).astype(np.float32) / 255.0
+        out[split] = ((x - 0.2860) / 0.3530, read_idx(lab).astype(np.int64))
+    return out
+
+
+# ---- encoders: architecturally different, latent = representation fed to the head ----
+
+class MLP(nn.Module):
+    def __init__(self, hidden, latent, act):
+        super().__init__()
+        self.net = nn.Sequential(nn.Flatten(), nn.Linear(784, hidden), act(),
+                                 nn.Linear(hidden, latent), act())
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class CNN(nn.Module):
+    def __init__(self, channels, latent):
+        super().__init__()
+        layers, cin = [], 1
+        for i, c in enumerate(channels):
+            layers += [nn.Conv2d(cin, c, 3, padding=1), nn.BatchNorm2d(c), nn.ReLU()]
+            if i % 2 == 1 or len(channels) == 2:
+                layers.append(nn.MaxPool2d(2))
+            cin = c
+        self.features = nn.Sequential(*layers)
+        self.proj = nn.Sequential(nn.Flatten(), nn.Linear(cin * 7 * 7, latent), nn.ReLU())
+
+    def forward(self, x):
+        return self.proj(self.features(x))
+
+
+class TinyViT(nn.Module):
+    """7x7 patches (16 tokens), CLS token, pre-norm transformer; latent = LN(CLS) projected."""
+
+    def __init__(self, width, depth, heads, latent):
+        super().__init__()
+        self.patch = nn.Conv2d(1, width, 7, stride=7)
+        self.cls = nn.Parameter(torch.zeros(1, 1, width))
+        self.pos = nn.Parameter(torch.randn(1, 17, width) * 0.02)
+        layer = nn.TransformerEncoderLayer(width, heads, 2 * width, dropout=0.0,
+                                           batch_first=True, norm_first=True, activation="gelu")
+        self.blocks = nn.TransformerEncoder(layer, depth)
+        self.norm = nn.LayerNorm(width)
+        self.proj = nn.Linear(width, latent)
+
+    def forward(self, x):
+        t = self.patch(x).flatten(2).transpose(1, 2)
+        t = torch.cat([self.cls.expand(len(t), -1, -1), t], 1) + self.pos
+        return self.proj(self.norm(self.blocks(t)[:, 0]))
+
+
+# name: (constructor, latent dim, seed, epochs, description)
+ENCODERS = {
+    "mlp-relu": (lambda: MLP(512, 128, nn.ReLU), 128, 0, 4, "MLP 784-512-128, ReLU"),
+    "mlp-tanh": (lambda: MLP(1024, 256, nn.Tanh), 256, 1, 4, "wide MLP 784-1024-256, tanh"),
+    "cnn-small": (lambda: CNN([16, 32], 128), 128, 2, 3, "CNN 16-32 channels, BN, FC-128"),
+    "cnn-deep": (lambda: CNN([32, 32, 64, 64], 384), 384, 3, 2,
+                 "CNN 32-32-64-64 channels, BN, FC-384"),
+    "vit-tiny": (lambda: TinyViT(64, 2, 4, 256), 256, 4, 4,
+                 "ViT 7x7 patches, width 64, depth 2, 4 heads, latent 256"),
+}
+
+
+class Decoder(nn.Module):
+    def __init__(self, latent):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(latent, 512), nn.ReLU(), nn.Linear(512, 784))
+
+    def forward(self, z):
+        return self.net(z).view(-1, 1, 28, 28)
+
+
+def batches(n, bs, gen):
+    perm = torch.randperm(n, generator=gen)
+    for i in range(0, n, bs):
+        yield perm[i:i + bs]
+
+
+def embed(enc, x, bs=1000):
+    enc.eval()
+    with torch.no_grad():
+        return torch.cat([enc(x[i:i + bs]) for i in range(0, len(x), bs)]).numpy()
+
+
+def train_encoder(name, regime, data, epochs, log):
+    make, latent, seed, _, _ = ENCODERS[name]
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    enc = make()
+    x, y = data["train"]
+    if regime == "supervised":
+        out = nn.Linear(latent, 10)
+        loss_fn = lambda z, xb, yb: nn.functional.cross_entropy(out(z), yb)
+    else:
+        out = Decoder(latent)
+        loss_fn = lambda z, xb, yb: nn.functional.mse_loss(out(z), xb)
+    params = list(enc.parameters()) + list(out.parameters())
+    opt = torch.optim.Adam(params, lr=1e-3)
+    t0 = time.time()
+    for ep in range(epochs):
+        enc.train()
+        total, count = 0.0, 0
+        for idx in batches(len(x), 128, gen):
+            xb, yb = x[idx], y[idx]
+            loss = loss_fn(enc(xb), xb, yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(idx)
+            count += len(idx)
+        log(f"  {name}: epoch {ep + 1}/{epochs} loss {total / count:.4f} "
+            f"({time.time() - t0:.0f}s)")
+    return enc, time.time() - t0
+
+
+def train_head(z, y, hidden, activation, seed, epochs):
+    """Softmax head on frozen embeddings: linear (hidden=0) or one hidden layer."""
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    d = z.shape[1]
+    acts = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU,
+            "identity": nn.Identity}
+    if hidden:
+        model = nn.Sequential(nn.Linear(d, hidden), acts[activation](), nn.Linear(hidden, 10))
+    else:
+        model = nn.Linear(d, 10)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-5)
+    zt, yt = torch.from_numpy(z), torch.from_numpy(y)
+    for _ in range(epochs):
+        for idx in batches(len(zt), 256, gen):
+            loss = nn.functional.cross_entropy(model(zt[idx]), yt[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    linears = [m for m in (model if hidden else [model]) if isinstance(m, nn.Linear)]
+    return [(m.weight.detach().numpy().copy(), m.bias.detach().numpy().copy()) for m in linears]
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", required=True, help="HDF5 dump to write (atomically)")
+    ap.add_argument("--regime", choices=["supervised", "autoencoder"], default="supervised")
+    ap.add_argument("--quick", action="store_true",
+                    help="CI slice: 3000 train / 1000 test images, 1 epoch, fewer head epochs")
+    ap.add_argument("--encoders", default=",".join(ENCODERS),
+                    help="comma-separated subset of: " + ", ".join(ENCODERS))
+    ap.add_argument("--data-dir", default=FMNIST_DIR)
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    log = lambda s: print(s, file=sys.stderr, flush=True)
+    names = [n for n in args.encoders.split(",") if n]
+    for n in names:
+        if n not in ENCODERS:
+            ap.error(f"unknown encoder '{n}' (known: {', '.join(ENCODERS)})")
+
+    raw = load_fashion_mnist(args.data_dir)
+    n_train, n_test = (3000, 1000) if args.quick else (len(raw["train"][0]), len(raw["test"][0]))
+    data = {s: (torch.from_numpy(raw[s][0][:n]).unsqueeze(1), torch.from_numpy(raw[s][1][:n]))
+            for s, n in (("train", n_train), ("test", n_test))}
+    ids = {"train": np.arange(n_train, dtype=np.int64),
+           "test": TEST_ID_OFFSET + np.arange(n_test, dtype=np.int64)}
+    labels = {s: data[s][1].numpy() for s in data}
+    head_epochs = 2 if args.quick else 10
+    t_all = time.time()
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    dataset = "fashion-mnist" if args.regime == "supervised" else "fashion-mnist-ae"
+    with irpdump.create(args.out, dataset, CLASS_NAMES, regime=args.regime,
+                        producer="data/train_encoders.py", quick=int(args.quick)) as f:
+        for s in ("train", "test"):
+            irpdump.write_samples(f, s, ids[s], labels[s])
+        for i, name in enumerate(names):
+            _, latent, seed, epochs, desc = ENCODERS[name]
+            log(f"[{i + 1}/{len(names)}] {name} ({desc}), {args.regime}")
+            enc, secs = train_encoder(name, args.regime, data, 1 if args.quick else epochs, log)
+            z = {s: embed(enc, data[s][0]).astype(np.float32) for s in data}
+            irpdump.write_space(f, name, z["train"], z["test"], model=name, architecture=desc,
+                                seed=np.int64(seed), regime=args.regime,
+                                epochs=np.int32(1 if args.quick else epochs),
+                                train_seconds=float(secs), modality="image",
+                                torch_version=torch.__version__)
+            heads = [("linear", 0, "identity")] + [
+                (f"mlp-{a}", 128, a) for a in ("relu", "tanh", "sigmoid", "gelu", "identity")]
+            for j, (hname, hidden, act) in enumerate(heads):
+                th = time.time()
+                layers = train_head(z["train"], labels["train"], hidden, act, 1000 * seed + j,
+                                    head_epochs)
+                acc = {s: irpdump.head_accuracy(layers, act, z[s], labels[s]) for s in z}
+                kw = dict(train_accuracy=acc["train"], test_accuracy=acc["test"],
+                          train_seconds=time.time() - th)
+                if hidden:
+                    irpdump.write_mlp_head(f, name, hname, layers, act, **kw)
+                else:
+                    irpdump.write_linear_head(f, name, hname, *layers[0], **kw)
+                log(f"  {name}/{hname}: test accuracy {acc['test']:.4f}")
+        f.attrs["total_seconds"] = time.time() - t_all
+    log(f"wrote {args.out} in {time.time() - t_all:.0f}s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+/* dump.h — read (and validate) embedding dumps in the irp-embeddings/1 HDF5
+ * schema; see data/irpdump.py for the layout and data/README.md for prose.
+ *
+ * Every failure returns IRP_EDATA (or IRP_ENOMEM) with a one-line message
+ * naming the file, the HDF5 object and what was expected. */
+#ifndef IRP_DUMP_H
+#define IRP_DUMP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "irp.h"
+
+#define DUMP_SCHEMA "irp-embeddings/1"
+
+typedef struct dump_head {
+    char *name;
+    char *kind; /* "linear" or "mlp" */
+    irp_head head;
+    double train_accuracy, test_accuracy; /* as recorded by the producer; NAN if absent */
+} dump_head;
+
+typedef struct dump_space {
+    char *name;
+    char *model, *modality; /* attributes ("" if absent) */
+    size_t dim;
+    irp_mat *train, *test; /* float32 on disk, double here */
+    size_t num_heads;
+    dump_head *heads;
+} dump_space;
+
+typedef struct dump {
+    char *path;
+    char *dataset;
+    char *class_names; /* comma-joined ("" if absent) */
+    size_t num_classes;
+    size_t num_train, num_test;
+    int64_t *train_ids, *test_ids;
+    int32_t *train_labels, *test_labels; /* NULL when the dump has no labels */
+    size_t num_spaces;
+    dump_space *spaces;
+} dump;
+
+/* Loads and validates the whole file. spaces: NULL for all, or a list of
+ * names to load (an unknown name is an error). */
+int dump_load(dump **out, const char *path, const char *const *spaces, size_t num_spaces);
+void dump_free(dump *d);
+
+/* NULL if absent. */
+const dump_space *dump_find_space(const dump *d, const char *name);
+const dump_head *dump_find_head(const dump_space *s, const char *name);
+
+#endif

@@ -1,0 +1,169 @@
+/* Loader tests: a good synthetic dump, one broken copy per validation (made by
+ * data/make_synthetic.py --bad-dir), and a slice of the real Fashion-MNIST
+ * dumps (data/train_encoders.py --quick). Files come from $IRP_TEST_DATA
+ * (the Makefile's testdata target). */
+#include "testutil.h"
+
+#include "dump.h"
+
+static char path_buf[1024];
+
+static const char *data_path(const char *name)
+{
+    const char *dir = getenv("IRP_TEST_DATA");
+    snprintf(path_buf, sizeof path_buf, "%s/%s", dir ? dir : "build/testdata", name);
+    return path_buf;
+}
+
+static void good_dump_loads_with_shapes(void **state)
+{
+    (void)state;
+    dump *d;
+    assert_ok(dump_load(&d, data_path("tiny.h5"), NULL, 0));
+    assert_string_equal(d->dataset, "synthetic");
+    assert_int_equal(d->num_classes, 4);
+    assert_int_equal(d->num_train, 600);
+    assert_int_equal(d->num_test, 200);
+    assert_int_equal(d->num_spaces, 4);
+    const dump_space *w = dump_find_space(d, "wide");
+    assert_non_null(w);
+    assert_int_equal(w->dim, 40);
+    assert_int_equal(w->train->rows, 600);
+    assert_int_equal(w->num_heads, 6);
+    const dump_head *lin = dump_find_head(w, "linear"), *mlp = dump_find_head(w, "mlp-gelu");
+    assert_string_equal(lin->kind, "linear");
+    assert_int_equal(mlp->head.num_layers, 2);
+    assert_int_equal(mlp->head.activation, IRP_ACT_GELU);
+    assert_int_equal(d->test_ids[0], 1000);
+    /* recomputed accuracy equals the recorded one exactly (same float64 recipe) */
+    for (size_t s = 0; s < d->num_spaces; s++)
+        for (size_t h = 0; h < d->spaces[s].num_heads; h++) {
+            double acc;
+            assert_ok(irp_head_accuracy(&acc, &d->spaces[s].heads[h].head, d->spaces[s].test,
+                                        d->test_labels));
+            assert_close(acc, d->spaces[s].heads[h].test_accuracy, 1e-12);
+        }
+    dump_free(d);
+}
+
+static void loads_only_requested_spaces(void **state)
+{
+    (void)state;
+    dump *d;
+    const char *want[] = {"rot-b", "narrow"};
+    assert_ok(dump_load(&d, data_path("tiny.h5"), want, 2));
+    assert_int_equal(d->num_spaces, 2);
+    assert_null(dump_find_space(d, "wide"));
+    assert_non_null(dump_find_space(d, "rot-b"));
+    dump_free(d);
+    const char *bad[] = {"resnet"};
+    assert_fails(dump_load(&d, data_path("tiny.h5"), bad, 1), IRP_EDATA,
+                 "/spaces/resnet: no such space");
+    assert_null(d);
+}
+
+typedef struct bad_case {
+    const char *file, *needle;
+} bad_case;
+
+static void bad_file_rejected(void **state)
+{
+    const bad_case *c = *state;
+    dump *d = (dump *)1;
+    char full[1100];
+    snprintf(full, sizeof full, "%s", data_path(c->file));
+    irp_clear_error();
+    assert_int_equal(dump_load(&d, full, NULL, 0), IRP_EDATA);
+    assert_null(d);
+    const char *msg = irp_last_error();
+    if (strncmp(msg, full, strlen(full)) != 0) /* one line, naming the file first */
+        fail_msg("message '%s' does not start with the file name", msg);
+    if (!strstr(msg, c->needle))
+        fail_msg("message '%s' does not mention '%s'", msg, c->needle);
+    assert_null(strchr(msg, '\n'));
+}
+
+static bad_case bad_cases[] = {
+    {"missing-file.h5", "cannot open"},
+    {"bad/not-hdf5.h5", "not an HDF5 file"},
+    {"bad/schema.h5", "'schema' is \"irp-embeddings/0\"; expected \"irp-embeddings/1\""},
+    {"bad/no-schema.h5", "'schema' is missing"},
+    {"bad/no-ids.h5", "/samples/train/ids: missing"},
+    {"bad/labels-short.h5", "/samples/test/labels: 5 labels for 200 ids"},
+    {"bad/label-range.h5", "label 7 at row 0 is outside [0, 4)"},
+    {"bad/float64.h5", "/spaces/wide/train: expected float32"},
+    {"bad/rank1.h5", "/spaces/wide/test: expected rank 2, got rank 1"},
+    {"bad/rows.h5", "/spaces/narrow/train: expected 600 rows, got 599"},
+    {"bad/test-dim.h5", "/spaces/narrow/test: expected 16 columns, got 17"},
+    {"bad/nan.h5", "/spaces/rot-a/train: non-finite value at row 3, column 5"},
+    {"bad/head-dim.h5", "/spaces/rot-b/heads/linear/weight: expected 24 columns, got 23"},
+    {"bad/head-classes.h5", "last layer has 5 outputs but the dump has 4 classes"},
+    {"bad/head-kind.h5", "'kind' is \"forest\""},
+    {"bad/mlp-layer.h5", "/spaces/wide/heads/mlp-relu/layer_1/weight: missing"},
+    {"bad/activation.h5", "'activation' is \"swish\""},
+    {"bad/ids-misaligned.h5", "/spaces/rot-a/ids/train: row 0 has id 599"},
+    {"bad/no-spaces.h5", "/spaces: no encoder groups"},
+    {"bad/dim-attr.h5", "attribute dim = 41 but the embeddings have 40 columns"},
+};
+
+/* The real-data slice: 5 Fashion-MNIST encoders trained one short epoch. */
+static void real_slice_heads_match_and_irp_stitches(void **state)
+{
+    (void)state;
+    dump *d;
+    assert_ok(dump_load(&d, data_path("slice.h5"), NULL, 0));
+    assert_string_equal(d->dataset, "fashion-mnist");
+    assert_int_equal(d->num_classes, 10);
+    assert_int_equal(d->num_spaces, 5);
+    for (size_t s = 0; s < d->num_spaces; s++)
+        for (size_t h = 0; h < d->spaces[s].num_heads; h++) {
+            double acc;
+            const dump_head *hd = &d->spaces[s].heads[h];
+            assert_ok(irp_head_accuracy(&acc, &hd->head, d->spaces[s].test, d->test_labels));
+            if (fabs(acc - hd->test_accuracy) > 0.5 / (double)d->num_test)
+                fail_msg("%s/%s: recomputed %.4f, recorded %.4f", d->spaces[s].name, hd->name,
+                         acc, hd->test_accuracy);
+            assert_true(acc > 0.3); /* 10 classes: far above chance even after one epoch */
+        }
+    /* Zero-shot stitching mlp-relu → cnn-small's head through IRP beats
+     * feeding the raw embeddings (same dimension 128) by a wide margin. */
+    const dump_space *src = dump_find_space(d, "mlp-relu"), *dst = dump_find_space(d, "cnn-small");
+    assert_int_equal(src->dim, dst->dim);
+    size_t k = 1000, idx[1000];
+    assert_ok(irp_anchor_indices(idx, d->num_train, k, 0));
+    irp_mat *ax = irp_mat_select_rows(src->train, idx, k), *ay = irp_mat_select_rows(dst->train, idx, k);
+    irp_options o;
+    irp_options_default(&o);
+    o.num_subspaces = 4;
+    o.delta = 0.65;
+    o.center = 1;
+    irp_space *s = irp_space_new(ax, 1), *t = irp_space_new(ay, 1);
+    irp_subsets *sub = irp_subsets_for(s, &o);
+    irp_mat *tr = irp_mat_new(src->dim, dst->dim), *out = irp_mat_new(d->num_test, dst->dim);
+    assert_ok(irp_translator_fit(tr, s, t, sub, &o, NULL));
+    assert_ok(irp_translate_apply(out, tr, s, t, src->test, &o));
+    const dump_head *head = dump_find_head(dst, "linear");
+    double stitched, absolute;
+    assert_ok(irp_head_accuracy(&stitched, &head->head, out, d->test_labels));
+    assert_ok(irp_head_accuracy(&absolute, &head->head, src->test, d->test_labels));
+    if (!(stitched > absolute + 0.2 && stitched > 0.25))
+        fail_msg("IRP stitching %.3f vs absolute %.3f", stitched, absolute);
+    irp_mat_free(ax); irp_mat_free(ay); irp_mat_free(tr); irp_mat_free(out);
+    irp_subsets_free(sub); irp_space_free(s); irp_space_free(t);
+    dump_free(d);
+}
+
+int main(void)
+{
+    struct CMUnitTest tests[64];
+    size_t n = 0;
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(good_dump_loads_with_shapes);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(loads_only_requested_spaces);
+    for (size_t i = 0; i < sizeof bad_cases / sizeof *bad_cases; i++) {
+        struct CMUnitTest t = cmocka_unit_test_prestate(bad_file_rejected, &bad_cases[i]);
+        t.name = bad_cases[i].file;
+        tests[n++] = t;
+    }
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(real_slice_heads_match_and_irp_stitches);
+    return _cmocka_run_group_tests("dump", tests, n, NULL, NULL);
+}
