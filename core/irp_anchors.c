@@ -3,6 +3,7 @@
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "irp_error.h"
 #include "irp_rng.h"
@@ -152,4 +153,39 @@ irp_subsets *irp_subsets_new_all(size_t num_anchors)
         s->indices[0][i] = i;
     s->counts[0] = num_anchors;
     return s;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return (x > y) - (x < y);
+}
+
+int irp_subsets_multiplicity(size_t *mult, const irp_subsets *s)
+{
+    size_t n = s->num_subsets;
+    size_t **sorted = calloc(n, sizeof *sorted);
+    int rc = sorted ? IRP_OK : irp_fail(IRP_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (!(sorted[i] = malloc((s->counts[i] ? s->counts[i] : 1) * sizeof **sorted))) {
+            rc = irp_fail(IRP_ENOMEM, "out of memory");
+            break;
+        }
+        memcpy(sorted[i], s->indices[i], s->counts[i] * sizeof **sorted);
+        qsort(sorted[i], s->counts[i], sizeof **sorted, cmp_size);
+    }
+    for (size_t i = 0; !rc && i < n; i++) {
+        mult[i] = 1;
+        for (size_t j = 0; j < i; j++)
+            if (mult[j] && s->counts[j] == s->counts[i] &&
+                !memcmp(sorted[j], sorted[i], s->counts[i] * sizeof **sorted)) {
+                mult[j]++;
+                mult[i] = 0;
+                break;
+            }
+    }
+    for (size_t i = 0; sorted && i < n; i++)
+        free(sorted[i]);
+    free(sorted);
+    return rc;
 }

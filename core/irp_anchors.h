@@ -48,4 +48,10 @@ irp_subsets *irp_subsets_new(const irp_mat *anchors, size_t num_subsets, irp_pru
 irp_subsets *irp_subsets_new_all(size_t num_anchors);
 void irp_subsets_free(irp_subsets *s);
 
+/* Subsets holding the same anchors (as sets) give the same decoder, so work
+ * per subset can be done once per distinct set: out_multiplicity[s] is the
+ * number of subsets equal to s when s is the first of them, 0 otherwise
+ * (entries sum to num_subsets). With δ = 0 every subset holds all anchors. */
+int irp_subsets_multiplicity(size_t *out_multiplicity, const irp_subsets *s);
+
 #endif

@@ -193,18 +193,23 @@ int irp_translator_fit(irp_mat *out, const irp_space *src, const irp_space *dst,
     if (info)
         memset(info, 0, sizeof *info);
     memset(out->data, 0, dx * dy * sizeof *out->data);
+    size_t *mult = malloc(omega * sizeof *mult);
+    rc = !mult ? irp_fail(IRP_ENOMEM, "out of memory") : irp_subsets_multiplicity(mult, sub);
     for (size_t s = 0; s < omega && !rc; s++) {
+        if (!mult[s])
+            continue; /* same anchors as an earlier subset: counted there */
         irp_mat *ax = NULL, *p = NULL;
         irp_pinv_info pi;
         rc = subset_pair(&ax, &p, src, dst, sub, s, o->rcond, &pi);
-        /* T += (1/ω) · A_X[I]ᵀ (dx×m) · Pᵀ (m×dy) */
+        /* T += (mult/ω) · A_X[I]ᵀ (dx×m) · Pᵀ (m×dy) */
         if (!rc)
-            rc = irp_gemm(out, 1.0 / (double)omega, ax, 1, p, 1, 1.0);
-        if (!rc)
+            rc = irp_gemm(out, (double)mult[s] / (double)omega, ax, 1, p, 1, 1.0);
+        for (size_t r = 0; !rc && r < mult[s]; r++)
             info_add(info, &pi, sub->counts[s], omega);
         irp_mat_free(ax);
         irp_mat_free(p);
     }
+    free(mult);
     if (rc || !o->completion)
         return rc;
     /* Completion: decode the full source anchor set through T and align it to

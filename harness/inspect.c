@@ -66,10 +66,15 @@ static int inspect_one(const char *path, int *mismatches)
                     (*mismatches)++;
                 }
             }
-            printf("    head %-14s %-6s %-8s layers %zu  test acc %.4f (recorded %.4f)  train "
-                   "acc %.4f (recorded %.4f)  %s\n",
+            char r0[32] = "none recorded", r1[32] = "none recorded";
+            if (!isnan(rec[0]))
+                snprintf(r0, sizeof r0, "recorded %.4f", rec[0]);
+            if (!isnan(rec[1]))
+                snprintf(r1, sizeof r1, "recorded %.4f", rec[1]);
+            printf("    head %-14s %-6s %-8s layers %zu  test acc %.4f (%s)  train acc %.4f "
+                   "(%s)  %s\n",
                    hd->name, hd->kind, irp_activation_name(hd->head.activation),
-                   hd->head.num_layers, acc[1], rec[1], acc[0], rec[0], verdict);
+                   hd->head.num_layers, acc[1], r1, acc[0], r0, verdict);
         }
     }
     dump_free(d);

@@ -29,7 +29,7 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(int, char **);
-    } cmds[] = {{"inspect", cmd_inspect}};
+    } cmds[] = {{"inspect", cmd_inspect}, {"run", cmd_run}, {"report", cmd_report}, {"translate", cmd_translate}};
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
         if (!strcmp(argv[1], cmds[i].name))
             return cmds[i].fn(argc - 1, argv + 1);

@@ -267,6 +267,43 @@ static void fps_rejects_bad_arguments(void **state)
     irp_mat_free(a); irp_mat_free(none);
 }
 
+static void subsets_multiplicity_counts_equal_sets(void **state)
+{
+    (void)state;
+    irp_mat *a = jittered_directions();
+    /* δ = 0: every subset holds all 12 anchors (in different FPS orders). */
+    irp_subsets *all = irp_subsets_new(a, 4, IRP_PRUNE_THRESHOLD, 0.0, 3);
+    size_t m[4];
+    assert_ok(irp_subsets_multiplicity(m, all));
+    assert_int_equal(m[0], 4);
+    assert_int_equal(m[1] + m[2] + m[3], 0);
+    /* δ = 0.2: one anchor per direction, which copy depends on the first point */
+    irp_subsets *some = irp_subsets_new(a, 4, IRP_PRUNE_THRESHOLD, 0.2, 3);
+    assert_ok(irp_subsets_multiplicity(m, some));
+    size_t total = 0;
+    for (int i = 0; i < 4; i++) {
+        total += m[i];
+        for (int j = 0; j < i && m[i]; j++) /* a counted subset differs from earlier ones */
+            if (m[j] && some->counts[i] == some->counts[j]) {
+                size_t x[12], y[12];
+                memcpy(x, some->indices[i], 6 * sizeof *x);
+                memcpy(y, some->indices[j], 6 * sizeof *y);
+                int same = 1;
+                for (int p = 0; p < 6; p++) {
+                    int found = 0;
+                    for (int q = 0; q < 6; q++)
+                        found |= x[p] == y[q];
+                    same &= found;
+                }
+                assert_false(same);
+            }
+    }
+    assert_int_equal(total, 4);
+    irp_subsets_free(all);
+    irp_subsets_free(some);
+    irp_mat_free(a);
+}
+
 static double cond_of(const irp_mat *a)
 {
     irp_mat *p = irp_mat_new(a->cols, a->rows);
@@ -751,6 +788,7 @@ int main(void)
         cmocka_unit_test(fps_fraction_mode_keeps_fps_prefix),
         cmocka_unit_test(fps_rejects_bad_arguments),
         cmocka_unit_test(pruning_lowers_condition_number),
+        cmocka_unit_test(subsets_multiplicity_counts_equal_sets),
         cmocka_unit_test(intra_space_inversion_exact_when_k_ge_d),
         cmocka_unit_test(rotation_and_scale_recovered),
         cmocka_unit_test(closed_form_equals_stepwise),

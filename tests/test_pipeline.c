@@ -1,0 +1,373 @@
+/* End-to-end tests of the irp binary on the tiny synthetic dump: expected CSV
+ * rows and known answers, resume, interrupted runs, plots, report, and every
+ * bad-config path (one-line error naming file, line and key; nothing written). */
+#include "testutil.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "csvio.h"
+#include "run.h"
+
+static char work[256];    /* per-run scratch directory */
+static char err_out[8192]; /* stderr of the last command */
+
+static const char *irp_bin(void)
+{
+    const char *b = getenv("IRP_BIN");
+    return b ? b : "build/irp";
+}
+
+static const char *tiny(void)
+{
+    static char p[1024];
+    const char *d = getenv("IRP_TEST_DATA");
+    snprintf(p, sizeof p, "%s/%s/tiny.h5", d && d[0] == '/' ? "" : getenv("PWD"),
+             d ? d : "build/testdata");
+    return p;
+}
+
+/* Runs `irp ARGS` inside `work`; returns the exit code, stderr in err_out. */
+static int irp(const char *args)
+{
+    char cmd[4096], errf[512];
+    snprintf(errf, sizeof errf, "%s/stderr.txt", work);
+    char bin[1024];
+    snprintf(bin, sizeof bin, "%s%s%s", irp_bin()[0] == '/' ? "" : getenv("PWD"),
+             irp_bin()[0] == '/' ? "" : "/", irp_bin());
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s > stdout.txt 2> stderr.txt", work, bin, args);
+    int st = system(cmd);
+    FILE *f = fopen(errf, "r");
+    size_t n = f ? fread(err_out, 1, sizeof err_out - 1, f) : 0;
+    err_out[n] = '\0';
+    if (f)
+        fclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void write_file(const char *name, const char *text)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", work, name);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void write_config(const char *name, const char *body)
+{
+    char text[4096];
+    snprintf(text, sizeof text, "[experiment]\ndata = %s\n%s", tiny(), body);
+    write_file(name, text);
+}
+
+static int exists(const char *rel)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", work, rel);
+    return access(p, F_OK) == 0;
+}
+
+static csv_table *table(const char *rel)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", work, rel);
+    csv_table *t;
+    assert_ok(csv_table_read(&t, p));
+    return t;
+}
+
+/* Value of the first row matching encoder/decoder/method/metric; NAN if none. */
+static double lookup(const csv_table *t, const char *enc, const char *dec, const char *method,
+                     const char *metric, size_t *count)
+{
+    int ce = csv_table_col(t, "encoder"), cd = csv_table_col(t, "decoder"),
+        cm = csv_table_col(t, "method"), cx = csv_table_col(t, "metric"),
+        cv = csv_table_col(t, "value");
+    double v = NAN;
+    size_t n = 0;
+    for (size_t i = 0; i < t->num_rows; i++) {
+        char **r = t->rows[i];
+        if ((!enc || !strcmp(r[ce], enc)) && (!dec || !strcmp(r[cd], dec)) &&
+            !strcmp(r[cm], method) && !strcmp(r[cx], metric)) {
+            if (!n)
+                v = atof(r[cv]);
+            n++;
+        }
+    }
+    if (count)
+        *count = n;
+    return v;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(work, sizeof work, "/tmp/irp-pipeline-XXXXXX");
+    assert_non_null(mkdtemp(work));
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", work);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void invert_known_answers(void **state)
+{
+    (void)state;
+    /* rot-b = 3 · rot-a · Q exactly (float32 storage aside): IRP recovers it once the
+     * float32 noise in the 8 unused dimensions is cut by rcond. */
+    write_config("inv.ini", "type = invert\nanchors = 200\nrcond = 1e-4\nretrieval = true\n");
+    assert_int_equal(irp("run --no-plots inv.ini"), 0);
+    csv_table *t = table("results/inv.csv");
+    assert_int_equal(t->num_cols, num_result_columns);
+    for (size_t j = 0; j < num_result_columns; j++)
+        assert_string_equal(t->header[j], result_columns[j]);
+    size_t n;
+    double c = lookup(t, "rot-a", "rot-b", "irp", "mean_cosine", &n);
+    assert_int_equal(n, 1);
+    if (!(c > 0.999))
+        fail_msg("rot-a -> rot-b mean cosine %.6f", c);
+    assert_true(lookup(t, "wide", "wide", "irp", "mean_cosine", NULL) > 0.9999);
+    assert_true(lookup(t, "rot-a", "rot-b", "irp", "top1", NULL) > 0.99);
+    assert_true(lookup(t, "rot-a", "rot-b", "procrustes", "mean_cosine", NULL) > 0.999);
+    /* absolute exists only for the equal-dimension pairs (rot-a, rot-b both ways) */
+    lookup(t, NULL, NULL, "absolute", "mean_cosine", &n);
+    assert_int_equal(n, 2);
+    assert_true(fabs(lookup(t, "rot-a", "rot-b", "absolute", "mean_cosine", NULL)) < 0.5);
+    /* 4 spaces: 16 ordered pairs incl. intra, each with a mean_cosine row for irp */
+    lookup(t, NULL, NULL, "irp", "mean_cosine", &n);
+    assert_int_equal(n, 16);
+    csv_table_free(t);
+}
+
+static void stitch_rows_and_report(void **state)
+{
+    (void)state;
+    write_config("st.ini", "type = stitch\nanchors = 200\nomega = 1, 4\ndelta = 0, 0.5\n"
+                           "center = true\nrcond = 1e-4\n");
+    assert_int_equal(irp("run st.ini"), 0);
+    csv_table *t = table("results/st.csv");
+    size_t n;
+    /* 4 cells x 12 ordered pairs (no intra) */
+    lookup(t, NULL, NULL, "irp", "accuracy", &n);
+    assert_int_equal(n, 48);
+    lookup(t, NULL, NULL, "non-stitch", "accuracy", &n);
+    assert_int_equal(n, 16);
+    double own = lookup(t, "rot-b", "rot-b", "non-stitch", "accuracy", NULL);
+    double zs = lookup(t, "rot-a", "rot-b", "irp", "accuracy", NULL);
+    if (!(fabs(zs - own) <= 0.02))
+        fail_msg("exact rotation: stitched %.3f vs own %.3f", zs, own);
+    csv_table_free(t);
+    assert_true(exists("plots/st.png") && exists("plots/st.pdf") && exists("plots/st.gp"));
+    write_file("paper.csv", "table,key,column,value\nstitching,synthetic,zero_shot_mean,0.5\n");
+    assert_int_equal(irp("report --paper paper.csv st.ini"), 0);
+    char p[512];
+    snprintf(p, sizeof p, "%s/results/REPORT.md", work);
+    FILE *f = fopen(p, "r");
+    assert_non_null(f);
+    char buf[16384];
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    buf[len] = '\0';
+    fclose(f);
+    assert_non_null(strstr(buf, "## The paper's key findings, checked"));
+    assert_non_null(strstr(buf, "| omega | delta | Zero-shot | Absolute | Non-stitch |"));
+    assert_non_null(strstr(buf, "plots/st.png"));
+}
+
+static void resume_skips_done_cells(void **state)
+{
+    (void)state;
+    write_config("res.ini", "type = stitch\nanchors = 100\nomega = 1, 2, 3\n");
+    assert_int_equal(irp("run --no-plots res.ini"), 0);
+    assert_non_null(strstr(err_out, "3 cells (3 computed, 0 resumed)"));
+    assert_int_equal(irp("run --no-plots res.ini"), 0);
+    assert_non_null(strstr(err_out, "3 cells (0 computed, 3 resumed)"));
+    /* a new value in the sweep computes only the new cell */
+    write_config("res.ini", "type = stitch\nanchors = 100\nomega = 1, 2, 3, 4\n");
+    assert_int_equal(irp("run --no-plots res.ini"), 0);
+    assert_non_null(strstr(err_out, "4 cells (1 computed, 3 resumed)"));
+    assert_int_equal(irp("run --no-plots --force res.ini"), 0);
+    assert_non_null(strstr(err_out, "4 cells (4 computed, 0 resumed)"));
+    csv_table *t = table("results/res.csv");
+    size_t n;
+    lookup(t, NULL, NULL, "irp", "accuracy", &n);
+    assert_int_equal(n, 4 * 12);
+    csv_table_free(t);
+}
+
+static void killed_run_leaves_no_half_file(void **state)
+{
+    (void)state;
+    write_config("kill.ini", "type = invert\nanchors = 500\nomega = 1, 2, 4, 8, 16, 32\n"
+                             "delta = 0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7\nretrieval = true\n");
+    char bin[1024], cfg[512];
+    snprintf(bin, sizeof bin, "%s%s%s", irp_bin()[0] == '/' ? "" : getenv("PWD"),
+             irp_bin()[0] == '/' ? "" : "/", irp_bin());
+    snprintf(cfg, sizeof cfg, "%s/kill.ini", work);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (chdir(work) == 0) {
+            freopen("/dev/null", "w", stderr);
+            execl(bin, bin, "run", "--no-plots", cfg, (char *)NULL);
+        }
+        _exit(127);
+    }
+    nanosleep(&(struct timespec){0, 400000000}, NULL);
+    kill(pid, SIGKILL);
+    int st;
+    waitpid(pid, &st, 0);
+    /* The table is either absent or complete; every cell file is complete. */
+    if (exists("results/kill.csv")) {
+        csv_table *t = table("results/kill.csv");
+        size_t n;
+        lookup(t, NULL, NULL, "irp", "mean_cosine", &n);
+        assert_int_equal(n, 48 * 16);
+        csv_table_free(t);
+    }
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/results/kill.cells", work);
+    DIR *d = opendir(dir);
+    size_t complete = 0;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (len < 4 || strcmp(e->d_name + len - 4, ".csv"))
+            continue; /* .tmp leftovers are never read */
+        char rel[600];
+        snprintf(rel, sizeof rel, "results/kill.cells/%s", e->d_name);
+        csv_table *t = table(rel);
+        size_t n;
+        lookup(t, NULL, NULL, "irp", "top1", &n);
+        assert_int_equal(n, 16);
+        csv_table_free(t);
+        complete++;
+    }
+    if (d)
+        closedir(d);
+    /* and a rerun finishes the sweep, reusing what was complete */
+    assert_int_equal(irp("run --no-plots kill.ini"), 0);
+    char want[64];
+    snprintf(want, sizeof want, "(%zu computed, %zu resumed)", 48 - complete, complete);
+    if (!strstr(err_out, want))
+        fail_msg("rerun did not say '%s': %s", want, err_out);
+}
+
+static void scale_experiments(void **state)
+{
+    (void)state;
+    write_config("si.ini", "type = scale-invariance\nhead = linear, mlp-tanh\n"
+                           "factor = 0.5, 1, 2\nscale_mode = multiply, set-norm\n");
+    write_config("sd.ini", "type = scale-distribution\nbins = 25\n");
+    assert_int_equal(irp("run si.ini sd.ini"), 0);
+    csv_table *t = table("results/si.csv");
+    size_t n;
+    lookup(t, NULL, NULL, "multiply", "accuracy", &n);
+    assert_int_equal(n, 2 * 3 * 4); /* heads x factors x spaces */
+    csv_table_free(t);
+    /* histogram densities integrate to 1 per encoder */
+    t = table("results/sd-hist.csv");
+    assert_int_equal(t->num_rows, 4 * 25);
+    double integral = 0;
+    int cd = csv_table_col(t, "density"), cl = csv_table_col(t, "bin_lo"),
+        ch = csv_table_col(t, "bin_hi");
+    for (size_t i = 0; i < 25; i++)
+        integral += atof(t->rows[i][cd]) * (atof(t->rows[i][ch]) - atof(t->rows[i][cl]));
+    assert_close(integral, 1.0, 1e-9);
+    csv_table_free(t);
+    t = table("results/sd.csv");
+    assert_true(lookup(t, "wide", "", "norm", "mean", NULL) > 0);
+    csv_table_free(t);
+    assert_true(exists("plots/si.png") && exists("plots/sd.png"));
+}
+
+typedef struct bad_config {
+    const char *body, *needle;
+} bad_config;
+
+static void bad_config_rejected(void **state)
+{
+    const bad_config *b = *state;
+    char body[2048];
+    const char *at = strstr(b->body, "@TINY@");
+    if (at)
+        snprintf(body, sizeof body, "%.*s%s%s", (int)(at - b->body), b->body, tiny(), at + 6);
+    else
+        snprintf(body, sizeof body, "%s", b->body);
+    write_file("bad.ini", body);
+    assert_int_equal(irp("run bad.ini"), 1);
+    if (!strstr(err_out, b->needle))
+        fail_msg("stderr '%s' does not mention '%s'", err_out, b->needle);
+    if (strncmp(err_out, "irp: ", 5) || strchr(err_out, '\n') != err_out + strlen(err_out) - 1)
+        fail_msg("not one line starting with 'irp: ': '%s'", err_out);
+    assert_false(exists("results/bad.csv"));
+    assert_false(exists("results/bad.cells"));
+}
+
+#define DATA "data = @TINY@\n"
+static bad_config bad_configs[] = {
+    {"[experiment]\ntype = invert\n" DATA "colour = blue\n", "bad.ini:4: key 'colour': unknown key"},
+    {"[experiment]\ntype = invert\n" DATA "delta = 1.5\n", "bad.ini:4: key 'delta': value '1.5'"},
+    {"[experiment]\ntype = invert\n" DATA "delta = 0, -0.1\n", "key 'delta': value '-0.1'"},
+    {"[experiment]\ntype = invert\n" DATA "omega = 0\n", "key 'omega': value '0': expected an integer >= 1"},
+    {"[experiment]\ntype = invert\n" DATA "omega = two\n", "key 'omega': value 'two'"},
+    {"[experiment]\ntype = invert\n" DATA "center = maybe\n", "key 'center': value 'maybe': expected true or false"},
+    {"[experiment]\ntype = invert\n" DATA "anchors = 0\n", "key 'anchors'"},
+    {"[experiment]\ntype = invert\n" DATA "anchors = 601\n", "anchors = 601 but"},
+    {"[experiment]\ntype = dance\n" DATA, "bad.ini:2: key 'type': 'dance'"},
+    {"[experiment]\n" DATA, "key 'type' is required"},
+    {"[experiment]\ntype = invert\n", "key 'data' is required"},
+    {"[experiment]\ntype = invert\ndata = nowhere.h5\n", "nowhere.h5: cannot open"},
+    {"[experiment]\ntype = stitch\n" DATA "anchors = 100\nhead = forest\n", "head 'forest' is not in"},
+    {"[experiment]\ntype = invert\n" DATA "spaces = rot-a, resnet\n", "/spaces/resnet: no such space"},
+    {"[sweep]\ntype = invert\n" DATA, "only [experiment] is read"},
+    {"[experiment]\ntype = invert\n" DATA "prune = fraction\n", "with prune = fraction"},
+    {"[experiment]\ntype = invert\n" DATA "omega = 1\nomega = 2\n", "key 'omega': given twice"},
+    {"[experiment]\ntype = invert\n" DATA "this line has no equals sign\n", "bad.ini:4: not valid INI"},
+};
+
+static void translate_writes_hdf5(void **state)
+{
+    (void)state;
+    char args[2048];
+    snprintf(args, sizeof args,
+             "translate --data %s --from rot-a --to rot-b --anchors 200 --rcond 1e-4 "
+             "--out tr.h5 --translator",
+             tiny());
+    assert_int_equal(irp(args), 0);
+    assert_true(exists("tr.h5"));
+    assert_false(exists("tr.h5.tmp"));
+    snprintf(args, sizeof args, "translate --data %s --from rot-a --to nope --out tr2.h5", tiny());
+    assert_int_equal(irp(args), 1);
+    assert_non_null(strstr(err_out, "/spaces/nope"));
+    assert_false(exists("tr2.h5"));
+}
+
+int main(void)
+{
+    struct CMUnitTest tests[64];
+    size_t n = 0;
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(invert_known_answers, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(stitch_rows_and_report, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(resume_skips_done_cells, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(killed_run_leaves_no_half_file, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(scale_experiments, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(translate_writes_hdf5, setup, teardown);
+    for (size_t i = 0; i < sizeof bad_configs / sizeof *bad_configs; i++) {
+        struct CMUnitTest t = cmocka_unit_test_prestate_setup_teardown(bad_config_rejected, setup,
+                                                                      teardown, &bad_configs[i]);
+        static char names[64][96];
+        snprintf(names[i], sizeof names[i], "bad_config_%zu", i + 1);
+        t.name = names[i];
+        tests[n++] = t;
+    }
+    return _cmocka_run_group_tests("pipeline", tests, n, NULL, NULL);
+}
