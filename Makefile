@@ -21,7 +21,7 @@ CORE_OBJ    := $(CORE_SRC:%.c=$(B)/%.o)
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(B)/%.o)
 TESTS       := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 
-.PHONY: all deps test test-asan testdata reproduce bench data clean help
+.PHONY: all deps test test-asan testdata data reproduce reproduce bench data clean help
 all: $(B)/irp
 
 deps:
@@ -68,6 +68,21 @@ test-asan:
 	@scripts/ensure-deps.sh build plot data
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS="$(ASAN_CFLAGS)" build-asan/irp $(ASAN_TESTS) testdata
 	@IRP_TEST_DATA=$(TESTDATA) tests/run.sh $(ASAN_TESTS)
+
+# The offline default data: Fashion-MNIST encoders trained here (cached: a
+# dump is rebuilt only when its producer changes). -j2 trains both at once.
+DUMPS := data/dumps/fashion-mnist.h5 data/dumps/fashion-mnist-ae.h5
+data: $(DUMPS)
+data/dumps/fashion-mnist.h5: data/train_encoders.py data/irpdump.py
+	@scripts/ensure-deps.sh data
+	$(PYTHON) data/train_encoders.py --out $@
+data/dumps/fashion-mnist-ae.h5: data/train_encoders.py data/irpdump.py
+	@scripts/ensure-deps.sh data
+	$(PYTHON) data/train_encoders.py --regime autoencoder --out $@
+
+reproduce:
+	@scripts/ensure-deps.sh build plot data
+	@scripts/reproduce.sh
 
 clean:
 	rm -rf build build-asan

@@ -90,7 +90,8 @@ static void swept_header(FILE *o, const config *c, int *keys, size_t *nk)
 {
     *nk = 0;
     for (int k = 0; k < SK_COUNT; k++)
-        if (c->num_values[k] > 1 || k == SK_OMEGA || k == SK_DELTA) {
+        if (c->num_values[k] > 1 || k == SK_OMEGA || k == SK_DELTA ||
+            (k == SK_PRUNE && strcmp(c->values[k][0], "threshold"))) {
             keys[(*nk)++] = k;
             fprintf(o, " %s |", sweep_key_name(k));
         }

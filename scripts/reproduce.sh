@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# make reproduce: dumps -> experiments -> figures -> report, timing each stage.
+# Stages that are already done are cheap: dumps are cached by make, finished
+# sweep cells are reused by irp run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+configs=(configs/stitch.ini configs/invert.ini configs/retrieval.ini
+         configs/scale-invariance.ini configs/scale-distribution.ini
+         configs/ablation-components.ini configs/ablation-threshold.ini
+         configs/ablation-pruning.ini configs/anchors.ini
+         configs/stitch-ae.ini configs/invert-ae.ini)
+stage() {
+  local name=$1; shift
+  local t0=$SECONDS
+  echo "== stage $name: $*" >&2
+  "$@"
+  echo "== stage $name took $((SECONDS - t0))s" >&2
+  timings+=("$name $((SECONDS - t0))s")
+}
+timings=()
+stage data make --no-print-directory -j2 data
+stage build make --no-print-directory all
+stage experiments build/irp run "${configs[@]}"
+stage report build/irp report "${configs[@]}"
+echo "reproduce: $(IFS=', '; echo "${timings[*]}") -> results/REPORT.md" >&2
