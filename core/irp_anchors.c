@@ -161,7 +161,7 @@ static int cmp_size(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int irp_subsets_multiplicity(size_t *mult, const irp_subsets *s)
+int irp_subsets_representatives(size_t *rep, const irp_subsets *s)
 {
     size_t n = s->num_subsets;
     size_t **sorted = calloc(n, sizeof *sorted);
@@ -175,12 +175,11 @@ int irp_subsets_multiplicity(size_t *mult, const irp_subsets *s)
         qsort(sorted[i], s->counts[i], sizeof **sorted, cmp_size);
     }
     for (size_t i = 0; !rc && i < n; i++) {
-        mult[i] = 1;
+        rep[i] = i;
         for (size_t j = 0; j < i; j++)
-            if (mult[j] && s->counts[j] == s->counts[i] &&
+            if (rep[j] == j && s->counts[j] == s->counts[i] &&
                 !memcmp(sorted[j], sorted[i], s->counts[i] * sizeof **sorted)) {
-                mult[j]++;
-                mult[i] = 0;
+                rep[i] = j;
                 break;
             }
     }

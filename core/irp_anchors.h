@@ -49,9 +49,9 @@ irp_subsets *irp_subsets_new_all(size_t num_anchors);
 void irp_subsets_free(irp_subsets *s);
 
 /* Subsets holding the same anchors (as sets) give the same decoder, so work
- * per subset can be done once per distinct set: out_multiplicity[s] is the
- * number of subsets equal to s when s is the first of them, 0 otherwise
- * (entries sum to num_subsets). With δ = 0 every subset holds all anchors. */
-int irp_subsets_multiplicity(size_t *out_multiplicity, const irp_subsets *s);
+ * per subset can be done once per distinct set: out_rep[i] is the index of
+ * the first subset equal to subset i (out_rep[i] == i for the first of each
+ * set). With δ = 0 every subset holds all anchors and out_rep is all 0. */
+int irp_subsets_representatives(size_t *out_rep, const irp_subsets *s);
 
 #endif

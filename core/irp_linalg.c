@@ -62,10 +62,15 @@ int irp_check_finite(const irp_mat *m, const char *what)
     return IRP_OK;
 }
 
+double irp_vec_norm(const double *v, size_t n)
+{
+    return sqrt(cblas_ddot((int)n, v, 1, v, 1));
+}
+
 void irp_row_norms(double *out, const irp_mat *m)
 {
     for (size_t i = 0; i < m->rows; i++)
-        out[i] = cblas_dnrm2((int)m->cols, &IRP_AT(m, i, 0), 1);
+        out[i] = irp_vec_norm(&IRP_AT(m, i, 0), m->cols);
 }
 
 int irp_rows_normalize(irp_mat *m, const char *what)
@@ -74,7 +79,7 @@ int irp_rows_normalize(irp_mat *m, const char *what)
     if (rc)
         return rc;
     for (size_t i = 0; i < m->rows; i++) {
-        double n = cblas_dnrm2((int)m->cols, &IRP_AT(m, i, 0), 1);
+        double n = irp_vec_norm(&IRP_AT(m, i, 0), m->cols);
         if (!(n > 1e-300))
             return irp_fail(IRP_ENUMERIC, "%s row %zu has zero norm; cosines are undefined", what,
                             i);

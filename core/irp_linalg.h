@@ -24,6 +24,10 @@ void irp_mat_free(irp_mat *m); /* NULL is safe */
 /* IRP_ENUMERIC naming `what` and the first offending cell if m has NaN/Inf. */
 int irp_check_finite(const irp_mat *m, const char *what);
 
+/* ||v||_2 as sqrt(v·v): BLAS dnrm2 guards against overflow with per-element
+ * scaling and is several times slower; embeddings are far from 1e150. */
+double irp_vec_norm(const double *v, size_t n);
+
 /* out[i] = ||row i||_2 (out has m->rows entries). */
 void irp_row_norms(double *out, const irp_mat *m);
 

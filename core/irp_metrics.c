@@ -20,7 +20,7 @@ static int same_shape(const irp_mat *a, const irp_mat *b, const char *what)
 
 static double row_cos(const double *a, const double *b, size_t d)
 {
-    double na = cblas_dnrm2((int)d, a, 1), nb = cblas_dnrm2((int)d, b, 1);
+    double na = irp_vec_norm(a, d), nb = irp_vec_norm(b, d);
     if (!(na > 0) || !(nb > 0))
         return 0.0;
     return cblas_ddot((int)d, a, 1, b, 1) / (na * nb);

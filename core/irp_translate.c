@@ -71,7 +71,7 @@ irp_space *irp_space_new(const irp_mat *anchors, int center)
     }
     double sum = 0;
     for (size_t i = 0; i < k; i++)
-        sum += cblas_dnrm2((int)d, &IRP_AT(s->anchors, i, 0), 1);
+        sum += irp_vec_norm(&IRP_AT(s->anchors, i, 0), d);
     s->scale = sum / (double)k;
     if (irp_rows_normalize(s->anchors, center ? "centred anchors" : "anchors")) {
         irp_space_free(s);
@@ -149,18 +149,6 @@ static int subset_pair(irp_mat **ax, irp_mat **p, const irp_space *src, const ir
     return rc;
 }
 
-static void info_add(irp_fit_info *info, const irp_pinv_info *pi, size_t m, size_t omega)
-{
-    if (!info)
-        return;
-    info->mean_subset_size += (double)m / (double)omega;
-    info->mean_rank += (double)pi->rank / (double)omega;
-    info->mean_cond += pi->cond / (double)omega;
-    info->mean_cond_kept += pi->cond_kept / (double)omega;
-    if (pi->cond > info->max_cond)
-        info->max_cond = pi->cond;
-}
-
 /* Orthogonal Procrustes: q (c×c) = U·Vᵀ from the SVD of aᵀ·b, minimising
  * ‖a·q − b‖_F over orthogonal q (a, b: r×c). */
 static int procrustes_square(irp_mat *q, const irp_mat *a, const irp_mat *b)
@@ -180,51 +168,104 @@ static int procrustes_square(irp_mat *q, const irp_mat *a, const irp_mat *b)
     return rc;
 }
 
-int irp_translator_fit(irp_mat *out, const irp_space *src, const irp_space *dst,
-                       const irp_subsets *sub, const irp_options *o, irp_fit_info *info)
+/* Completion: decode the full source anchor set through t and align it to
+ * the target's full anchor set by a rotation/reflection Q; t ← t·Q. */
+static int complete(irp_mat *t, const irp_space *src, const irp_space *dst)
+{
+    size_t dy = dst->anchors->cols;
+    irp_mat *ahat = irp_mat_new(src->anchors->rows, dy), *q = irp_mat_new(dy, dy);
+    irp_mat *t0 = irp_mat_copy(t);
+    int rc = (!ahat || !q || !t0) ? IRP_ENOMEM : irp_gemm_nn(ahat, src->anchors, t0);
+    if (!rc)
+        rc = procrustes_square(q, ahat, dst->anchors);
+    if (!rc)
+        rc = irp_gemm_nn(t, t0, q);
+    irp_mat_free(ahat);
+    irp_mat_free(q);
+    irp_mat_free(t0);
+    return rc;
+}
+
+int irp_translator_fit_prefixes(irp_mat **out, irp_fit_info *info, const size_t *omegas,
+                                size_t num, const irp_space *src, const irp_space *dst,
+                                const irp_subsets *sub, const irp_options *o)
 {
     int rc = irp_options_check(o);
     if (rc || (rc = check_pair(src, dst, sub)))
         return rc;
-    size_t dx = src->anchors->cols, dy = dst->anchors->cols, omega = sub->num_subsets;
-    if (out->rows != dx || out->cols != dy)
-        return irp_fail(IRP_EINVAL, "translator must be %zux%zu (got %zux%zu)", dx, dy,
-                        out->rows, out->cols);
-    if (info)
-        memset(info, 0, sizeof *info);
-    memset(out->data, 0, dx * dy * sizeof *out->data);
-    size_t *mult = malloc(omega * sizeof *mult);
-    rc = !mult ? irp_fail(IRP_ENOMEM, "out of memory") : irp_subsets_multiplicity(mult, sub);
-    for (size_t s = 0; s < omega && !rc; s++) {
-        if (!mult[s])
-            continue; /* same anchors as an earlier subset: counted there */
-        irp_mat *ax = NULL, *p = NULL;
-        irp_pinv_info pi;
-        rc = subset_pair(&ax, &p, src, dst, sub, s, o->rcond, &pi);
-        /* T += (mult/ω) · A_X[I]ᵀ (dx×m) · Pᵀ (m×dy) */
-        if (!rc)
-            rc = irp_gemm(out, (double)mult[s] / (double)omega, ax, 1, p, 1, 1.0);
-        for (size_t r = 0; !rc && r < mult[s]; r++)
-            info_add(info, &pi, sub->counts[s], omega);
-        irp_mat_free(ax);
-        irp_mat_free(p);
+    size_t dx = src->anchors->cols, dy = dst->anchors->cols, max_omega = 0;
+    for (size_t j = 0; j < num; j++) {
+        if (omegas[j] < 1 || omegas[j] > sub->num_subsets)
+            return irp_fail(IRP_EINVAL, "omega %zu is outside 1..%zu (the subsets drawn)",
+                            omegas[j], sub->num_subsets);
+        if (out[j]->rows != dx || out[j]->cols != dy)
+            return irp_fail(IRP_EINVAL, "translator must be %zux%zu (got %zux%zu)", dx, dy,
+                            out[j]->rows, out[j]->cols);
+        if (omegas[j] > max_omega)
+            max_omega = omegas[j];
     }
-    free(mult);
-    if (rc || !o->completion)
-        return rc;
-    /* Completion: decode the full source anchor set through T and align it to
-     * the target's full anchor set by a rotation/reflection Q. */
-    irp_mat *ahat = irp_mat_new(src->anchors->rows, dy), *q = irp_mat_new(dy, dy);
-    irp_mat *t = irp_mat_copy(out);
-    rc = (!ahat || !q || !t) ? IRP_ENOMEM : irp_gemm_nn(ahat, src->anchors, out);
+    size_t *rep = malloc(sub->num_subsets * sizeof *rep);
+    irp_mat **contrib = calloc(max_omega, sizeof *contrib); /* A_X[I]ᵀ·pinv(A_Y[I])ᵀ */
+    irp_pinv_info *pinfo = calloc(max_omega, sizeof *pinfo);
+    irp_mat *sum = irp_mat_new(dx, dy);
+    if (!rep || !contrib || !pinfo || !sum)
+        rc = irp_fail(IRP_ENOMEM, "out of memory fitting translators");
     if (!rc)
-        rc = procrustes_square(q, ahat, dst->anchors);
-    if (!rc)
-        rc = irp_gemm_nn(out, t, q);
-    irp_mat_free(ahat);
-    irp_mat_free(q);
-    irp_mat_free(t);
+        rc = irp_subsets_representatives(rep, sub);
+    irp_fit_info acc = {0};
+    for (size_t s = 0; s < max_omega && !rc; s++) {
+        size_t r = rep[s];
+        if (r == s) {
+            irp_mat *ax = NULL, *p = NULL;
+            rc = subset_pair(&ax, &p, src, dst, sub, s, o->rcond, &pinfo[s]);
+            if (!rc && !(contrib[s] = irp_mat_new(dx, dy)))
+                rc = IRP_ENOMEM;
+            if (!rc) /* A_X[I]ᵀ (dx×m) · Pᵀ (m×dy) */
+                rc = irp_gemm(contrib[s], 1.0, ax, 1, p, 1, 0.0);
+            irp_mat_free(ax);
+            irp_mat_free(p);
+            if (rc)
+                break;
+        }
+        for (size_t i = 0; i < dx * dy; i++)
+            sum->data[i] += contrib[r]->data[i];
+        acc.mean_subset_size += (double)sub->counts[s];
+        acc.mean_rank += (double)pinfo[r].rank;
+        acc.mean_cond += pinfo[r].cond;
+        acc.mean_cond_kept += pinfo[r].cond_kept;
+        if (pinfo[r].cond > acc.max_cond)
+            acc.max_cond = pinfo[r].cond;
+        for (size_t j = 0; j < num && !rc; j++) {
+            if (omegas[j] != s + 1)
+                continue;
+            double w = 1.0 / (double)(s + 1);
+            for (size_t i = 0; i < dx * dy; i++)
+                out[j]->data[i] = w * sum->data[i];
+            if (info) {
+                info[j] = acc;
+                info[j].mean_subset_size *= w;
+                info[j].mean_rank *= w;
+                info[j].mean_cond *= w;
+                info[j].mean_cond_kept *= w;
+            }
+            if (o->completion)
+                rc = complete(out[j], src, dst);
+        }
+    }
+    for (size_t s = 0; contrib && s < max_omega; s++)
+        irp_mat_free(contrib[s]);
+    free(contrib);
+    free(pinfo);
+    free(rep);
+    irp_mat_free(sum);
     return rc;
+}
+
+int irp_translator_fit(irp_mat *out, const irp_space *src, const irp_space *dst,
+                       const irp_subsets *sub, const irp_options *o, irp_fit_info *info)
+{
+    size_t omega = sub->num_subsets;
+    return irp_translator_fit_prefixes(&out, info, &omega, 1, src, dst, sub, o);
 }
 
 void irp_postprocess(irp_mat *y, const irp_space *dst, irp_rescale_mode rescale)
@@ -233,7 +274,7 @@ void irp_postprocess(irp_mat *y, const irp_space *dst, irp_rescale_mode rescale)
     for (size_t i = 0; i < y->rows; i++) {
         double *row = &IRP_AT(y, i, 0);
         if (rescale == IRP_RESCALE_MEAN_NORM) {
-            double n = cblas_dnrm2((int)d, row, 1);
+            double n = irp_vec_norm(row, d);
             if (n > 1e-300)
                 cblas_dscal((int)d, dst->scale / n, row, 1);
         }
@@ -242,21 +283,32 @@ void irp_postprocess(irp_mat *y, const irp_space *dst, irp_rescale_mode rescale)
     }
 }
 
+int irp_translate_apply_prepared(irp_mat *out, const irp_mat *t, const irp_space *dst,
+                                 const irp_mat *xp, const irp_options *o)
+{
+    size_t dy = dst->anchors->cols;
+    if (t->rows != xp->cols || t->cols != dy)
+        return irp_fail(IRP_EINVAL, "translator is %zux%zu but the spaces need %zux%zu", t->rows,
+                        t->cols, xp->cols, dy);
+    if (out->rows != xp->rows || out->cols != dy)
+        return irp_fail(IRP_EINVAL, "translated output must be %zux%zu", xp->rows, dy);
+    int rc = irp_gemm_nn(out, xp, t);
+    if (!rc)
+        irp_postprocess(out, dst, o->rescale);
+    return rc;
+}
+
 int irp_translate_apply(irp_mat *out, const irp_mat *t, const irp_space *src,
                         const irp_space *dst, const irp_mat *x, const irp_options *o)
 {
-    size_t dx = src->anchors->cols, dy = dst->anchors->cols;
-    if (t->rows != dx || t->cols != dy)
-        return irp_fail(IRP_EINVAL, "translator is %zux%zu but the spaces need %zux%zu", t->rows,
-                        t->cols, dx, dy);
-    if (out->rows != x->rows || out->cols != dy)
-        return irp_fail(IRP_EINVAL, "translated output must be %zux%zu", x->rows, dy);
+    size_t dx = src->anchors->cols;
+    if (t->rows != dx)
+        return irp_fail(IRP_EINVAL, "translator is %zux%zu but the source space has dimension %zu",
+                        t->rows, t->cols, dx);
     irp_mat *xp = irp_mat_new(x->rows, dx);
     int rc = !xp ? IRP_ENOMEM : irp_space_prepare(xp, src, x);
     if (!rc)
-        rc = irp_gemm_nn(out, xp, t);
-    if (!rc)
-        irp_postprocess(out, dst, o->rescale);
+        rc = irp_translate_apply_prepared(out, t, dst, xp, o);
     irp_mat_free(xp);
     return rc;
 }

@@ -100,10 +100,25 @@ typedef struct irp_fit_info {
 int irp_translator_fit(irp_mat *out, const irp_space *src, const irp_space *dst,
                        const irp_subsets *subsets, const irp_options *opts, irp_fit_info *info);
 
+/* Translators for several ω at once: out[j] (dx×dy) and info[j] (may be NULL)
+ * use the first omegas[j] subsets of `subsets` (1 ≤ omegas[j] ≤
+ * num_subsets). Prefixes nest because subset s is seeded by seed + s, so
+ * every per-subset pseudo-inverse is computed once and shared, as is any
+ * subset holding the same anchors as an earlier one. irp_translator_fit is
+ * the case of one ω = num_subsets. */
+int irp_translator_fit_prefixes(irp_mat **out, irp_fit_info *info, const size_t *omegas,
+                                size_t num_omegas, const irp_space *src, const irp_space *dst,
+                                const irp_subsets *subsets, const irp_options *opts);
+
 /* out (n×dy) = rescale(norm(x − μ_X) · T) + μ_Y. T may be any dx×dy map (the
  * Procrustes reference goes through here too). */
 int irp_translate_apply(irp_mat *out, const irp_mat *translator, const irp_space *src,
                         const irp_space *dst, const irp_mat *x, const irp_options *opts);
+
+/* The same on rows already prepared by irp_space_prepare(src, x): lets a
+ * caller prepare a test set once and translate it into many targets. */
+int irp_translate_apply_prepared(irp_mat *out, const irp_mat *translator, const irp_space *dst,
+                                 const irp_mat *prepared, const irp_options *opts);
 
 /* The paper's path, step by step: relative projection per subset, pinv
  * decode per subset, average, rescale, un-centre. Completion is not part of

@@ -110,24 +110,53 @@ static void eval_stitch(ctx *x, size_t i, size_t j, const char *method, const ir
         row(x, x->d->spaces[i].name, dst->name, method, "mean_cosine", v);
 }
 
-static int pairs(ctx *x, evaluate_fn eval, int include_intra)
+/* One group of cells that differ only in ω: spaces, subsets (drawn for the
+ * largest ω) and every per-subset pseudo-inverse are shared; each cell gets
+ * its own translator and rows. */
+typedef struct group {
+    size_t n;
+    cell *cells;
+    csv_out *writers;
+} group;
+
+static void select_cell(ctx *x, const group *g, size_t j)
+{
+    x->cl = &g->cells[j];
+    x->w = &g->writers[j];
+}
+
+static int pairs(ctx *x, const group *gr, evaluate_fn eval, int include_intra)
 {
     const dump *d = x->d;
-    const cell *cl = x->cl;
-    size_t ns = d->num_spaces, k = cl->anchors;
+    const cell *cl = &gr->cells[0];
+    size_t ns = d->num_spaces, k = cl->anchors, max_omega = 0;
+    irp_options opts = cl->opts;
+    size_t *omegas = malloc(gr->n * sizeof *omegas);
+    irp_mat **ts = calloc(gr->n, sizeof *ts);
+    irp_fit_info *info = calloc(gr->n, sizeof *info);
     size_t *idx = malloc(k * sizeof *idx);
     irp_mat **raw = calloc(ns, sizeof *raw);
     irp_space **sp = calloc(ns, sizeof *sp);
     irp_subsets **sub = calloc(ns, sizeof *sub);
-    int rc = (!idx || !raw || !sp || !sub) ? irp_fail(IRP_ENOMEM, "out of memory") : IRP_OK;
+    irp_mat **xp = calloc(ns, sizeof *xp); /* test rows prepared in each source space */
+    int rc = (!omegas || !ts || !info || !idx || !raw || !sp || !sub || !xp)
+                 ? irp_fail(IRP_ENOMEM, "out of memory")
+                 : IRP_OK;
+    for (size_t j = 0; !rc && j < gr->n; j++) {
+        omegas[j] = gr->cells[j].opts.num_subspaces;
+        if (omegas[j] > max_omega)
+            max_omega = omegas[j];
+    }
+    opts.num_subspaces = max_omega;
     if (!rc)
         rc = irp_anchor_indices(idx, d->num_train, k, cl->anchor_seed);
-    /* per-space work, once per cell: anchors, prepared space, pruned subsets */
+    /* per-space work, once per group: anchors, prepared space, pruned subsets */
     for (size_t i = 0; !rc && i < ns; i++) {
         raw[i] = irp_mat_select_rows(d->spaces[i].train, idx, k);
-        sp[i] = raw[i] ? irp_space_new(raw[i], cl->opts.center) : NULL;
-        sub[i] = sp[i] ? irp_subsets_for(sp[i], &cl->opts) : NULL;
-        if (!sub[i])
+        sp[i] = raw[i] ? irp_space_new(raw[i], opts.center) : NULL;
+        sub[i] = sp[i] ? irp_subsets_for(sp[i], &opts) : NULL;
+        xp[i] = sub[i] ? irp_mat_new(x->n_test, d->spaces[i].dim) : NULL;
+        if (!xp[i] || irp_space_prepare(xp[i], sp[i], x->test[i]))
             rc = irp_fail(IRP_EDATA, "space %s: %s", d->spaces[i].name, irp_last_error());
     }
     for (size_t i = 0; !rc && i < ns; i++)
@@ -138,35 +167,49 @@ static int pairs(ctx *x, evaluate_fn eval, int include_intra)
             const char *a = d->spaces[i].name, *b = d->spaces[j].name;
             irp_mat *t = irp_mat_new(dx, dy), *y = irp_mat_new(x->n_test, dy);
             irp_mat *aff = irp_mat_new(dx + 1, dy);
-            irp_fit_info info;
-            rc = (!t || !y || !aff) ? IRP_ENOMEM
-                                    : irp_translator_fit(t, sp[i], sp[j], sub[i], &cl->opts, &info);
+            rc = (!t || !y || !aff) ? IRP_ENOMEM : IRP_OK;
+            for (size_t c = 0; !rc && c < gr->n; c++)
+                if (!(ts[c] = irp_mat_new(dx, dy)))
+                    rc = IRP_ENOMEM;
             if (!rc)
-                rc = irp_translate_apply(y, t, sp[i], sp[j], x->test[i], &cl->opts);
-            if (!rc) {
+                rc = irp_translator_fit_prefixes(ts, info, omegas, gr->n, sp[i], sp[j], sub[i],
+                                                 &opts);
+            for (size_t c = 0; !rc && c < gr->n; c++) {
+                select_cell(x, gr, c);
+                rc = irp_translate_apply_prepared(y, ts[c], sp[j], xp[i], &opts);
+                if (rc)
+                    break;
                 eval(x, i, j, "irp", y);
-                row(x, a, b, "irp", "subset_size", info.mean_subset_size);
-                row(x, a, b, "irp", "rank", info.mean_rank);
-                row(x, a, b, "irp", "cond_mean", info.mean_cond);
-                row(x, a, b, "irp", "cond_max", info.max_cond);
+                row(x, a, b, "irp", "subset_size", info[c].mean_subset_size);
+                row(x, a, b, "irp", "rank", info[c].mean_rank);
+                row(x, a, b, "irp", "cond_mean", info[c].mean_cond);
+                row(x, a, b, "irp", "cond_max", info[c].max_cond);
+                if (i != j && dx == dy)
+                    eval(x, i, j, "absolute", x->test[i]);
             }
-            if (!rc && i != j && dx == dy)
-                eval(x, i, j, "absolute", x->test[i]);
-            if (!rc && x->c->references) {
+            if (!rc && x->c->references) { /* ω-independent: computed once, written per cell */
                 rc = irp_procrustes_fit(t, sp[i]->anchors, sp[j]->anchors);
                 if (!rc)
-                    rc = irp_translate_apply(y, t, sp[i], sp[j], x->test[i], &cl->opts);
-                if (!rc)
+                    rc = irp_translate_apply_prepared(y, t, sp[j], xp[i], &opts);
+                for (size_t c = 0; !rc && c < gr->n; c++) {
+                    select_cell(x, gr, c);
                     eval(x, i, j, "procrustes", y);
+                }
                 if (!rc)
-                    rc = irp_affine_fit(aff, raw[i], raw[j], cl->opts.rcond);
+                    rc = irp_affine_fit(aff, raw[i], raw[j], opts.rcond);
                 if (!rc)
                     rc = irp_affine_apply(y, aff, x->test[i]);
-                if (!rc)
+                for (size_t c = 0; !rc && c < gr->n; c++) {
+                    select_cell(x, gr, c);
                     eval(x, i, j, "affine", y);
+                }
             }
             if (rc)
                 rc = irp_fail(rc, "%s -> %s: %s", a, b, irp_last_error());
+            for (size_t c = 0; c < gr->n; c++) {
+                irp_mat_free(ts[c]);
+                ts[c] = NULL;
+            }
             irp_mat_free(t);
             irp_mat_free(y);
             irp_mat_free(aff);
@@ -178,7 +221,13 @@ static int pairs(ctx *x, evaluate_fn eval, int include_intra)
             irp_space_free(sp[i]);
         if (sub)
             irp_subsets_free(sub[i]);
+        if (xp)
+            irp_mat_free(xp[i]);
     }
+    free(xp);
+    free(omegas);
+    free(ts);
+    free(info);
     free(idx);
     free(raw);
     free(sp);
@@ -186,13 +235,16 @@ static int pairs(ctx *x, evaluate_fn eval, int include_intra)
     return rc;
 }
 
-static int run_invert(ctx *x) { return pairs(x, eval_invert, x->c->intra); }
+static int run_invert(ctx *x, const group *g) { return pairs(x, g, eval_invert, x->c->intra); }
 
-static int run_stitch(ctx *x)
+static int run_stitch(ctx *x, const group *g)
 {
-    for (size_t j = 0; j < x->d->num_spaces; j++) /* the oracle: own encoder, own head */
-        eval_stitch(x, j, j, "non-stitch", x->test[j]);
-    return pairs(x, eval_stitch, 0);
+    for (size_t c = 0; c < g->n; c++) {
+        select_cell(x, g, c);
+        for (size_t j = 0; j < x->d->num_spaces; j++) /* the oracle: own encoder, own head */
+            eval_stitch(x, j, j, "non-stitch", x->test[j]);
+    }
+    return pairs(x, g, eval_stitch, 0);
 }
 
 static double mean_row_norm(const irp_mat *m)
@@ -378,50 +430,87 @@ int run_experiment(const config *c, const dump *d, const run_opts *o)
             memcpy(x.test[s]->data, d->spaces[s].test->data,
                    x.n_test * d->spaces[s].dim * sizeof(double));
     }
-    size_t ncells = config_num_cells(c), done = 0, computed = 0;
-    double t0 = now(), spent = 0;
+    size_t ncells = config_num_cells(c), done = 0, computed = 0, visited = 0;
+    double t0 = now();
     int tty = isatty(2) && !o->quiet;
+    unsigned char *seen = calloc(ncells, 1);
+    cell *cells = calloc(ncells, sizeof *cells);
+    csv_out *writers = calloc(ncells, sizeof *writers);
+    if (!seen || !cells || !writers)
+        rc = irp_fail(IRP_ENOMEM, "out of memory for %zu cells", ncells);
+    /* Cells that differ only in ω form a group computed together (invert and
+     * stitch share per-subset work across ω); other experiments go one by one. */
+    int by_omega = c->type == EXP_INVERT || c->type == EXP_STITCH;
     for (size_t i = 0; !rc && i < ncells; i++) {
-        cell cl;
-        config_cell(&cl, c, i);
-        snprintf(path, sizeof path, "%s/%016llx.csv", cells_dir,
-                 (unsigned long long)(config_cell_hash(c, &cl) ^ stamp));
-        if (!o->force && access(path, R_OK) == 0 &&
-            !(c->type == EXP_SCALE_DIST && access(hist, R_OK) != 0)) {
-            done++;
+        if (seen[i])
             continue;
+        group g = {0, cells, writers};
+        cell first;
+        config_cell(&first, c, i);
+        for (size_t j = i; j < ncells && !rc; j++) {
+            cell cl;
+            if (seen[j])
+                continue;
+            config_cell(&cl, c, j);
+            int same = j == i;
+            if (!same && by_omega) {
+                same = 1;
+                for (int k = 0; k < SK_COUNT; k++)
+                    if (k != SK_OMEGA && strcmp(cl.text[k], first.text[k]))
+                        same = 0;
+            }
+            if (!same)
+                continue;
+            seen[j] = 1;
+            visited++;
+            snprintf(path, sizeof path, "%s/%016llx.csv", cells_dir,
+                     (unsigned long long)(config_cell_hash(c, &cl) ^ stamp));
+            if (!o->force && access(path, R_OK) == 0 &&
+                !(c->type == EXP_SCALE_DIST && access(hist, R_OK) != 0)) {
+                done++;
+                continue;
+            }
+            cells[g.n] = cl;
+            if ((rc = csv_out_open(&writers[g.n], path)))
+                break;
+            csv_out_comment(&writers[g.n], "irp cell %zu/%zu of %s", j + 1, ncells, c->path);
+            header_row(&writers[g.n]);
+            g.n++;
         }
-        double tc = now();
-        csv_out w;
-        if ((rc = csv_out_open(&w, path)))
-            break;
-        csv_out_comment(&w, "irp cell %zu/%zu of %s", i + 1, ncells, c->path);
-        header_row(&w);
-        x.cl = &cl;
-        x.w = &w;
-        switch (c->type) {
-        case EXP_INVERT: rc = run_invert(&x); break;
-        case EXP_STITCH: rc = run_stitch(&x); break;
-        case EXP_SCALE_INV: rc = run_scale_inv(&x); break;
-        case EXP_SCALE_DIST: rc = run_scale_dist(&x, hist); break;
+        if (!rc && g.n) {
+            x.cl = &cells[0];
+            x.w = &writers[0];
+            switch (c->type) {
+            case EXP_INVERT: rc = run_invert(&x, &g); break;
+            case EXP_STITCH: rc = run_stitch(&x, &g); break;
+            case EXP_SCALE_INV: rc = run_scale_inv(&x); break;
+            case EXP_SCALE_DIST: rc = run_scale_dist(&x, hist); break;
+            }
         }
-        if (rc) {
-            csv_out_abort(&w);
-            break;
+        for (size_t j = 0; j < g.n; j++) {
+            if (rc)
+                csv_out_abort(&writers[j]);
+            else if ((rc = csv_out_commit(&writers[j])) == IRP_OK)
+                computed++;
+            else
+                for (size_t m = j + 1; m < g.n; m++)
+                    csv_out_abort(&writers[m]);
+            if (rc)
+                break;
         }
-        if ((rc = csv_out_commit(&w)))
-            break;
-        computed++;
-        spent += now() - tc;
-        if (!o->quiet) {
+        if (!rc && g.n && !o->quiet) {
             char eta[32], el[32];
-            size_t left = ncells - i - 1;
-            fmt_secs(el, sizeof el, now() - t0);
-            fmt_secs(eta, sizeof eta, spent / (double)computed * (double)left);
-            fprintf(stderr, "%s[%s] cell %zu/%zu done (elapsed %s, ETA %s)%s", tty ? "\r" : "",
-                    c->name, i + 1, ncells, el, eta, tty ? "   " : "\n");
+            double elapsed = now() - t0;
+            fmt_secs(el, sizeof el, elapsed);
+            fmt_secs(eta, sizeof eta,
+                     elapsed / (double)computed * (double)(ncells - visited));
+            fprintf(stderr, "%s[%s] %zu/%zu cells done (elapsed %s, ETA %s)%s", tty ? "\r" : "",
+                    c->name, visited, ncells, el, eta, tty ? "   " : "\n");
         }
     }
+    free(seen);
+    free(cells);
+    free(writers);
     if (tty)
         fputc('\n', stderr);
     for (size_t s = 0; s < d->num_spaces; s++)

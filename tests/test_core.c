@@ -267,41 +267,72 @@ static void fps_rejects_bad_arguments(void **state)
     irp_mat_free(a); irp_mat_free(none);
 }
 
-static void subsets_multiplicity_counts_equal_sets(void **state)
+static void subsets_representatives_find_equal_sets(void **state)
 {
     (void)state;
     irp_mat *a = jittered_directions();
     /* δ = 0: every subset holds all 12 anchors (in different FPS orders). */
     irp_subsets *all = irp_subsets_new(a, 4, IRP_PRUNE_THRESHOLD, 0.0, 3);
-    size_t m[4];
-    assert_ok(irp_subsets_multiplicity(m, all));
-    assert_int_equal(m[0], 4);
-    assert_int_equal(m[1] + m[2] + m[3], 0);
-    /* δ = 0.2: one anchor per direction, which copy depends on the first point */
-    irp_subsets *some = irp_subsets_new(a, 4, IRP_PRUNE_THRESHOLD, 0.2, 3);
-    assert_ok(irp_subsets_multiplicity(m, some));
-    size_t total = 0;
-    for (int i = 0; i < 4; i++) {
-        total += m[i];
-        for (int j = 0; j < i && m[i]; j++) /* a counted subset differs from earlier ones */
-            if (m[j] && some->counts[i] == some->counts[j]) {
-                size_t x[12], y[12];
-                memcpy(x, some->indices[i], 6 * sizeof *x);
-                memcpy(y, some->indices[j], 6 * sizeof *y);
-                int same = 1;
-                for (int p = 0; p < 6; p++) {
-                    int found = 0;
-                    for (int q = 0; q < 6; q++)
-                        found |= x[p] == y[q];
-                    same &= found;
-                }
-                assert_false(same);
-            }
+    size_t r[6];
+    assert_ok(irp_subsets_representatives(r, all));
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(r[i], 0);
+    /* δ = 0.2: one anchor per direction; which copy depends on the first point,
+     * so a subset shares a representative exactly when it holds the same rows. */
+    irp_subsets *some = irp_subsets_new(a, 6, IRP_PRUNE_THRESHOLD, 0.2, 3);
+    assert_ok(irp_subsets_representatives(r, some));
+    for (size_t i = 0; i < 6; i++) {
+        unsigned mi = 0, mr = 0;
+        for (size_t p = 0; p < some->counts[i]; p++)
+            mi |= 1u << some->indices[i][p];
+        for (size_t p = 0; p < some->counts[r[i]]; p++)
+            mr |= 1u << some->indices[r[i]][p];
+        assert_true(r[i] <= i);
+        assert_int_equal(mi, mr);
+        for (size_t j = 0; j < r[i]; j++) { /* and no earlier subset holds them */
+            unsigned mj = 0;
+            for (size_t p = 0; p < some->counts[j]; p++)
+                mj |= 1u << some->indices[j][p];
+            assert_int_not_equal(mi, mj);
+        }
     }
-    assert_int_equal(total, 4);
     irp_subsets_free(all);
     irp_subsets_free(some);
     irp_mat_free(a);
+}
+
+static void translator_prefixes_equal_separate_fits(void **state)
+{
+    (void)state;
+    /* out[j] from one shared pass equals a separate fit on the first ω_j subsets. */
+    irp_mat *ax = tu_gauss_mat(90, 10, 201), *ay = tu_gauss_mat(90, 16, 202);
+    irp_options o;
+    irp_options_default(&o);
+    o.num_subspaces = 8;
+    o.delta = 0.3;
+    o.completion = 1;
+    irp_space *s = irp_space_new(ax, 0), *t = irp_space_new(ay, 0);
+    irp_subsets *sub = irp_subsets_for(s, &o);
+    size_t omegas[3] = {8, 1, 3};
+    irp_mat *outs[3] = {irp_mat_new(10, 16), irp_mat_new(10, 16), irp_mat_new(10, 16)};
+    irp_fit_info info[3];
+    assert_ok(irp_translator_fit_prefixes(outs, info, omegas, 3, s, t, sub, &o));
+    for (int j = 0; j < 3; j++) {
+        irp_subsets prefix = {omegas[j], sub->num_anchors, sub->counts, sub->indices};
+        irp_mat *one = irp_mat_new(10, 16);
+        irp_fit_info fi;
+        assert_ok(irp_translator_fit(one, s, t, &prefix, &o, &fi));
+        assert_true(tu_max_abs_diff(one, outs[j]) <= 1e-12 * tu_max_abs(one));
+        assert_close(fi.mean_subset_size, info[j].mean_subset_size, 1e-12);
+        irp_mat_free(one);
+    }
+    size_t too_many = 9;
+    assert_fails(irp_translator_fit_prefixes(outs, NULL, &too_many, 1, s, t, sub, &o), IRP_EINVAL,
+                 "outside 1..8");
+    for (int j = 0; j < 3; j++)
+        irp_mat_free(outs[j]);
+    irp_subsets_free(sub); irp_space_free(s); irp_space_free(t);
+    irp_mat_free(ax); irp_mat_free(ay);
 }
 
 static double cond_of(const irp_mat *a)
@@ -788,7 +819,8 @@ int main(void)
         cmocka_unit_test(fps_fraction_mode_keeps_fps_prefix),
         cmocka_unit_test(fps_rejects_bad_arguments),
         cmocka_unit_test(pruning_lowers_condition_number),
-        cmocka_unit_test(subsets_multiplicity_counts_equal_sets),
+        cmocka_unit_test(subsets_representatives_find_equal_sets),
+        cmocka_unit_test(translator_prefixes_equal_separate_fits),
         cmocka_unit_test(intra_space_inversion_exact_when_k_ge_d),
         cmocka_unit_test(rotation_and_scale_recovered),
         cmocka_unit_test(closed_form_equals_stepwise),
