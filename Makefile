@@ -21,7 +21,7 @@ CORE_OBJ    := $(CORE_SRC:%.c=$(B)/%.o)
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(B)/%.o)
 TESTS       := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 
-.PHONY: all deps test test-asan testdata data reproduce reproduce bench data clean help
+.PHONY: all deps test test-asan testdata data reproduce bench reproduce bench data clean help
 all: $(B)/irp
 
 deps:
@@ -79,6 +79,15 @@ data/dumps/fashion-mnist.h5: data/train_encoders.py data/irpdump.py
 data/dumps/fashion-mnist-ae.h5: data/train_encoders.py data/irpdump.py
 	@scripts/ensure-deps.sh data
 	$(PYTHON) data/train_encoders.py --regime autoencoder --out $@
+
+$(B)/bench-kernels: bench/kernels.c bench/testutil_rand.h $(HARNESS_OBJ) $(B)/libirp.a
+	$(CC) $(CFLAGS) $(XCFLAGS) -Ibench $< $(HARNESS_OBJ) $(B)/libirp.a -o $@ $(LDLIBS)
+
+# Benchmark: the C runner against two NumPy peers on the omega x delta grid,
+# kernel throughput against OpenBLAS's own peak, scaling curves. Prints ratios.
+bench: all $(B)/bench-kernels data/dumps/fashion-mnist.h5
+	@scripts/ensure-deps.sh build plot data
+	$(PYTHON) bench/bench.py $(BENCH_ARGS)
 
 reproduce:
 	@scripts/ensure-deps.sh build plot data

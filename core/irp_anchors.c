@@ -46,6 +46,11 @@ int irp_prune_fps(size_t *out_indices, size_t *out_count, const irp_mat *anchors
             limit = 1;
     }
     size_t count = 0, cur = first;
+    double *cosv = malloc(k * sizeof *cosv);
+    if (!cosv) {
+        rc = irp_fail(IRP_ENOMEM, "out of memory pruning %zu anchors", k);
+        goto done;
+    }
     for (size_t i = 0; i < k; i++)
         mind[i] = INFINITY;
     for (;;) {
@@ -53,13 +58,15 @@ int irp_prune_fps(size_t *out_indices, size_t *out_count, const irp_mat *anchors
         taken[cur] = 1;
         if (count == limit)
             break;
-        const double *c = &IRP_AT(an, cur, 0);
+        /* cosines of every anchor to the newest chosen one: one gemv */
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)k, (int)d, 1.0, an->data, (int)d,
+                    &IRP_AT(an, cur, 0), 1, 0.0, cosv, 1);
         size_t best = k;
         double best_d = -1.0;
         for (size_t i = 0; i < k; i++) {
             if (taken[i])
                 continue;
-            double dc = 1.0 - fabs(cblas_ddot((int)d, c, 1, &IRP_AT(an, i, 0), 1));
+            double dc = 1.0 - fabs(cosv[i]);
             if (dc < 0)
                 dc = 0; /* |cos| may exceed 1 by rounding */
             if (dc < mind[i])
@@ -75,6 +82,7 @@ int irp_prune_fps(size_t *out_indices, size_t *out_count, const irp_mat *anchors
             break;
         cur = best;
     }
+    free(cosv);
     *out_count = count;
 done:
     irp_mat_free(an);
@@ -140,18 +148,20 @@ irp_subsets *irp_subsets_new(const irp_mat *anchors, size_t num_subsets, irp_pru
     return s;
 }
 
-irp_subsets *irp_subsets_new_all(size_t num_anchors)
+irp_subsets *irp_subsets_new_all(size_t num_anchors, size_t num_subsets)
 {
-    if (num_anchors == 0) {
-        irp_fail(IRP_EINVAL, "cannot build a subset of an empty anchor set (k = 0)");
+    if (num_anchors == 0 || num_subsets == 0) {
+        irp_fail(IRP_EINVAL, "cannot build %zu subsets of %zu anchors", num_subsets, num_anchors);
         return NULL;
     }
-    irp_subsets *s = subsets_alloc(1, num_anchors);
+    irp_subsets *s = subsets_alloc(num_subsets, num_anchors);
     if (!s)
         return NULL;
-    for (size_t i = 0; i < num_anchors; i++)
-        s->indices[0][i] = i;
-    s->counts[0] = num_anchors;
+    for (size_t j = 0; j < num_subsets; j++) {
+        for (size_t i = 0; i < num_anchors; i++)
+            s->indices[j][i] = i;
+        s->counts[j] = num_anchors;
+    }
     return s;
 }
 

@@ -44,8 +44,9 @@ typedef struct irp_subsets {
 
 irp_subsets *irp_subsets_new(const irp_mat *anchors, size_t num_subsets, irp_prune_mode mode,
                              double param, uint64_t seed);
-/* Every anchor, one subset: what ω = 1, δ = 0 gives, without running FPS. */
-irp_subsets *irp_subsets_new_all(size_t num_anchors);
+/* num_subsets copies of the full anchor set (in index order): what δ = 0
+ * gives in threshold mode, whatever the first points, without running FPS. */
+irp_subsets *irp_subsets_new_all(size_t num_anchors, size_t num_subsets);
 void irp_subsets_free(irp_subsets *s);
 
 /* Subsets holding the same anchors (as sets) give the same decoder, so work

@@ -118,8 +118,8 @@ irp_subsets *irp_subsets_for(const irp_space *src, const irp_options *o)
 {
     if (irp_options_check(o))
         return NULL;
-    if (o->num_subspaces == 1 && o->prune_mode == IRP_PRUNE_THRESHOLD && o->delta == 0.0)
-        return irp_subsets_new_all(src->anchors->rows);
+    if (o->prune_mode == IRP_PRUNE_THRESHOLD && o->delta == 0.0) /* keeps every anchor */
+        return irp_subsets_new_all(src->anchors->rows, o->num_subspaces);
     return irp_subsets_new(src->anchors, o->num_subspaces, o->prune_mode, o->delta, o->seed);
 }
 

@@ -139,13 +139,13 @@ static int read_array(void **out, hsize_t dims[2], const char *file, hid_t loc, 
     return rc;
 }
 
-/* float32 [rows, cols] → irp_mat (double), checking shape and finiteness. */
-static int read_matrix(irp_mat **out, const char *file, hid_t loc, const char *path,
+/* float32 [rows, cols], checking shape and finiteness. */
+static int read_floats(dump_matrix *out, const char *file, hid_t loc, const char *path,
                        size_t want_rows, size_t want_cols /* 0: any */)
 {
-    *out = NULL;
     float *buf;
     hsize_t dims[2];
+    memset(out, 0, sizeof *out);
     int rc = read_array((void **)&buf, dims, file, loc, path, K_FLOAT32, 2, H5T_NATIVE_FLOAT,
                         sizeof(float));
     if (rc)
@@ -159,21 +159,44 @@ static int read_matrix(irp_mat **out, const char *file, hid_t loc, const char *p
     else if (dims[0] == 0 || dims[1] == 0)
         rc = FAIL("%s: %s: empty (%llux%llu)", file, path, (unsigned long long)dims[0],
                   (unsigned long long)dims[1]);
-    if (!rc && !(*out = irp_mat_new(dims[0], dims[1])))
-        rc = IRP_ENOMEM;
-    for (size_t i = 0; !rc && i < dims[0] * dims[1]; i++) {
+    for (size_t i = 0; !rc && i < dims[0] * dims[1]; i++)
         if (!isfinite(buf[i]))
             rc = FAIL("%s: %s: non-finite value at row %zu, column %zu", file, path,
                       i / (size_t)dims[1], i % (size_t)dims[1]);
-        else
-            (*out)->data[i] = buf[i];
-    }
-    free(buf);
     if (rc) {
-        irp_mat_free(*out);
-        *out = NULL;
+        free(buf);
+        return rc;
     }
-    return rc;
+    *out = (dump_matrix){dims[0], dims[1], buf};
+    return IRP_OK;
+}
+
+/* float32 [rows, cols] → irp_mat (double). */
+static int read_matrix(irp_mat **out, const char *file, hid_t loc, const char *path,
+                       size_t want_rows, size_t want_cols)
+{
+    dump_matrix m;
+    *out = NULL;
+    int rc = read_floats(&m, file, loc, path, want_rows, want_cols);
+    if (rc)
+        return rc;
+    *out = dump_rows(&m, NULL, m.rows);
+    free(m.data);
+    return *out ? IRP_OK : IRP_ENOMEM;
+}
+
+irp_mat *dump_rows(const dump_matrix *m, const size_t *idx, size_t n)
+{
+    irp_mat *out = irp_mat_new(n, m->cols);
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        const float *src = m->data + (idx ? idx[i] : i) * m->cols;
+        double *dst = &IRP_AT(out, i, 0);
+        for (size_t j = 0; j < m->cols; j++)
+            dst[j] = src[j];
+    }
+    return out;
 }
 
 static int read_vector_f32(double **out, const char *file, hid_t loc, const char *path,
@@ -294,8 +317,8 @@ static void space_free(dump_space *s)
     free(s->name);
     free(s->model);
     free(s->modality);
-    irp_mat_free(s->train);
-    irp_mat_free(s->test);
+    free(s->train.data);
+    free(s->test.data);
     for (size_t i = 0; i < s->num_heads; i++)
         head_free(&s->heads[i]);
     free(s->heads);
@@ -349,12 +372,12 @@ static int load_space(dump_space *s, const dump *d, hid_t file, const char *name
     if (g < 0)
         return FAIL("%s: %s: expected a group holding train and test", d->path, obj);
     snprintf(path, sizeof path, "%s/train", obj);
-    int rc = read_matrix(&s->train, d->path, file, path, d->num_train, 0);
+    int rc = read_floats(&s->train, d->path, file, path, d->num_train, 0);
     snprintf(path, sizeof path, "%s/test", obj);
     if (!rc)
-        rc = read_matrix(&s->test, d->path, file, path, d->num_test, s->train->cols);
+        rc = read_floats(&s->test, d->path, file, path, d->num_test, s->train.cols);
     if (!rc)
-        s->dim = s->train->cols;
+        s->dim = s->train.cols;
     double v;
     int found;
     if (!rc && !(rc = attr_number(&v, &found, d->path, g, obj, "dim")) && found &&

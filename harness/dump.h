@@ -20,11 +20,18 @@ typedef struct dump_head {
     double train_accuracy, test_accuracy; /* as recorded by the producer; NAN if absent */
 } dump_head;
 
+/* Embeddings stay float32 in memory (as on disk): half the memory of doubles.
+ * Computations take double copies of the rows they need (dump_rows). */
+typedef struct dump_matrix {
+    size_t rows, cols;
+    float *data; /* row-major */
+} dump_matrix;
+
 typedef struct dump_space {
     char *name;
     char *model, *modality; /* attributes ("" if absent) */
     size_t dim;
-    irp_mat *train, *test; /* float32 on disk, double here */
+    dump_matrix train, test;
     size_t num_heads;
     dump_head *heads;
 } dump_space;
@@ -45,6 +52,10 @@ typedef struct dump {
  * names to load (an unknown name is an error). */
 int dump_load(dump **out, const char *path, const char *const *spaces, size_t num_spaces);
 void dump_free(dump *d);
+
+/* A double copy of rows indices[0..n) of m (indices NULL: the first n rows);
+ * NULL and an error set on allocation failure. */
+irp_mat *dump_rows(const dump_matrix *m, const size_t *indices, size_t n);
 
 /* NULL if absent. */
 const dump_space *dump_find_space(const dump *d, const char *name);

@@ -16,10 +16,15 @@ static const char *usage =
     "recorded. Exit 0 if all files are valid and every recomputed accuracy equals\n"
     "the recorded one; 1 otherwise (the first problem is named on stderr).\n";
 
-static void norm_stats(const irp_mat *m, double *mean, double *std)
+static void norm_stats(const dump_matrix *m, double *mean, double *std)
 {
-    double *n = malloc(m->rows * sizeof *n), s = 0, s2 = 0;
-    irp_row_norms(n, m);
+    double s = 0, s2 = 0, *n = malloc(m->rows * sizeof *n);
+    for (size_t i = 0; i < m->rows; i++) {
+        double q = 0;
+        for (size_t j = 0; j < m->cols; j++)
+            q += (double)m->data[i * m->cols + j] * m->data[i * m->cols + j];
+        n[i] = sqrt(q);
+    }
     for (size_t i = 0; i < m->rows; i++)
         s += n[i];
     *mean = s / (double)m->rows;
@@ -39,16 +44,25 @@ static int inspect_one(const char *path, int *mismatches)
     for (size_t i = 0; i < d->num_spaces; i++) {
         const dump_space *s = &d->spaces[i];
         double mean, std;
-        norm_stats(s->test, &mean, &std);
+        norm_stats(&s->test, &mean, &std);
+        irp_mat *z[2] = {dump_rows(&s->train, NULL, s->train.rows),
+                         dump_rows(&s->test, NULL, s->test.rows)};
+        if (!z[0] || !z[1]) {
+            irp_mat_free(z[0]);
+            irp_mat_free(z[1]);
+            dump_free(d);
+            return die_last();
+        }
         printf("  space %-12s dim %4zu  norm %.4g ± %.3g  model %s\n", s->name, s->dim, mean, std,
                s->model);
         for (size_t h = 0; h < s->num_heads; h++) {
             const dump_head *hd = &s->heads[h];
             double acc[2] = {NAN, NAN};
-            const irp_mat *z[2] = {s->train, s->test};
             const int32_t *lab[2] = {d->train_labels, d->test_labels};
             for (int k = 0; k < 2 && lab[k]; k++)
                 if (irp_head_accuracy(&acc[k], &hd->head, z[k], lab[k])) {
+                    irp_mat_free(z[0]);
+                    irp_mat_free(z[1]);
                     dump_free(d);
                     return die("%s: /spaces/%s/heads/%s: %s", path, s->name, hd->name,
                                irp_last_error());
@@ -76,6 +90,8 @@ static int inspect_one(const char *path, int *mismatches)
                    hd->name, hd->kind, irp_activation_name(hd->head.activation),
                    hd->head.num_layers, acc[1], r1, acc[0], r0, verdict);
         }
+        irp_mat_free(z[0]);
+        irp_mat_free(z[1]);
     }
     dump_free(d);
     return 0;

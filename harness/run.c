@@ -152,7 +152,7 @@ static int pairs(ctx *x, const group *gr, evaluate_fn eval, int include_intra)
         rc = irp_anchor_indices(idx, d->num_train, k, cl->anchor_seed);
     /* per-space work, once per group: anchors, prepared space, pruned subsets */
     for (size_t i = 0; !rc && i < ns; i++) {
-        raw[i] = irp_mat_select_rows(d->spaces[i].train, idx, k);
+        raw[i] = dump_rows(&d->spaces[i].train, idx, k);
         sp[i] = raw[i] ? irp_space_new(raw[i], opts.center) : NULL;
         sub[i] = sp[i] ? irp_subsets_for(sp[i], &opts) : NULL;
         xp[i] = sub[i] ? irp_mat_new(x->n_test, d->spaces[i].dim) : NULL;
@@ -247,12 +247,24 @@ static int run_stitch(ctx *x, const group *g)
     return pairs(x, g, eval_stitch, 0);
 }
 
-static double mean_row_norm(const irp_mat *m)
+/* L2 norm of every row of a float32 matrix, accumulated in double. */
+static void float_row_norms(double *out, const dump_matrix *m)
+{
+    for (size_t i = 0; i < m->rows; i++) {
+        const float *r = m->data + i * m->cols;
+        double q = 0;
+        for (size_t j = 0; j < m->cols; j++)
+            q += (double)r[j] * r[j];
+        out[i] = sqrt(q);
+    }
+}
+
+static double mean_row_norm(const dump_matrix *m)
 {
     double *n = malloc(m->rows * sizeof *n), s = 0;
     if (!n)
         return NAN;
-    irp_row_norms(n, m);
+    float_row_norms(n, m);
     for (size_t i = 0; i < m->rows; i++)
         s += n[i];
     free(n);
@@ -269,7 +281,7 @@ static int run_scale_inv(ctx *x)
         if (!z)
             return IRP_ENOMEM;
         int set_norm = !strcmp(x->cl->scale_mode, "set-norm");
-        double target = x->cl->factor * mean_row_norm(sp->train);
+        double target = x->cl->factor * mean_row_norm(&sp->train);
         for (size_t i = 0; i < z->rows; i++) {
             double *r = &IRP_AT(z, i, 0), n = 0;
             for (size_t j = 0; j < z->cols; j++)
@@ -307,14 +319,14 @@ static int run_scale_dist(ctx *x, const char *hist_path)
     csv_out_end_row(&h);
     for (size_t s = 0; !rc && s < x->d->num_spaces; s++) {
         const dump_space *sp = &x->d->spaces[s];
-        size_t n = sp->train->rows, bins = x->c->bins;
+        size_t n = sp->train.rows, bins = x->c->bins;
         double *norms = malloc(n * sizeof *norms);
         size_t *count = calloc(bins, sizeof *count);
         irp_dist_stats st;
         if (!norms || !count)
             rc = IRP_ENOMEM;
         if (!rc) {
-            irp_row_norms(norms, sp->train);
+            float_row_norms(norms, &sp->train);
             rc = irp_dist_stats_compute(&st, norms, n);
         }
         if (!rc) {
@@ -423,12 +435,8 @@ int run_experiment(const config *c, const dump *d, const run_opts *o)
     if (!x.test)
         return IRP_ENOMEM;
     for (size_t s = 0; s < d->num_spaces && !rc; s++) {
-        x.test[s] = irp_mat_new(x.n_test, d->spaces[s].dim);
-        if (!x.test[s])
+        if (!(x.test[s] = dump_rows(&d->spaces[s].test, NULL, x.n_test)))
             rc = IRP_ENOMEM;
-        else
-            memcpy(x.test[s]->data, d->spaces[s].test->data,
-                   x.n_test * d->spaces[s].dim * sizeof(double));
     }
     size_t ncells = config_num_cells(c), done = 0, computed = 0, visited = 0;
     double t0 = now();

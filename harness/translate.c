@@ -265,8 +265,8 @@ int cmd_translate(int argc, char **argv)
     if (!rc)
         rc = irp_anchor_indices(idx, d->num_train, k, anchor_seed);
     if (!rc) {
-        ax = irp_mat_select_rows(src->train, idx, k);
-        ay = irp_mat_select_rows(dst->train, idx, k);
+        ax = dump_rows(&src->train, idx, k);
+        ay = dump_rows(&dst->train, idx, k);
         sx = ax ? irp_space_new(ax, o.center) : NULL;
         sy = ay ? irp_space_new(ay, o.center) : NULL;
         sub = sx && sy ? irp_subsets_for(sx, &o) : NULL;
@@ -277,10 +277,12 @@ int cmd_translate(int argc, char **argv)
     }
     if (!rc)
         rc = irp_translator_fit(t, sx, sy, sub, &o, NULL);
-    if (!rc)
-        rc = irp_translate_apply(ytr, t, sx, sy, src->train, &o);
-    if (!rc)
-        rc = irp_translate_apply(yte, t, sx, sy, src->test, &o);
+    for (int split = 0; split < 2 && !rc; split++) {
+        const dump_matrix *m = split ? &src->test : &src->train;
+        irp_mat *x = dump_rows(m, NULL, m->rows);
+        rc = !x ? IRP_ENOMEM : irp_translate_apply(split ? yte : ytr, t, sx, sy, x, &o);
+        irp_mat_free(x);
+    }
     char name[256], settings[512];
     snprintf(name, sizeof name, "%s-to-%s", from, to);
     snprintf(settings, sizeof settings,

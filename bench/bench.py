@@ -1,0 +1,172 @@
+#!/usr/bin/python3
+"""make bench: the C runner against two NumPy peers on the same grid and data, kernel
+throughput against OpenBLAS's own peak measured in the same run, peak memory, and scaling
+curves. Writes results/bench.csv, results/bench-scaling.csv, plots/bench-scaling.{gp,png,pdf}
+and prints the figures with their ratios.
+
+  /usr/bin/python3 bench/bench.py            # the full grid (several minutes: the NumPy peers)
+  /usr/bin/python3 bench/bench.py --quick    # 2000 test rows, omega {1,8}, delta {0,0.65}
+"""
+import argparse
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import h5py
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = os.path.join(ROOT, "data/dumps/fashion-mnist.h5")
+
+
+def timed(cmd, **kw):
+    """Run cmd; return (wall seconds, peak RSS bytes, stdout)."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, cwd=ROOT, **kw)
+    out = p.stdout.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"bench: {' '.join(cmd)} failed")
+    return wall, ru.ru_maxrss * 1024, out
+
+
+def c_cosines(path):
+    out = {}
+    with open(path) as fh:
+        for r in csv.DictReader(l for l in fh if not l.startswith("#")):
+            if r["method"] == "irp" and r["metric"] == "mean_cosine":
+                out[f"{r['omega']}|{float(r['delta']):g}|{r['encoder']}|{r['decoder']}"] = \
+                    float(r["value"])
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    omega, delta, limit = ("1,8", "0,0.65", 2000) if args.quick else \
+        ("1,2,4,8,16", "0,0.25,0.5,0.65,0.75,0.9", 0)
+    work = tempfile.mkdtemp(prefix="irp-bench-")
+    with open(os.path.join(ROOT, "bench/grid.ini")) as fh:
+        grid = fh.read()
+    if args.quick:
+        grid = grid.replace("omega = 1, 2, 4, 8, 16", f"omega = {omega}") \
+                   .replace("delta = 0, 0.25, 0.5, 0.65, 0.75, 0.9", f"delta = {delta}") + \
+            f"test_limit = {limit}\n"
+    cfg = os.path.join(work, "grid.ini")
+    with open(cfg, "w") as fh:
+        fh.write(grid.replace("data = data/", f"data = {ROOT}/data/"))
+    with h5py.File(DATA, "r") as f:
+        read_bytes = sum(f["spaces"][s][p].size * 4 for s in f["spaces"] for p in ("train", "test"))
+        n_test = len(f["samples/test/ids"])
+    print(f"bench: {DATA}: {read_bytes / 2**20:.0f} MiB of float32 embeddings; grid omega "
+          f"{{{omega}}} x delta {{{delta}}}, {limit or n_test} test rows", file=sys.stderr)
+
+    rows = []  # (metric, value, unit)
+    res = os.path.join(work, "results")
+    c_wall, c_rss, _ = timed([os.path.join(ROOT, "build/irp"), "run", "--force", "--no-plots",
+                              "--quiet", "--results", res, cfg])
+    cos_c = c_cosines(os.path.join(res, "bench-grid.csv"))
+    peers = {}
+    for mode in ("closedform", "stepwise"):
+        print(f"bench: NumPy {mode} peer ...", file=sys.stderr, flush=True)
+        wall, rss, out = timed(["/usr/bin/python3", os.path.join(ROOT, "bench/peers.py"),
+                                "--mode", mode, "--data", DATA, "--omega", omega,
+                                "--delta", delta, "--test-limit", str(limit)])
+        res_py = json.loads(out)
+        diff = max(abs(res_py["cosines"][k] - cos_c[k]) for k in cos_c)
+        if set(res_py["cosines"]) != set(cos_c) or diff > 1e-8:
+            sys.exit(f"bench: NumPy {mode} disagrees with the C runner (max |diff| {diff:.3g})")
+        peers[mode] = (wall, rss, res_py, diff)
+    _, _, kout = timed([os.path.join(ROOT, "build/bench-kernels"), DATA])
+    kern = list(csv.DictReader(io.StringIO(kout.decode())))
+
+    cells = len(cos_c)
+    rows += [("c_wall_seconds", c_wall, "s"), ("c_peak_rss_bytes", c_rss, "B"),
+             ("embeddings_read_bytes", read_bytes, "B"),
+             ("c_peak_memory_over_embeddings", c_rss / read_bytes, "x"),
+             ("pair_cells", cells, "count"), ("c_pair_cells_per_second", cells / c_wall, "1/s")]
+    for mode, (wall, rss, res_py, diff) in peers.items():
+        rows += [(f"numpy_{mode}_wall_seconds", wall, "s"),
+                 (f"numpy_{mode}_peak_rss_bytes", rss, "B"),
+                 (f"numpy_{mode}_max_abs_cosine_diff_vs_c", diff, ""),
+                 (f"speedup_c_vs_numpy_{mode}", wall / c_wall, "x")]
+    peak = {r["name"]: float(r["value"]) for r in kern if r["kind"] == "peak"}
+    for r in kern:
+        if r["name"] == "apply_dgemm_10000xd_dxd":
+            g = float(r["value"])
+            rows += [(f"apply_dgemm_d{r['param']}_gflops", g, "GFLOP/s"),
+                     (f"apply_dgemm_d{r['param']}_fraction_of_dgemm_peak", g / peak["dgemm"], "")]
+    rows += [("dgemm_peak_gflops", peak["dgemm"], "GFLOP/s"),
+             ("sgemm_peak_gflops", peak["sgemm"], "GFLOP/s")]
+
+    os.makedirs(os.path.join(ROOT, "results"), exist_ok=True)
+    os.makedirs(os.path.join(ROOT, "plots"), exist_ok=True)
+
+    def write_atomic(path, header, data):
+        tmp = path + ".tmp"
+        with open(tmp, "w", newline="") as fh:
+            fh.write(f"# make bench{' --quick' if args.quick else ''}, "
+                     f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow(header)
+            w.writerows(data)
+        os.replace(tmp, path)
+
+    write_atomic(os.path.join(ROOT, "results/bench.csv"), ["metric", "value", "unit"], rows)
+    scal = [(r["kind"], r["name"], r["param"], r["value"], r["unit"]) for r in kern
+            if r["kind"].startswith("scaling")]
+    write_atomic(os.path.join(ROOT, "results/bench-scaling.csv"),
+                 ["kind", "name", "param", "value", "unit"], scal)
+    dat = os.path.join(ROOT, "plots/bench-scaling.dat")
+    with open(dat, "w") as fh:
+        for kind, name in (("scaling_n", "all_pairs_seconds"),
+                           ("scaling_k", "all_pairs_seconds_delta0.65"),
+                           ("scaling_k", "all_pairs_seconds_delta0"),
+                           ("scaling_encoders", "all_pairs_seconds")):
+            fh.write(f"# {kind} {name}: param seconds\n")
+            for r in scal:
+                if r[0] == kind and r[1] == name:
+                    fh.write(f"{r[2]} {r[3]}\n")
+            fh.write("\n\n")
+    gp = os.path.join(ROOT, "plots/bench-scaling.gp")
+    with open(gp, "w") as fh:
+        fh.write(f"""# generated by bench/bench.py; re-render with: gnuplot plots/bench-scaling.gp
+do for [fmt in "png pdf"] {{
+if (fmt eq "png") {{ set terminal pngcairo size 1300,420 font ",10"; set output "plots/bench-scaling.png" }} else {{ set terminal pdfcairo size 9in,3in font ",7"; set output "plots/bench-scaling.pdf" }}
+reset
+set multiplot layout 1,3 title "IRP, all ordered pairs of the encoders (omega 8, delta 0.65 unless noted): seconds"
+set logscale xy; set grid; set key top left
+set xlabel "rows translated (n)"; plot "plots/bench-scaling.dat" index 0 with linespoints title "5 encoders, k = 1280"
+set xlabel "anchors (k)"; plot "" index 1 with linespoints title "delta 0.65, omega 8", "" index 2 with linespoints title "delta 0, omega 1"
+unset logscale; set xlabel "encoders (beyond 5: rotated copies)"; plot "" index 3 with linespoints title "all ordered pairs, 10000 rows"
+unset multiplot; set output
+}}
+""")
+    subprocess.run(["gnuplot", gp], cwd=ROOT, check=True)
+
+    v = dict((m, val) for m, val, _ in rows)
+    print(f"\nbench ({'quick' if args.quick else 'full'} grid: {cells} (omega, delta, pair) cells,"
+          f" {limit or n_test} test rows)")
+    print(f"  C runner            {c_wall:8.1f} s   peak RSS {c_rss / 2**20:7.0f} MiB "
+          f"({v['c_peak_memory_over_embeddings']:.2f}x the {read_bytes / 2**20:.0f} MiB read)")
+    for mode in ("stepwise", "closedform"):
+        wall, rss, _, diff = peers[mode]
+        print(f"  NumPy {mode:<13} {wall:8.1f} s   peak RSS {rss / 2**20:7.0f} MiB   "
+              f"C is {wall / c_wall:5.1f}x faster  (cosines equal to {diff:.1g})")
+    for r in kern:
+        if r["name"] == "apply_dgemm_10000xd_dxd":
+            d, g = r["param"], float(r["value"])
+            print(f"  apply dgemm 10000x{d} . {d}x{d}: {g:6.1f} GFLOP/s = "
+                  f"{g / peak['dgemm'] * 100:4.0f}% of the dgemm peak {peak['dgemm']:.1f} "
+                  f"GFLOP/s measured in this run")
+    print("  scaling: results/bench-scaling.csv, plots/bench-scaling.png")
+
+
+if __name__ == "__main__":
+    main()
