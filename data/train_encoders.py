@@ -172,7 +172,7 @@ def train_encoder(name, regime, data, epochs, log):
     return enc, time.time() - t0
 
 
-def train_head(z, y, hidden, activation, seed, epochs):
+def train_head(z, y, hidden, activation, seed, epochs, num_classes=10):
     """Softmax head on frozen embeddings: linear (hidden=0) or one hidden layer."""
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -180,11 +180,12 @@ def train_head(z, y, hidden, activation, seed, epochs):
     acts = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU,
             "identity": nn.Identity}
     if hidden:
-        model = nn.Sequential(nn.Linear(d, hidden), acts[activation](), nn.Linear(hidden, 10))
+        model = nn.Sequential(nn.Linear(d, hidden), acts[activation](),
+                              nn.Linear(hidden, num_classes))
     else:
-        model = nn.Linear(d, 10)
+        model = nn.Linear(d, num_classes)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-5)
-    zt, yt = torch.from_numpy(z), torch.from_numpy(y)
+    zt, yt = torch.from_numpy(z), torch.from_numpy(np.asarray(y, dtype=np.int64))
     for _ in range(epochs):
         for idx in batches(len(zt), 256, gen):
             loss = nn.functional.cross_entropy(model(zt[idx]), yt[idx])

@@ -289,6 +289,68 @@ static void scale_experiments(void **state)
     assert_true(exists("plots/si.png") && exists("plots/sd.png"));
 }
 
+/* Runs a shell command in `work`; returns the exit code, stderr in err_out. */
+static int sh(const char *cmd_text)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "cd '%s' && ( %s ) > stdout.txt 2> stderr.txt", work, cmd_text);
+    int st = system(cmd);
+    char errf[512];
+    snprintf(errf, sizeof errf, "%s/stderr.txt", work);
+    FILE *f = fopen(errf, "r");
+    size_t n = f ? fread(err_out, 1, sizeof err_out - 1, f) : 0;
+    err_out[n] = '\0';
+    if (f)
+        fclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The paper-scale extraction path, end to end with offline stand-ins: Debian's
+ * Fashion-MNIST through randomly initialised torchvision models, written by
+ * data/paper/extract.py, read by the C loader, run with configs/paper/. */
+static void paper_path_offline_standins(void **state)
+{
+    (void)state;
+    char cmd[4096], root[1024];
+    snprintf(root, sizeof root, "%s", getenv("PWD"));
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s/data/paper/extract.py' --selftest", root);
+    if (sh(cmd) != 0)
+        fail_msg("selftest failed: %s", err_out);
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 '%s/data/paper/extract.py' --dataset fashion-mnist --source debian "
+             "--encoders tv:resnet18,tv:shufflenet_v2_x0_5,tv:mobilenet_v3_small --limit-train 600 "
+             "--limit-test 200 --head-epochs 2 --device cpu --out fm.h5",
+             root);
+    if (sh(cmd) != 0)
+        fail_msg("extract.py failed: %s", err_out);
+    if (irp("inspect fm.h5") != 0)
+        fail_msg("inspect failed: %s", err_out);
+    /* the paper's Fashion-MNIST config, pointed at the stand-in dump */
+    snprintf(cmd, sizeof cmd,
+             "sed -e 's|^data = .*|data = fm.h5|' -e 's|^anchors = .*|anchors = 500|' "
+             "'%s/configs/paper/stitch-fashion-mnist.ini' > paper.ini",
+             root);
+    assert_int_equal(sh(cmd), 0);
+    if (irp("run --no-plots paper.ini") != 0)
+        fail_msg("run failed: %s", err_out);
+    csv_table *t = table("results/paper.csv");
+    size_t n;
+    lookup(t, NULL, NULL, "irp", "accuracy", &n);
+    assert_int_equal(n, 2 * 6); /* center false/true x 6 ordered pairs */
+    csv_table_free(t);
+    /* offline, a pretrained encoder fails in one line, leaving no dump */
+    snprintf(cmd, sizeof cmd,
+             "HF_HUB_OFFLINE=1 /usr/bin/python3 '%s/data/paper/extract.py' --dataset "
+             "fashion-mnist --source debian --encoders timm:vit_small_patch16_224 "
+             "--limit-train 50 --limit-test 20 --out none.h5",
+             root);
+    assert_int_not_equal(sh(cmd), 0);
+    assert_non_null(strstr(err_out, "extract: "));
+    assert_non_null(strstr(err_out, "timm:vit_small_patch16_224"));
+    assert_false(exists("none.h5"));
+    assert_false(exists("none.h5.tmp"));
+}
+
 typedef struct bad_config {
     const char *body, *needle;
 } bad_config;
@@ -361,6 +423,7 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(killed_run_leaves_no_half_file, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(scale_experiments, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(translate_writes_hdf5, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(paper_path_offline_standins, setup, teardown);
     for (size_t i = 0; i < sizeof bad_configs / sizeof *bad_configs; i++) {
         struct CMUnitTest t = cmocka_unit_test_prestate_setup_teardown(bad_config_rejected, setup,
                                                                       teardown, &bad_configs[i]);
