@@ -167,8 +167,127 @@ static int read_floats(dump_matrix *out, const char *file, hid_t loc, const char
         free(buf);
         return rc;
     }
-    *out = (dump_matrix){dims[0], dims[1], buf};
+    *out = (dump_matrix){dims[0], dims[1], buf, NULL, NULL};
     return IRP_OK;
+}
+
+/* Shape and finiteness of a float32 [rows, cols] dataset, streamed in blocks
+ * of rows; nothing is kept but where to find it. */
+static int scan_floats(dump_matrix *out, const char *file, hid_t loc, const char *path,
+                       size_t want_rows)
+{
+    memset(out, 0, sizeof *out);
+    if (!exists(loc, path))
+        return FAIL("%s: %s: missing (expected a float32 dataset of rank 2)", file, path);
+    hid_t ds = H5Dopen2(loc, path, H5P_DEFAULT);
+    if (ds < 0)
+        return FAIL("%s: %s: not a dataset (expected float32, rank 2)", file, path);
+    hid_t t = H5Dget_type(ds), sp = H5Dget_space(ds);
+    hsize_t dims[2] = {0, 0};
+    int rc = IRP_OK, r = H5Sget_simple_extent_ndims(sp);
+    if (!(H5Tget_class(t) == H5T_FLOAT && H5Tget_size(t) == 4))
+        rc = FAIL("%s: %s: expected float32 values, got %s of %zu bytes", file, path,
+                  H5Tget_class(t) == H5T_FLOAT ? "float" : "another type", H5Tget_size(t));
+    else if (r != 2)
+        rc = FAIL("%s: %s: expected rank 2, got rank %d", file, path, r);
+    if (!rc) {
+        H5Sget_simple_extent_dims(sp, dims, NULL);
+        if (want_rows && dims[0] != want_rows)
+            rc = FAIL("%s: %s: expected %zu rows, got %llu", file, path, want_rows,
+                      (unsigned long long)dims[0]);
+        else if (dims[0] == 0 || dims[1] == 0)
+            rc = FAIL("%s: %s: empty", file, path);
+    }
+    hsize_t block = 4096;
+    float *buf = rc ? NULL : malloc(block * dims[1] * sizeof *buf);
+    if (!rc && !buf)
+        rc = irp_fail(IRP_ENOMEM, "out of memory");
+    for (hsize_t r0 = 0; !rc && r0 < dims[0]; r0 += block) {
+        hsize_t cnt[2] = {dims[0] - r0 < block ? dims[0] - r0 : block, dims[1]}, off[2] = {r0, 0};
+        hid_t ms = H5Screate_simple(2, cnt, NULL);
+        H5Sselect_hyperslab(sp, H5S_SELECT_SET, off, NULL, cnt, NULL);
+        if (H5Dread(ds, H5T_NATIVE_FLOAT, ms, sp, H5P_DEFAULT, buf) < 0)
+            rc = FAIL("%s: %s: read failed", file, path);
+        for (size_t i = 0; !rc && i < cnt[0] * cnt[1]; i++)
+            if (!isfinite(buf[i]))
+                rc = FAIL("%s: %s: non-finite value at row %zu, column %zu", file, path,
+                          (size_t)r0 + i / (size_t)dims[1], i % (size_t)dims[1]);
+        H5Sclose(ms);
+    }
+    free(buf);
+    H5Sclose(sp);
+    H5Tclose(t);
+    H5Dclose(ds);
+    if (!rc) {
+        *out = (dump_matrix){dims[0], dims[1], NULL, xstrdup(file), xstrdup(path)};
+        if (!out->file || !out->object)
+            rc = irp_fail(IRP_ENOMEM, "out of memory");
+    }
+    return rc;
+}
+
+typedef struct row_pos {
+    size_t row, pos;
+} row_pos;
+
+static int cmp_row(const void *a, const void *b)
+{
+    size_t x = ((const row_pos *)a)->row, y = ((const row_pos *)b)->row;
+    return (x > y) - (x < y);
+}
+
+/* Rows of an on-demand matrix, read with one hyperslab selection. */
+static irp_mat *read_rows(const dump_matrix *m, const size_t *idx, size_t n)
+{
+    irp_mat *out = irp_mat_new(n, m->cols);
+    row_pos *order = malloc((n ? n : 1) * sizeof *order);
+    float *buf = malloc((n ? n : 1) * m->cols * sizeof *buf);
+    hid_t f = -1, ds = -1, sp = -1, ms = -1;
+    int ok = out && order && buf;
+    for (size_t i = 0; ok && i < n; i++)
+        order[i] = (row_pos){idx ? idx[i] : i, i};
+    if (ok)
+        qsort(order, n, sizeof *order, cmp_row); /* HDF5 returns a union in file order */
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    ok = ok && (f = H5Fopen(m->file, H5F_ACC_RDONLY, H5P_DEFAULT)) >= 0 &&
+         (ds = H5Dopen2(f, m->object, H5P_DEFAULT)) >= 0 && (sp = H5Dget_space(ds)) >= 0;
+    if (ok) {
+        H5Sselect_none(sp);
+        size_t distinct = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (i && order[i].row == order[i - 1].row)
+                continue;
+            hsize_t off[2] = {order[i].row, 0}, cnt[2] = {1, m->cols};
+            H5Sselect_hyperslab(sp, H5S_SELECT_OR, off, NULL, cnt, NULL);
+            distinct++;
+        }
+        hsize_t mdims[2] = {distinct, m->cols};
+        ok = distinct == 0 ||
+             ((ms = H5Screate_simple(2, mdims, NULL)) >= 0 &&
+              H5Dread(ds, H5T_NATIVE_FLOAT, ms, sp, H5P_DEFAULT, buf) >= 0);
+        for (size_t i = 0, r = (size_t)-1; ok && i < n; i++) {
+            if (!i || order[i].row != order[i - 1].row)
+                r++;
+            for (size_t j = 0; j < m->cols; j++)
+                IRP_AT(out, order[i].pos, j) = buf[r * m->cols + j];
+        }
+    }
+    if (ms >= 0)
+        H5Sclose(ms);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (ds >= 0)
+        H5Dclose(ds);
+    if (f >= 0)
+        H5Fclose(f);
+    free(order);
+    free(buf);
+    if (!ok) {
+        irp_mat_free(out);
+        irp_fail(IRP_EDATA, "%s: %s: reading %zu rows failed", m->file, m->object, n);
+        return NULL;
+    }
+    return out;
 }
 
 /* float32 [rows, cols] → irp_mat (double). */
@@ -187,6 +306,8 @@ static int read_matrix(irp_mat **out, const char *file, hid_t loc, const char *p
 
 irp_mat *dump_rows(const dump_matrix *m, const size_t *idx, size_t n)
 {
+    if (!m->data)
+        return read_rows(m, idx, n);
     irp_mat *out = irp_mat_new(n, m->cols);
     if (!out)
         return NULL;
@@ -318,6 +439,8 @@ static void space_free(dump_space *s)
     free(s->model);
     free(s->modality);
     free(s->train.data);
+    free(s->train.file);
+    free(s->train.object);
     free(s->test.data);
     for (size_t i = 0; i < s->num_heads; i++)
         head_free(&s->heads[i]);
@@ -361,7 +484,7 @@ static void list_free(name_list *l)
     free(l->names);
 }
 
-static int load_space(dump_space *s, const dump *d, hid_t file, const char *name)
+static int load_space(dump_space *s, const dump *d, hid_t file, const char *name, unsigned flags)
 {
     char obj[512], path[600];
     memset(s, 0, sizeof *s);
@@ -372,7 +495,8 @@ static int load_space(dump_space *s, const dump *d, hid_t file, const char *name
     if (g < 0)
         return FAIL("%s: %s: expected a group holding train and test", d->path, obj);
     snprintf(path, sizeof path, "%s/train", obj);
-    int rc = read_floats(&s->train, d->path, file, path, d->num_train, 0);
+    int rc = flags & DUMP_TRAIN_ON_DEMAND ? scan_floats(&s->train, d->path, file, path, d->num_train)
+                                          : read_floats(&s->train, d->path, file, path, d->num_train, 0);
     snprintf(path, sizeof path, "%s/test", obj);
     if (!rc)
         rc = read_floats(&s->test, d->path, file, path, d->num_test, s->train.cols);
@@ -464,6 +588,12 @@ static int load_samples(dump *d, hid_t file, int split)
 
 int dump_load(dump **out, const char *path, const char *const *only, size_t num_only)
 {
+    return dump_load_flags(out, path, only, num_only, 0);
+}
+
+int dump_load_flags(dump **out, const char *path, const char *const *only, size_t num_only,
+                    unsigned flags)
+{
     *out = NULL;
     quiet_hdf5();
     if (H5Fis_hdf5(path) <= 0) {
@@ -532,7 +662,7 @@ int dump_load(dump **out, const char *path, const char *const *only, size_t num_
             wanted = !strcmp(only[j], l.names[i]);
         if (!wanted)
             continue;
-        rc = load_space(&d->spaces[d->num_spaces], d, file, l.names[i]);
+        rc = load_space(&d->spaces[d->num_spaces], d, file, l.names[i], flags);
         d->num_spaces++;
     }
     list_free(&l);

@@ -24,7 +24,8 @@ typedef struct dump_head {
  * Computations take double copies of the rows they need (dump_rows). */
 typedef struct dump_matrix {
     size_t rows, cols;
-    float *data; /* row-major */
+    float *data;         /* row-major; NULL when read on demand (below) */
+    char *file, *object; /* on demand: where dump_rows reads the rows it is asked for */
 } dump_matrix;
 
 typedef struct dump_space {
@@ -51,10 +52,18 @@ typedef struct dump {
 /* Loads and validates the whole file. spaces: NULL for all, or a list of
  * names to load (an unknown name is an error). */
 int dump_load(dump **out, const char *path, const char *const *spaces, size_t num_spaces);
+
+/* DUMP_TRAIN_ON_DEMAND: the training split is validated in full (shape,
+ * finiteness) while streaming through it, but not kept; dump_rows reads the
+ * rows it is asked for (anchors) from the file. For experiments that use only
+ * anchors from it, this keeps memory near the size of the test split. */
+enum { DUMP_TRAIN_ON_DEMAND = 1 };
+int dump_load_flags(dump **out, const char *path, const char *const *spaces, size_t num_spaces,
+                    unsigned flags);
 void dump_free(dump *d);
 
 /* A double copy of rows indices[0..n) of m (indices NULL: the first n rows);
- * NULL and an error set on allocation failure. */
+ * NULL and an error set on failure (allocation, or reading an on-demand split). */
 irp_mat *dump_rows(const dump_matrix *m, const size_t *indices, size_t n);
 
 /* NULL if absent. */

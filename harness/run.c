@@ -176,7 +176,9 @@ static int pairs(ctx *x, const group *gr, evaluate_fn eval, int include_intra)
                                                  &opts);
             for (size_t c = 0; !rc && c < gr->n; c++) {
                 select_cell(x, gr, c);
-                rc = irp_translate_apply_prepared(y, ts[c], sp[j], xp[i], &opts);
+                /* δ = 0 gives every ω the same translator: translate once */
+                if (!c || memcmp(ts[c]->data, ts[c - 1]->data, dx * dy * sizeof(double)))
+                    rc = irp_translate_apply_prepared(y, ts[c], sp[j], xp[i], &opts);
                 if (rc)
                     break;
                 eval(x, i, j, "irp", y);

@@ -87,8 +87,11 @@ int cmd_run(int argc, char **argv)
     for (size_t i = 0; !rc && i < n; i++) {
         const config *c = cs[i];
         ds[i].c = c;
-        if (dump_load(&ds[i].d, c->data, c->num_spaces ? (const char *const *)c->spaces : NULL,
-                      c->num_spaces))
+        /* invert and stitch use only anchors from the training split */
+        unsigned flags = c->type == EXP_INVERT || c->type == EXP_STITCH ? DUMP_TRAIN_ON_DEMAND : 0;
+        if (dump_load_flags(&ds[i].d, c->data,
+                            c->num_spaces ? (const char *const *)c->spaces : NULL, c->num_spaces,
+                            flags))
             rc = die("%s: %s", c->path, irp_last_error());
         else if (run_check(c, ds[i].d))
             rc = die_last();

@@ -64,6 +64,37 @@ static void loads_only_requested_spaces(void **state)
     assert_null(d);
 }
 
+static void train_on_demand_reads_the_same_rows(void **state)
+{
+    (void)state;
+    dump *eager, *lazy;
+    assert_ok(dump_load(&eager, data_path("tiny.h5"), NULL, 0));
+    assert_ok(dump_load_flags(&lazy, data_path("tiny.h5"), NULL, 0, DUMP_TRAIN_ON_DEMAND));
+    const dump_space *a = dump_find_space(eager, "wide"), *b = dump_find_space(lazy, "wide");
+    assert_null(b->train.data);
+    assert_non_null(b->test.data);
+    size_t idx[5] = {599, 3, 250, 3, 0}; /* unsorted, with a repeat */
+    irp_mat *x = dump_rows(&a->train, idx, 5), *y = dump_rows(&b->train, idx, 5);
+    assert_non_null(y);
+    assert_memory_equal(x->data, y->data, 5 * 40 * sizeof(double));
+    irp_mat_free(x);
+    irp_mat_free(y);
+    x = dump_rows(&a->train, NULL, 600);
+    y = dump_rows(&b->train, NULL, 600);
+    assert_memory_equal(x->data, y->data, 600 * 40 * sizeof(double));
+    irp_mat_free(x);
+    irp_mat_free(y);
+    dump_free(eager);
+    dump_free(lazy);
+    /* validation still covers the whole split */
+    dump *bad = NULL;
+    assert_fails(dump_load_flags(&bad, data_path("bad/nan.h5"), NULL, 0, DUMP_TRAIN_ON_DEMAND),
+                 IRP_EDATA, "/spaces/rot-a/train: non-finite value at row 3, column 5");
+    assert_fails(dump_load_flags(&bad, data_path("bad/rows.h5"), NULL, 0, DUMP_TRAIN_ON_DEMAND),
+                 IRP_EDATA, "expected 600 rows, got 599");
+    assert_null(bad);
+}
+
 typedef struct bad_case {
     const char *file, *needle;
 } bad_case;
@@ -165,6 +196,7 @@ int main(void)
     size_t n = 0;
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(good_dump_loads_with_shapes);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(loads_only_requested_spaces);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(train_on_demand_reads_the_same_rows);
     for (size_t i = 0; i < sizeof bad_cases / sizeof *bad_cases; i++) {
         struct CMUnitTest t = cmocka_unit_test_prestate(bad_file_rejected, &bad_cases[i]);
         t.name = bad_cases[i].file;
