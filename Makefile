@@ -21,7 +21,7 @@ CORE_OBJ    := $(CORE_SRC:%.c=$(B)/%.o)
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(B)/%.o)
 TESTS       := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 
-.PHONY: all deps test test-asan testdata data reproduce bench reproduce bench data clean help
+.PHONY: all deps test test-asan testdata data reproduce bench paper-data reproduce bench data clean help
 all: $(B)/irp
 
 deps:
@@ -88,6 +88,10 @@ $(B)/bench-kernels: bench/kernels.c bench/testutil_rand.h $(HARNESS_OBJ) $(B)/li
 bench: all $(B)/bench-kernels data/dumps/fashion-mnist.h5
 	@scripts/ensure-deps.sh build plot data
 	$(PYTHON) bench/bench.py $(BENCH_ARGS)
+
+# The paper's own encoders and datasets (needs internet and pip packages; says what is missing).
+paper-data:
+	@scripts/paper-data.sh
 
 reproduce:
 	@scripts/ensure-deps.sh build plot data

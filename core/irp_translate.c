@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "irp_error.h"
+#include "irp_reference.h"
 
 void irp_options_default(irp_options *o)
 {
@@ -149,25 +150,6 @@ static int subset_pair(irp_mat **ax, irp_mat **p, const irp_space *src, const ir
     return rc;
 }
 
-/* Orthogonal Procrustes: q (c×c) = U·Vᵀ from the SVD of aᵀ·b, minimising
- * ‖a·q − b‖_F over orthogonal q (a, b: r×c). */
-static int procrustes_square(irp_mat *q, const irp_mat *a, const irp_mat *b)
-{
-    size_t c = a->cols;
-    irp_mat *m = irp_mat_new(c, c), *u = irp_mat_new(c, c), *vt = irp_mat_new(c, c);
-    double *sv = malloc(c * sizeof *sv);
-    int rc = (!m || !u || !vt || !sv) ? IRP_ENOMEM : irp_gemm_tn(m, a, b);
-    if (!rc)
-        rc = irp_svd(u, sv, vt, m);
-    if (!rc)
-        rc = irp_gemm_nn(q, u, vt);
-    irp_mat_free(m);
-    irp_mat_free(u);
-    irp_mat_free(vt);
-    free(sv);
-    return rc;
-}
-
 /* Completion: decode the full source anchor set through t and align it to
  * the target's full anchor set by a rotation/reflection Q; t ← t·Q. */
 static int complete(irp_mat *t, const irp_space *src, const irp_space *dst)
@@ -177,7 +159,7 @@ static int complete(irp_mat *t, const irp_space *src, const irp_space *dst)
     irp_mat *t0 = irp_mat_copy(t);
     int rc = (!ahat || !q || !t0) ? IRP_ENOMEM : irp_gemm_nn(ahat, src->anchors, t0);
     if (!rc)
-        rc = procrustes_square(q, ahat, dst->anchors);
+        rc = irp_procrustes_fit(q, ahat, dst->anchors); /* rotation/reflection, dy×dy */
     if (!rc)
         rc = irp_gemm_nn(t, t0, q);
     irp_mat_free(ahat);

@@ -1,4 +1,5 @@
 #include "config.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -26,14 +27,6 @@ static const char *const type_names[] = {"invert", "stitch", "scale-invariance",
 const char *sweep_key_name(enum sweep_key k) { return sweep_keys[k].name; }
 const char *exp_type_name(exp_type t) { return type_names[t]; }
 
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *c = malloc(n);
-    if (c)
-        memcpy(c, s, n);
-    return c;
-}
 
 static char *trim(char *s)
 {

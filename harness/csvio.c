@@ -1,4 +1,5 @@
 #include "csvio.h"
+#include "util.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -10,14 +11,6 @@
 
 #include "irp.h"
 
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *c = malloc(n);
-    if (c)
-        memcpy(c, s, n);
-    return c;
-}
 
 int csv_out_open(csv_out *w, const char *path)
 {

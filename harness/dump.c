@@ -1,4 +1,5 @@
 #include "dump.h"
+#include "util.h"
 
 #include <hdf5.h>
 #include <math.h>
@@ -7,14 +8,6 @@
 
 #define FAIL(...) irp_fail(IRP_EDATA, __VA_ARGS__)
 
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *c = malloc(n);
-    if (c)
-        memcpy(c, s, n);
-    return c;
-}
 
 static void quiet_hdf5(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 

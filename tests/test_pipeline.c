@@ -31,22 +31,29 @@ static const char *tiny(void)
     return p;
 }
 
-/* Runs `irp ARGS` inside `work`; returns the exit code, stderr in err_out. */
-static int irp(const char *args)
+/* Runs a shell command in `work`; returns the exit code, stderr in err_out. */
+static int sh(const char *cmd_text)
 {
-    char cmd[4096], errf[512];
-    snprintf(errf, sizeof errf, "%s/stderr.txt", work);
-    char bin[1024];
-    snprintf(bin, sizeof bin, "%s%s%s", irp_bin()[0] == '/' ? "" : getenv("PWD"),
-             irp_bin()[0] == '/' ? "" : "/", irp_bin());
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s > stdout.txt 2> stderr.txt", work, bin, args);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "cd '%s' && ( %s ) > stdout.txt 2> stderr.txt", work, cmd_text);
     int st = system(cmd);
+    char errf[512];
+    snprintf(errf, sizeof errf, "%s/stderr.txt", work);
     FILE *f = fopen(errf, "r");
     size_t n = f ? fread(err_out, 1, sizeof err_out - 1, f) : 0;
     err_out[n] = '\0';
     if (f)
         fclose(f);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Runs `irp ARGS` inside `work`; returns the exit code, stderr in err_out. */
+static int irp(const char *args)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s%s%s' %s", irp_bin()[0] == '/' ? "" : getenv("PWD"),
+             irp_bin()[0] == '/' ? "" : "/", irp_bin(), args);
+    return sh(cmd);
 }
 
 static void write_file(const char *name, const char *text)
@@ -287,22 +294,6 @@ static void scale_experiments(void **state)
     assert_true(lookup(t, "wide", "", "norm", "mean", NULL) > 0);
     csv_table_free(t);
     assert_true(exists("plots/si.png") && exists("plots/sd.png"));
-}
-
-/* Runs a shell command in `work`; returns the exit code, stderr in err_out. */
-static int sh(const char *cmd_text)
-{
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "cd '%s' && ( %s ) > stdout.txt 2> stderr.txt", work, cmd_text);
-    int st = system(cmd);
-    char errf[512];
-    snprintf(errf, sizeof errf, "%s/stderr.txt", work);
-    FILE *f = fopen(errf, "r");
-    size_t n = f ? fread(err_out, 1, sizeof err_out - 1, f) : 0;
-    err_out[n] = '\0';
-    if (f)
-        fclose(f);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 /* The paper-scale extraction path, end to end with offline stand-ins: Debian's
