@@ -329,6 +329,28 @@ static void paper_path_offline_standins(void **state)
     lookup(t, NULL, NULL, "irp", "accuracy", &n);
     assert_int_equal(n, 2 * 6); /* center false/true x 6 ordered pairs */
     csv_table_free(t);
+    /* cross-domain: images and captions in one dump, stitched across modalities */
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 '%s/tests/make_paired_fixture.py' pairs 160 && /usr/bin/python3 "
+             "'%s/data/paper/extract.py' --paired-jsonl pairs/pairs.jsonl --encoders "
+             "tv:resnet18,bow:64 --head-epochs 5 --device cpu --out cd.h5",
+             root, root);
+    if (sh(cmd) != 0)
+        fail_msg("paired extract failed: %s", err_out);
+    snprintf(cmd, sizeof cmd,
+             "sed -e 's|^data = .*|data = cd.h5|' -e 's|^anchors = .*|anchors = 60|' "
+             "'%s/configs/paper/cross-domain.ini' > cross.ini",
+             root);
+    assert_int_equal(sh(cmd), 0);
+    if (irp("run --no-plots cross.ini") != 0)
+        fail_msg("run failed: %s", err_out);
+    t = table("results/cross.csv");
+    double v = lookup(t, "bow64", "resnet18", "irp", "accuracy", &n);
+    assert_int_equal(n, 2); /* text -> image head, centred and not */
+    assert_true(v >= 0 && v <= 1);
+    lookup(t, "resnet18", "bow64", "irp", "accuracy", &n);
+    assert_int_equal(n, 2);
+    csv_table_free(t);
     /* offline, a pretrained encoder fails in one line, leaving no dump */
     snprintf(cmd, sizeof cmd,
              "HF_HUB_OFFLINE=1 /usr/bin/python3 '%s/data/paper/extract.py' --dataset "

@@ -13,10 +13,13 @@ Examples (a GPU helps; CPU works, slowly):
       --out data/dumps/paper/trec.h5
   python3 data/paper/extract.py --parallel-tsv wikimatrix.en-es-fr-ja.tsv \
       --encoders paper-language --out data/dumps/paper/wikimatrix.h5
+  python3 data/paper/extract.py --paired-jsonl news-multimodal.jsonl \
+      --encoders paper-vision,paper-text --out data/dumps/paper/cross-domain.h5
 
 Encoder specs: timm:<model> (num_classes=0: pooled features), clip:<hf id> (image tower,
 projected), hf:<hf id>:<cls|mean> (text; CLS token or attention-masked mean of the last
-hidden state), tv:<torchvision arch> (randomly initialised stand-in, for offline tests).
+hidden state), tv:<torchvision arch> (randomly initialised stand-in, for offline tests), bow:<dim>
+(hashed bag of words through a fixed random projection: an offline text stand-in).
 Datasets: mnist, fashion-mnist, cifar10, cifar100-coarse, cifar100-fine (torchvision
 downloads), trec, 20newsgroups (Hugging Face datasets). --source debian reads Debian's
 Fashion-MNIST instead of downloading (offline tests). Sample ids: train i -> i,
@@ -156,12 +159,30 @@ def vision_encoder(spec, device):
     return model_id.replace("/", "-"), "image", embed
 
 
+def bow_encoder(dim):
+    """Hashed bag of words (crc32 of lower-cased tokens) through a fixed Gaussian projection."""
+    import re
+    import zlib
+    rng = np.random.default_rng(dim)
+    proj = rng.standard_normal((4096, dim)).astype(np.float32)
+
+    def embed(texts):
+        out = np.zeros((len(texts), dim), np.float32)
+        for i, t in enumerate(texts):
+            for w in re.findall(r"[\w']+", t.lower()):
+                out[i] += proj[zlib.crc32(w.encode()) % 4096]
+        return out
+    return embed
+
+
 def text_encoder(spec, device):
+    kind, _, rest = spec.partition(":")
+    if kind == "bow":
+        return f"bow{int(rest)}", "text", bow_encoder(int(rest))
     import torch
     from transformers import AutoModel, AutoTokenizer
-    kind, _, rest = spec.partition(":")
     if kind != "hf":
-        raise SystemExit(f"unknown text encoder '{spec}' (hf:<id>:<cls|mean>)")
+        raise SystemExit(f"unknown text encoder '{spec}' (hf:<id>:<cls|mean>, bow:<dim>)")
     model_id, _, how = rest.rpartition(":")
     tok = AutoTokenizer.from_pretrained(model_id)
     model = AutoModel.from_pretrained(model_id).eval().to(device)
@@ -228,6 +249,9 @@ def main():
                                           "cifar100-fine", "trec", "20newsgroups"])
     ap.add_argument("--parallel-tsv", help="aligned sentences, one column per language (header "
                     "row of language codes, e.g. en es fr ja); cross-lingual dump, no labels")
+    ap.add_argument("--paired-jsonl", help="cross-domain: one JSON object per line with 'image' "
+                    "(a path), 'text' and 'label' (int); vision encoders embed the images, text "
+                    "encoders the texts, rows parallel; an optional 'split' of train/test")
     ap.add_argument("--encoders", required=False, default="",
                     help="comma-separated specs, or paper-vision / paper-text / paper-language")
     ap.add_argument("--out")
@@ -243,14 +267,18 @@ def main():
     args = ap.parse_args()
     if args.selftest:
         return selftest()
-    if not args.out or not (args.dataset or args.parallel_tsv) or not args.encoders:
-        ap.error("--out, --encoders and one of --dataset / --parallel-tsv are required")
+    if not args.out or not (args.dataset or args.parallel_tsv or args.paired_jsonl) or \
+            not args.encoders:
+        ap.error("--out, --encoders and one of --dataset / --parallel-tsv / --paired-jsonl "
+                 "are required")
     log = lambda s: print(s, file=sys.stderr, flush=True)
-    specs = PAPER_ENCODERS.get(args.encoders, [e for e in args.encoders.split(",") if e])
+    specs = [x for e in args.encoders.split(",") if e for x in PAPER_ENCODERS.get(e, [e])]
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     try:
         if args.parallel_tsv:
             return parallel(args, specs, log)
+        if args.paired_jsonl:
+            return paired(args, specs, log)
         text = args.dataset in TEXT_DATASETS
         data, names = text_dataset(args.dataset) if text else \
             vision_dataset(args.dataset, args.root, args.source)
@@ -302,6 +330,39 @@ def parallel(args, specs, log):
             spaces.append((f"{lg}-{name}", modality, z, time.time() - t0))
             log(f"  {lg}: {name}")
     write_dump(args.out, "wikimatrix", ["unlabeled"], ids, None, spaces, args.head_epochs, log)
+    log(f"wrote {args.out}")
+
+
+TEXT_KINDS = ("hf", "bow")
+
+
+def paired(args, specs, log):
+    """Cross-domain: images and their texts, one row per pair, both modalities in one dump."""
+    import json
+    from PIL import Image
+    with open(args.paired_jsonl) as fh:
+        items = [json.loads(line) for line in fh if line.strip()]
+    base = os.path.dirname(os.path.abspath(args.paired_jsonl))
+    rng = np.random.default_rng(0)
+    is_test = np.array([it.get("split") == "test" for it in items]) \
+        if all("split" in it for it in items) else rng.random(len(items)) < args.test_fraction
+    split = {"train": np.flatnonzero(~is_test), "test": np.flatnonzero(is_test)}
+    labels = {s: np.array([int(items[i]["label"]) for i in split[s]]) for s in split}
+    names = [str(c) for c in range(int(max(max(l) for l in labels.values())) + 1)]
+    ids = {s: split[s] + (TEST_ID_OFFSET if s == "test" else 0) for s in split}
+    spaces = []
+    for spec in specs:
+        text = spec.split(":")[0] in TEXT_KINDS
+        name, modality, embed = load_encoder(text_encoder if text else vision_encoder, spec,
+                                             args.device)
+        t0 = time.time()
+        inputs = {s: [items[i]["text"] if text else
+                      Image.open(os.path.join(base, items[i]["image"])) for i in split[s]]
+                  for s in split}
+        z = {s: embed(inputs[s]) for s in split}
+        spaces.append((name, modality, z, time.time() - t0))
+        log(f"  {modality}: {name}")
+    write_dump(args.out, "paired", names, ids, labels, spaces, args.head_epochs, log)
     log(f"wrote {args.out}")
 
 
