@@ -6,7 +6,7 @@ set -euo pipefail
 declare -A GROUP=(
   [build]="gcc make pkg-config libopenblas-dev liblapacke-dev libhdf5-dev libcsv-dev libinih-dev libcmocka-dev"
   [plot]="gnuplot-nox"
-  [data]="python3-torch python3-torchvision python3-numpy python3-h5py dataset-fashion-mnist"
+  [data]="python3-torch python3-torchvision python3-pil python3-numpy python3-h5py dataset-fashion-mnist"
 )
 want=()
 for g in "$@"; do
