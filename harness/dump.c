@@ -686,6 +686,17 @@ void dump_free(dump *d)
     free(d);
 }
 
+void dump_row_norms(double *out, const dump_matrix *m)
+{
+    for (size_t i = 0; i < m->rows; i++) {
+        const float *r = m->data + i * m->cols;
+        double q = 0;
+        for (size_t j = 0; j < m->cols; j++)
+            q += (double)r[j] * r[j];
+        out[i] = sqrt(q);
+    }
+}
+
 const dump_space *dump_find_space(const dump *d, const char *name)
 {
     for (size_t i = 0; i < d->num_spaces; i++)

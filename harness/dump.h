@@ -66,6 +66,9 @@ void dump_free(dump *d);
  * NULL and an error set on failure (allocation, or reading an on-demand split). */
 irp_mat *dump_rows(const dump_matrix *m, const size_t *indices, size_t n);
 
+/* out[i] = L2 norm of row i of an in-memory matrix, accumulated in double. */
+void dump_row_norms(double *out, const dump_matrix *m);
+
 /* NULL if absent. */
 const dump_space *dump_find_space(const dump *d, const char *name);
 const dump_head *dump_find_head(const dump_space *s, const char *name);

@@ -19,12 +19,11 @@ static const char *usage =
 static void norm_stats(const dump_matrix *m, double *mean, double *std)
 {
     double s = 0, s2 = 0, *n = malloc(m->rows * sizeof *n);
-    for (size_t i = 0; i < m->rows; i++) {
-        double q = 0;
-        for (size_t j = 0; j < m->cols; j++)
-            q += (double)m->data[i * m->cols + j] * m->data[i * m->cols + j];
-        n[i] = sqrt(q);
+    if (!n) {
+        *mean = *std = NAN;
+        return;
     }
+    dump_row_norms(n, m);
     for (size_t i = 0; i < m->rows; i++)
         s += n[i];
     *mean = s / (double)m->rows;

@@ -249,24 +249,12 @@ static int run_stitch(ctx *x, const group *g)
     return pairs(x, g, eval_stitch, 0);
 }
 
-/* L2 norm of every row of a float32 matrix, accumulated in double. */
-static void float_row_norms(double *out, const dump_matrix *m)
-{
-    for (size_t i = 0; i < m->rows; i++) {
-        const float *r = m->data + i * m->cols;
-        double q = 0;
-        for (size_t j = 0; j < m->cols; j++)
-            q += (double)r[j] * r[j];
-        out[i] = sqrt(q);
-    }
-}
-
 static double mean_row_norm(const dump_matrix *m)
 {
     double *n = malloc(m->rows * sizeof *n), s = 0;
     if (!n)
         return NAN;
-    float_row_norms(n, m);
+    dump_row_norms(n, m);
     for (size_t i = 0; i < m->rows; i++)
         s += n[i];
     free(n);
@@ -328,7 +316,7 @@ static int run_scale_dist(ctx *x, const char *hist_path)
         if (!norms || !count)
             rc = IRP_ENOMEM;
         if (!rc) {
-            float_row_norms(norms, &sp->train);
+            dump_row_norms(norms, &sp->train);
             rc = irp_dist_stats_compute(&st, norms, n);
         }
         if (!rc) {
@@ -418,6 +406,14 @@ static void fmt_secs(char *buf, size_t n, double s)
         snprintf(buf, n, "%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
 }
 
+/* <cells_dir>/<id>.csv: the id covers the cell's inputs and the dump's stamp. */
+static void cell_path(char *buf, size_t n, const char *cells_dir, const config *c,
+                      const cell *cl, uint64_t stamp)
+{
+    snprintf(buf, n, "%s/%016llx.csv", cells_dir,
+             (unsigned long long)(config_cell_hash(c, cl) ^ stamp));
+}
+
 int run_experiment(const config *c, const dump *d, const run_opts *o)
 {
     char cells_dir[1024], table[1024], path[1200], hist[1024];
@@ -473,8 +469,7 @@ int run_experiment(const config *c, const dump *d, const run_opts *o)
                 continue;
             seen[j] = 1;
             visited++;
-            snprintf(path, sizeof path, "%s/%016llx.csv", cells_dir,
-                     (unsigned long long)(config_cell_hash(c, &cl) ^ stamp));
+            cell_path(path, sizeof path, cells_dir, c, &cl, stamp);
             if (!o->force && access(path, R_OK) == 0 &&
                 !(c->type == EXP_SCALE_DIST && access(hist, R_OK) != 0)) {
                 done++;
@@ -539,8 +534,7 @@ int run_experiment(const config *c, const dump *d, const run_opts *o)
     for (size_t i = 0; !rc && i < ncells; i++) {
         cell cl;
         config_cell(&cl, c, i);
-        snprintf(path, sizeof path, "%s/%016llx.csv", cells_dir,
-                 (unsigned long long)(config_cell_hash(c, &cl) ^ stamp));
+        cell_path(path, sizeof path, cells_dir, c, &cl, stamp);
         rc = append_cell(w.fp, path);
     }
     if (rc) {

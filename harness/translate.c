@@ -88,12 +88,11 @@ static herr_t write_mat32(hid_t loc, const char *path, const irp_mat *m)
 
 static herr_t write_vec32(hid_t loc, const char *path, const double *v, size_t n)
 {
-    irp_mat m = {1, n, (double *)v};
     float *buf = malloc((n ? n : 1) * sizeof *buf);
     if (!buf)
         return -1;
     for (size_t i = 0; i < n; i++)
-        buf[i] = (float)m.data[i];
+        buf[i] = (float)v[i];
     hsize_t dims[1] = {n};
     herr_t e = write_ds(loc, path, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, dims, buf);
     free(buf);
