@@ -21,7 +21,7 @@ CORE_OBJ    := $(CORE_SRC:%.c=$(B)/%.o)
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(B)/%.o)
 TESTS       := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 
-.PHONY: all deps test test-asan testdata data reproduce bench paper-data reproduce bench data clean help
+.PHONY: all deps test test-asan testdata data gettext-slice reproduce bench paper-data clean help
 all: $(B)/irp
 
 deps:
@@ -53,32 +53,65 @@ $(TESTDATA)/tiny.h5: data/make_synthetic.py data/irpdump.py
 $(TESTDATA)/slice.h5: data/train_encoders.py data/irpdump.py
 	@mkdir -p $(TESTDATA)
 	$(PYTHON) data/train_encoders.py --quick --out $@ 2> $(TESTDATA)/slice.log
-testdata: $(TESTDATA)/tiny.h5 $(TESTDATA)/slice.h5
+# ... and the gettext slice: per-language text encoders on 2,500 real parallel
+# sentences committed in tests/fixtures (made by 'make gettext-slice').
+$(TESTDATA)/gettext-slice.h5: tests/fixtures/gettext-slice.tsv data/text/train_text_encoders.py data/irpdump.py
+	@mkdir -p $(TESTDATA)
+	$(PYTHON) data/text/train_text_encoders.py --quick --corpus $< --out $@ 2> $(TESTDATA)/gettext-slice.log
+testdata: $(TESTDATA)/tiny.h5 $(TESTDATA)/slice.h5 $(TESTDATA)/gettext-slice.h5
 
 # Unit, pipeline and real-data tests, then the same tests built with
 # AddressSanitizer + UndefinedBehaviorSanitizer; one summary line at the end.
 test:
-	@scripts/ensure-deps.sh build plot data
+	@scripts/ensure-deps.sh build plot data text
 	@$(MAKE) --no-print-directory all $(TESTS) testdata
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS="$(ASAN_CFLAGS)" build-asan/irp $(ASAN_TESTS)
 	@IRP_TEST_DATA=$(TESTDATA) tests/run.sh $(TESTS) $(ASAN_TESTS)
 
 # Only the sanitizer build of the tests.
 test-asan:
-	@scripts/ensure-deps.sh build plot data
+	@scripts/ensure-deps.sh build plot data text
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS="$(ASAN_CFLAGS)" build-asan/irp $(ASAN_TESTS) testdata
 	@IRP_TEST_DATA=$(TESTDATA) tests/run.sh $(ASAN_TESTS)
 
 # The offline default data: Fashion-MNIST encoders trained here (cached: a
 # dump is rebuilt only when its producer changes). -j2 trains both at once.
 DUMPS := data/dumps/fashion-mnist.h5 data/dumps/fashion-mnist-ae.h5
-data: $(DUMPS)
+CATALOGS := data/cache/catalogs
+CORPUS   := data/cache/gettext-corpus.tsv
+TEXT_DUMPS := data/dumps/gettext.h5 data/dumps/gettext-domains.h5
+TEXT_PY  := data/text/train_text_encoders.py data/irpdump.py data/train_encoders.py
+data: $(DUMPS) $(TEXT_DUMPS)
 data/dumps/fashion-mnist.h5: data/train_encoders.py data/irpdump.py
 	@scripts/ensure-deps.sh data
 	$(PYTHON) data/train_encoders.py --out $@
 data/dumps/fashion-mnist-ae.h5: data/train_encoders.py data/irpdump.py
 	@scripts/ensure-deps.sh data
 	$(PYTHON) data/train_encoders.py --regime autoencoder --out $@
+
+# The offline cross-lingual data: gettext catalogs of the packages listed in
+# data/text/catalog-packages.txt (downloaded, not installed) -> parallel
+# en/es/fr/ja corpus -> per-language encoders + multilingual reference.
+$(CATALOGS)/packages.txt: data/text/catalog-packages.txt data/text/fetch-catalogs.sh
+	@scripts/ensure-deps.sh text
+	data/text/fetch-catalogs.sh $(CATALOGS)
+$(CORPUS): $(CATALOGS)/packages.txt data/text/build_corpus.py
+	@mkdir -p results
+	@$(PYTHON) data/text/build_corpus.py --catalogs $(CATALOGS) --out $@ \
+	  --domains-out results/gettext-domains.csv 2> results/gettext-corpus.txt.tmp; \
+	  rc=$$?; cat results/gettext-corpus.txt.tmp >&2; \
+	  if [ $$rc = 0 ]; then mv results/gettext-corpus.txt.tmp results/gettext-corpus.txt; \
+	  else rm -f results/gettext-corpus.txt.tmp; exit $$rc; fi
+data/dumps/gettext.h5: $(CORPUS) $(TEXT_PY)
+	@scripts/ensure-deps.sh text
+	$(PYTHON) data/text/train_text_encoders.py --corpus $(CORPUS) --out $@
+data/dumps/gettext-domains.h5: $(CORPUS) $(TEXT_PY)
+	@scripts/ensure-deps.sh text
+	$(PYTHON) data/text/train_text_encoders.py --corpus $(CORPUS) --split domain --out $@
+# Regenerates the committed test slice from the real corpus.
+gettext-slice: $(CORPUS)
+	$(PYTHON) data/text/build_corpus.py --catalogs $(CATALOGS) --sample 2500 \
+	  --out tests/fixtures/gettext-slice.tsv
 
 $(B)/bench-kernels: bench/kernels.c bench/testutil_rand.h $(HARNESS_OBJ) $(B)/libirp.a
 	$(CC) $(CFLAGS) $(XCFLAGS) -Ibench $< $(HARNESS_OBJ) $(B)/libirp.a -o $@ $(LDLIBS)
@@ -94,7 +127,7 @@ paper-data:
 	@scripts/paper-data.sh
 
 reproduce:
-	@scripts/ensure-deps.sh build plot data
+	@scripts/ensure-deps.sh build plot data text
 	@scripts/reproduce.sh
 
 clean:

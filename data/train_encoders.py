@@ -172,7 +172,7 @@ def train_encoder(name, regime, data, epochs, log):
     return enc, time.time() - t0
 
 
-def train_head(z, y, hidden, activation, seed, epochs, num_classes=10):
+def train_head(z, y, hidden, activation, seed, epochs, num_classes=10, lr=1e-3):
     """Softmax head on frozen embeddings: linear (hidden=0) or one hidden layer."""
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -184,7 +184,7 @@ def train_head(z, y, hidden, activation, seed, epochs, num_classes=10):
                               nn.Linear(hidden, num_classes))
     else:
         model = nn.Linear(d, num_classes)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-5)
+    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=1e-5)
     zt, yt = torch.from_numpy(z), torch.from_numpy(np.asarray(y, dtype=np.int64))
     for _ in range(epochs):
         for idx in batches(len(zt), 256, gen):

@@ -232,10 +232,13 @@ static int handler(void *user, const char *section, const char *name, const char
         free(c->data);
         c->data = xstrdup(v);
         st->seen_data = 1;
-    } else if (!strcmp(name, "spaces")) {
-        for (size_t i = 0; i < c->num_spaces; i++)
-            free(c->spaces[i]);
-        c->num_spaces = 0;
+    } else if (!strcmp(name, "spaces") || !strcmp(name, "targets")) {
+        int tg = !strcmp(name, "targets");
+        char **list = tg ? c->targets : c->spaces;
+        size_t *num = tg ? &c->num_targets : &c->num_spaces;
+        for (size_t i = 0; i < *num; i++)
+            free(list[i]);
+        *num = 0;
         if (strcmp(v, "all")) {
             char *items[CONFIG_MAX_SPACES + 1];
             int too_many;
@@ -243,8 +246,8 @@ static int handler(void *user, const char *section, const char *name, const char
             if (too_many || n == 0)
                 return key_error(st, name, "expected 'all' or 1 to %s space names%s", "64", "");
             for (size_t i = 0; i < n; i++)
-                c->spaces[i] = xstrdup(items[i]);
-            c->num_spaces = n;
+                list[i] = xstrdup(items[i]);
+            *num = n;
         }
     } else if (!strcmp(name, "test_limit")) {
         if (!parse_u64(v, &u))
@@ -263,7 +266,7 @@ static int handler(void *user, const char *section, const char *name, const char
                                         : &c->intra) = b;
     } else {
         return key_error(st, name,
-                         "unknown key%s%s (known: name, type, data, spaces, test_limit, "
+                         "unknown key%s%s (known: name, type, data, spaces, targets, test_limit, "
                          "retrieval, references, intra, bins, anchors, anchor_seed, omega, "
                          "delta, prune, rcond, rescale, center, completion, seed, head, factor, "
                          "scale_mode)",
@@ -289,6 +292,8 @@ void config_free(config *c)
     free(c->data);
     for (size_t i = 0; i < c->num_spaces; i++)
         free(c->spaces[i]);
+    for (size_t i = 0; i < c->num_targets; i++)
+        free(c->targets[i]);
     for (int k = 0; k < SK_COUNT; k++)
         for (size_t i = 0; i < c->num_values[k]; i++)
             free(c->values[k][i]);
@@ -399,6 +404,16 @@ void config_cell(cell *out, const config *c, size_t i)
     out->scale_mode = out->text[SK_SCALE_MODE];
 }
 
+int config_is_target(const config *c, const char *name)
+{
+    if (!c->num_targets)
+        return 1;
+    for (size_t i = 0; i < c->num_targets; i++)
+        if (!strcmp(c->targets[i], name))
+            return 1;
+    return 0;
+}
+
 uint64_t config_cell_hash(const config *c, const cell *cl)
 {
     uint64_t h = 0xCBF29CE484222325ULL;
@@ -408,6 +423,8 @@ uint64_t config_cell_hash(const config *c, const cell *cl)
     h = fnv1a(h, buf, (size_t)n);
     for (size_t i = 0; i < c->num_spaces; i++)
         h = fnv1a(fnv1a(h, c->spaces[i], strlen(c->spaces[i])), ",", 1);
+    for (size_t i = 0; i < c->num_targets; i++) /* absent: the hash of older configs */
+        h = fnv1a(fnv1a(h, c->targets[i], strlen(c->targets[i])), ">", 1);
     for (int k = 0; k < SK_COUNT; k++)
         h = fnv1a(fnv1a(h, cl->text[k], strlen(cl->text[k])), ";", 1);
     return h;

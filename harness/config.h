@@ -40,6 +40,8 @@ typedef struct config {
     char *data;        /* dump path (relative to the working directory) */
     size_t num_spaces; /* 0 = all spaces of the dump */
     char *spaces[CONFIG_MAX_SPACES];
+    size_t num_targets; /* invert/stitch: decode only into these spaces (0 = every space) */
+    char *targets[CONFIG_MAX_SPACES];
     size_t test_limit; /* 0 = the whole test split */
     int retrieval;     /* invert: also top-1 retrieval */
     int references;    /* invert/stitch: Procrustes + affine beside IRP */
@@ -71,6 +73,9 @@ void config_free(config *c);
 size_t config_num_cells(const config *c);
 /* Cell i (0 ≤ i < config_num_cells), values already validated. */
 void config_cell(cell *out, const config *c, size_t i);
+/* Whether space `name` is a decoder (target) of c: listed in targets, or no targets given. */
+int config_is_target(const config *c, const char *name);
+
 /* Stable 64-bit id of a cell's inputs (data, spaces, test_limit, flags, values). */
 uint64_t config_cell_hash(const config *c, const cell *cl);
 

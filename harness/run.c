@@ -67,13 +67,22 @@ int run_check(const config *c, const dump *d)
                                 c->path, k, d->path, d->num_train);
         }
     }
+    for (size_t t = 0; t < c->num_targets; t++) {
+        size_t s = 0;
+        while (s < d->num_spaces && strcmp(d->spaces[s].name, c->targets[t]))
+            s++;
+        if (s == d->num_spaces)
+            return irp_fail(IRP_EDATA, "%s: targets: space '%s' is not among the spaces loaded from %s",
+                            c->path, c->targets[t], d->path);
+    }
     if (c->type == EXP_STITCH || c->type == EXP_SCALE_INV) {
         if (!d->test_labels)
             return irp_fail(IRP_EDATA, "%s: %s needs labels but %s has none", c->path,
                             exp_type_name(c->type), d->path);
         for (size_t i = 0; i < c->num_values[SK_HEAD]; i++)
             for (size_t s = 0; s < d->num_spaces; s++)
-                if (!dump_find_head(&d->spaces[s], c->values[SK_HEAD][i]))
+                if (config_is_target(c, d->spaces[s].name) &&
+                    !dump_find_head(&d->spaces[s], c->values[SK_HEAD][i]))
                     return irp_fail(IRP_EDATA, "%s: head '%s' is not in %s:/spaces/%s/heads",
                                     c->path, c->values[SK_HEAD][i], d->path, d->spaces[s].name);
     }
@@ -161,7 +170,7 @@ static int pairs(ctx *x, const group *gr, evaluate_fn eval, int include_intra)
     }
     for (size_t i = 0; !rc && i < ns; i++)
         for (size_t j = 0; !rc && j < ns; j++) {
-            if (i == j && !include_intra)
+            if ((i == j && !include_intra) || !config_is_target(x->c, d->spaces[j].name))
                 continue;
             size_t dx = d->spaces[i].dim, dy = d->spaces[j].dim;
             const char *a = d->spaces[i].name, *b = d->spaces[j].name;
@@ -244,7 +253,8 @@ static int run_stitch(ctx *x, const group *g)
     for (size_t c = 0; c < g->n; c++) {
         select_cell(x, g, c);
         for (size_t j = 0; j < x->d->num_spaces; j++) /* the oracle: own encoder, own head */
-            eval_stitch(x, j, j, "non-stitch", x->test[j]);
+            if (config_is_target(x->c, x->d->spaces[j].name))
+                eval_stitch(x, j, j, "non-stitch", x->test[j]);
     }
     return pairs(x, g, eval_stitch, 0);
 }

@@ -35,6 +35,7 @@ static const char *usage =
     "  data        HDF5 dump, schema irp-embeddings/1 (required)\n"
     "  name        result name (default: config file name)\n"
     "  spaces      all | comma list of spaces     test_limit  first N test rows (0 = all)\n"
+    "  targets     invert/stitch: decode only into these spaces (default all)\n"
     "  references  Procrustes + affine beside IRP (default true)\n"
     "  intra       invert: include X->X pairs (default true)\n"
     "  retrieval   invert: top-1 retrieval (default false)   bins  histogram bins (40)\n"

@@ -8,7 +8,9 @@ configs=(configs/stitch.ini configs/invert.ini configs/retrieval.ini
          configs/scale-invariance.ini configs/scale-distribution.ini
          configs/ablation-components.ini configs/ablation-threshold.ini
          configs/ablation-pruning.ini configs/anchors.ini
-         configs/stitch-ae.ini configs/invert-ae.ini)
+         configs/stitch-ae.ini configs/invert-ae.ini
+         configs/language.ini configs/language-domains.ini configs/text-stitch.ini
+         configs/text-grid.ini configs/text-anchors.ini)
 stage() {
   local name=$1; shift
   local t0=$SECONDS

@@ -364,6 +364,175 @@ static void paper_path_offline_standins(void **state)
     assert_false(exists("none.h5.tmp"));
 }
 
+/* The gettext corpus builder on the committed .po fixture: alignment across
+ * es/fr/ja, every cleaning rule, and its bad-input paths (one line naming the
+ * file, exit 1, no corpus written). */
+static void text_corpus_builder(void **state)
+{
+    (void)state;
+    char cmd[4096], root[1024];
+    snprintf(root, sizeof root, "%s", getenv("PWD"));
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 '%s/data/text/build_corpus.py' --catalogs "
+             "'%s/tests/fixtures/gettext' --out c.tsv --domains-out d.csv",
+             root, root);
+    if (sh(cmd) != 0)
+        fail_msg("build_corpus failed: %s", err_out);
+    static const char *want[] = {
+        "id\tdomain\ten\tes\tfr\tja",
+        /* markup and %s removed */
+        "0\tapp1\tBold text with items\tTexto en negrita con elementos\tTexte gras avec "
+        "éléments\t個の項目を含む太字のテキスト",
+        "1\tapp1\tMove to the trash bin\tMover a la papelera\tDéplacer vers la "
+        "corbeille\tをゴミ箱に移動", /* {0} removed */
+        "2\tapp1\tOpen the selected file\tAbrir el archivo seleccionado\tOuvrir le fichier "
+        "sélectionné\t選択したファイルを開く", /* app2's duplicate dropped */
+        "3\tapp1\tSearch & replace in files\tBuscar & reemplazar en archivos\tRechercher & "
+        "remplacer dans fichiers\t個のファイルで検索と置換", /* &amp; and %(count)d */
+        "4\tapp1\tSave the document\tGuardar el documento\tEnregistrer le document\t文書を保存",
+        "5\tapp1\tPrint the current page\tImprimir la página actual\tImprimer la page "
+        "actuelle\t現在のページを印刷", /* msgctxt stripped */
+        "6\tapp2\tRotate the picture clockwise\tGirar la imagen en sentido horario\tFaire "
+        "pivoter l'image dans le sens horaire\t画像を時計回りに回転",
+    };
+    char p[512], line[1024];
+    snprintf(p, sizeof p, "%s/c.tsv", work);
+    FILE *f = fopen(p, "r");
+    assert_non_null(f);
+    size_t n = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        assert_true(n < sizeof want / sizeof *want);
+        assert_string_equal(line, want[n]);
+        n++;
+    }
+    fclose(f);
+    assert_int_equal(n, sizeof want / sizeof *want);
+    /* fuzzy (fr) and empty (ja) count as untranslated; app3 lacks Japanese */
+    assert_non_null(strstr(err_out, "7 sentences from 2 domains"));
+    assert_non_null(strstr(err_out, "plural 1, untranslated 2, multiline 1, short 1, identical 1, "
+                                    "duplicate 1, domain_missing_language 1"));
+    assert_int_equal(sh("head -1 d.csv && grep -c . d.csv"), 0);
+    /* broken inputs */
+    struct {
+        const char *setup, *needle;
+    } bad[] = {
+        {"mkdir -p b1/es/LC_MESSAGES b1/fr/LC_MESSAGES b1/ja/LC_MESSAGES && "
+         "printf 'this is not a catalog file at all' > b1/es/LC_MESSAGES/x.mo && "
+         "cp b1/es/LC_MESSAGES/x.mo b1/fr/LC_MESSAGES/ && cp b1/es/LC_MESSAGES/x.mo "
+         "b1/ja/LC_MESSAGES/",
+         "b1/es/LC_MESSAGES/x.mo: not a gettext .mo file (bad magic"},
+        {"mkdir -p b2/es/LC_MESSAGES b2/fr/LC_MESSAGES b2/ja/LC_MESSAGES && for l in es fr ja; "
+         "do msgfmt -o - '@ROOT@/tests/fixtures/gettext/'$l/LC_MESSAGES/app2.po | head -c 60 > "
+         "b2/$l/LC_MESSAGES/y.mo; done",
+         "b2/es/LC_MESSAGES/y.mo: "},
+        {"true", "nowhere: no such catalog directory"},
+        {"mkdir -p b4/es/LC_MESSAGES b4/fr/LC_MESSAGES && cp "
+         "'@ROOT@/tests/fixtures/gettext/es/LC_MESSAGES/app3.po' b4/es/LC_MESSAGES/ && cp "
+         "'@ROOT@/tests/fixtures/gettext/fr/LC_MESSAGES/app3.po' b4/fr/LC_MESSAGES/",
+         "b4: no sentence translated into all of es, fr, ja survived cleaning"},
+        {"mkdir -p b5/es/LC_MESSAGES b5/fr/LC_MESSAGES b5/ja/LC_MESSAGES && for l in es fr ja; "
+         "do printf 'msgid \"Open\\nmsgstr \"x\"\\n' > b5/$l/LC_MESSAGES/z.po; done",
+         "b5/es/LC_MESSAGES/z.po: msgfmt failed"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char setup[2048], dir[8], *at;
+        snprintf(setup, sizeof setup, "%s", bad[i].setup);
+        while ((at = strstr(setup, "@ROOT@"))) { /* substitute every @ROOT@ */
+            char tail[2048];
+            snprintf(tail, sizeof tail, "%s", at + 6);
+            snprintf(setup + (at - setup), sizeof setup - (size_t)(at - setup), "%s%s", root, tail);
+        }
+        assert_int_equal(sh(setup), 0);
+        snprintf(dir, sizeof dir, "b%zu", i + 1);
+        snprintf(cmd, sizeof cmd,
+                 "/usr/bin/python3 '%s/data/text/build_corpus.py' --catalogs %s --out bad.tsv",
+                 root, i == 2 ? "nowhere" : dir);
+        assert_int_equal(sh(cmd), 1);
+        if (!strstr(err_out, bad[i].needle))
+            fail_msg("case %zu: stderr '%s' does not mention '%s'", i + 1, err_out, bad[i].needle);
+        assert_non_null(strstr(err_out, "build_corpus: "));
+        assert_true(strchr(err_out, '\n') == err_out + strlen(err_out) - 1);
+        assert_false(exists("bad.tsv"));
+        assert_false(exists("bad.tsv.tmp"));
+    }
+    /* the encoder script refuses a file that is not a corpus, writing nothing */
+    snprintf(cmd, sizeof cmd,
+             "printf 'id,domain,en\\n' > notcorpus.tsv && /usr/bin/python3 "
+             "'%s/data/text/train_text_encoders.py' --corpus notcorpus.tsv --out e.h5",
+             root);
+    assert_int_equal(sh(cmd), 1);
+    assert_non_null(strstr(err_out, "notcorpus.tsv: header"));
+    assert_false(exists("e.h5"));
+    assert_false(exists("e.h5.tmp"));
+}
+
+static const char *gettext_slice(void)
+{
+    static char p[1024];
+    const char *d = getenv("IRP_TEST_DATA");
+    snprintf(p, sizeof p, "%s/%s/gettext-slice.h5", d && d[0] == '/' ? "" : getenv("PWD"),
+             d ? d : "build/testdata");
+    return p;
+}
+
+/* The cross-lingual path on a real slice (2,500 sentences of the gettext corpus,
+ * encoders trained by 'make testdata'): the loader accepts the dump, the
+ * language and stitching configs run end to end, the report has the table. */
+static void text_language_slice(void **state)
+{
+    (void)state;
+    char cmd[4096], root[1024];
+    snprintf(root, sizeof root, "%s", getenv("PWD"));
+    snprintf(cmd, sizeof cmd, "inspect '%s'", gettext_slice());
+    if (irp(cmd) != 0)
+        fail_msg("inspect failed: %s", err_out);
+    for (int c = 0; c < 2; c++) {
+        snprintf(cmd, sizeof cmd,
+                 "sed -e 's|^data = .*|data = %s|' -e 's|^anchors = .*|anchors = 300|' "
+                 "'%s/configs/%s.ini' > %s.ini",
+                 gettext_slice(), root, c ? "text-stitch" : "language",
+                 c ? "text-stitch" : "language");
+        assert_int_equal(sh(cmd), 0);
+    }
+    if (irp("run --no-plots language.ini text-stitch.ini") != 0)
+        fail_msg("run failed: %s", err_out);
+    csv_table *t = table("results/language.csv");
+    size_t n;
+    /* targets: only the English spaces decode */
+    lookup(t, NULL, "tfidf-es", "irp", "mean_cosine", &n);
+    assert_int_equal(n, 0);
+    lookup(t, NULL, "tfidf-en", "irp", "mean_cosine", &n);
+    assert_int_equal(n, 2 * 12); /* centre x every source space */
+    /* Spanish into English: IRP retrieves the true sentence far above the
+     * absolute baseline (which is chance: 1/500) and stands above its floor */
+    double irp_top = lookup(t, "tfidf-es", "tfidf-en", "irp", "top1", NULL);
+    double abs_top = lookup(t, "tfidf-es", "tfidf-en", "absolute", "top1", NULL);
+    double irp_cos = lookup(t, "tfidf-es", "tfidf-en", "irp", "mean_cosine", NULL);
+    double floor_cos = lookup(t, "tfidf-es", "tfidf-en", "irp", "cosine_floor", NULL);
+    if (!(irp_top > 0.1 && irp_top > 5 * abs_top && irp_cos > floor_cos + 0.1))
+        fail_msg("tfidf-es -> tfidf-en: top-1 %.3f (absolute %.3f), cosine %.3f (floor %.3f)",
+                 irp_top, abs_top, irp_cos, floor_cos);
+    /* the multilingual reference aligns languages by construction */
+    double multi = lookup(t, "multi-es", "multi-en", "absolute", "top1", NULL);
+    assert_true(multi > 0.3);
+    csv_table_free(t);
+    t = table("results/text-stitch.csv");
+    lookup(t, NULL, NULL, "non-stitch", "accuracy", &n);
+    assert_int_equal(n, 2 * 3); /* only the English heads */
+    double acc = lookup(t, "tfidf-ja", "tfidf-en", "irp", "accuracy", &n);
+    assert_int_equal(n, 2);
+    assert_true(acc >= 0 && acc <= 1);
+    csv_table_free(t);
+    snprintf(cmd, sizeof cmd, "report --paper '%s/configs/paper-numbers.csv' language.ini "
+             "text-stitch.ini", root);
+    if (irp(cmd) != 0)
+        fail_msg("report failed: %s", err_out);
+    assert_int_equal(sh("grep -q 'Cross-lingual translation' results/REPORT.md && "
+                        "grep -q '| es | en |' results/REPORT.md"),
+                     0);
+}
+
 typedef struct bad_config {
     const char *body, *needle;
 } bad_config;
@@ -407,6 +576,7 @@ static bad_config bad_configs[] = {
     {"[experiment]\ntype = invert\n" DATA "prune = fraction\n", "with prune = fraction"},
     {"[experiment]\ntype = invert\n" DATA "omega = 1\nomega = 2\n", "key 'omega': given twice"},
     {"[experiment]\ntype = invert\n" DATA "this line has no equals sign\n", "bad.ini:4: not valid INI"},
+    {"[experiment]\ntype = invert\n" DATA "anchors = 100\ntargets = rot-a, nope\n", "targets: space 'nope' is not among"},
 };
 
 static void translate_writes_hdf5(void **state)
@@ -437,6 +607,8 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(scale_experiments, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(translate_writes_hdf5, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(paper_path_offline_standins, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(text_corpus_builder, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(text_language_slice, setup, teardown);
     for (size_t i = 0; i < sizeof bad_configs / sizeof *bad_configs; i++) {
         struct CMUnitTest t = cmocka_unit_test_prestate_setup_teardown(bad_config_rejected, setup,
                                                                       teardown, &bad_configs[i]);

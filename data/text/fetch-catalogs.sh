@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Fetch the gettext catalogs of the packages in data/text/catalog-packages.txt
+# without installing them: apt-get download + dpkg-deb, keeping only
+#   <out>/<lang>/LC_MESSAGES/<domain>.mo   for lang in es fr ja.
+# Usage: data/text/fetch-catalogs.sh OUT_DIR
+# Needs the Debian archive (apt-get update has been run by ensure-deps); works
+# without root. The .debs are deleted after extraction; OUT_DIR is replaced
+# atomically (built in OUT_DIR.tmp), so an interrupted fetch leaves nothing half-made.
+set -euo pipefail
+out=${1:?usage: fetch-catalogs.sh OUT_DIR}
+here=$(cd "$(dirname "$0")" && pwd)
+list="$here/catalog-packages.txt"
+tmp="$out.tmp"
+rm -rf "$tmp"
+mkdir -p "$tmp/debs" "$tmp/root"
+mapfile -t pkgs < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$list" | grep -v '^$')
+echo "fetch-catalogs: downloading ${#pkgs[@]} packages (catalogs only, nothing installed)" >&2
+sandbox=()
+[[ $(id -u) -eq 0 ]] && sandbox=(-o APT::Sandbox::User=root)  # _apt cannot enter our tree
+download() { (cd "$tmp/debs" && apt-get download -q "${sandbox[@]}" "${pkgs[@]}" >/dev/null); }
+# stale package lists name versions the mirror no longer has: refresh once (root only)
+if ! download && ! { [[ $(id -u) -eq 0 ]] && apt-get update -qq >/dev/null && download; }; then
+  echo "fetch-catalogs: apt-get download failed for one of: ${pkgs[*]}" >&2
+  echo "fetch-catalogs: run 'apt-get update' (as root) or edit $list" >&2
+  exit 1
+fi
+for deb in "$tmp"/debs/*.deb; do
+  dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp/root" --wildcards --no-anchored \
+    'locale/es/LC_MESSAGES/*.mo' 'locale/fr/LC_MESSAGES/*.mo' 'locale/ja/LC_MESSAGES/*.mo' \
+    2>/dev/null || true
+done
+mkdir -p "$tmp/out"
+for lang in es fr ja; do
+  mkdir -p "$tmp/out/$lang/LC_MESSAGES"
+  find "$tmp/root" -path "*/locale/$lang/LC_MESSAGES/*.mo" -exec cp {} "$tmp/out/$lang/LC_MESSAGES/" \;
+done
+(cd "$tmp/debs" && for deb in *.deb; do dpkg-deb -W --showformat='${Package} ${Version}\n' "$deb"; done) \
+  > "$tmp/out/packages.txt"  # provenance: package and version of every catalog source
+n=$(find "$tmp/out" -name '*.mo' | wc -l)
+[[ $n -gt 0 ]] || { echo "fetch-catalogs: no catalogs found in the downloaded packages" >&2; exit 1; }
+rm -rf "$out"
+mv "$tmp/out" "$out"
+rm -rf "$tmp"
+echo "fetch-catalogs: $n catalogs in $out" >&2
