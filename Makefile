@@ -9,7 +9,7 @@ PKGS    := hdf5 inih
 CFLAGS  ?= -O2 -g
 XCFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wshadow -Icore -Iharness \
            -I/usr/include/x86_64-linux-gnu $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -llapacke -lopenblas -lm
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -llapacke -lopenblas -lm -pthread
 PYTHON  := /usr/bin/python3
 
 CORE_SRC    := $(wildcard core/*.c)

@@ -2,6 +2,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -197,4 +198,42 @@ int irp_subsets_representatives(size_t *rep, const irp_subsets *s)
         free(sorted[i]);
     free(sorted);
     return rc;
+}
+
+irp_union *irp_union_new(const irp_subsets *s)
+{
+    irp_union *u = calloc(1, sizeof *u);
+    if (u) {
+        u->order = malloc((s->num_anchors ? s->num_anchors : 1) * sizeof *u->order);
+        u->prefix = malloc((s->num_subsets ? s->num_subsets : 1) * sizeof *u->prefix);
+        u->pos = malloc((s->num_anchors ? s->num_anchors : 1) * sizeof *u->pos);
+    }
+    if (!u || !u->order || !u->prefix || !u->pos) {
+        irp_union_free(u);
+        irp_fail(IRP_ENOMEM, "out of memory for the union of %zu subsets", s->num_subsets);
+        return NULL;
+    }
+    for (size_t a = 0; a < s->num_anchors; a++)
+        u->pos[a] = SIZE_MAX;
+    for (size_t i = 0; i < s->num_subsets; i++) {
+        for (size_t t = 0; t < s->counts[i]; t++) {
+            size_t a = s->indices[i][t];
+            if (u->pos[a] == SIZE_MAX) {
+                u->pos[a] = u->len;
+                u->order[u->len++] = a;
+            }
+        }
+        u->prefix[i] = u->len;
+    }
+    return u;
+}
+
+void irp_union_free(irp_union *u)
+{
+    if (!u)
+        return;
+    free(u->order);
+    free(u->prefix);
+    free(u->pos);
+    free(u);
 }

@@ -55,4 +55,19 @@ void irp_subsets_free(irp_subsets *s);
  * set). With δ = 0 every subset holds all anchors and out_rep is all 0. */
 int irp_subsets_representatives(size_t *out_rep, const irp_subsets *s);
 
+/* The anchors used by the first ω subsets, for every ω at once: `order` lists
+ * anchors in order of first use over subsets 0, 1, ..., so the union of the
+ * first s+1 subsets is order[0..prefix[s]). pos[a] is anchor a's place in
+ * order (SIZE_MAX if no subset uses it). Lets a translator be applied through
+ * the anchors it actually uses (irp_translator_fit_factored). */
+typedef struct irp_union {
+    size_t len;     /* |union of all subsets| */
+    size_t *order;  /* len anchor indices */
+    size_t *prefix; /* num_subsets cumulative union sizes */
+    size_t *pos;    /* num_anchors */
+} irp_union;
+
+irp_union *irp_union_new(const irp_subsets *s);
+void irp_union_free(irp_union *u);
+
 #endif

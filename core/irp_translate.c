@@ -168,50 +168,70 @@ static int complete(irp_mat *t, const irp_space *src, const irp_space *dst)
     return rc;
 }
 
-int irp_translator_fit_prefixes(irp_mat **out, irp_fit_info *info, const size_t *omegas,
-                                size_t num, const irp_space *src, const irp_space *dst,
-                                const irp_subsets *sub, const irp_options *o)
+/* Shared by the dense and the factored fit: walks subsets 0..max ω − 1 once,
+ * computing each distinct subset's pseudo-inverse P_s = pinv(A_Y[I_s]) (dy×m),
+ * and accumulates either T's sum Σ A_X[I_s]ᵀ·P_sᵀ (u == NULL, dx×dy) or M's
+ * rows Σ E_sᵀ·P_sᵀ (|U|×dy: row pos[a] gathers anchor a's column of P_s);
+ * translator j is emitted when s + 1 = omegas[j]. */
+static int fit_prefixes(irp_mat **out, irp_fit_info *info, const size_t *omegas, size_t num,
+                        const irp_space *src, const irp_space *dst, const irp_subsets *sub,
+                        const irp_union *u, const irp_options *o)
 {
     int rc = irp_options_check(o);
     if (rc || (rc = check_pair(src, dst, sub)))
         return rc;
+    if (u && o->completion)
+        return irp_fail(IRP_EINVAL, "anchor completion needs the dense translator");
     size_t dx = src->anchors->cols, dy = dst->anchors->cols, max_omega = 0;
+    size_t rows = u ? u->len : dx;
     for (size_t j = 0; j < num; j++) {
         if (omegas[j] < 1 || omegas[j] > sub->num_subsets)
             return irp_fail(IRP_EINVAL, "omega %zu is outside 1..%zu (the subsets drawn)",
                             omegas[j], sub->num_subsets);
-        if (out[j]->rows != dx || out[j]->cols != dy)
-            return irp_fail(IRP_EINVAL, "translator must be %zux%zu (got %zux%zu)", dx, dy,
+        size_t want = u ? u->prefix[omegas[j] - 1] : dx;
+        if (out[j]->rows != want || out[j]->cols != dy)
+            return irp_fail(IRP_EINVAL, "translator must be %zux%zu (got %zux%zu)", want, dy,
                             out[j]->rows, out[j]->cols);
         if (omegas[j] > max_omega)
             max_omega = omegas[j];
     }
     size_t *rep = malloc(sub->num_subsets * sizeof *rep);
-    irp_mat **contrib = calloc(max_omega, sizeof *contrib); /* A_X[I]ᵀ·pinv(A_Y[I])ᵀ */
+    irp_mat **cache = calloc(max_omega, sizeof *cache); /* dense: A_X[I]ᵀ·Pᵀ; factored: P */
     irp_pinv_info *pinfo = calloc(max_omega, sizeof *pinfo);
-    irp_mat *sum = irp_mat_new(dx, dy);
-    if (!rep || !contrib || !pinfo || !sum)
+    irp_mat *sum = irp_mat_new(rows, dy);
+    if (!rep || !cache || !pinfo || !sum)
         rc = irp_fail(IRP_ENOMEM, "out of memory fitting translators");
     if (!rc)
         rc = irp_subsets_representatives(rep, sub);
     irp_fit_info acc = {0};
     for (size_t s = 0; s < max_omega && !rc; s++) {
-        size_t r = rep[s];
+        size_t r = rep[s], m = sub->counts[s];
         if (r == s) {
             irp_mat *ax = NULL, *p = NULL;
             rc = subset_pair(&ax, &p, src, dst, sub, s, o->rcond, &pinfo[s]);
-            if (!rc && !(contrib[s] = irp_mat_new(dx, dy)))
+            if (!rc && u) {
+                cache[s] = p;
+                p = NULL;
+            } else if (!rc && !(cache[s] = irp_mat_new(dx, dy)))
                 rc = IRP_ENOMEM;
-            if (!rc) /* A_X[I]ᵀ (dx×m) · Pᵀ (m×dy) */
-                rc = irp_gemm(contrib[s], 1.0, ax, 1, p, 1, 0.0);
+            else if (!rc) /* A_X[I]ᵀ (dx×m) · Pᵀ (m×dy) */
+                rc = irp_gemm(cache[s], 1.0, ax, 1, p, 1, 0.0);
             irp_mat_free(ax);
             irp_mat_free(p);
             if (rc)
                 break;
         }
-        for (size_t i = 0; i < dx * dy; i++)
-            sum->data[i] += contrib[r]->data[i];
-        acc.mean_subset_size += (double)sub->counts[s];
+        if (u) /* subset s's anchors are those of subset r (as a set), maybe reordered */
+            for (size_t t = 0; t < m; t++) {
+                size_t a = sub->indices[r][t];
+                double *row = &IRP_AT(sum, u->pos[a], 0);
+                for (size_t c = 0; c < dy; c++)
+                    row[c] += cache[r]->data[c * m + t];
+            }
+        else
+            for (size_t i = 0; i < dx * dy; i++)
+                sum->data[i] += cache[r]->data[i];
+        acc.mean_subset_size += (double)m;
         acc.mean_rank += (double)pinfo[r].rank;
         acc.mean_cond += pinfo[r].cond;
         acc.mean_cond_kept += pinfo[r].cond_kept;
@@ -221,7 +241,7 @@ int irp_translator_fit_prefixes(irp_mat **out, irp_fit_info *info, const size_t 
             if (omegas[j] != s + 1)
                 continue;
             double w = 1.0 / (double)(s + 1);
-            for (size_t i = 0; i < dx * dy; i++)
+            for (size_t i = 0; i < out[j]->rows * dy; i++) /* a prefix of sum's rows */
                 out[j]->data[i] = w * sum->data[i];
             if (info) {
                 info[j] = acc;
@@ -234,13 +254,58 @@ int irp_translator_fit_prefixes(irp_mat **out, irp_fit_info *info, const size_t 
                 rc = complete(out[j], src, dst);
         }
     }
-    for (size_t s = 0; contrib && s < max_omega; s++)
-        irp_mat_free(contrib[s]);
-    free(contrib);
+    for (size_t s = 0; cache && s < max_omega; s++)
+        irp_mat_free(cache[s]);
+    free(cache);
     free(pinfo);
     free(rep);
     irp_mat_free(sum);
     return rc;
+}
+
+int irp_translator_fit_prefixes(irp_mat **out, irp_fit_info *info, const size_t *omegas,
+                                size_t num, const irp_space *src, const irp_space *dst,
+                                const irp_subsets *sub, const irp_options *o)
+{
+    return fit_prefixes(out, info, omegas, num, src, dst, sub, NULL, o);
+}
+
+int irp_translator_fit_factored(irp_mat **out, irp_fit_info *info, const size_t *omegas,
+                                size_t num, const irp_space *src, const irp_space *dst,
+                                const irp_subsets *sub, const irp_union *u, const irp_options *o)
+{
+    if (u->len > sub->num_anchors || sub->num_subsets == 0)
+        return irp_fail(IRP_EINVAL, "the union was not built from these subsets");
+    return fit_prefixes(out, info, omegas, num, src, dst, sub, u, o);
+}
+
+int irp_union_encode(irp_mat *r, const irp_space *src, const irp_mat *xp, const irp_union *u)
+{
+    size_t d = src->anchors->cols;
+    if (xp->cols != d || r->rows != xp->rows || r->cols > u->len || r->cols == 0)
+        return irp_fail(IRP_EINVAL, "union encoding must be %zux(1..%zu) from %zu-dim rows (got "
+                                    "%zux%zu from %zu-dim)",
+                        xp->rows, u->len, d, r->rows, r->cols, xp->cols);
+    irp_mat *a = irp_mat_select_rows(src->anchors, u->order, r->cols);
+    int rc = !a ? IRP_ENOMEM : irp_gemm_nt(r, xp, a);
+    irp_mat_free(a);
+    return rc;
+}
+
+int irp_translate_apply_factored(irp_mat *out, const irp_mat *m, const irp_mat *r,
+                                 const irp_space *dst, const irp_options *o)
+{
+    size_t dy = dst->anchors->cols;
+    if (m->cols != dy || m->rows > r->cols || m->rows == 0)
+        return irp_fail(IRP_EINVAL, "factored translator is %zux%zu but needs (1..%zu)x%zu",
+                        m->rows, m->cols, r->cols, dy);
+    if (out->rows != r->rows || out->cols != dy)
+        return irp_fail(IRP_EINVAL, "translated output must be %zux%zu", r->rows, dy);
+    /* out = R[:, 0..u) · M: the first u columns of R, leading dimension R's width */
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)r->rows, (int)dy, (int)m->rows,
+                1.0, r->data, (int)r->cols, m->data, (int)dy, 0.0, out->data, (int)dy);
+    irp_postprocess(out, dst, o->rescale);
+    return IRP_OK;
 }
 
 int irp_translator_fit(irp_mat *out, const irp_space *src, const irp_space *dst,

@@ -110,6 +110,25 @@ int irp_translator_fit_prefixes(irp_mat **out, irp_fit_info *info, const size_t 
                                 size_t num_omegas, const irp_space *src, const irp_space *dst,
                                 const irp_subsets *subsets, const irp_options *opts);
 
+/* The same translators factored through the anchors they use: T_ω =
+ * Â_X[U_ω]ᵀ · M_ω, where U_ω = u->order[0..u->prefix[ω−1]) (u from
+ * irp_union_new(subsets)) and out[j] is (u->prefix[omegas[j]−1])×dy. With the
+ * test rows' cosines to U computed once per source space (irp_union_encode),
+ * a translation costs 2·n·|U_ω|·dy instead of 2·n·dx·dy: cheaper whenever
+ * pruning leaves fewer anchors than dimensions. No completion. */
+int irp_translator_fit_factored(irp_mat **out, irp_fit_info *info, const size_t *omegas,
+                                size_t num_omegas, const irp_space *src, const irp_space *dst,
+                                const irp_subsets *subsets, const irp_union *u,
+                                const irp_options *opts);
+
+/* r (n×c, 1 ≤ c ≤ u->len) = prepared rows' cosines to the first c anchors of U. */
+int irp_union_encode(irp_mat *r, const irp_space *src, const irp_mat *prepared,
+                     const irp_union *u);
+
+/* out (n×dy) = rescale(r[:, 0..m->rows) · M) + μ_Y: a factored translation. */
+int irp_translate_apply_factored(irp_mat *out, const irp_mat *m, const irp_mat *r,
+                                 const irp_space *dst, const irp_options *opts);
+
 /* out (n×dy) = rescale(norm(x − μ_X) · T) + μ_Y. T may be any dx×dy map (the
  * Procrustes reference goes through here too). */
 int irp_translate_apply(irp_mat *out, const irp_mat *translator, const irp_space *src,

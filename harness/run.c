@@ -14,6 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cblas.h>
+#include <pthread.h>
+
 #include "commands.h"
 
 const char *const result_columns[] = {
@@ -29,7 +32,14 @@ typedef struct ctx {
     csv_out *w;
     size_t n_test;
     irp_mat **test; /* per space, first n_test rows */
+    size_t threads;
+    size_t cell_index;       /* of cl in its group */
+    struct recs *buf;        /* a worker's rows (NULL: write at once) */
+    int buf_failed;
 } ctx;
+
+static void row(ctx *x, const char *enc, const char *dec, const char *method, const char *metric,
+                double value);
 
 static double now(void)
 {
@@ -38,8 +48,8 @@ static double now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static void row(ctx *x, const char *enc, const char *dec, const char *method, const char *metric,
-                double value)
+static void write_row(ctx *x, const char *enc, const char *dec, const char *method,
+                      const char *metric, double value)
 {
     csv_out *w = x->w;
     csv_out_str(w, x->c->name);
@@ -132,117 +142,323 @@ static void select_cell(ctx *x, const group *g, size_t j)
 {
     x->cl = &g->cells[j];
     x->w = &g->writers[j];
+    x->cell_index = j;
+}
+
+/* ---- a parallel for: workers take indices in turn; BLAS runs single-threaded
+ * meanwhile (OpenBLAS's own threads spin on these small products). The error
+ * kept is that of the lowest failing index, so it does not depend on timing. */
+typedef int (*task_fn)(void *arg, size_t index);
+
+typedef struct pool {
+    pthread_mutex_t lock;
+    size_t next, n, failed_at;
+    int rc;
+    char err[1024];
+    task_fn fn;
+    void *arg;
+} pool;
+
+static void *worker(void *p_)
+{
+    pool *p = p_;
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        size_t i = p->next < p->n && !p->rc ? p->next++ : p->n;
+        pthread_mutex_unlock(&p->lock);
+        if (i >= p->n)
+            return NULL;
+        int rc = p->fn(p->arg, i);
+        if (rc) {
+            pthread_mutex_lock(&p->lock);
+            if (!p->rc || i < p->failed_at) {
+                p->rc = rc;
+                p->failed_at = i;
+                snprintf(p->err, sizeof p->err, "%s", irp_last_error());
+            }
+            pthread_mutex_unlock(&p->lock);
+        }
+    }
+}
+
+static int parallel_for(size_t n, task_fn fn, void *arg, size_t threads)
+{
+    pool p = {.n = n, .fn = fn, .arg = arg};
+    int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1); /* also with one worker: results must not depend on it */
+    if (threads > n)
+        threads = n;
+    if (threads <= 1) {
+        int rc = IRP_OK;
+        for (size_t i = 0; i < n && !rc; i++)
+            rc = fn(arg, i);
+        openblas_set_num_threads(blas_threads);
+        return rc;
+    }
+    pthread_t tid[64];
+    if (threads > 64)
+        threads = 64;
+    pthread_mutex_init(&p.lock, NULL);
+    size_t started = 0;
+    while (started < threads - 1 && !pthread_create(&tid[started], NULL, worker, &p))
+        started++;
+    worker(&p); /* the calling thread works too */
+    for (size_t t = 0; t < started; t++)
+        pthread_join(tid[t], NULL);
+    openblas_set_num_threads(blas_threads);
+    pthread_mutex_destroy(&p.lock);
+    return p.rc ? irp_fail(p.rc, "%s", p.err) : IRP_OK;
+}
+
+/* Rows a worker produced for one pair, written later in pair order so the
+ * files do not depend on scheduling. */
+typedef struct rec {
+    size_t cell;
+    const char *enc, *dec, *method, *metric;
+    double value;
+} rec;
+
+typedef struct recs {
+    rec *r;
+    size_t n, cap;
+} recs;
+
+static void row(ctx *x, const char *enc, const char *dec, const char *method, const char *metric,
+                double value)
+{
+    if (!x->buf) {
+        write_row(x, enc, dec, method, metric, value);
+        return;
+    }
+    recs *b = x->buf;
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 64;
+        rec *r = realloc(b->r, cap * sizeof *r);
+        if (!r) {
+            x->buf_failed = 1;
+            return;
+        }
+        b->r = r;
+        b->cap = cap;
+    }
+    b->r[b->n++] = (rec){x->cell_index, enc, dec, method, metric, value};
+}
+
+/* Everything a pair needs from its two spaces, computed once per space. */
+typedef struct shared {
+    ctx *x;
+    const group *gr;
+    evaluate_fn eval;
+    irp_options opts; /* with ω = the largest of the group */
+    const size_t *idx;
+    size_t *omegas;
+    irp_mat **raw;    /* anchors as read */
+    irp_space **sp;   /* prepared anchors */
+    irp_subsets **sub;
+    irp_mat **xp;     /* test rows prepared in each source space */
+    irp_union **un;   /* anchors the subsets of each space use */
+    irp_mat **ru;     /* test rows' cosines to them (the factored path) */
+    size_t *pi, *pj;  /* the pairs, in order */
+    recs *out;        /* rows per pair */
+} shared;
+
+static int space_task(void *arg, size_t i)
+{
+    shared *s = arg;
+    const ctx *x = s->x;
+    const dump *d = x->d;
+    const group *gr = s->gr;
+    size_t k = gr->cells[0].anchors, dx = d->spaces[i].dim, cols = 0;
+    s->raw[i] = dump_rows(&d->spaces[i].train, s->idx, k);
+    s->sp[i] = s->raw[i] ? irp_space_new(s->raw[i], s->opts.center) : NULL;
+    s->sub[i] = s->sp[i] ? irp_subsets_for(s->sp[i], &s->opts) : NULL;
+    s->xp[i] = s->sub[i] ? irp_mat_new(x->n_test, dx) : NULL;
+    if (!s->xp[i] || irp_space_prepare(s->xp[i], s->sp[i], x->test[i]))
+        return irp_fail(IRP_EDATA, "space %s: %s", d->spaces[i].name, irp_last_error());
+    /* Where pruning leaves fewer anchors than dimensions, translating through
+     * them (n·|U|·dy) beats the dense translator (n·dx·dy): encode once here. */
+    if (!(s->un[i] = irp_union_new(s->sub[i])))
+        return IRP_ENOMEM;
+    for (size_t c = 0; !s->opts.completion && c < gr->n; c++) {
+        size_t u = s->un[i]->prefix[s->omegas[c] - 1];
+        if (u < dx && u > cols)
+            cols = u;
+    }
+    if (cols && (!(s->ru[i] = irp_mat_new(x->n_test, cols)) ||
+                 irp_union_encode(s->ru[i], s->sp[i], s->xp[i], s->un[i])))
+        return irp_fail(IRP_EDATA, "space %s: %s", d->spaces[i].name, irp_last_error());
+    return IRP_OK;
+}
+
+static int pair_task(void *arg, size_t p)
+{
+    shared *s = arg;
+    ctx x = *s->x; /* this worker's view: rows go to the pair's buffer */
+    x.buf = &s->out[p];
+    const dump *d = x.d;
+    const group *gr = s->gr;
+    size_t i = s->pi[p], j = s->pj[p], n = gr->n;
+    size_t dx = d->spaces[i].dim, dy = d->spaces[j].dim;
+    const char *a = d->spaces[i].name, *b = d->spaces[j].name;
+    irp_mat **ts = calloc(n, sizeof *ts), **tsel = calloc(n, sizeof *tsel);
+    irp_fit_info *info = calloc(n, sizeof *info), *isel = calloc(n, sizeof *isel);
+    int *fac = calloc(n, sizeof *fac);
+    size_t *sel = malloc(n * sizeof *sel), *om = malloc(n * sizeof *om);
+    irp_mat *t = irp_mat_new(dx, dy), *y = irp_mat_new(x.n_test, dy);
+    irp_mat *aff = irp_mat_new(dx + 1, dy);
+    int rc = (!ts || !tsel || !info || !isel || !fac || !sel || !om || !t || !y || !aff)
+                 ? irp_fail(IRP_ENOMEM, "out of memory")
+                 : IRP_OK;
+    for (size_t c = 0; !rc && c < n; c++) {
+        size_t u = s->un[i]->prefix[s->omegas[c] - 1];
+        fac[c] = s->ru[i] && u <= s->ru[i]->cols;
+        if (!(ts[c] = irp_mat_new(fac[c] ? u : dx, dy)))
+            rc = IRP_ENOMEM;
+    }
+    for (int f = 0; f < 2 && !rc; f++) { /* fit the dense, then the factored cells */
+        size_t m = 0;
+        for (size_t c = 0; c < n; c++)
+            if (fac[c] == f) {
+                sel[m] = c;
+                om[m] = s->omegas[c];
+                tsel[m++] = ts[c];
+            }
+        if (m)
+            rc = f ? irp_translator_fit_factored(tsel, isel, om, m, s->sp[i], s->sp[j], s->sub[i],
+                                                 s->un[i], &s->opts)
+                   : irp_translator_fit_prefixes(tsel, isel, om, m, s->sp[i], s->sp[j],
+                                                 s->sub[i], &s->opts);
+        for (size_t c = 0; !rc && c < m; c++)
+            info[sel[c]] = isel[c];
+    }
+    for (size_t c = 0; !rc && c < n; c++) {
+        select_cell(&x, gr, c);
+        if (fac[c])
+            rc = irp_translate_apply_factored(y, ts[c], s->ru[i], s->sp[j], &s->opts);
+        /* δ = 0 gives every ω the same translator: translate once */
+        else if (!c || fac[c - 1] ||
+                 memcmp(ts[c]->data, ts[c - 1]->data, dx * dy * sizeof(double)))
+            rc = irp_translate_apply_prepared(y, ts[c], s->sp[j], s->xp[i], &s->opts);
+        if (rc)
+            break;
+        s->eval(&x, i, j, "irp", y);
+        row(&x, a, b, "irp", "subset_size", info[c].mean_subset_size);
+        row(&x, a, b, "irp", "rank", info[c].mean_rank);
+        row(&x, a, b, "irp", "cond_mean", info[c].mean_cond);
+        row(&x, a, b, "irp", "cond_max", info[c].max_cond);
+        if (i != j && dx == dy)
+            s->eval(&x, i, j, "absolute", x.test[i]);
+    }
+    if (!rc && x.c->references) { /* ω-independent: computed once, written per cell */
+        rc = irp_procrustes_fit(t, s->sp[i]->anchors, s->sp[j]->anchors);
+        if (!rc)
+            rc = irp_translate_apply_prepared(y, t, s->sp[j], s->xp[i], &s->opts);
+        for (size_t c = 0; !rc && c < n; c++) {
+            select_cell(&x, gr, c);
+            s->eval(&x, i, j, "procrustes", y);
+        }
+        if (!rc)
+            rc = irp_affine_fit(aff, s->raw[i], s->raw[j], s->opts.rcond);
+        if (!rc)
+            rc = irp_affine_apply(y, aff, x.test[i]);
+        for (size_t c = 0; !rc && c < n; c++) {
+            select_cell(&x, gr, c);
+            s->eval(&x, i, j, "affine", y);
+        }
+    }
+    if (!rc && x.buf_failed)
+        rc = irp_fail(IRP_ENOMEM, "out of memory buffering rows");
+    if (rc)
+        rc = irp_fail(rc, "%s -> %s: %s", a, b, irp_last_error());
+    for (size_t c = 0; ts && c < n; c++)
+        irp_mat_free(ts[c]);
+    free(ts);
+    free(tsel);
+    free(info);
+    free(isel);
+    free(fac);
+    free(sel);
+    free(om);
+    irp_mat_free(t);
+    irp_mat_free(y);
+    irp_mat_free(aff);
+    return rc;
 }
 
 static int pairs(ctx *x, const group *gr, evaluate_fn eval, int include_intra)
 {
     const dump *d = x->d;
-    const cell *cl = &gr->cells[0];
-    size_t ns = d->num_spaces, k = cl->anchors, max_omega = 0;
-    irp_options opts = cl->opts;
-    size_t *omegas = malloc(gr->n * sizeof *omegas);
-    irp_mat **ts = calloc(gr->n, sizeof *ts);
-    irp_fit_info *info = calloc(gr->n, sizeof *info);
+    size_t ns = d->num_spaces, k = gr->cells[0].anchors, np = 0;
+    shared s = {.x = x, .gr = gr, .eval = eval, .opts = gr->cells[0].opts};
     size_t *idx = malloc(k * sizeof *idx);
-    irp_mat **raw = calloc(ns, sizeof *raw);
-    irp_space **sp = calloc(ns, sizeof *sp);
-    irp_subsets **sub = calloc(ns, sizeof *sub);
-    irp_mat **xp = calloc(ns, sizeof *xp); /* test rows prepared in each source space */
-    int rc = (!omegas || !ts || !info || !idx || !raw || !sp || !sub || !xp)
+    s.idx = idx;
+    s.omegas = malloc(gr->n * sizeof *s.omegas);
+    s.raw = calloc(ns, sizeof *s.raw);
+    s.sp = calloc(ns, sizeof *s.sp);
+    s.sub = calloc(ns, sizeof *s.sub);
+    s.xp = calloc(ns, sizeof *s.xp);
+    s.un = calloc(ns, sizeof *s.un);
+    s.ru = calloc(ns, sizeof *s.ru);
+    s.pi = malloc(ns * ns * sizeof *s.pi);
+    s.pj = malloc(ns * ns * sizeof *s.pj);
+    s.out = calloc(ns * ns, sizeof *s.out);
+    int rc = (!idx || !s.omegas || !s.raw || !s.sp || !s.sub || !s.xp || !s.un || !s.ru ||
+              !s.pi || !s.pj || !s.out)
                  ? irp_fail(IRP_ENOMEM, "out of memory")
                  : IRP_OK;
+    size_t max_omega = 0;
     for (size_t j = 0; !rc && j < gr->n; j++) {
-        omegas[j] = gr->cells[j].opts.num_subspaces;
-        if (omegas[j] > max_omega)
-            max_omega = omegas[j];
+        s.omegas[j] = gr->cells[j].opts.num_subspaces;
+        if (s.omegas[j] > max_omega)
+            max_omega = s.omegas[j];
     }
-    opts.num_subspaces = max_omega;
+    s.opts.num_subspaces = max_omega;
     if (!rc)
-        rc = irp_anchor_indices(idx, d->num_train, k, cl->anchor_seed);
+        rc = irp_anchor_indices(idx, d->num_train, k, gr->cells[0].anchor_seed);
     /* per-space work, once per group: anchors, prepared space, pruned subsets */
-    for (size_t i = 0; !rc && i < ns; i++) {
-        raw[i] = dump_rows(&d->spaces[i].train, idx, k);
-        sp[i] = raw[i] ? irp_space_new(raw[i], opts.center) : NULL;
-        sub[i] = sp[i] ? irp_subsets_for(sp[i], &opts) : NULL;
-        xp[i] = sub[i] ? irp_mat_new(x->n_test, d->spaces[i].dim) : NULL;
-        if (!xp[i] || irp_space_prepare(xp[i], sp[i], x->test[i]))
-            rc = irp_fail(IRP_EDATA, "space %s: %s", d->spaces[i].name, irp_last_error());
-    }
+    if (!rc)
+        rc = parallel_for(ns, space_task, &s, x->threads);
     for (size_t i = 0; !rc && i < ns; i++)
-        for (size_t j = 0; !rc && j < ns; j++) {
-            if ((i == j && !include_intra) || !config_is_target(x->c, d->spaces[j].name))
-                continue;
-            size_t dx = d->spaces[i].dim, dy = d->spaces[j].dim;
-            const char *a = d->spaces[i].name, *b = d->spaces[j].name;
-            irp_mat *t = irp_mat_new(dx, dy), *y = irp_mat_new(x->n_test, dy);
-            irp_mat *aff = irp_mat_new(dx + 1, dy);
-            rc = (!t || !y || !aff) ? IRP_ENOMEM : IRP_OK;
-            for (size_t c = 0; !rc && c < gr->n; c++)
-                if (!(ts[c] = irp_mat_new(dx, dy)))
-                    rc = IRP_ENOMEM;
-            if (!rc)
-                rc = irp_translator_fit_prefixes(ts, info, omegas, gr->n, sp[i], sp[j], sub[i],
-                                                 &opts);
-            for (size_t c = 0; !rc && c < gr->n; c++) {
-                select_cell(x, gr, c);
-                /* δ = 0 gives every ω the same translator: translate once */
-                if (!c || memcmp(ts[c]->data, ts[c - 1]->data, dx * dy * sizeof(double)))
-                    rc = irp_translate_apply_prepared(y, ts[c], sp[j], xp[i], &opts);
-                if (rc)
-                    break;
-                eval(x, i, j, "irp", y);
-                row(x, a, b, "irp", "subset_size", info[c].mean_subset_size);
-                row(x, a, b, "irp", "rank", info[c].mean_rank);
-                row(x, a, b, "irp", "cond_mean", info[c].mean_cond);
-                row(x, a, b, "irp", "cond_max", info[c].max_cond);
-                if (i != j && dx == dy)
-                    eval(x, i, j, "absolute", x->test[i]);
+        for (size_t j = 0; j < ns; j++)
+            if ((i != j || include_intra) && config_is_target(x->c, d->spaces[j].name)) {
+                s.pi[np] = i;
+                s.pj[np++] = j;
             }
-            if (!rc && x->c->references) { /* ω-independent: computed once, written per cell */
-                rc = irp_procrustes_fit(t, sp[i]->anchors, sp[j]->anchors);
-                if (!rc)
-                    rc = irp_translate_apply_prepared(y, t, sp[j], xp[i], &opts);
-                for (size_t c = 0; !rc && c < gr->n; c++) {
-                    select_cell(x, gr, c);
-                    eval(x, i, j, "procrustes", y);
-                }
-                if (!rc)
-                    rc = irp_affine_fit(aff, raw[i], raw[j], opts.rcond);
-                if (!rc)
-                    rc = irp_affine_apply(y, aff, x->test[i]);
-                for (size_t c = 0; !rc && c < gr->n; c++) {
-                    select_cell(x, gr, c);
-                    eval(x, i, j, "affine", y);
-                }
-            }
-            if (rc)
-                rc = irp_fail(rc, "%s -> %s: %s", a, b, irp_last_error());
-            for (size_t c = 0; c < gr->n; c++) {
-                irp_mat_free(ts[c]);
-                ts[c] = NULL;
-            }
-            irp_mat_free(t);
-            irp_mat_free(y);
-            irp_mat_free(aff);
+    if (!rc)
+        rc = parallel_for(np, pair_task, &s, x->threads);
+    for (size_t p = 0; !rc && p < np; p++) /* rows in pair order, as a serial run writes them */
+        for (size_t r = 0; r < s.out[p].n; r++) {
+            const rec *e = &s.out[p].r[r];
+            select_cell(x, gr, e->cell);
+            row(x, e->enc, e->dec, e->method, e->metric, e->value);
         }
     for (size_t i = 0; i < ns; i++) {
-        if (raw)
-            irp_mat_free(raw[i]);
-        if (sp)
-            irp_space_free(sp[i]);
-        if (sub)
-            irp_subsets_free(sub[i]);
-        if (xp)
-            irp_mat_free(xp[i]);
+        if (s.raw)
+            irp_mat_free(s.raw[i]);
+        if (s.sp)
+            irp_space_free(s.sp[i]);
+        if (s.sub)
+            irp_subsets_free(s.sub[i]);
+        if (s.xp)
+            irp_mat_free(s.xp[i]);
+        if (s.un)
+            irp_union_free(s.un[i]);
+        if (s.ru)
+            irp_mat_free(s.ru[i]);
     }
-    free(xp);
-    free(omegas);
-    free(ts);
-    free(info);
+    for (size_t p = 0; s.out && p < ns * ns; p++)
+        free(s.out[p].r);
     free(idx);
-    free(raw);
-    free(sp);
-    free(sub);
+    free(s.omegas);
+    free(s.raw);
+    free(s.sp);
+    free(s.sub);
+    free(s.xp);
+    free(s.un);
+    free(s.ru);
+    free(s.pi);
+    free(s.pj);
+    free(s.out);
     return rc;
 }
 
@@ -437,7 +653,11 @@ int run_experiment(const config *c, const dump *d, const run_opts *o)
     uint64_t stamp = 0;
     if (!stat(d->path, &st)) /* a regenerated dump invalidates finished cells */
         stamp = (uint64_t)st.st_size * 0x9E3779B97F4A7C15ULL ^ (uint64_t)st.st_mtime;
-    ctx x = {.c = c, .d = d};
+    ctx x = {.c = c, .d = d, .threads = o->threads};
+    if (!x.threads) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        x.threads = cpus > 0 ? (size_t)cpus : 1;
+    }
     x.n_test = c->test_limit && c->test_limit < d->num_test ? c->test_limit : d->num_test;
     x.test = calloc(d->num_spaces, sizeof *x.test);
     if (!x.test)

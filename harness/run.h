@@ -12,6 +12,7 @@ typedef struct run_opts {
     int force;               /* recompute cells already in results */
     int quiet;               /* no progress */
     int no_plots;
+    size_t threads;          /* workers for the pairs of invert/stitch (0: one per CPU) */
 } run_opts;
 
 /* The long-format columns every result table has, in order. */

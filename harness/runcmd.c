@@ -29,6 +29,8 @@ static const char *usage =
     "  --plots DIR      where figures go (default plots)\n"
     "  --no-plots       skip gnuplot\n"
     "  --quiet          no progress on stderr\n"
+    "  --threads N      translate N pairs at once, BLAS single-threaded meanwhile\n"
+    "                   (default: one per CPU; results do not depend on N)\n"
     "\n"
     "config keys ([experiment] section):\n"
     "  type        invert | stitch | scale-invariance | scale-distribution (required)\n"
@@ -52,7 +54,7 @@ typedef struct loaded {
 
 int cmd_run(int argc, char **argv)
 {
-    run_opts o = {"results", "plots", 0, 0, 0};
+    run_opts o = {"results", "plots", 0, 0, 0, 0};
     int first = 1;
     for (; first < argc && argv[first][0] == '-'; first++) {
         const char *a = argv[first];
@@ -64,7 +66,13 @@ int cmd_run(int argc, char **argv)
             o.quiet = 1;
         else if (!strcmp(a, "--no-plots"))
             o.no_plots = 1;
-        else if ((!strcmp(a, "--results") || !strcmp(a, "--plots")) && first + 1 < argc)
+        else if (!strcmp(a, "--threads") && first + 1 < argc) {
+            char *end;
+            unsigned long t = strtoul(argv[++first], &end, 10);
+            if (*end || !argv[first][0] || t < 1 || t > 64)
+                return die("run: --threads '%s': expected an integer from 1 to 64", argv[first]);
+            o.threads = t;
+        } else if ((!strcmp(a, "--results") || !strcmp(a, "--plots")) && first + 1 < argc)
             *(a[2] == 'r' ? &o.results_dir : &o.plots_dir) = argv[++first];
         else
             return die("run: unknown option '%s' (see 'irp run --help')", a);

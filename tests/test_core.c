@@ -335,6 +335,78 @@ static void translator_prefixes_equal_separate_fits(void **state)
     irp_mat_free(ax); irp_mat_free(ay);
 }
 
+static void factored_translation_equals_dense(void **state)
+{
+    (void)state;
+    /* T_ω = Â_X[U_ω]ᵀ·M_ω: applied through the union's cosines it gives the
+     * dense translator's output, for every ω prefix, centred, with the union
+     * holding exactly the anchors of the first ω subsets. */
+    irp_mat *ax = tu_gauss_mat(120, 24, 211), *ay = tu_gauss_mat(120, 20, 212);
+    irp_mat *x = tu_gauss_mat(50, 24, 213);
+    irp_options o;
+    irp_options_default(&o);
+    o.num_subspaces = 6;
+    o.delta = 0.5;
+    o.center = 1;
+    irp_space *s = irp_space_new(ax, 1), *t = irp_space_new(ay, 1);
+    irp_subsets *sub = irp_subsets_for(s, &o);
+    irp_union *u = irp_union_new(sub);
+    assert_non_null(u);
+    for (size_t k = 0; k < sub->num_subsets; k++) { /* prefix k = |subsets 0..k| as a set */
+        size_t n = 0;
+        for (size_t a = 0; a < 120; a++) {
+            int in = 0;
+            for (size_t q = 0; q <= k && !in; q++)
+                for (size_t p = 0; p < sub->counts[q]; p++)
+                    in |= sub->indices[q][p] == a;
+            n += in;
+            if (in)
+                assert_true(u->pos[a] < u->prefix[k] && u->order[u->pos[a]] == a);
+        }
+        assert_int_equal(u->prefix[k], n);
+    }
+    size_t omegas[3] = {6, 1, 3};
+    irp_mat *dense[3], *fac[3];
+    irp_fit_info idense[3], ifac[3];
+    for (int j = 0; j < 3; j++) {
+        dense[j] = irp_mat_new(24, 20);
+        fac[j] = irp_mat_new(u->prefix[omegas[j] - 1], 20);
+    }
+    assert_ok(irp_translator_fit_prefixes(dense, idense, omegas, 3, s, t, sub, &o));
+    assert_ok(irp_translator_fit_factored(fac, ifac, omegas, 3, s, t, sub, u, &o));
+    irp_mat *xp = irp_mat_new(50, 24), *r = irp_mat_new(50, u->len);
+    irp_mat *y1 = irp_mat_new(50, 20), *y2 = irp_mat_new(50, 20);
+    assert_ok(irp_space_prepare(xp, s, x));
+    assert_ok(irp_union_encode(r, s, xp, u));
+    for (int j = 0; j < 3; j++) {
+        assert_ok(irp_translate_apply_prepared(y1, dense[j], t, xp, &o));
+        assert_ok(irp_translate_apply_factored(y2, fac[j], r, t, &o));
+        assert_true(tu_max_abs_diff(y1, y2) <= 1e-10 * tu_max_abs(y1));
+        assert_close(ifac[j].mean_rank, idense[j].mean_rank, 1e-12);
+        assert_close(ifac[j].max_cond, idense[j].max_cond, 1e-12 * idense[j].max_cond);
+    }
+    /* bad arguments: completion has no factored form; shapes are checked */
+    o.completion = 1;
+    assert_fails(irp_translator_fit_factored(fac, NULL, omegas, 1, s, t, sub, u, &o), IRP_EINVAL,
+                 "completion");
+    o.completion = 0;
+    assert_fails(irp_translator_fit_factored(fac + 1, NULL, omegas, 1, s, t, sub, u, &o),
+                 IRP_EINVAL, "translator must be");
+    irp_mat *tall = irp_mat_new(u->len + 1, 20), *wide = irp_mat_new(50, u->len + 1);
+    assert_fails(irp_translate_apply_factored(y2, tall, r, t, &o), IRP_EINVAL,
+                 "factored translator is");
+    assert_fails(irp_union_encode(wide, s, xp, u), IRP_EINVAL, "union encoding");
+    irp_mat_free(tall);
+    irp_mat_free(wide);
+    for (int j = 0; j < 3; j++) {
+        irp_mat_free(dense[j]);
+        irp_mat_free(fac[j]);
+    }
+    irp_mat_free(xp); irp_mat_free(r); irp_mat_free(y1); irp_mat_free(y2); irp_mat_free(x);
+    irp_union_free(u); irp_subsets_free(sub); irp_space_free(s); irp_space_free(t);
+    irp_mat_free(ax); irp_mat_free(ay);
+}
+
 static double cond_of(const irp_mat *a)
 {
     irp_mat *p = irp_mat_new(a->cols, a->rows);
@@ -821,6 +893,7 @@ int main(void)
         cmocka_unit_test(pruning_lowers_condition_number),
         cmocka_unit_test(subsets_representatives_find_equal_sets),
         cmocka_unit_test(translator_prefixes_equal_separate_fits),
+        cmocka_unit_test(factored_translation_equals_dense),
         cmocka_unit_test(intra_space_inversion_exact_when_k_ge_d),
         cmocka_unit_test(rotation_and_scale_recovered),
         cmocka_unit_test(closed_form_equals_stepwise),

@@ -191,6 +191,27 @@ static void stitch_rows_and_report(void **state)
     assert_non_null(strstr(buf, "plots/st.png"));
 }
 
+/* Pairs run on worker threads, but the tables are byte for byte those of one
+ * worker, with factored (pruned: δ = 0.5, few anchors) and dense (δ = 0)
+ * translators both in the sweep; a bad --threads is refused. */
+static void threads_do_not_change_results(void **state)
+{
+    (void)state;
+    write_config("thr.ini", "type = invert\nanchors = 200\nomega = 1, 4\ndelta = 0, 0.5\n"
+                            "center = false, true\nretrieval = true\n");
+    assert_int_equal(irp("run --no-plots --threads 1 --results r1 thr.ini"), 0);
+    assert_int_equal(irp("run --no-plots --threads 3 --results r3 thr.ini"), 0);
+    assert_int_equal(sh("cmp r1/thr.csv r3/thr.csv"), 0);
+    csv_table *t = table("r3/thr.csv");
+    size_t n;
+    lookup(t, NULL, NULL, "irp", "mean_cosine", &n);
+    assert_int_equal(n, 8 * 16); /* 8 cells x 16 pairs (4 spaces, intra included) */
+    csv_table_free(t);
+    assert_int_equal(irp("run --no-plots --threads 0 thr.ini"), 1);
+    assert_non_null(strstr(err_out, "--threads '0': expected an integer from 1 to 64"));
+    assert_false(exists("results/thr.csv"));
+}
+
 static void resume_skips_done_cells(void **state)
 {
     (void)state;
@@ -603,6 +624,7 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(invert_known_answers, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(stitch_rows_and_report, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(resume_skips_done_cells, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(threads_do_not_change_results, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(killed_run_leaves_no_half_file, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(scale_experiments, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(translate_writes_hdf5, setup, teardown);
