@@ -62,9 +62,24 @@ int irp_check_finite(const irp_mat *m, const char *what)
     return IRP_OK;
 }
 
+double irp_dot(const double *a, const double *b, size_t n)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        s0 += a[i] * b[i];
+        s1 += a[i + 1] * b[i + 1];
+        s2 += a[i + 2] * b[i + 2];
+        s3 += a[i + 3] * b[i + 3];
+    }
+    for (; i < n; i++)
+        s0 += a[i] * b[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
 double irp_vec_norm(const double *v, size_t n)
 {
-    return sqrt(cblas_ddot((int)n, v, 1, v, 1));
+    return sqrt(irp_dot(v, v, n));
 }
 
 void irp_row_norms(double *out, const irp_mat *m)
@@ -83,7 +98,9 @@ int irp_rows_normalize(irp_mat *m, const char *what)
         if (!(n > 1e-300))
             return irp_fail(IRP_ENUMERIC, "%s row %zu has zero norm; cosines are undefined", what,
                             i);
-        cblas_dscal((int)m->cols, 1.0 / n, &IRP_AT(m, i, 0), 1);
+        double *row = &IRP_AT(m, i, 0), inv = 1.0 / n;
+        for (size_t j = 0; j < m->cols; j++)
+            row[j] *= inv;
     }
     return IRP_OK;
 }

@@ -24,6 +24,11 @@ void irp_mat_free(irp_mat *m); /* NULL is safe */
 /* IRP_ENUMERIC naming `what` and the first offending cell if m has NaN/Inf. */
 int irp_check_finite(const irp_mat *m, const char *what);
 
+/* a·b over n entries, four partial sums. A plain loop: the per-row dot
+ * products of metrics and post-processing are short (d ≤ a few hundred) and
+ * were dominated by BLAS call overhead (a quarter of a sweep's time). */
+double irp_dot(const double *a, const double *b, size_t n);
+
 /* ||v||_2 as sqrt(v·v): BLAS dnrm2 guards against overflow with per-element
  * scaling and is several times slower; embeddings are far from 1e150. */
 double irp_vec_norm(const double *v, size_t n);

@@ -23,7 +23,7 @@ static double row_cos(const double *a, const double *b, size_t d)
     double na = irp_vec_norm(a, d), nb = irp_vec_norm(b, d);
     if (!(na > 0) || !(nb > 0))
         return 0.0;
-    return cblas_ddot((int)d, a, 1, b, 1) / (na * nb);
+    return irp_dot(a, b, d) / (na * nb);
 }
 
 int irp_mean_cosine(double *out, const irp_mat *a, const irp_mat *b)
@@ -54,6 +54,35 @@ int irp_mean_cosine_floor(double *out, const irp_mat *a, const irp_mat *b, uint6
         sum += row_cos(&IRP_AT(a, i, 0), &IRP_AT(b, j, 0), a->cols);
     }
     *out = sum / (double)n;
+    return IRP_OK;
+}
+
+int irp_cosines(double *mean, double *floor, const irp_mat *a, const irp_mat *b,
+                const double *b_norms, uint64_t seed)
+{
+    int rc = same_shape(a, b, "mean cosine");
+    if (rc)
+        return rc;
+    size_t n = a->rows, d = a->cols;
+    if (floor && n < 2)
+        return irp_fail(IRP_EINVAL, "cosine floor needs at least 2 rows (got %zu)", n);
+    irp_rng rng;
+    irp_rng_seed(&rng, seed);
+    double sum = 0, sum_floor = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double *ai = &IRP_AT(a, i, 0);
+        double na = irp_vec_norm(ai, d);
+        if (na > 0 && b_norms[i] > 0)
+            sum += irp_dot(ai, &IRP_AT(b, i, 0), d) / (na * b_norms[i]);
+        if (floor) { /* the same draw as irp_mean_cosine_floor */
+            size_t j = (i + 1 + (size_t)(irp_rng_next(&rng) % (uint64_t)(n - 1))) % n;
+            if (na > 0 && b_norms[j] > 0)
+                sum_floor += irp_dot(ai, &IRP_AT(b, j, 0), d) / (na * b_norms[j]);
+        }
+    }
+    *mean = sum / (double)n;
+    if (floor)
+        *floor = sum_floor / (double)n;
     return IRP_OK;
 }
 

@@ -18,6 +18,12 @@ int irp_mean_cosine(double *out, const irp_mat *a, const irp_mat *b);
  * (a random *other* row): the floor a mean cosine must be read against. */
 int irp_mean_cosine_floor(double *out, const irp_mat *a, const irp_mat *b, uint64_t seed);
 
+/* Both of the above in one pass, for callers comparing many translations with
+ * one truth: b_norms[i] = ||b_i|| (irp_row_norms, computed once), each ||a_i||
+ * computed once; floor may be NULL. Equal to the two calls up to rounding. */
+int irp_cosines(double *mean, double *floor, const irp_mat *a, const irp_mat *b,
+                const double *b_norms, uint64_t seed);
+
 /* Fraction of rows i whose nearest row of `truth` by cosine is row i
  * (ties count as misses). Computed in blocks; memory O(block·n). */
 int irp_top1_retrieval(double *out, const irp_mat *pred, const irp_mat *truth);

@@ -92,8 +92,11 @@ int irp_space_prepare(irp_mat *out, const irp_space *s, const irp_mat *x)
     if (out != x)
         memcpy(out->data, x->data, x->rows * d * sizeof *x->data);
     if (s->centered)
-        for (size_t i = 0; i < x->rows; i++)
-            cblas_daxpy((int)d, -1.0, s->mean, 1, &IRP_AT(out, i, 0), 1);
+        for (size_t i = 0; i < x->rows; i++) {
+            double *row = &IRP_AT(out, i, 0);
+            for (size_t j = 0; j < d; j++)
+                row[j] -= s->mean[j];
+        }
     return irp_rows_normalize(out, s->centered ? "centred samples" : "samples");
 }
 
@@ -322,11 +325,14 @@ void irp_postprocess(irp_mat *y, const irp_space *dst, irp_rescale_mode rescale)
         double *row = &IRP_AT(y, i, 0);
         if (rescale == IRP_RESCALE_MEAN_NORM) {
             double n = irp_vec_norm(row, d);
+            double f = dst->scale / n;
             if (n > 1e-300)
-                cblas_dscal((int)d, dst->scale / n, row, 1);
+                for (size_t j = 0; j < d; j++)
+                    row[j] *= f;
         }
         if (dst->centered)
-            cblas_daxpy((int)d, 1.0, dst->mean, 1, row, 1);
+            for (size_t j = 0; j < d; j++)
+                row[j] += dst->mean[j];
     }
 }
 

@@ -32,6 +32,7 @@ typedef struct ctx {
     csv_out *w;
     size_t n_test;
     irp_mat **test; /* per space, first n_test rows */
+    double **test_norms; /* their row norms */
     size_t threads;
     size_t cell_index;       /* of cl in its group */
     struct recs *buf;        /* a worker's rows (NULL: write at once) */
@@ -109,11 +110,11 @@ typedef void (*evaluate_fn)(ctx *x, size_t src, size_t dst, const char *method,
 static void eval_invert(ctx *x, size_t i, size_t j, const char *method, const irp_mat *y)
 {
     const char *a = x->d->spaces[i].name, *b = x->d->spaces[j].name;
-    double v;
-    if (!irp_mean_cosine(&v, y, x->test[j]))
+    double v, f;
+    if (!irp_cosines(&v, &f, y, x->test[j], x->test_norms[j], 12345)) {
         row(x, a, b, method, "mean_cosine", v);
-    if (!irp_mean_cosine_floor(&v, y, x->test[j], 12345))
-        row(x, a, b, method, "cosine_floor", v);
+        row(x, a, b, method, "cosine_floor", f);
+    }
     if (x->c->retrieval && !irp_top1_retrieval(&v, y, x->test[j]))
         row(x, a, b, method, "top1", v);
 }
@@ -125,7 +126,7 @@ static void eval_stitch(ctx *x, size_t i, size_t j, const char *method, const ir
     double v;
     if (!irp_head_accuracy(&v, &h->head, y, x->d->test_labels))
         row(x, x->d->spaces[i].name, dst->name, method, "accuracy", v);
-    if (!irp_mean_cosine(&v, y, x->test[j]))
+    if (!irp_cosines(&v, NULL, y, x->test[j], x->test_norms[j], 0))
         row(x, x->d->spaces[i].name, dst->name, method, "mean_cosine", v);
 }
 
@@ -660,11 +661,18 @@ int run_experiment(const config *c, const dump *d, const run_opts *o)
     }
     x.n_test = c->test_limit && c->test_limit < d->num_test ? c->test_limit : d->num_test;
     x.test = calloc(d->num_spaces, sizeof *x.test);
-    if (!x.test)
+    x.test_norms = calloc(d->num_spaces, sizeof *x.test_norms);
+    if (!x.test || !x.test_norms) {
+        free(x.test);
+        free(x.test_norms);
         return IRP_ENOMEM;
+    }
     for (size_t s = 0; s < d->num_spaces && !rc; s++) {
-        if (!(x.test[s] = dump_rows(&d->spaces[s].test, NULL, x.n_test)))
+        if (!(x.test[s] = dump_rows(&d->spaces[s].test, NULL, x.n_test)) ||
+            !(x.test_norms[s] = malloc((x.n_test ? x.n_test : 1) * sizeof **x.test_norms)))
             rc = IRP_ENOMEM;
+        else
+            irp_row_norms(x.test_norms[s], x.test[s]);
     }
     size_t ncells = config_num_cells(c), done = 0, computed = 0, visited = 0;
     double t0 = now();
@@ -748,9 +756,12 @@ int run_experiment(const config *c, const dump *d, const run_opts *o)
     free(writers);
     if (tty)
         fputc('\n', stderr);
-    for (size_t s = 0; s < d->num_spaces; s++)
+    for (size_t s = 0; s < d->num_spaces; s++) {
         irp_mat_free(x.test[s]);
+        free(x.test_norms[s]);
+    }
     free(x.test);
+    free(x.test_norms);
     if (rc)
         return rc;
     /* assemble the table from the cells, in sweep order */

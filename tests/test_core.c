@@ -778,6 +778,30 @@ static void cosine_and_retrieval_known_answers(void **state)
     assert_close(c, (1.0 + 1.0 / sqrt(2.0)) / 2.0, 1e-15);
     assert_ok(irp_mean_cosine_floor(&c, a, b, 0)); /* the other rows: cos(a0,b1), cos(a1,b0) */
     assert_close(c, (1.0 / sqrt(2.0) + 1.0) / 2.0, 1e-15);
+    /* the one-pass form: same answers given the truth's row norms */
+    double norms[2], m1, f1;
+    irp_row_norms(norms, b);
+    assert_ok(irp_cosines(&m1, &f1, a, b, norms, 0));
+    assert_close(m1, (1.0 + 1.0 / sqrt(2.0)) / 2.0, 1e-15);
+    assert_close(f1, (1.0 / sqrt(2.0) + 1.0) / 2.0, 1e-15);
+    irp_mat *g1 = tu_gauss_mat(301, 37, 5), *g2 = tu_gauss_mat(301, 37, 6);
+    double gn[301], m0, f0;
+    irp_row_norms(gn, g2);
+    assert_ok(irp_mean_cosine(&m0, g1, g2));
+    assert_ok(irp_mean_cosine_floor(&f0, g1, g2, 99));
+    assert_ok(irp_cosines(&m1, &f1, g1, g2, gn, 99));
+    assert_close(m1, m0, 1e-14);
+    assert_close(f1, f0, 1e-14);
+    assert_ok(irp_cosines(&m1, NULL, g1, g2, gn, 99));
+    assert_close(m1, m0, 1e-14);
+    double naive = 0; /* irp_dot against a plain sum, odd length */
+    for (size_t j = 0; j < 37; j++)
+        naive += IRP_AT(g1, 0, j) * IRP_AT(g2, 0, j);
+    assert_close(irp_dot(&IRP_AT(g1, 0, 0), &IRP_AT(g2, 0, 0), 37), naive, 1e-13);
+    irp_mat *one = tu_gauss_mat(1, 37, 7);
+    assert_fails(irp_cosines(&m1, &f1, one, one, gn, 0), IRP_EINVAL, "at least 2 rows");
+    assert_fails(irp_cosines(&m1, &f1, g1, one, gn, 0), IRP_EINVAL, "shapes differ");
+    irp_mat_free(g1); irp_mat_free(g2); irp_mat_free(one);
     irp_mat *x = tu_gauss_mat(700, 16, 3), *shift = irp_mat_new(700, 16);
     double r;
     assert_ok(irp_top1_retrieval(&r, x, x));
