@@ -22,6 +22,7 @@ stage() {
 timings=()
 stage data make --no-print-directory -j2 data
 stage build make --no-print-directory all
-stage experiments build/irp run "${configs[@]}"
+# IRP_RUN_FLAGS: extra 'irp run' options, e.g. --force to recompute every cell
+stage experiments build/irp run ${IRP_RUN_FLAGS:-} "${configs[@]}"
 stage report build/irp report "${configs[@]}"
 echo "reproduce: $(IFS=', '; echo "${timings[*]}") -> results/REPORT.md" >&2
