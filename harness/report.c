@@ -37,15 +37,23 @@ typedef struct report {
 enum pair_kind { PAIRS_INTER, PAIRS_INTRA, PAIRS_ANY };
 
 /* Mean/std over pairs of `metric` of `method` in one cell of c. */
-static int cell_stat(agg_group *out, const csv_table *t, const cell *cl, const char *method,
-                     const char *metric, enum pair_kind kind)
+/* Filters selecting one cell's rows of `method` and `metric`; returns their
+ * number (f holds SK_COUNT + 2, the caller may append). */
+static size_t cell_filters(agg_filter *f, const cell *cl, const char *method, const char *metric)
 {
-    agg_filter f[SK_COUNT + 4];
     size_t n = 0;
     for (int k = 0; k < SK_COUNT; k++)
         f[n++] = (agg_filter){sweep_key_name(k), cl->text[k]};
     f[n++] = (agg_filter){"method", method};
     f[n++] = (agg_filter){"metric", metric};
+    return n;
+}
+
+static int cell_stat(agg_group *out, const csv_table *t, const cell *cl, const char *method,
+                     const char *metric, enum pair_kind kind)
+{
+    agg_filter f[SK_COUNT + 4];
+    size_t n = cell_filters(f, cl, method, metric);
     if (kind != PAIRS_ANY)
         f[n++] = (agg_filter){"encoder", kind == PAIRS_INTER ? "!=decoder" : "=decoder"};
     agg a;
@@ -316,13 +324,9 @@ static double pair_value(const csv_table *t, const cell *cl, const char *enc, co
                          const char *method, const char *metric)
 {
     agg_filter f[SK_COUNT + 4];
-    size_t n = 0;
-    for (int k = 0; k < SK_COUNT; k++)
-        f[n++] = (agg_filter){sweep_key_name(k), cl->text[k]};
+    size_t n = cell_filters(f, cl, method, metric);
     f[n++] = (agg_filter){"encoder", enc};
     f[n++] = (agg_filter){"decoder", dec};
-    f[n++] = (agg_filter){"method", method};
-    f[n++] = (agg_filter){"metric", metric};
     agg a;
     double v = NAN;
     if (!agg_build(&a, t, f, n, NULL, 0)) {
@@ -355,13 +359,15 @@ static size_t language_table(const report *r, const loaded *l, size_t *rows, siz
                    "source-language embedding compared with the English one (same encoder "
                    "family, independent fits); Multilingual: the cross-language LSA encoder "
                    "(`multi-*`) on both sides, no translation; Paper: WikiMatrix, RoBERTa per "
-                   "language, XLM-R.\n\n"
-                   "| Encoder | Decoder | family | Absolute | Multilingual | IRP (floor) | top-1 "
-                   "Absolute | top-1 Multilingual | top-1 IRP | Paper Absolute | Paper XLM-R | "
-                   "Paper IRP |\n",
+                   "language, XLM-R. "
+                   "Affine: a linear map fitted on both sides' anchors at once (not zero-shot), "
+                   "the ceiling of what a linear translation reaches between these spaces.\n\n"
+                   "| Encoder | Decoder | family | Absolute | Multilingual | IRP (floor) | Affine | "
+                   "top-1 Absolute | top-1 Multilingual | top-1 IRP | top-1 Affine | Paper "
+                   "Absolute | Paper XLM-R | Paper IRP |\n",
                 l->c->name, cl.text[SK_OMEGA], cl.text[SK_DELTA], cl.text[SK_ANCHORS],
                 cl.text[SK_CENTER]);
-        dashes(o, 12);
+        dashes(o, 14);
         for (size_t f = 0; f < sizeof text_families / sizeof *text_families; f++)
             for (size_t g = 0; g < sizeof text_langs / sizeof *text_langs; g++) {
                 const char *lg = text_langs[g];
@@ -383,11 +389,13 @@ static size_t language_table(const report *r, const loaded *l, size_t *rows, siz
                 }
                 fprintf(o, " %.3f (%.3f) |", irp,
                         pair_value(l->t, &cl, enc, dec, "irp", "cosine_floor"));
+                num(o, pair_value(l->t, &cl, enc, dec, "affine", "mean_cosine"));
                 double ta = same ? 1 : pair_value(l->t, &cl, enc, dec, "absolute", "top1");
                 double ti = pair_value(l->t, &cl, enc, dec, "irp", "top1");
                 num(o, ta);
                 num(o, same ? 1 : pair_value(l->t, &cl, menc, "multi-en", "absolute", "top1"));
                 num(o, ti);
+                num(o, pair_value(l->t, &cl, enc, dec, "affine", "top1"));
                 for (int c = 0; c < 3; c++) {
                     const char *cols[] = {"absolute", "xlmr", "irp"};
                     const char *pv = paper_value(r, "language", key, cols[c]);

@@ -22,13 +22,19 @@ static const char *irp_bin(void)
     return b ? b : "build/irp";
 }
 
+/* Absolute path of a file made by 'make testdata' ($IRP_TEST_DATA or build/testdata). */
+static const char *testdata(char *p, size_t size, const char *name)
+{
+    const char *d = getenv("IRP_TEST_DATA");
+    snprintf(p, size, "%s/%s/%s", d && d[0] == '/' ? "" : getenv("PWD"),
+             d ? d : "build/testdata", name);
+    return p;
+}
+
 static const char *tiny(void)
 {
     static char p[1024];
-    const char *d = getenv("IRP_TEST_DATA");
-    snprintf(p, sizeof p, "%s/%s/tiny.h5", d && d[0] == '/' ? "" : getenv("PWD"),
-             d ? d : "build/testdata");
-    return p;
+    return testdata(p, sizeof p, "tiny.h5");
 }
 
 /* Runs a shell command in `work`; returns the exit code, stderr in err_out. */
@@ -491,10 +497,7 @@ static void text_corpus_builder(void **state)
 static const char *gettext_slice(void)
 {
     static char p[1024];
-    const char *d = getenv("IRP_TEST_DATA");
-    snprintf(p, sizeof p, "%s/%s/gettext-slice.h5", d && d[0] == '/' ? "" : getenv("PWD"),
-             d ? d : "build/testdata");
-    return p;
+    return testdata(p, sizeof p, "gettext-slice.h5");
 }
 
 /* The cross-lingual path on a real slice (2,500 sentences of the gettext corpus,
