@@ -213,6 +213,63 @@ static int plot_invert(const csv_table *t, const config *c, const char *dir)
     return close_gp_and_render(gp, dir, c->name);
 }
 
+/* Number of anchors (a sweep over more than two k): the inter-space metric
+ * against k on a log axis, one line per combination of the other swept keys;
+ * invert plots mean cosine (and top-1 when retrieval is on), stitch accuracy. */
+static int plot_anchor_curve(const csv_table *t, const config *c, const char *dir)
+{
+    const char *g[] = {"anchors"};
+    int inv = c->type == EXP_INVERT;
+    const char *metrics[] = {inv ? "mean_cosine" : "accuracy", "top1"};
+    size_t nm = inv && c->retrieval ? 2 : 1;
+    variants v;
+    make_variants(&v, c, 1u << SK_ANCHORS);
+    FILE *dat = open_dat(dir, c->name);
+    if (!dat)
+        return IRP_EDATA;
+    int rc = IRP_OK;
+    for (size_t m = 0; !rc && m < nm; m++)
+        for (size_t i = 0; !rc && i < v.n; i++) {
+            agg_filter f[] = {{"method", "irp"}, {"metric", metrics[m]}, {"encoder", "!=decoder"}};
+            agg a;
+            if ((rc = build_filtered(&a, t, f, 3, &v, i, g, 1)))
+                break;
+            names k;
+            distinct(&k, &a, 0);
+            fprintf(dat, "# %s, variant %s: anchors mean std\n", metrics[m],
+                    v.label[i][0] ? v.label[i] : "(all)");
+            for (size_t j = 0; j < k.n; j++) {
+                const char *key[] = {k.v[j]};
+                const agg_group *x = agg_find(&a, key);
+                fprintf(dat, "%s %.6f %.6f\n", k.v[j], x ? agg_mean(x) : NAN,
+                        x ? agg_std(x) : NAN);
+            }
+            fprintf(dat, "\n\n");
+            agg_free(&a);
+        }
+    fclose(dat);
+    if (rc)
+        return rc;
+    FILE *gp = open_gp(dir, c->name, nm == 2 ? "1400,640" : "760,640",
+                       nm == 2 ? "9in,4.1in" : "5in,4.1in");
+    if (!gp)
+        return IRP_EDATA;
+    fprintf(gp, "set multiplot layout 1,%zu title \"%s: IRP against the number of anchors "
+                "(mean over ordered pairs, test set)\"\n"
+                "set logscale x 2\nset key below\nset grid\nset xlabel \"anchors k\"\n"
+                "set yrange [0:1]\n",
+            nm, c->name);
+    for (size_t m = 0; m < nm; m++) {
+        fprintf(gp, "set ylabel \"%s\"\nplot ",
+                m ? "top-1 retrieval" : inv ? "mean cosine" : "stitching accuracy");
+        for (size_t i = 0; i < v.n; i++)
+            fprintf(gp, "%s\"%s/%s.dat\" index %zu using 1:2 with linespoints title \"%s\"",
+                    i ? ", " : "", dir, c->name, m * v.n + i, v.label[i][0] ? v.label[i] : "IRP");
+        fputc('\n', gp);
+    }
+    return close_gp_and_render(gp, dir, c->name);
+}
+
 /* Stitching: encoder x decoder accuracy matrix (IRP off the diagonal, the
  * non-stitched oracle on it), one panel per variant, averaged over the rest. */
 static int plot_stitch(const csv_table *t, const config *c, const char *dir)
@@ -387,11 +444,14 @@ int plots_make(const config *c, const run_opts *o)
     int rc = csv_table_read(&t, path);
     if (rc)
         return rc;
-    switch (c->type) {
-    case EXP_INVERT: rc = plot_invert(t, c, o->plots_dir); break;
-    case EXP_STITCH: rc = plot_stitch(t, c, o->plots_dir); break;
-    default: rc = plot_scale_inv(t, c, o->plots_dir); break;
-    }
+    if ((c->type == EXP_INVERT || c->type == EXP_STITCH) && c->num_values[SK_ANCHORS] > 2)
+        rc = plot_anchor_curve(t, c, o->plots_dir);
+    else
+        switch (c->type) {
+        case EXP_INVERT: rc = plot_invert(t, c, o->plots_dir); break;
+        case EXP_STITCH: rc = plot_stitch(t, c, o->plots_dir); break;
+        default: rc = plot_scale_inv(t, c, o->plots_dir); break;
+        }
     csv_table_free(t);
     return rc;
 }

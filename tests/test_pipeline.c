@@ -218,6 +218,22 @@ static void threads_do_not_change_results(void **state)
     assert_false(exists("results/thr.csv"));
 }
 
+/* A sweep over more than two anchor counts is drawn as curves against k. */
+static void anchor_curve_figure(void **state)
+{
+    (void)state;
+    write_config("curve.ini", "type = invert\nanchors = 50, 100, 200\nomega = 1, 4\n"
+                              "delta = 0.5\nretrieval = true\n");
+    assert_int_equal(irp("run curve.ini"), 0);
+    assert_true(exists("plots/curve.png"));
+    assert_true(exists("plots/curve.pdf"));
+    assert_int_equal(sh("grep -q 'logscale x 2' plots/curve.gp && "
+                        "test $(grep -c '^# ' plots/curve.dat) -eq 4 && "
+                        "grep -q '^# top1, variant omega=4' plots/curve.dat && "
+                        "test $(grep -c '^[0-9]' plots/curve.dat) -eq 12"),
+                     0);
+}
+
 static void resume_skips_done_cells(void **state)
 {
     (void)state;
@@ -628,6 +644,7 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(stitch_rows_and_report, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(resume_skips_done_cells, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(threads_do_not_change_results, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(anchor_curve_figure, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(killed_run_leaves_no_half_file, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(scale_experiments, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(translate_writes_hdf5, setup, teardown);
