@@ -131,6 +131,19 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < 3; i++)
         out("kernel", "apply_dgemm_10000xd_dxd", (double)dims[i],
             gemm_gflops(0, 10000, dims[i], dims[i], 5), "GFLOP/s");
+    /* the factored apply (pruned cells): 10000 x u · u x 256, u = anchors in the
+     * union of the subsets; short inner dimension, so bound by writing the output */
+    static const size_t us[] = {16, 64, 128};
+    for (size_t i = 0; i < 3; i++)
+        out("kernel", "apply_factored_10000xu_ux256", (double)us[i],
+            gemm_gflops(0, 10000, 256, us[i], 5), "GFLOP/s");
+    /* the runner's workers run BLAS single-threaded: the peak one such worker sees */
+    int threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    out("peak", "dgemm_1thread", 2048, gemm_gflops(0, 2048, 2048, 2048, 3), "GFLOP/s");
+    out("kernel", "apply_dgemm_1thread_10000xd_dxd", 256, gemm_gflops(0, 10000, 256, 256, 5),
+        "GFLOP/s");
+    openblas_set_num_threads(threads);
     dump *dm;
     if (dump_load(&dm, argv[1], NULL, 0)) {
         fprintf(stderr, "bench-kernels: %s\n", irp_last_error());
