@@ -499,6 +499,21 @@ static void text_corpus_builder(void **state)
         assert_false(exists("bad.tsv"));
         assert_false(exists("bad.tsv.tmp"));
     }
+    /* the catalog fetcher: an unknown package or a missing list fails in one
+     * line (after its progress line) and leaves no directory behind */
+    snprintf(cmd, sizeof cmd,
+             "printf 'irp-no-such-package\\n' > pk.txt && IRP_NO_APT_UPDATE=1 bash "
+             "'%s/data/text/fetch-catalogs.sh' cat pk.txt",
+             root);
+    assert_int_equal(sh(cmd), 1);
+    assert_non_null(strstr(err_out, "fetch-catalogs: pk.txt: apt-get download failed (E: "));
+    assert_non_null(strstr(err_out, "irp-no-such-package"));
+    assert_false(exists("cat"));
+    assert_false(exists("cat.tmp"));
+    snprintf(cmd, sizeof cmd, "bash '%s/data/text/fetch-catalogs.sh' cat none.txt", root);
+    assert_int_equal(sh(cmd), 1);
+    assert_string_equal(err_out, "fetch-catalogs: none.txt: cannot read the package list\n");
+    assert_false(exists("cat.tmp"));
     /* the encoder script refuses a file that is not a corpus, writing nothing */
     snprintf(cmd, sizeof cmd,
              "printf 'id,domain,en\\n' > notcorpus.tsv && /usr/bin/python3 "

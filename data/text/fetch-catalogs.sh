@@ -2,26 +2,34 @@
 # Fetch the gettext catalogs of the packages in data/text/catalog-packages.txt
 # without installing them: apt-get download + dpkg-deb, keeping only
 #   <out>/<lang>/LC_MESSAGES/<domain>.mo   for lang in es fr ja.
-# Usage: data/text/fetch-catalogs.sh OUT_DIR
+# Usage: data/text/fetch-catalogs.sh OUT_DIR [PACKAGE_LIST]
+#   (PACKAGE_LIST defaults to data/text/catalog-packages.txt; IRP_NO_APT_UPDATE=1
+#   skips the one 'apt-get update' retried as root when a download fails)
 # Needs the Debian archive (apt-get update has been run by ensure-deps); works
 # without root. The .debs are deleted after extraction; OUT_DIR is replaced
 # atomically (built in OUT_DIR.tmp), so an interrupted fetch leaves nothing half-made.
 set -euo pipefail
-out=${1:?usage: fetch-catalogs.sh OUT_DIR}
+out=$(realpath -m "${1:?usage: fetch-catalogs.sh OUT_DIR [PACKAGE_LIST]}")
 here=$(cd "$(dirname "$0")" && pwd)
-list="$here/catalog-packages.txt"
+list=${2:-"$here/catalog-packages.txt"}
+[[ -r "$list" ]] || { echo "fetch-catalogs: $list: cannot read the package list" >&2; exit 1; }
 tmp="$out.tmp"
 rm -rf "$tmp"
+trap 'rm -rf "$tmp"' EXIT  # nothing half-made is left behind
 mkdir -p "$tmp/debs" "$tmp/root"
 mapfile -t pkgs < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$list" | grep -v '^$')
 echo "fetch-catalogs: downloading ${#pkgs[@]} packages (catalogs only, nothing installed)" >&2
 sandbox=()
 [[ $(id -u) -eq 0 ]] && sandbox=(-o APT::Sandbox::User=root)  # _apt cannot enter our tree
-download() { (cd "$tmp/debs" && apt-get download -q "${sandbox[@]}" "${pkgs[@]}" >/dev/null); }
+download() {
+  (cd "$tmp/debs" && apt-get download -q "${sandbox[@]}" "${pkgs[@]}" >/dev/null 2>"$tmp/apt.err")
+}
 # stale package lists name versions the mirror no longer has: refresh once (root only)
-if ! download && ! { [[ $(id -u) -eq 0 ]] && apt-get update -qq >/dev/null && download; }; then
-  echo "fetch-catalogs: apt-get download failed for one of: ${pkgs[*]}" >&2
-  echo "fetch-catalogs: run 'apt-get update' (as root) or edit $list" >&2
+if ! download && ! { [[ $(id -u) -eq 0 && -z "${IRP_NO_APT_UPDATE:-}" ]] &&
+                     apt-get update -qq >/dev/null 2>&1 && download; }; then
+  why=$(grep -m1 '^E:' "$tmp/apt.err" || true)
+  echo "fetch-catalogs: $list: apt-get download failed (${why:-see apt-get download}); run" \
+       "'apt-get update' as root, or remove the package from the list" >&2
   exit 1
 fi
 for deb in "$tmp"/debs/*.deb; do
@@ -40,5 +48,4 @@ n=$(find "$tmp/out" -name '*.mo' | wc -l)
 [[ $n -gt 0 ]] || { echo "fetch-catalogs: no catalogs found in the downloaded packages" >&2; exit 1; }
 rm -rf "$out"
 mv "$tmp/out" "$out"
-rm -rf "$tmp"
 echo "fetch-catalogs: $n catalogs in $out" >&2
