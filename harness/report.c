@@ -28,7 +28,7 @@ typedef struct loaded {
 
 typedef struct report {
     FILE *out;
-    const char *plots_dir;
+    const char *plots_dir, *results_dir;
     csv_table *paper;
     loaded *l;
     size_t n;
@@ -416,6 +416,18 @@ static size_t language_table(const report *r, const loaded *l, size_t *rows, siz
 static void text_stitch_table(const report *r, const loaded *l)
 {
     FILE *o = r->out;
+    fprintf(o, "\nThe paper's text stitching rows, for scale (other data, pretrained "
+               "transformers, all encoder pairs in one language):");
+    for (int k = 0; k < 2; k++) {
+        const char *ds = k ? "20newsgroups" : "trec";
+        const char *z = paper_value(r, "stitching", ds, "zero_shot_mean"),
+                   *a = paper_value(r, "stitching", ds, "absolute_mean"),
+                   *n = paper_value(r, "stitching", ds, "non_stitch_mean");
+        if (z && a && n)
+            fprintf(o, "%s %s zero-shot %s, absolute %s, non-stitch %s", k ? ";" : "", ds, z, a,
+                    n);
+    }
+    fprintf(o, ".\n");
     for (size_t i = 0; i < config_num_cells(l->c); i++) {
         cell cl;
         config_cell(&cl, l->c, i);
@@ -593,6 +605,13 @@ static void findings(const report *r)
     fprintf(o, "\n**6. Cross-lingual translation (paper: ≈ 0.97 mean cosine into English, "
                "≈ 0 for raw embeddings).** ");
     const loaded *lang = find(r, "language");
+    char corpus[1024], line[512];
+    snprintf(corpus, sizeof corpus, "%s/gettext-corpus.txt", r->results_dir);
+    FILE *cf = fopen(corpus, "r"); /* the corpus builder's summary, if make data wrote it */
+    if (lang && cf && fgets(line, sizeof line, cf))
+        fprintf(o, "Corpus (`%s`): %s", corpus, line);
+    if (cf)
+        fclose(cf);
     if (lang) {
         size_t rows, high, wins = language_table(r, lang, &rows, &high);
         const loaded *ld = find(r, "language-domains");
@@ -673,7 +692,7 @@ int cmd_report(int argc, char **argv)
         snprintf(defout, sizeof defout, "%s/REPORT.md", results);
         outp = defout;
     }
-    report r = {.plots_dir = plots, .n = (size_t)(argc - i)};
+    report r = {.plots_dir = plots, .results_dir = results, .n = (size_t)(argc - i)};
     r.l = calloc(r.n, sizeof *r.l);
     int rc = 0;
     if (csv_table_read(&r.paper, paper))
