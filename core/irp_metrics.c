@@ -18,43 +18,28 @@ static int same_shape(const irp_mat *a, const irp_mat *b, const char *what)
     return IRP_OK;
 }
 
-static double row_cos(const double *a, const double *b, size_t d)
+/* The one-off forms: the truth's row norms computed here. */
+static int cosines_once(double *mean, double *floor, const irp_mat *a, const irp_mat *b,
+                        uint64_t seed)
 {
-    double na = irp_vec_norm(a, d), nb = irp_vec_norm(b, d);
-    if (!(na > 0) || !(nb > 0))
-        return 0.0;
-    return irp_dot(a, b, d) / (na * nb);
+    double *norms = malloc((b->rows ? b->rows : 1) * sizeof *norms);
+    if (!norms)
+        return irp_fail(IRP_ENOMEM, "out of memory for %zu row norms", b->rows);
+    irp_row_norms(norms, b);
+    int rc = irp_cosines(mean, floor, a, b, norms, seed);
+    free(norms);
+    return rc;
 }
 
 int irp_mean_cosine(double *out, const irp_mat *a, const irp_mat *b)
 {
-    int rc = same_shape(a, b, "mean cosine");
-    if (rc)
-        return rc;
-    double sum = 0;
-    for (size_t i = 0; i < a->rows; i++)
-        sum += row_cos(&IRP_AT(a, i, 0), &IRP_AT(b, i, 0), a->cols);
-    *out = sum / (double)a->rows;
-    return IRP_OK;
+    return cosines_once(out, NULL, a, b, 0);
 }
 
 int irp_mean_cosine_floor(double *out, const irp_mat *a, const irp_mat *b, uint64_t seed)
 {
-    int rc = same_shape(a, b, "cosine floor");
-    if (rc)
-        return rc;
-    size_t n = a->rows;
-    if (n < 2)
-        return irp_fail(IRP_EINVAL, "cosine floor needs at least 2 rows (got %zu)", n);
-    irp_rng rng;
-    irp_rng_seed(&rng, seed);
-    double sum = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t j = (i + 1 + (size_t)(irp_rng_next(&rng) % (uint64_t)(n - 1))) % n;
-        sum += row_cos(&IRP_AT(a, i, 0), &IRP_AT(b, j, 0), a->cols);
-    }
-    *out = sum / (double)n;
-    return IRP_OK;
+    double mean;
+    return cosines_once(&mean, out, a, b, seed);
 }
 
 int irp_cosines(double *mean, double *floor, const irp_mat *a, const irp_mat *b,
@@ -74,7 +59,7 @@ int irp_cosines(double *mean, double *floor, const irp_mat *a, const irp_mat *b,
         double na = irp_vec_norm(ai, d);
         if (na > 0 && b_norms[i] > 0)
             sum += irp_dot(ai, &IRP_AT(b, i, 0), d) / (na * b_norms[i]);
-        if (floor) { /* the same draw as irp_mean_cosine_floor */
+        if (floor) { /* a random other row: (i + 1 + r mod (n − 1)) mod n */
             size_t j = (i + 1 + (size_t)(irp_rng_next(&rng) % (uint64_t)(n - 1))) % n;
             if (na > 0 && b_norms[j] > 0)
                 sum_floor += irp_dot(ai, &IRP_AT(b, j, 0), d) / (na * b_norms[j]);

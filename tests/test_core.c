@@ -785,15 +785,32 @@ static void cosine_and_retrieval_known_answers(void **state)
     assert_close(m1, (1.0 + 1.0 / sqrt(2.0)) / 2.0, 1e-15);
     assert_close(f1, (1.0 / sqrt(2.0) + 1.0) / 2.0, 1e-15);
     irp_mat *g1 = tu_gauss_mat(301, 37, 5), *g2 = tu_gauss_mat(301, 37, 6);
-    double gn[301], m0, f0;
+    double gn[301], m0 = 0, f0 = 0;
+    irp_rng rng; /* a plain reference: cosines from sums, the documented draw of the other row */
+    irp_rng_seed(&rng, 99);
+    for (size_t i = 0; i < 301; i++) {
+        size_t j = (i + 1 + (size_t)(irp_rng_next(&rng) % 300)) % 301;
+        double ab = 0, aj = 0, aa = 0, bb = 0, jj = 0;
+        for (size_t q = 0; q < 37; q++) {
+            ab += IRP_AT(g1, i, q) * IRP_AT(g2, i, q);
+            aj += IRP_AT(g1, i, q) * IRP_AT(g2, j, q);
+            aa += IRP_AT(g1, i, q) * IRP_AT(g1, i, q);
+            bb += IRP_AT(g2, i, q) * IRP_AT(g2, i, q);
+            jj += IRP_AT(g2, j, q) * IRP_AT(g2, j, q);
+        }
+        m0 += ab / sqrt(aa * bb) / 301;
+        f0 += aj / sqrt(aa * jj) / 301;
+    }
     irp_row_norms(gn, g2);
-    assert_ok(irp_mean_cosine(&m0, g1, g2));
-    assert_ok(irp_mean_cosine_floor(&f0, g1, g2, 99));
     assert_ok(irp_cosines(&m1, &f1, g1, g2, gn, 99));
     assert_close(m1, m0, 1e-14);
     assert_close(f1, f0, 1e-14);
     assert_ok(irp_cosines(&m1, NULL, g1, g2, gn, 99));
     assert_close(m1, m0, 1e-14);
+    assert_ok(irp_mean_cosine(&m1, g1, g2)); /* the one-off forms */
+    assert_close(m1, m0, 1e-14);
+    assert_ok(irp_mean_cosine_floor(&f1, g1, g2, 99));
+    assert_close(f1, f0, 1e-14);
     double naive = 0; /* irp_dot against a plain sum, odd length */
     for (size_t j = 0; j < 37; j++)
         naive += IRP_AT(g1, 0, j) * IRP_AT(g2, 0, j);
