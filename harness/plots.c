@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "agg.h"
 
@@ -71,6 +72,38 @@ static FILE *open_gp(const char *dir, const char *name, const char *size_png,
     return gp;
 }
 
+/* Cairo stamps each PDF with the time it was drawn, so every run would change
+ * the committed figures' bytes. Overwrite the stamp in place (same length, so
+ * the PDF's offsets stay valid) with SOURCE_DATE_EPOCH, or 1970-01-01 without
+ * it, as reproducible builds do. */
+static void pdf_fixed_date(const char *dir, const char *name)
+{
+    char path[1024], stamp[32];
+    snprintf(path, sizeof path, "%s/%s.pdf", dir, name);
+    const char *e = getenv("SOURCE_DATE_EPOCH");
+    time_t t = e ? (time_t)strtoll(e, NULL, 10) : 0;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
+    FILE *f = fopen(path, "r+b");
+    if (!f)
+        return;
+    long size = fseek(f, 0, SEEK_END) ? -1 : ftell(f);
+    char *buf = size > 0 ? malloc((size_t)size) : NULL;
+    if (buf && !fseek(f, 0, SEEK_SET) && fread(buf, 1, (size_t)size, f) == (size_t)size) {
+        static const char key[] = "/CreationDate (D:";
+        size_t k = sizeof key - 1;
+        for (size_t i = (size_t)size >= k + 14 ? (size_t)size - k - 14 + 1 : 0; i-- > 0;)
+            if (!memcmp(buf + i, key, k)) { /* the info dictionary sits near the end */
+                if (!fseek(f, (long)(i + k), SEEK_SET))
+                    fwrite(stamp, 1, 14, f);
+                break;
+            }
+    }
+    free(buf);
+    fclose(f);
+}
+
 static int close_gp_and_render(FILE *gp, const char *dir, const char *name)
 {
     fprintf(gp, "unset multiplot\nset output\n}\n");
@@ -87,6 +120,7 @@ static int close_gp_and_render(FILE *gp, const char *dir, const char *name)
     char log[1024];
     snprintf(log, sizeof log, "%s/%s.log", dir, name);
     remove(log);
+    pdf_fixed_date(dir, name);
     return IRP_OK;
 }
 

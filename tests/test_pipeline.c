@@ -232,6 +232,17 @@ static void anchor_curve_figure(void **state)
                         "grep -q '^# top1, variant omega=4' plots/curve.dat && "
                         "test $(grep -c '^[0-9]' plots/curve.dat) -eq 12"),
                      0);
+    /* figures are byte-stable: the PDF's creation stamp is fixed (SOURCE_DATE_EPOCH) */
+    assert_int_equal(sh("cp plots/curve.pdf first.pdf && sleep 1"), 0);
+    assert_int_equal(irp("run --force curve.ini"), 0);
+    assert_int_equal(sh("cmp first.pdf plots/curve.pdf && "
+                        "grep -aq 'CreationDate (D:19700101000000Z)' first.pdf"),
+                     0);
+    setenv("SOURCE_DATE_EPOCH", "86400", 1);
+    int rc = irp("run --force curve.ini");
+    unsetenv("SOURCE_DATE_EPOCH");
+    assert_int_equal(rc, 0);
+    assert_int_equal(sh("grep -aq 'CreationDate (D:19700102000000Z)' plots/curve.pdf"), 0);
 }
 
 static void resume_skips_done_cells(void **state)
