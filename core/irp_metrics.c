@@ -48,27 +48,42 @@ int irp_cosines(double *mean, double *floor, const irp_mat *a, const irp_mat *b,
     int rc = same_shape(a, b, "mean cosine");
     if (rc)
         return rc;
-    size_t n = a->rows, d = a->cols;
+    size_t n = a->rows;
     if (floor && n < 2)
         return irp_fail(IRP_EINVAL, "cosine floor needs at least 2 rows (got %zu)", n);
-    irp_rng rng;
-    irp_rng_seed(&rng, seed);
-    double sum = 0, sum_floor = 0;
-    for (size_t i = 0; i < n; i++) {
-        const double *ai = &IRP_AT(a, i, 0);
+    irp_cosine_acc acc;
+    irp_cosine_acc_start(&acc, n, floor != NULL, seed);
+    irp_cosine_acc_add(&acc, a, 0, b, b_norms);
+    *mean = acc.sum / (double)n;
+    if (floor)
+        *floor = acc.sum_floor / (double)n;
+    return IRP_OK;
+}
+
+void irp_cosine_acc_start(irp_cosine_acc *acc, size_t n, int floor, uint64_t seed)
+{
+    memset(acc, 0, sizeof *acc);
+    acc->n = n;
+    acc->floor = floor;
+    irp_rng_seed(&acc->rng, seed);
+}
+
+void irp_cosine_acc_add(irp_cosine_acc *acc, const irp_mat *a, size_t row0, const irp_mat *b,
+                        const double *b_norms)
+{
+    size_t n = acc->n, d = a->cols;
+    for (size_t r = 0; r < a->rows; r++) {
+        size_t i = row0 + r;
+        const double *ai = &IRP_AT(a, r, 0);
         double na = irp_vec_norm(ai, d);
         if (na > 0 && b_norms[i] > 0)
-            sum += irp_dot(ai, &IRP_AT(b, i, 0), d) / (na * b_norms[i]);
-        if (floor) { /* a random other row: (i + 1 + r mod (n − 1)) mod n */
-            size_t j = (i + 1 + (size_t)(irp_rng_next(&rng) % (uint64_t)(n - 1))) % n;
+            acc->sum += irp_dot(ai, &IRP_AT(b, i, 0), d) / (na * b_norms[i]);
+        if (acc->floor) { /* a random other row: (i + 1 + r mod (n − 1)) mod n */
+            size_t j = (i + 1 + (size_t)(irp_rng_next(&acc->rng) % (uint64_t)(n - 1))) % n;
             if (na > 0 && b_norms[j] > 0)
-                sum_floor += irp_dot(ai, &IRP_AT(b, j, 0), d) / (na * b_norms[j]);
+                acc->sum_floor += irp_dot(ai, &IRP_AT(b, j, 0), d) / (na * b_norms[j]);
         }
     }
-    *mean = sum / (double)n;
-    if (floor)
-        *floor = sum_floor / (double)n;
-    return IRP_OK;
 }
 
 int irp_top1_retrieval(double *out, const irp_mat *pred, const irp_mat *truth)

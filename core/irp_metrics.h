@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "irp_linalg.h"
+#include "irp_rng.h"
 
 /* Mean over rows of cos(a_i, b_i). A zero row contributes cosine 0. */
 int irp_mean_cosine(double *out, const irp_mat *a, const irp_mat *b);
@@ -23,6 +24,19 @@ int irp_mean_cosine_floor(double *out, const irp_mat *a, const irp_mat *b, uint6
  * computed once; floor may be NULL. Equal to the two calls up to rounding. */
 int irp_cosines(double *mean, double *floor, const irp_mat *a, const irp_mat *b,
                 const double *b_norms, uint64_t seed);
+
+/* The running sums behind irp_cosines, for rows that arrive in blocks in order
+ * (irp_translate_cosines): add rows row0.. of `a` against the same rows of b. */
+typedef struct irp_cosine_acc {
+    size_t n; /* rows in all */
+    int floor;
+    irp_rng rng;
+    double sum, sum_floor;
+} irp_cosine_acc;
+
+void irp_cosine_acc_start(irp_cosine_acc *acc, size_t n, int floor, uint64_t seed);
+void irp_cosine_acc_add(irp_cosine_acc *acc, const irp_mat *a, size_t row0, const irp_mat *b,
+                        const double *b_norms);
 
 /* Fraction of rows i whose nearest row of `truth` by cosine is row i
  * (ties count as misses). Computed in blocks; memory O(block·n). */

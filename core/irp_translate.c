@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "irp_error.h"
+#include "irp_metrics.h"
 #include "irp_reference.h"
 
 void irp_options_default(irp_options *o)
@@ -349,6 +350,40 @@ int irp_translate_apply_prepared(irp_mat *out, const irp_mat *t, const irp_space
     if (!rc)
         irp_postprocess(out, dst, o->rescale);
     return rc;
+}
+
+int irp_translate_cosines(double *mean, double *floor, const irp_mat *map, const irp_mat *in,
+                          const irp_space *dst, const irp_options *o, const irp_mat *truth,
+                          const double *truth_norms, uint64_t seed)
+{
+    size_t n = in->rows, dy = dst->anchors->cols, k = map->rows;
+    if (map->cols != dy || k == 0 || k > in->cols)
+        return irp_fail(IRP_EINVAL, "translator is %zux%zu but needs (1..%zu)x%zu", k, map->cols,
+                        in->cols, dy);
+    if (truth->rows != n || truth->cols != dy || n == 0)
+        return irp_fail(IRP_EINVAL, "truth is %zux%zu but the translation is %zux%zu",
+                        truth->rows, truth->cols, n, dy);
+    if (floor && n < 2)
+        return irp_fail(IRP_EINVAL, "cosine floor needs at least 2 rows (got %zu)", n);
+    enum { BLOCK = 128 }; /* rows translated, post-processed and compared while in cache */
+    irp_mat *blk = irp_mat_new(BLOCK < n ? BLOCK : n, dy);
+    if (!blk)
+        return irp_fail(IRP_ENOMEM, "out of memory");
+    irp_cosine_acc acc;
+    irp_cosine_acc_start(&acc, n, floor != NULL, seed);
+    for (size_t r0 = 0; r0 < n; r0 += blk->rows) {
+        irp_mat view = {n - r0 < blk->rows ? n - r0 : blk->rows, dy, blk->data};
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)view.rows, (int)dy, (int)k,
+                    1.0, &IRP_AT(in, r0, 0), (int)in->cols, map->data, (int)dy, 0.0, view.data,
+                    (int)dy);
+        irp_postprocess(&view, dst, o->rescale);
+        irp_cosine_acc_add(&acc, &view, r0, truth, truth_norms);
+    }
+    irp_mat_free(blk);
+    *mean = acc.sum / (double)n;
+    if (floor)
+        *floor = acc.sum_floor / (double)n;
+    return IRP_OK;
 }
 
 int irp_translate_apply(irp_mat *out, const irp_mat *t, const irp_space *src,

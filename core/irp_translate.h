@@ -129,6 +129,15 @@ int irp_union_encode(irp_mat *r, const irp_space *src, const irp_mat *prepared,
 int irp_translate_apply_factored(irp_mat *out, const irp_mat *m, const irp_mat *r,
                                  const irp_space *dst, const irp_options *opts);
 
+/* Mean cosine (and floor, if not NULL) of a translation against the truth, as
+ * irp_cosines would give on the translated rows, without keeping them: rows
+ * are translated in blocks (in[:, 0..map->rows) · map: prepared rows with T,
+ * or union cosines with a factored M), post-processed and compared while in
+ * cache — one pass over memory instead of five. */
+int irp_translate_cosines(double *mean, double *floor, const irp_mat *map, const irp_mat *in,
+                          const irp_space *dst, const irp_options *opts, const irp_mat *truth,
+                          const double *truth_norms, uint64_t seed);
+
 /* out (n×dy) = rescale(norm(x − μ_X) · T) + μ_Y. T may be any dx×dy map (the
  * Procrustes reference goes through here too). */
 int irp_translate_apply(irp_mat *out, const irp_mat *translator, const irp_space *src,

@@ -107,11 +107,13 @@ int run_check(const config *c, const dump *d)
 typedef void (*evaluate_fn)(ctx *x, size_t src, size_t dst, const char *method,
                             const irp_mat *y);
 
+enum { FLOOR_SEED = 12345 }; /* the draw of the "random other row" of every floor */
+
 static void eval_invert(ctx *x, size_t i, size_t j, const char *method, const irp_mat *y)
 {
     const char *a = x->d->spaces[i].name, *b = x->d->spaces[j].name;
     double v, f;
-    if (!irp_cosines(&v, &f, y, x->test[j], x->test_norms[j], 12345)) {
+    if (!irp_cosines(&v, &f, y, x->test[j], x->test_norms[j], FLOOR_SEED)) {
         row(x, a, b, method, "mean_cosine", v);
         row(x, a, b, method, "cosine_floor", f);
     }
@@ -332,17 +334,29 @@ static int pair_task(void *arg, size_t p)
         for (size_t c = 0; !rc && c < m; c++)
             info[sel[c]] = isel[c];
     }
+    /* inversion scored by cosines alone: never materialise the translation */
+    int cos_only = x.c->type == EXP_INVERT && !x.c->retrieval;
+    double cm = 0, cf = 0;
     for (size_t c = 0; !rc && c < n; c++) {
         select_cell(&x, gr, c);
-        if (fac[c])
-            rc = irp_translate_apply_factored(y, ts[c], s->ru[i], s->sp[j], &s->opts);
         /* δ = 0 gives every ω the same translator: translate once */
-        else if (!c || fac[c - 1] ||
-                 memcmp(ts[c]->data, ts[c - 1]->data, dx * dy * sizeof(double)))
-            rc = irp_translate_apply_prepared(y, ts[c], s->sp[j], s->xp[i], &s->opts);
+        int same = c && !fac[c] && !fac[c - 1] &&
+                   !memcmp(ts[c]->data, ts[c - 1]->data, dx * dy * sizeof(double));
+        const irp_mat *in = fac[c] ? s->ru[i] : s->xp[i];
+        if (cos_only && !same)
+            rc = irp_translate_cosines(&cm, &cf, ts[c], in, s->sp[j], &s->opts, x.test[j],
+                                       x.test_norms[j], FLOOR_SEED);
+        else if (!cos_only && fac[c])
+            rc = irp_translate_apply_factored(y, ts[c], in, s->sp[j], &s->opts);
+        else if (!cos_only && !same)
+            rc = irp_translate_apply_prepared(y, ts[c], s->sp[j], in, &s->opts);
         if (rc)
             break;
-        s->eval(&x, i, j, "irp", y);
+        if (cos_only) {
+            row(&x, a, b, "irp", "mean_cosine", cm);
+            row(&x, a, b, "irp", "cosine_floor", cf);
+        } else
+            s->eval(&x, i, j, "irp", y);
         row(&x, a, b, "irp", "subset_size", info[c].mean_subset_size);
         row(&x, a, b, "irp", "rank", info[c].mean_rank);
         row(&x, a, b, "irp", "cond_mean", info[c].mean_cond);

@@ -407,6 +407,51 @@ static void factored_translation_equals_dense(void **state)
     irp_mat_free(ax); irp_mat_free(ay);
 }
 
+static void translate_cosines_equal_materialized(void **state)
+{
+    (void)state;
+    /* Cosines computed block by block without keeping the translation equal those
+     * of the materialised translation, dense and factored, over 300 rows (blocks of
+     * 128 and a remainder), centred. */
+    irp_mat *ax = tu_gauss_mat(150, 24, 221), *ay = tu_gauss_mat(150, 20, 222);
+    irp_mat *x = tu_gauss_mat(300, 24, 223), *truth = tu_gauss_mat(300, 20, 224);
+    irp_options o;
+    irp_options_default(&o);
+    o.num_subspaces = 2;
+    o.delta = 0.5;
+    o.center = 1;
+    irp_space *s = irp_space_new(ax, 1), *t = irp_space_new(ay, 1);
+    irp_subsets *sub = irp_subsets_for(s, &o);
+    irp_union *u = irp_union_new(sub);
+    size_t omega = 2;
+    irp_mat *dense = irp_mat_new(24, 20), *fac = irp_mat_new(u->prefix[1], 20);
+    assert_ok(irp_translator_fit_prefixes(&dense, NULL, &omega, 1, s, t, sub, &o));
+    assert_ok(irp_translator_fit_factored(&fac, NULL, &omega, 1, s, t, sub, u, &o));
+    irp_mat *xp = irp_mat_new(300, 24), *r = irp_mat_new(300, u->len), *y = irp_mat_new(300, 20);
+    double norms[300], m0, f0, m1, f1;
+    irp_row_norms(norms, truth);
+    assert_ok(irp_space_prepare(xp, s, x));
+    assert_ok(irp_union_encode(r, s, xp, u));
+    assert_ok(irp_translate_apply_prepared(y, dense, t, xp, &o));
+    assert_ok(irp_cosines(&m0, &f0, y, truth, norms, 7));
+    assert_ok(irp_translate_cosines(&m1, &f1, dense, xp, t, &o, truth, norms, 7));
+    assert_close(m1, m0, 1e-13);
+    assert_close(f1, f0, 1e-13);
+    assert_ok(irp_translate_apply_factored(y, fac, r, t, &o));
+    assert_ok(irp_cosines(&m0, &f0, y, truth, norms, 7));
+    assert_ok(irp_translate_cosines(&m1, NULL, fac, r, t, &o, truth, norms, 7));
+    assert_close(m1, m0, 1e-13);
+    irp_mat *small = irp_mat_new(300, 19);
+    assert_fails(irp_translate_cosines(&m1, &f1, dense, xp, t, &o, small, norms, 7), IRP_EINVAL,
+                 "truth is 300x19");
+    assert_fails(irp_translate_cosines(&m1, &f1, dense, r, s, &o, truth, norms, 7), IRP_EINVAL,
+                 "translator is 24x20");
+    irp_mat_free(small); irp_mat_free(dense); irp_mat_free(fac); irp_mat_free(xp);
+    irp_mat_free(r); irp_mat_free(y); irp_mat_free(x); irp_mat_free(truth);
+    irp_union_free(u); irp_subsets_free(sub); irp_space_free(s); irp_space_free(t);
+    irp_mat_free(ax); irp_mat_free(ay);
+}
+
 static double cond_of(const irp_mat *a)
 {
     irp_mat *p = irp_mat_new(a->cols, a->rows);
@@ -935,6 +980,7 @@ int main(void)
         cmocka_unit_test(subsets_representatives_find_equal_sets),
         cmocka_unit_test(translator_prefixes_equal_separate_fits),
         cmocka_unit_test(factored_translation_equals_dense),
+        cmocka_unit_test(translate_cosines_equal_materialized),
         cmocka_unit_test(intra_space_inversion_exact_when_k_ge_d),
         cmocka_unit_test(rotation_and_scale_recovered),
         cmocka_unit_test(closed_form_equals_stepwise),
