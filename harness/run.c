@@ -78,14 +78,10 @@ int run_check(const config *c, const dump *d)
                                 c->path, k, d->path, d->num_train);
         }
     }
-    for (size_t t = 0; t < c->num_targets; t++) {
-        size_t s = 0;
-        while (s < d->num_spaces && strcmp(d->spaces[s].name, c->targets[t]))
-            s++;
-        if (s == d->num_spaces)
+    for (size_t t = 0; t < c->num_targets; t++)
+        if (!dump_find_space(d, c->targets[t]))
             return irp_fail(IRP_EDATA, "%s: targets: space '%s' is not among the spaces loaded from %s",
                             c->path, c->targets[t], d->path);
-    }
     if (c->type == EXP_STITCH || c->type == EXP_SCALE_INV) {
         if (!d->test_labels)
             return irp_fail(IRP_EDATA, "%s: %s needs labels but %s has none", c->path,
@@ -109,14 +105,21 @@ typedef void (*evaluate_fn)(ctx *x, size_t src, size_t dst, const char *method,
 
 enum { FLOOR_SEED = 12345 }; /* the draw of the "random other row" of every floor */
 
+/* The two rows every inversion reports, however the cosines were computed. */
+static void cosine_rows(ctx *x, size_t i, size_t j, const char *method, double mean,
+                        double floor)
+{
+    const char *a = x->d->spaces[i].name, *b = x->d->spaces[j].name;
+    row(x, a, b, method, "mean_cosine", mean);
+    row(x, a, b, method, "cosine_floor", floor);
+}
+
 static void eval_invert(ctx *x, size_t i, size_t j, const char *method, const irp_mat *y)
 {
     const char *a = x->d->spaces[i].name, *b = x->d->spaces[j].name;
     double v, f;
-    if (!irp_cosines(&v, &f, y, x->test[j], x->test_norms[j], FLOOR_SEED)) {
-        row(x, a, b, method, "mean_cosine", v);
-        row(x, a, b, method, "cosine_floor", f);
-    }
+    if (!irp_cosines(&v, &f, y, x->test[j], x->test_norms[j], FLOOR_SEED))
+        cosine_rows(x, i, j, method, v, f);
     if (x->c->retrieval && !irp_top1_retrieval(&v, y, x->test[j]))
         row(x, a, b, method, "top1", v);
 }
@@ -352,10 +355,9 @@ static int pair_task(void *arg, size_t p)
             rc = irp_translate_apply_prepared(y, ts[c], s->sp[j], in, &s->opts);
         if (rc)
             break;
-        if (cos_only) {
-            row(&x, a, b, "irp", "mean_cosine", cm);
-            row(&x, a, b, "irp", "cosine_floor", cf);
-        } else
+        if (cos_only)
+            cosine_rows(&x, i, j, "irp", cm, cf);
+        else
             s->eval(&x, i, j, "irp", y);
         row(&x, a, b, "irp", "subset_size", info[c].mean_subset_size);
         row(&x, a, b, "irp", "rank", info[c].mean_rank);
