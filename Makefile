@@ -2,14 +2,15 @@
 #   make            build build/irp (and build/libirp.a)
 #   make test       install missing packages (as root), build, run every test
 #                   (unit, pipeline, real-data slice) plus the ASan+UBSan build
+#   make test-core  only the core unit tests, one binary per core module (seconds)
 #   make reproduce  data → experiments → results/ + plots/ + results/REPORT.md
 #   make bench      benchmark figures (ratios, throughput)
 CC      ?= gcc
-PKGS    := hdf5 inih
+PKGS    := hdf5 inih lapacke openblas
 CFLAGS  ?= -O2 -g
 XCFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wshadow -Icore -Iharness \
-           -I/usr/include/x86_64-linux-gnu $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -llapacke -lopenblas -lm -pthread
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm -pthread
 PYTHON  := /usr/bin/python3
 
 CORE_SRC    := $(wildcard core/*.c)
@@ -20,8 +21,9 @@ B := build
 CORE_OBJ    := $(CORE_SRC:%.c=$(B)/%.o)
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(B)/%.o)
 TESTS       := $(TEST_SRC:tests/%.c=$(B)/tests/%)
+CORE_TESTS  := $(filter $(B)/tests/test_core_%,$(TESTS))
 
-.PHONY: all deps test test-asan testdata data gettext-slice reproduce bench paper-data clean help
+.PHONY: all deps test test-core test-asan testdata data gettext-slice reproduce bench paper-data clean help
 all: $(B)/irp
 
 deps:
@@ -40,6 +42,11 @@ $(B)/irp: $(B)/harness/main.o $(HARNESS_OBJ) $(B)/libirp.a
 $(B)/tests/%: tests/%.c $(HARNESS_OBJ) $(B)/libirp.a tests/testutil.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(XCFLAGS) -Itests $< $(HARNESS_OBJ) $(B)/libirp.a -o $@ $(LDLIBS) -lcmocka
+
+# The core unit tests (one per core module) link the library only, not the harness.
+$(B)/tests/test_core_%: tests/test_core_%.c $(B)/libirp.a tests/testutil.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(XCFLAGS) -Itests $< $(B)/libirp.a -o $@ $(LDLIBS) -lcmocka
 
 ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 ASAN_TESTS  := $(TEST_SRC:tests/%.c=build-asan/tests/%)
@@ -67,6 +74,13 @@ test:
 	@$(MAKE) --no-print-directory all $(TESTS) testdata
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS="$(ASAN_CFLAGS)" build-asan/irp $(ASAN_TESTS)
 	@IRP_TEST_DATA=$(TESTDATA) tests/run.sh $(TESTS) $(ASAN_TESTS)
+
+# Only the core unit tests: library + test_core_* binaries, no data, no Python,
+# no sanitizers; seconds. The inner loop while changing core/.
+test-core:
+	@scripts/ensure-deps.sh build
+	@$(MAKE) --no-print-directory $(B)/libirp.a $(CORE_TESTS)
+	@tests/run.sh $(CORE_TESTS)
 
 # Only the sanitizer build of the tests.
 test-asan:
@@ -96,12 +110,8 @@ $(CATALOGS)/packages.txt: data/text/catalog-packages.txt data/text/fetch-catalog
 	@scripts/ensure-deps.sh text
 	data/text/fetch-catalogs.sh $(CATALOGS)
 $(CORPUS): $(CATALOGS)/packages.txt data/text/build_corpus.py
-	@mkdir -p results
-	@$(PYTHON) data/text/build_corpus.py --catalogs $(CATALOGS) --out $@ \
-	  --domains-out results/gettext-domains.csv 2> results/gettext-corpus.txt.tmp; \
-	  rc=$$?; cat results/gettext-corpus.txt.tmp >&2; \
-	  if [ $$rc = 0 ]; then mv results/gettext-corpus.txt.tmp results/gettext-corpus.txt; \
-	  else rm -f results/gettext-corpus.txt.tmp; exit $$rc; fi
+	$(PYTHON) data/text/build_corpus.py --catalogs $(CATALOGS) --out $@ \
+	  --domains-out results/gettext-domains.csv --summary-out results/gettext-corpus.txt
 data/dumps/gettext.h5: $(CORPUS) $(TEXT_PY)
 	@scripts/ensure-deps.sh text
 	$(PYTHON) data/text/train_text_encoders.py --corpus $(CORPUS) --out $@
@@ -134,4 +144,4 @@ clean:
 	rm -rf build build-asan
 
 help:
-	@sed -n '1,7p' Makefile
+	@sed -n '1,8p' Makefile

@@ -1,3 +1,4 @@
+#include <assert.h>
 #include "irp_anchors.h"
 
 #include <cblas.h>
@@ -20,9 +21,12 @@ static int check_param(irp_prune_mode mode, double param)
     return IRP_OK;
 }
 
-int irp_prune_fps(size_t *out_indices, size_t *out_count, const irp_mat *anchors,
+irp_status irp_prune_fps(size_t *out_indices, size_t *out_count, const irp_mat *anchors,
                   irp_prune_mode mode, double param, size_t first)
 {
+    assert(out_indices);
+    assert(out_count);
+    assert(anchors);
     size_t k = anchors->rows, d = anchors->cols;
     int rc = check_param(mode, param);
     if (rc)
@@ -172,8 +176,10 @@ static int cmp_size(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int irp_subsets_representatives(size_t *rep, const irp_subsets *s)
+irp_status irp_subsets_representatives(size_t *rep, const irp_subsets *s)
 {
+    assert(rep);
+    assert(s);
     size_t n = s->num_subsets;
     size_t **sorted = calloc(n, sizeof *sorted);
     int rc = sorted ? IRP_OK : irp_fail(IRP_ENOMEM, "out of memory");

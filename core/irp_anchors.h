@@ -16,6 +16,8 @@
 #ifndef IRP_ANCHORS_H
 #define IRP_ANCHORS_H
 
+#include "irp_error.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,7 +32,7 @@ typedef enum irp_prune_mode {
  * out_indices: room for k entries; *out_count receives how many were kept,
  * in FPS order (out_indices[0] == first).
  * param: δ in [0,1] (threshold) or fraction in (0,1] (fraction). */
-int irp_prune_fps(size_t *out_indices, size_t *out_count, const irp_mat *anchors,
+irp_status irp_prune_fps(size_t *out_indices, size_t *out_count, const irp_mat *anchors,
                   irp_prune_mode mode, double param, size_t first);
 
 /* A family of ω pruned subsets of one space's anchors: subset s starts FPS at
@@ -53,7 +55,7 @@ void irp_subsets_free(irp_subsets *s);
  * per subset can be done once per distinct set: out_rep[i] is the index of
  * the first subset equal to subset i (out_rep[i] == i for the first of each
  * set). With δ = 0 every subset holds all anchors and out_rep is all 0. */
-int irp_subsets_representatives(size_t *out_rep, const irp_subsets *s);
+irp_status irp_subsets_representatives(size_t *out_rep, const irp_subsets *s);
 
 /* The anchors used by the first ω subsets, for every ω at once: `order` lists
  * anchors in order of first use over subsets 0, 1, ..., so the union of the

@@ -1,3 +1,4 @@
+#include <assert.h>
 #include "irp_linalg.h"
 
 #include <cblas.h>
@@ -52,8 +53,9 @@ void irp_mat_free(irp_mat *m)
     free(m);
 }
 
-int irp_check_finite(const irp_mat *m, const char *what)
+irp_status irp_check_finite(const irp_mat *m, const char *what)
 {
+    assert(m);
     for (size_t i = 0; i < m->rows; i++)
         for (size_t j = 0; j < m->cols; j++)
             if (!isfinite(IRP_AT(m, i, j)))
@@ -88,8 +90,9 @@ void irp_row_norms(double *out, const irp_mat *m)
         out[i] = irp_vec_norm(&IRP_AT(m, i, 0), m->cols);
 }
 
-int irp_rows_normalize(irp_mat *m, const char *what)
+irp_status irp_rows_normalize(irp_mat *m, const char *what)
 {
+    assert(m);
     int rc = irp_check_finite(m, what);
     if (rc)
         return rc;
@@ -105,9 +108,12 @@ int irp_rows_normalize(irp_mat *m, const char *what)
     return IRP_OK;
 }
 
-int irp_gemm(irp_mat *out, double alpha, const irp_mat *a, int ta, const irp_mat *b, int tb,
+irp_status irp_gemm(irp_mat *out, double alpha, const irp_mat *a, int ta, const irp_mat *b, int tb,
              double beta)
 {
+    assert(out);
+    assert(a);
+    assert(b);
     size_t m = ta ? a->cols : a->rows, ka = ta ? a->rows : a->cols;
     size_t kb = tb ? b->cols : b->rows, n = tb ? b->rows : b->cols;
     if (ka != kb || out->rows != m || out->cols != n)
@@ -128,21 +134,33 @@ int irp_gemm(irp_mat *out, double alpha, const irp_mat *a, int ta, const irp_mat
     return IRP_OK;
 }
 
-int irp_gemm_nt(irp_mat *out, const irp_mat *a, const irp_mat *b)
+irp_status irp_gemm_nt(irp_mat *out, const irp_mat *a, const irp_mat *b)
 {
+    assert(out);
+    assert(a);
+    assert(b);
     return irp_gemm(out, 1.0, a, 0, b, 1, 0.0);
 }
-int irp_gemm_nn(irp_mat *out, const irp_mat *a, const irp_mat *b)
+irp_status irp_gemm_nn(irp_mat *out, const irp_mat *a, const irp_mat *b)
 {
+    assert(out);
+    assert(a);
+    assert(b);
     return irp_gemm(out, 1.0, a, 0, b, 0, 0.0);
 }
-int irp_gemm_tn(irp_mat *out, const irp_mat *a, const irp_mat *b)
+irp_status irp_gemm_tn(irp_mat *out, const irp_mat *a, const irp_mat *b)
 {
+    assert(out);
+    assert(a);
+    assert(b);
     return irp_gemm(out, 1.0, a, 1, b, 0, 0.0);
 }
 
-int irp_relative_projection(irp_mat *out, const irp_mat *x, const irp_mat *anchors)
+irp_status irp_relative_projection(irp_mat *out, const irp_mat *x, const irp_mat *anchors)
 {
+    assert(out);
+    assert(x);
+    assert(anchors);
     if (anchors->rows == 0)
         return irp_fail(IRP_EINVAL, "relative projection needs at least one anchor (k = 0)");
     if (x->cols != anchors->cols)
@@ -166,8 +184,12 @@ double irp_pinv_default_rcond(size_t rows, size_t cols)
     return DBL_EPSILON * (double)(rows > cols ? rows : cols);
 }
 
-int irp_svd(irp_mat *u, double *s, irp_mat *vt, const irp_mat *a)
+irp_status irp_svd(irp_mat *u, double *s, irp_mat *vt, const irp_mat *a)
 {
+    assert(u);
+    assert(s);
+    assert(vt);
+    assert(a);
     size_t m = a->rows, n = a->cols, r = m < n ? m : n;
     if (r == 0)
         return irp_fail(IRP_EINVAL, "SVD of an empty %zux%zu matrix", m, n);
@@ -189,8 +211,10 @@ int irp_svd(irp_mat *u, double *s, irp_mat *vt, const irp_mat *a)
     return IRP_OK;
 }
 
-int irp_pinv(irp_mat *out, const irp_mat *a, double rcond, irp_pinv_info *info)
+irp_status irp_pinv(irp_mat *out, const irp_mat *a, double rcond, irp_pinv_info *info)
 {
+    assert(out);
+    assert(a);
     size_t m = a->rows, n = a->cols, r = m < n ? m : n;
     if (r == 0)
         return irp_fail(IRP_EINVAL, "pseudo-inverse of an empty %zux%zu matrix", m, n);

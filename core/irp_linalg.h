@@ -4,6 +4,8 @@
 #ifndef IRP_LINALG_H
 #define IRP_LINALG_H
 
+#include "irp_error.h"
+
 #include <stddef.h>
 
 typedef struct irp_mat {
@@ -22,7 +24,7 @@ irp_mat *irp_mat_select_rows(const irp_mat *m, const size_t *indices, size_t num
 void irp_mat_free(irp_mat *m); /* NULL is safe */
 
 /* IRP_ENUMERIC naming `what` and the first offending cell if m has NaN/Inf. */
-int irp_check_finite(const irp_mat *m, const char *what);
+irp_status irp_check_finite(const irp_mat *m, const char *what);
 
 /* a·b over n entries, four partial sums. A plain loop: the per-row dot
  * products of metrics and post-processing are short (d ≤ a few hundred) and
@@ -38,22 +40,22 @@ void irp_row_norms(double *out, const irp_mat *m);
 
 /* In place: every row divided by its L2 norm. A row with norm 0 (or below
  * 1e-300) is an error (IRP_ENUMERIC naming `what` and the row), as is NaN/Inf. */
-int irp_rows_normalize(irp_mat *m, const char *what);
+irp_status irp_rows_normalize(irp_mat *m, const char *what);
 
 /* out = alpha · op(a) · op(b) + beta · out, op(m) = mᵀ when trans_m != 0.
  * Shapes must agree; out must already have the product's shape. */
-int irp_gemm(irp_mat *out, double alpha, const irp_mat *a, int trans_a, const irp_mat *b,
+irp_status irp_gemm(irp_mat *out, double alpha, const irp_mat *a, int trans_a, const irp_mat *b,
              int trans_b, double beta);
 /* out (a×b_rows) = a · bᵀ. Shapes must agree (a.cols == b.cols). */
-int irp_gemm_nt(irp_mat *out, const irp_mat *a, const irp_mat *b);
+irp_status irp_gemm_nt(irp_mat *out, const irp_mat *a, const irp_mat *b);
 /* out (a×b_cols) = a · b. */
-int irp_gemm_nn(irp_mat *out, const irp_mat *a, const irp_mat *b);
+irp_status irp_gemm_nn(irp_mat *out, const irp_mat *a, const irp_mat *b);
 /* out (a_cols×b_cols) = aᵀ · b. */
-int irp_gemm_tn(irp_mat *out, const irp_mat *a, const irp_mat *b);
+irp_status irp_gemm_tn(irp_mat *out, const irp_mat *a, const irp_mat *b);
 
 /* Relative projection R (n×k) = norm(x) · norm(anchors)ᵀ: the cosine of every
  * row of x to every anchor. Inputs are not modified. */
-int irp_relative_projection(irp_mat *out, const irp_mat *x, const irp_mat *anchors);
+irp_status irp_relative_projection(irp_mat *out, const irp_mat *x, const irp_mat *anchors);
 
 typedef struct irp_pinv_info {
     size_t rank;       /* singular values kept (> rcond · s_max) */
@@ -70,9 +72,9 @@ double irp_pinv_default_rcond(size_t rows, size_t cols);
 /* Moore–Penrose pseudo-inverse by SVD (LAPACKE_dgesdd): out (cols×rows) =
  * V · S⁺ · Uᵀ, singular values ≤ rcond · s_max treated as zero. rcond < 0
  * selects irp_pinv_default_rcond. info may be NULL. */
-int irp_pinv(irp_mat *out, const irp_mat *a, double rcond, irp_pinv_info *info);
+irp_status irp_pinv(irp_mat *out, const irp_mat *a, double rcond, irp_pinv_info *info);
 
 /* Thin SVD a = U·diag(s)·Vᵀ with U (m×r), s (r), Vt (r×n), r = min(m,n). */
-int irp_svd(irp_mat *u, double *s, irp_mat *vt, const irp_mat *a);
+irp_status irp_svd(irp_mat *u, double *s, irp_mat *vt, const irp_mat *a);
 
 #endif

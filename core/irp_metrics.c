@@ -1,3 +1,4 @@
+#include <assert.h>
 #include "irp_metrics.h"
 
 #include <cblas.h>
@@ -31,20 +32,30 @@ static int cosines_once(double *mean, double *floor, const irp_mat *a, const irp
     return rc;
 }
 
-int irp_mean_cosine(double *out, const irp_mat *a, const irp_mat *b)
+irp_status irp_mean_cosine(double *out, const irp_mat *a, const irp_mat *b)
 {
+    assert(out);
+    assert(a);
+    assert(b);
     return cosines_once(out, NULL, a, b, 0);
 }
 
-int irp_mean_cosine_floor(double *out, const irp_mat *a, const irp_mat *b, uint64_t seed)
+irp_status irp_mean_cosine_floor(double *out, const irp_mat *a, const irp_mat *b, uint64_t seed)
 {
+    assert(out);
+    assert(a);
+    assert(b);
     double mean;
     return cosines_once(&mean, out, a, b, seed);
 }
 
-int irp_cosines(double *mean, double *floor, const irp_mat *a, const irp_mat *b,
+irp_status irp_cosines(double *mean, double *floor, const irp_mat *a, const irp_mat *b,
                 const double *b_norms, uint64_t seed)
 {
+    assert(mean);
+    assert(a);
+    assert(b);
+    assert(b_norms);
     int rc = same_shape(a, b, "mean cosine");
     if (rc)
         return rc;
@@ -86,8 +97,11 @@ void irp_cosine_acc_add(irp_cosine_acc *acc, const irp_mat *a, size_t row0, cons
     }
 }
 
-int irp_top1_retrieval(double *out, const irp_mat *pred, const irp_mat *truth)
+irp_status irp_top1_retrieval(double *out, const irp_mat *pred, const irp_mat *truth)
 {
+    assert(out);
+    assert(pred);
+    assert(truth);
     int rc = same_shape(pred, truth, "top-1 retrieval");
     if (rc)
         return rc;
@@ -126,8 +140,9 @@ done:
 
 static const char *const act_names[] = {"identity", "relu", "tanh", "sigmoid", "gelu"};
 
-int irp_activation_parse(irp_activation *out, const char *name)
+irp_status irp_activation_parse(irp_activation *out, const char *name)
 {
+    assert(out);
     for (size_t i = 0; i < sizeof act_names / sizeof *act_names; i++)
         if (strcmp(name, act_names[i]) == 0) {
             *out = (irp_activation)i;
@@ -154,8 +169,9 @@ static double activate(irp_activation act, double x)
     }
 }
 
-int irp_head_check(const irp_head *h, size_t dim)
+irp_status irp_head_check(const irp_head *h, size_t dim)
 {
+    assert(h);
     if (h->num_layers < 1)
         return irp_fail(IRP_EINVAL, "a head needs at least one layer");
     if ((unsigned)h->activation > IRP_ACT_GELU)
@@ -184,8 +200,11 @@ size_t irp_head_num_classes(const irp_head *h)
     return h->weights[h->num_layers - 1]->rows;
 }
 
-int irp_head_forward(irp_mat *logits, const irp_head *h, const irp_mat *z)
+irp_status irp_head_forward(irp_mat *logits, const irp_head *h, const irp_mat *z)
 {
+    assert(logits);
+    assert(h);
+    assert(z);
     int rc = irp_head_check(h, z->cols);
     if (rc)
         return rc;
@@ -216,8 +235,11 @@ int irp_head_forward(irp_mat *logits, const irp_head *h, const irp_mat *z)
     return rc;
 }
 
-int irp_accuracy(double *out, const irp_mat *logits, const int32_t *labels)
+irp_status irp_accuracy(double *out, const irp_mat *logits, const int32_t *labels)
 {
+    assert(out);
+    assert(logits);
+    assert(labels);
     if (logits->rows == 0 || logits->cols == 0)
         return irp_fail(IRP_EINVAL, "accuracy of an empty %zux%zu logit matrix", logits->rows,
                         logits->cols);
@@ -234,8 +256,12 @@ int irp_accuracy(double *out, const irp_mat *logits, const int32_t *labels)
     return IRP_OK;
 }
 
-int irp_head_accuracy(double *out, const irp_head *h, const irp_mat *z, const int32_t *labels)
+irp_status irp_head_accuracy(double *out, const irp_head *h, const irp_mat *z, const int32_t *labels)
 {
+    assert(out);
+    assert(h);
+    assert(z);
+    assert(labels);
     int rc = irp_head_check(h, z->cols);
     if (rc)
         return rc;
@@ -253,8 +279,10 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int irp_dist_stats_compute(irp_dist_stats *o, const double *v, size_t n)
+irp_status irp_dist_stats_compute(irp_dist_stats *o, const double *v, size_t n)
 {
+    assert(o);
+    assert(v);
     if (n < 3)
         return irp_fail(IRP_EINVAL, "distribution statistics need at least 3 values (got %zu)", n);
     memset(o, 0, sizeof *o);

@@ -6,6 +6,8 @@
 #ifndef IRP_METRICS_H
 #define IRP_METRICS_H
 
+#include "irp_error.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,16 +15,16 @@
 #include "irp_rng.h"
 
 /* Mean over rows of cos(a_i, b_i). A zero row contributes cosine 0. */
-int irp_mean_cosine(double *out, const irp_mat *a, const irp_mat *b);
+irp_status irp_mean_cosine(double *out, const irp_mat *a, const irp_mat *b);
 
 /* Mean over rows i of cos(a_i, b_{π(i)}), π a derangement drawn from `seed`
  * (a random *other* row): the floor a mean cosine must be read against. */
-int irp_mean_cosine_floor(double *out, const irp_mat *a, const irp_mat *b, uint64_t seed);
+irp_status irp_mean_cosine_floor(double *out, const irp_mat *a, const irp_mat *b, uint64_t seed);
 
 /* Both of the above in one pass, for callers comparing many translations with
  * one truth: b_norms[i] = ||b_i|| (irp_row_norms, computed once), each ||a_i||
  * computed once; floor may be NULL. Equal to the two calls up to rounding. */
-int irp_cosines(double *mean, double *floor, const irp_mat *a, const irp_mat *b,
+irp_status irp_cosines(double *mean, double *floor, const irp_mat *a, const irp_mat *b,
                 const double *b_norms, uint64_t seed);
 
 /* The running sums behind irp_cosines, for rows that arrive in blocks in order
@@ -40,7 +42,7 @@ void irp_cosine_acc_add(irp_cosine_acc *acc, const irp_mat *a, size_t row0, cons
 
 /* Fraction of rows i whose nearest row of `truth` by cosine is row i
  * (ties count as misses). Computed in blocks; memory O(block·n). */
-int irp_top1_retrieval(double *out, const irp_mat *pred, const irp_mat *truth);
+irp_status irp_top1_retrieval(double *out, const irp_mat *pred, const irp_mat *truth);
 
 typedef enum irp_activation {
     IRP_ACT_IDENTITY = 0,
@@ -51,7 +53,7 @@ typedef enum irp_activation {
 } irp_activation;
 
 /* "relu" → IRP_ACT_RELU etc.; IRP_EINVAL for an unknown name. */
-int irp_activation_parse(irp_activation *out, const char *name);
+irp_status irp_activation_parse(irp_activation *out, const char *name);
 const char *irp_activation_name(irp_activation act);
 
 typedef struct irp_head {
@@ -63,17 +65,17 @@ typedef struct irp_head {
 
 /* Checks that layer shapes chain, the first takes `dim` inputs, and all
  * values are finite. */
-int irp_head_check(const irp_head *head, size_t dim);
+irp_status irp_head_check(const irp_head *head, size_t dim);
 size_t irp_head_num_classes(const irp_head *head);
 
 /* logits (n×C) for inputs z (n×d). */
-int irp_head_forward(irp_mat *logits, const irp_head *head, const irp_mat *z);
+irp_status irp_head_forward(irp_mat *logits, const irp_head *head, const irp_mat *z);
 
 /* Fraction of rows whose argmax (first on ties) equals labels[i]. */
-int irp_accuracy(double *out, const irp_mat *logits, const int32_t *labels);
+irp_status irp_accuracy(double *out, const irp_mat *logits, const int32_t *labels);
 
 /* forward + accuracy. */
-int irp_head_accuracy(double *out, const irp_head *head, const irp_mat *z, const int32_t *labels);
+irp_status irp_head_accuracy(double *out, const irp_head *head, const irp_mat *z, const int32_t *labels);
 
 /* Distribution of a sample of values (e.g. embedding norms). */
 typedef struct irp_dist_stats {
@@ -87,6 +89,6 @@ typedef struct irp_dist_stats {
     double frac_outside_3sd;
 } irp_dist_stats;
 
-int irp_dist_stats_compute(irp_dist_stats *out, const double *values, size_t n);
+irp_status irp_dist_stats_compute(irp_dist_stats *out, const double *values, size_t n);
 
 #endif

@@ -1,3 +1,4 @@
+#include <assert.h>
 #include "irp_reference.h"
 
 #include <stdlib.h>
@@ -16,8 +17,11 @@ static int check_parallel(const irp_mat *ax, const irp_mat *ay)
     return rc ? rc : irp_check_finite(ay, "target anchors");
 }
 
-int irp_procrustes_fit(irp_mat *out, const irp_mat *ax, const irp_mat *ay)
+irp_status irp_procrustes_fit(irp_mat *out, const irp_mat *ax, const irp_mat *ay)
 {
+    assert(out);
+    assert(ax);
+    assert(ay);
     int rc = check_parallel(ax, ay);
     if (rc)
         return rc;
@@ -51,8 +55,11 @@ static irp_mat *with_ones(const irp_mat *x)
     return a;
 }
 
-int irp_affine_fit(irp_mat *out, const irp_mat *ax, const irp_mat *ay, double rcond)
+irp_status irp_affine_fit(irp_mat *out, const irp_mat *ax, const irp_mat *ay, double rcond)
 {
+    assert(out);
+    assert(ax);
+    assert(ay);
     int rc = check_parallel(ax, ay);
     if (rc)
         return rc;
@@ -67,8 +74,11 @@ int irp_affine_fit(irp_mat *out, const irp_mat *ax, const irp_mat *ay, double rc
     return rc;
 }
 
-int irp_affine_apply(irp_mat *out, const irp_mat *w, const irp_mat *x)
+irp_status irp_affine_apply(irp_mat *out, const irp_mat *w, const irp_mat *x)
 {
+    assert(out);
+    assert(w);
+    assert(x);
     if (w->rows != x->cols + 1)
         return irp_fail(IRP_EINVAL, "affine map has %zu rows; samples of dimension %zu need %zu",
                         w->rows, x->cols, x->cols + 1);

@@ -11,11 +11,13 @@
 #ifndef IRP_REFERENCE_H
 #define IRP_REFERENCE_H
 
+#include "irp_error.h"
+
 #include "irp_linalg.h"
 
-int irp_procrustes_fit(irp_mat *out, const irp_mat *ax, const irp_mat *ay);
+irp_status irp_procrustes_fit(irp_mat *out, const irp_mat *ax, const irp_mat *ay);
 
-int irp_affine_fit(irp_mat *out, const irp_mat *ax, const irp_mat *ay, double rcond);
-int irp_affine_apply(irp_mat *out, const irp_mat *w, const irp_mat *x);
+irp_status irp_affine_fit(irp_mat *out, const irp_mat *ax, const irp_mat *ay, double rcond);
+irp_status irp_affine_apply(irp_mat *out, const irp_mat *w, const irp_mat *x);
 
 #endif

@@ -1,3 +1,4 @@
+#include <assert.h>
 #include "irp_rng.h"
 
 #include <stdlib.h>
@@ -14,9 +15,10 @@ uint64_t irp_rng_next(irp_rng *rng)
     return z ^ (z >> 31);
 }
 
-int irp_anchor_indices(size_t *out_indices, size_t num_samples, size_t num_anchors,
+irp_status irp_anchor_indices(size_t *out_indices, size_t num_samples, size_t num_anchors,
                        uint64_t seed)
 {
+    assert(out_indices);
     if (num_anchors == 0)
         return irp_fail(IRP_EINVAL, "number of anchors must be at least 1 (got 0)");
     if (num_anchors > num_samples)

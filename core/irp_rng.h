@@ -10,6 +10,8 @@
 #ifndef IRP_RNG_H
 #define IRP_RNG_H
 
+#include "irp_error.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,7 +27,7 @@ uint64_t irp_rng_next(irp_rng *rng);
  * j = i + next() % (num_samples - i), swap(i, j); the first num_anchors
  * entries are written to out_indices. Prefixes nest: the first 128 of 1280
  * anchors are the 128 anchors. Errors: num_anchors == 0 or > num_samples. */
-int irp_anchor_indices(size_t *out_indices, size_t num_samples, size_t num_anchors,
+irp_status irp_anchor_indices(size_t *out_indices, size_t num_samples, size_t num_anchors,
                        uint64_t seed);
 
 /* First point of FPS subspace s: a fresh stream seeded with seed + s,

@@ -1,3 +1,4 @@
+#include <assert.h>
 #include "irp_translate.h"
 
 #include <cblas.h>
@@ -20,8 +21,9 @@ void irp_options_default(irp_options *o)
     o->rescale = IRP_RESCALE_MEAN_NORM;
 }
 
-int irp_options_check(const irp_options *o)
+irp_status irp_options_check(const irp_options *o)
 {
+    assert(o);
     if (o->num_subspaces < 1)
         return irp_fail(IRP_EINVAL, "number of subspaces omega must be at least 1 (got 0)");
     if (o->prune_mode == IRP_PRUNE_THRESHOLD && !(o->delta >= 0.0 && o->delta <= 1.0))
@@ -82,8 +84,11 @@ irp_space *irp_space_new(const irp_mat *anchors, int center)
     return s;
 }
 
-int irp_space_prepare(irp_mat *out, const irp_space *s, const irp_mat *x)
+irp_status irp_space_prepare(irp_mat *out, const irp_space *s, const irp_mat *x)
 {
+    assert(out);
+    assert(s);
+    assert(x);
     size_t d = s->anchors->cols;
     if (x->cols != d)
         return irp_fail(IRP_EINVAL, "samples have dimension %zu but the space has %zu", x->cols,
@@ -101,9 +106,12 @@ int irp_space_prepare(irp_mat *out, const irp_space *s, const irp_mat *x)
     return irp_rows_normalize(out, s->centered ? "centred samples" : "samples");
 }
 
-int irp_space_encode(irp_mat *out, const irp_space *s, const irp_mat *x, const size_t *indices,
+irp_status irp_space_encode(irp_mat *out, const irp_space *s, const irp_mat *x, const size_t *indices,
                      size_t num_indices)
 {
+    assert(out);
+    assert(s);
+    assert(x);
     if (!indices)
         num_indices = s->anchors->rows;
     if (num_indices == 0)
@@ -267,24 +275,41 @@ static int fit_prefixes(irp_mat **out, irp_fit_info *info, const size_t *omegas,
     return rc;
 }
 
-int irp_translator_fit_prefixes(irp_mat **out, irp_fit_info *info, const size_t *omegas,
+irp_status irp_translator_fit_prefixes(irp_mat **out, irp_fit_info *info, const size_t *omegas,
                                 size_t num, const irp_space *src, const irp_space *dst,
                                 const irp_subsets *sub, const irp_options *o)
 {
+    assert(out);
+    assert(omegas);
+    assert(src);
+    assert(dst);
+    assert(sub);
+    assert(o);
     return fit_prefixes(out, info, omegas, num, src, dst, sub, NULL, o);
 }
 
-int irp_translator_fit_factored(irp_mat **out, irp_fit_info *info, const size_t *omegas,
+irp_status irp_translator_fit_factored(irp_mat **out, irp_fit_info *info, const size_t *omegas,
                                 size_t num, const irp_space *src, const irp_space *dst,
                                 const irp_subsets *sub, const irp_union *u, const irp_options *o)
 {
+    assert(out);
+    assert(omegas);
+    assert(src);
+    assert(dst);
+    assert(sub);
+    assert(u);
+    assert(o);
     if (u->len > sub->num_anchors || sub->num_subsets == 0)
         return irp_fail(IRP_EINVAL, "the union was not built from these subsets");
     return fit_prefixes(out, info, omegas, num, src, dst, sub, u, o);
 }
 
-int irp_union_encode(irp_mat *r, const irp_space *src, const irp_mat *xp, const irp_union *u)
+irp_status irp_union_encode(irp_mat *r, const irp_space *src, const irp_mat *xp, const irp_union *u)
 {
+    assert(r);
+    assert(src);
+    assert(xp);
+    assert(u);
     size_t d = src->anchors->cols;
     if (xp->cols != d || r->rows != xp->rows || r->cols > u->len || r->cols == 0)
         return irp_fail(IRP_EINVAL, "union encoding must be %zux(1..%zu) from %zu-dim rows (got "
@@ -296,9 +321,14 @@ int irp_union_encode(irp_mat *r, const irp_space *src, const irp_mat *xp, const 
     return rc;
 }
 
-int irp_translate_apply_factored(irp_mat *out, const irp_mat *m, const irp_mat *r,
+irp_status irp_translate_apply_factored(irp_mat *out, const irp_mat *m, const irp_mat *r,
                                  const irp_space *dst, const irp_options *o)
 {
+    assert(out);
+    assert(m);
+    assert(r);
+    assert(dst);
+    assert(o);
     size_t dy = dst->anchors->cols;
     if (m->cols != dy || m->rows > r->cols || m->rows == 0)
         return irp_fail(IRP_EINVAL, "factored translator is %zux%zu but needs (1..%zu)x%zu",
@@ -312,9 +342,14 @@ int irp_translate_apply_factored(irp_mat *out, const irp_mat *m, const irp_mat *
     return IRP_OK;
 }
 
-int irp_translator_fit(irp_mat *out, const irp_space *src, const irp_space *dst,
+irp_status irp_translator_fit(irp_mat *out, const irp_space *src, const irp_space *dst,
                        const irp_subsets *sub, const irp_options *o, irp_fit_info *info)
 {
+    assert(out);
+    assert(src);
+    assert(dst);
+    assert(sub);
+    assert(o);
     size_t omega = sub->num_subsets;
     return irp_translator_fit_prefixes(&out, info, &omega, 1, src, dst, sub, o);
 }
@@ -337,9 +372,14 @@ void irp_postprocess(irp_mat *y, const irp_space *dst, irp_rescale_mode rescale)
     }
 }
 
-int irp_translate_apply_prepared(irp_mat *out, const irp_mat *t, const irp_space *dst,
+irp_status irp_translate_apply_prepared(irp_mat *out, const irp_mat *t, const irp_space *dst,
                                  const irp_mat *xp, const irp_options *o)
 {
+    assert(out);
+    assert(t);
+    assert(dst);
+    assert(xp);
+    assert(o);
     size_t dy = dst->anchors->cols;
     if (t->rows != xp->cols || t->cols != dy)
         return irp_fail(IRP_EINVAL, "translator is %zux%zu but the spaces need %zux%zu", t->rows,
@@ -352,10 +392,16 @@ int irp_translate_apply_prepared(irp_mat *out, const irp_mat *t, const irp_space
     return rc;
 }
 
-int irp_translate_cosines(double *mean, double *floor, const irp_mat *map, const irp_mat *in,
+irp_status irp_translate_cosines(double *mean, double *floor, const irp_mat *map, const irp_mat *in,
                           const irp_space *dst, const irp_options *o, const irp_mat *truth,
                           const double *truth_norms, uint64_t seed)
 {
+    assert(mean);
+    assert(map);
+    assert(in);
+    assert(dst);
+    assert(o);
+    assert(truth);
     size_t n = in->rows, dy = dst->anchors->cols, k = map->rows;
     if (map->cols != dy || k == 0 || k > in->cols)
         return irp_fail(IRP_EINVAL, "translator is %zux%zu but needs (1..%zu)x%zu", k, map->cols,
@@ -386,9 +432,15 @@ int irp_translate_cosines(double *mean, double *floor, const irp_mat *map, const
     return IRP_OK;
 }
 
-int irp_translate_apply(irp_mat *out, const irp_mat *t, const irp_space *src,
+irp_status irp_translate_apply(irp_mat *out, const irp_mat *t, const irp_space *src,
                         const irp_space *dst, const irp_mat *x, const irp_options *o)
 {
+    assert(out);
+    assert(t);
+    assert(src);
+    assert(dst);
+    assert(x);
+    assert(o);
     size_t dx = src->anchors->cols;
     if (t->rows != dx)
         return irp_fail(IRP_EINVAL, "translator is %zux%zu but the source space has dimension %zu",
@@ -401,9 +453,15 @@ int irp_translate_apply(irp_mat *out, const irp_mat *t, const irp_space *src,
     return rc;
 }
 
-int irp_decode_stepwise(irp_mat *out, const irp_space *src, const irp_space *dst,
+irp_status irp_decode_stepwise(irp_mat *out, const irp_space *src, const irp_space *dst,
                         const irp_subsets *sub, const irp_mat *x, const irp_options *o)
 {
+    assert(out);
+    assert(src);
+    assert(dst);
+    assert(sub);
+    assert(x);
+    assert(o);
     int rc = irp_options_check(o);
     if (rc || (rc = check_pair(src, dst, sub)))
         return rc;

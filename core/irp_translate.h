@@ -33,6 +33,8 @@
 #ifndef IRP_TRANSLATE_H
 #define IRP_TRANSLATE_H
 
+#include "irp_error.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,7 +61,7 @@ typedef struct irp_options {
  * no centering, no completion. */
 void irp_options_default(irp_options *opts);
 /* IRP_EINVAL with the reason if any field is out of range. */
-int irp_options_check(const irp_options *opts);
+irp_status irp_options_check(const irp_options *opts);
 
 /* One latent space as IRP sees it: its anchors centred (optionally) and
  * normalised, plus the statistics the decoder side needs. */
@@ -76,11 +78,11 @@ irp_space *irp_space_new(const irp_mat *anchors, int center);
 void irp_space_free(irp_space *space);
 
 /* out (n×d) = norm(x − μ). */
-int irp_space_prepare(irp_mat *out, const irp_space *space, const irp_mat *x);
+irp_status irp_space_prepare(irp_mat *out, const irp_space *space, const irp_mat *x);
 
 /* Relative representation of x against the space's anchors `indices` (NULL:
  * all k): out is n×num_indices (n×k). */
-int irp_space_encode(irp_mat *out, const irp_space *space, const irp_mat *x,
+irp_status irp_space_encode(irp_mat *out, const irp_space *space, const irp_mat *x,
                      const size_t *indices, size_t num_indices);
 
 /* Pruned subsets for translating out of `src`, as opts says (FPS on src's
@@ -97,7 +99,7 @@ typedef struct irp_fit_info {
 
 /* Closed-form translator T (dx×dy), with completion when opts->completion.
  * info may be NULL. */
-int irp_translator_fit(irp_mat *out, const irp_space *src, const irp_space *dst,
+irp_status irp_translator_fit(irp_mat *out, const irp_space *src, const irp_space *dst,
                        const irp_subsets *subsets, const irp_options *opts, irp_fit_info *info);
 
 /* Translators for several ω at once: out[j] (dx×dy) and info[j] (may be NULL)
@@ -106,7 +108,7 @@ int irp_translator_fit(irp_mat *out, const irp_space *src, const irp_space *dst,
  * every per-subset pseudo-inverse is computed once and shared, as is any
  * subset holding the same anchors as an earlier one. irp_translator_fit is
  * the case of one ω = num_subsets. */
-int irp_translator_fit_prefixes(irp_mat **out, irp_fit_info *info, const size_t *omegas,
+irp_status irp_translator_fit_prefixes(irp_mat **out, irp_fit_info *info, const size_t *omegas,
                                 size_t num_omegas, const irp_space *src, const irp_space *dst,
                                 const irp_subsets *subsets, const irp_options *opts);
 
@@ -116,17 +118,17 @@ int irp_translator_fit_prefixes(irp_mat **out, irp_fit_info *info, const size_t 
  * test rows' cosines to U computed once per source space (irp_union_encode),
  * a translation costs 2·n·|U_ω|·dy instead of 2·n·dx·dy: cheaper whenever
  * pruning leaves fewer anchors than dimensions. No completion. */
-int irp_translator_fit_factored(irp_mat **out, irp_fit_info *info, const size_t *omegas,
+irp_status irp_translator_fit_factored(irp_mat **out, irp_fit_info *info, const size_t *omegas,
                                 size_t num_omegas, const irp_space *src, const irp_space *dst,
                                 const irp_subsets *subsets, const irp_union *u,
                                 const irp_options *opts);
 
 /* r (n×c, 1 ≤ c ≤ u->len) = prepared rows' cosines to the first c anchors of U. */
-int irp_union_encode(irp_mat *r, const irp_space *src, const irp_mat *prepared,
+irp_status irp_union_encode(irp_mat *r, const irp_space *src, const irp_mat *prepared,
                      const irp_union *u);
 
 /* out (n×dy) = rescale(r[:, 0..m->rows) · M) + μ_Y: a factored translation. */
-int irp_translate_apply_factored(irp_mat *out, const irp_mat *m, const irp_mat *r,
+irp_status irp_translate_apply_factored(irp_mat *out, const irp_mat *m, const irp_mat *r,
                                  const irp_space *dst, const irp_options *opts);
 
 /* Mean cosine (and floor, if not NULL) of a translation against the truth, as
@@ -134,25 +136,25 @@ int irp_translate_apply_factored(irp_mat *out, const irp_mat *m, const irp_mat *
  * are translated in blocks (in[:, 0..map->rows) · map: prepared rows with T,
  * or union cosines with a factored M), post-processed and compared while in
  * cache — one pass over memory instead of five. */
-int irp_translate_cosines(double *mean, double *floor, const irp_mat *map, const irp_mat *in,
+irp_status irp_translate_cosines(double *mean, double *floor, const irp_mat *map, const irp_mat *in,
                           const irp_space *dst, const irp_options *opts, const irp_mat *truth,
                           const double *truth_norms, uint64_t seed);
 
 /* out (n×dy) = rescale(norm(x − μ_X) · T) + μ_Y. T may be any dx×dy map (the
  * Procrustes reference goes through here too). */
-int irp_translate_apply(irp_mat *out, const irp_mat *translator, const irp_space *src,
+irp_status irp_translate_apply(irp_mat *out, const irp_mat *translator, const irp_space *src,
                         const irp_space *dst, const irp_mat *x, const irp_options *opts);
 
 /* The same on rows already prepared by irp_space_prepare(src, x): lets a
  * caller prepare a test set once and translate it into many targets. */
-int irp_translate_apply_prepared(irp_mat *out, const irp_mat *translator, const irp_space *dst,
+irp_status irp_translate_apply_prepared(irp_mat *out, const irp_mat *translator, const irp_space *dst,
                                  const irp_mat *prepared, const irp_options *opts);
 
 /* The paper's path, step by step: relative projection per subset, pinv
  * decode per subset, average, rescale, un-centre. Completion is not part of
  * this path (it is defined through the translator): opts->completion must be
  * 0. */
-int irp_decode_stepwise(irp_mat *out, const irp_space *src, const irp_space *dst,
+irp_status irp_decode_stepwise(irp_mat *out, const irp_space *src, const irp_space *dst,
                         const irp_subsets *subsets, const irp_mat *x, const irp_options *opts);
 
 /* The rescale and un-centre steps alone, in place on decoded rows. */

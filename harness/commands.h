@@ -7,9 +7,4 @@ int cmd_run(int argc, char **argv);
 int cmd_translate(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 
-/* Prints "irp: <message>" on stderr and returns exit code 1. */
-int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* die() with irp_last_error(). */
-int die_last(void);
-
 #endif

@@ -1,5 +1,7 @@
+/* Experiment configs: INI (inih) → validated config → cells. The keys come
+ * from keys.h; the kinds from the registry (experiment.h); the claim names
+ * from the report's claims table (markdown.h). */
 #include "config.h"
-#include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -9,24 +11,33 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct {
-    const char *name, *defval;
-} sweep_keys[SK_COUNT] = {
-    [SK_ANCHORS] = {"anchors", "1280"},     [SK_ANCHOR_SEED] = {"anchor_seed", "0"},
-    [SK_OMEGA] = {"omega", "1"},            [SK_DELTA] = {"delta", "0"},
-    [SK_PRUNE] = {"prune", "threshold"},    [SK_RCOND] = {"rcond", "-1"},
-    [SK_RESCALE] = {"rescale", "mean-norm"}, [SK_CENTER] = {"center", "false"},
-    [SK_COMPLETION] = {"completion", "false"}, [SK_SEED] = {"seed", "0"},
-    [SK_HEAD] = {"head", "linear"},         [SK_FACTOR] = {"factor", "1"},
-    [SK_SCALE_MODE] = {"scale_mode", "set-norm"},
-};
+#include "experiment.h"
+#include "util.h"
 
-static const char *const type_names[] = {"invert", "stitch", "scale-invariance",
-                                         "scale-distribution"};
+typedef struct sweep_spec {
+    const char *name, *defval;
+    enum key_check check;
+    const char *choices;
+    int flag;
+    const char *help;
+} sweep_spec;
+
+#define SWEEP_SPEC(ID, name, def, check, choices, flag, help) \
+    [SK_##ID] = {name, def, check, choices, flag, help},
+static const sweep_spec sweep_keys[SK_COUNT] = {IRP_SWEEP_KEYS(SWEEP_SPEC)};
+#undef SWEEP_SPEC
+
+typedef struct key_spec {
+    const char *name, *help;
+} key_spec;
+#define KEY_SPEC(ID, name, help) {name, help},
+static const key_spec fixed_keys[FK_COUNT] = {IRP_FIXED_KEYS(KEY_SPEC)};
+static const key_spec report_keys[RK_COUNT] = {IRP_REPORT_KEYS(KEY_SPEC)};
+#undef KEY_SPEC
 
 const char *sweep_key_name(enum sweep_key k) { return sweep_keys[k].name; }
-const char *exp_type_name(exp_type t) { return type_names[t]; }
-
+const char *sweep_key_default(enum sweep_key k) { return sweep_keys[k].defval; }
+int sweep_key_is_flag(enum sweep_key k) { return sweep_keys[k].flag; }
 
 static char *trim(char *s)
 {
@@ -36,48 +47,6 @@ static char *trim(char *s)
     while (e > s && isspace((unsigned char)e[-1]))
         *--e = '\0';
     return s;
-}
-
-typedef struct parse_state {
-    config *c;
-    const char *path;
-    int rc;
-    int seen_type, seen_data;
-    unsigned seen_sweep; /* bitmask of sweep keys given */
-} parse_state;
-
-/* Line of `key` in the file (inih does not report it): the first line that
- * starts with it followed by '=' or ':'; 0 if not found. */
-static int line_of(const char *path, const char *key)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    char buf[4096];
-    int line = 0, found = 0;
-    size_t n = strlen(key);
-    while (!found && fgets(buf, sizeof buf, f)) {
-        line++;
-        char *s = trim(buf);
-        if (!strncmp(s, key, n)) {
-            char *r = trim(s + n);
-            found = *r == '=' || *r == ':';
-        }
-    }
-    fclose(f);
-    return found ? line : 0;
-}
-
-static int key_error(parse_state *st, const char *key, const char *fmt, const char *value,
-                     const char *detail)
-{
-    if (st->rc)
-        return 0;
-    char msg[512];
-    snprintf(msg, sizeof msg, fmt, value, detail);
-    st->rc = irp_fail(IRP_EDATA, "%s:%d: key '%s': %s", st->path, line_of(st->path, key), key,
-                      msg);
-    return 0;
 }
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -113,56 +82,159 @@ static int parse_bool(const char *s, int *out)
     return 0;
 }
 
-/* Checks one value of sweep key k; returns a reason or NULL. */
-static const char *check_value(enum sweep_key k, const char *v)
+/* Whether v is one of the '|'-separated choices. */
+static int is_choice(const char *choices, const char *v)
 {
+    size_t n = strlen(v);
+    for (const char *p = choices; p; p = strchr(p, '|'), p = p ? p + 1 : NULL)
+        if (!strncmp(p, v, n) && (p[n] == '|' || !p[n]))
+            return 1;
+    return 0;
+}
+
+const char *config_check_value(enum sweep_key k, const char *v)
+{
+    static _Thread_local char why[160];
+    const sweep_spec *s = &sweep_keys[k];
     uint64_t u;
     double d;
     int b;
-    switch (k) {
-    case SK_ANCHORS:
-    case SK_OMEGA:
-        return parse_u64(v, &u) && u >= 1 && u <= 1000000 ? NULL
-                                                          : "expected an integer >= 1";
-    case SK_ANCHOR_SEED:
-    case SK_SEED:
+    switch (s->check) {
+    case KC_COUNT:
+        return parse_u64(v, &u) && u >= 1 && u <= 1000000 ? NULL : "expected an integer >= 1";
+    case KC_SEED:
         return parse_u64(v, &u) ? NULL : "expected an integer >= 0";
-    case SK_DELTA:
+    case KC_UNIT:
         return parse_double(v, &d) && d >= 0 && d <= 1 ? NULL : "expected a number in [0, 1]";
-    case SK_RCOND:
-        return parse_double(v, &d) && d < 1 ? NULL
-                                            : "expected a number below 1 (negative = default)";
-    case SK_FACTOR:
+    case KC_RCOND:
+        return parse_double(v, &d) && d < 1 ? NULL : "expected a number below 1 (negative = default)";
+    case KC_POSITIVE:
         return parse_double(v, &d) && d > 0 ? NULL : "expected a number > 0";
-    case SK_CENTER:
-    case SK_COMPLETION:
+    case KC_BOOL:
         return parse_bool(v, &b) ? NULL : "expected true or false";
-    case SK_PRUNE:
-        return !strcmp(v, "threshold") || !strcmp(v, "fraction") ? NULL
-                                                                 : "expected threshold or fraction";
-    case SK_RESCALE:
-        return !strcmp(v, "mean-norm") || !strcmp(v, "none") ? NULL : "expected mean-norm or none";
-    case SK_SCALE_MODE:
-        return !strcmp(v, "multiply") || !strcmp(v, "set-norm") ? NULL
-                                                               : "expected multiply or set-norm";
-    case SK_HEAD:
+    case KC_CHOICE:
+        if (is_choice(s->choices, v))
+            return NULL;
+        snprintf(why, sizeof why, "expected %s", s->choices);
+        for (char *p = why; (p = strchr(p, '|'));)
+            *p = '\0', memmove(p + 4, p + 1, strlen(p + 1) + 1), memcpy(p, " or ", 4);
+        return why;
+    case KC_NAME:
         return strlen(v) < 64 && !strpbrk(v, "/ ") ? NULL : "expected a head name";
-    default:
-        return "unknown key";
+    }
+    return "unknown key";
+}
+
+void config_print_keys(FILE *out, int flags_only)
+{
+    if (!flags_only) {
+        fprintf(out, "[experiment] keys:\n");
+        for (int k = 0; k < FK_COUNT; k++)
+            fprintf(out, "  %-12s %s\n", fixed_keys[k].name, fixed_keys[k].help);
+        fprintf(out, "  kinds (type): %s\n", exp_kind_names());
+        for (size_t i = 0; i < num_exp_kinds; i++)
+            fprintf(out, "    %-19s %s\n", exp_kinds[i].name, exp_kinds[i].summary);
+        fprintf(out, "sweepable keys (a comma list sweeps every combination) [default]:\n");
+    }
+    for (int k = 0; k < SK_COUNT; k++) {
+        const sweep_spec *s = &sweep_keys[k];
+        if (flags_only && !s->flag)
+            continue;
+        char name[40];
+        snprintf(name, sizeof name, "%s%s", flags_only ? "--" : "", s->name);
+        for (char *p = name; flags_only && *p; p++)
+            if (*p == '_')
+                *p = '-';
+        fprintf(out, "  %-14s %s [%s]%s%s\n", name, s->help, s->defval,
+                s->choices ? " " : "", s->choices ? s->choices : "");
+    }
+    if (!flags_only) {
+        fprintf(out, "[report] keys (optional; they never change a number):\n");
+        for (int k = 0; k < RK_COUNT; k++)
+            fprintf(out, "  %-12s %s\n", report_keys[k].name, report_keys[k].help);
     }
 }
 
+/* "name, type, ..., scale_mode" (for the unknown-key message). */
+static const char *known_keys(int report_section)
+{
+    static char buf[1024];
+    size_t n = 0;
+    if (report_section)
+        for (int k = 0; k < RK_COUNT; k++)
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", k ? ", " : "",
+                                  report_keys[k].name);
+    else {
+        for (int k = 0; k < FK_COUNT; k++)
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s, ", fixed_keys[k].name);
+        for (int k = 0; k < SK_COUNT; k++)
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", k ? ", " : "",
+                                  sweep_keys[k].name);
+    }
+    return buf;
+}
+
+typedef struct parse_state {
+    config *c;
+    const char *path;
+    int rc;
+    unsigned seen_sweep, seen_fixed, seen_report; /* bitmasks of keys given */
+} parse_state;
+
+/* Line of `key` in the file (inih does not report it): the first line that
+ * starts with it followed by '=' or ':'; 0 if not found. */
+static int line_of(const char *path, const char *key)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char buf[4096];
+    int line = 0, found = 0;
+    size_t n = strlen(key);
+    while (!found && fgets(buf, sizeof buf, f)) {
+        line++;
+        char *s = trim(buf);
+        if (!strncmp(s, key, n)) {
+            char *r = trim(s + n);
+            found = *r == '=' || *r == ':';
+        }
+    }
+    fclose(f);
+    return found ? line : 0;
+}
+
+static int key_error(parse_state *st, const char *key, const char *fmt, const char *value,
+                     const char *detail)
+{
+    if (st->rc)
+        return 0;
+    char msg[1200];
+    snprintf(msg, sizeof msg, fmt, value, detail);
+    st->rc = irp_fail(IRP_EDATA, "%s:%d: key '%s': %s", st->path, line_of(st->path, key), key,
+                      msg);
+    return 0;
+}
+
 /* Splits a comma-separated list into trimmed, non-empty items. */
-static size_t split_list(char *s, char **items, size_t max, int *too_many)
+/* Splits a comma-separated list into trimmed items; *bad = 1 when there are
+ * more than max, 2 when one is empty ("a,,b", "a,"). */
+static size_t split_list(char *s, char **items, size_t max, int *bad)
 {
     size_t n = 0;
-    *too_many = 0;
-    for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
+    *bad = 0;
+    if (!*s)
+        return 0;
+    for (char *tok = s, *next; tok; tok = next) {
+        next = strchr(tok, ',');
+        if (next)
+            *next++ = '\0';
         char *t = trim(tok);
-        if (!*t)
-            continue;
+        if (!*t) {
+            *bad = 2;
+            break;
+        }
         if (n == max) {
-            *too_many = 1;
+            *bad = 1;
             break;
         }
         items[n++] = t;
@@ -170,117 +242,151 @@ static size_t split_list(char *s, char **items, size_t max, int *too_many)
     return n;
 }
 
-static int handler(void *user, const char *section, const char *name, const char *value)
+static int set_list(char **list, size_t *num, char **items, size_t n)
 {
-    parse_state *st = user;
+    for (size_t i = 0; i < *num; i++)
+        free(list[i]);
+    *num = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!(list[(*num)++] = xstrdup(items[i])))
+            return 0;
+    return 1;
+}
+
+static int sweep_key(parse_state *st, int k, const char *name, char *v)
+{
     config *c = st->c;
-    if (st->rc)
-        return 0;
-    if (strcmp(section, "experiment"))
-        return key_error(st, name, "is in section [%s]%s; only [experiment] is read", section,
-                         "");
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", value);
-    char *v = trim(buf);
-    for (int k = 0; k < SK_COUNT; k++) {
-        if (strcmp(name, sweep_keys[k].name))
-            continue;
-        if (st->seen_sweep & (1u << k))
-            return key_error(st, name, "given twice%s%s", "", "");
-        st->seen_sweep |= 1u << k;
-        char *items[CONFIG_MAX_VALUES + 1];
-        int too_many;
-        size_t n = split_list(v, items, CONFIG_MAX_VALUES, &too_many);
-        if (too_many)
-            return key_error(st, name, "more than %s values%s", "64", "");
-        if (n == 0)
-            return key_error(st, name, "empty value%s%s", "", "");
-        for (size_t i = 0; i < n; i++) {
-            const char *why = check_value((enum sweep_key)k, items[i]);
-            if (why)
-                return key_error(st, name, "value '%s': %s", items[i], why);
-        }
-        for (size_t i = 0; i < c->num_values[k]; i++)
-            free(c->values[k][i]);
-        for (size_t i = 0; i < n; i++)
-            c->values[k][i] = xstrdup(items[i]);
-        c->num_values[k] = n;
-        return 1;
+    if (st->seen_sweep & (1u << k))
+        return key_error(st, name, "given twice%s%s", "", "");
+    st->seen_sweep |= 1u << k;
+    char *items[CONFIG_MAX_VALUES + 1], given[4096];
+    snprintf(given, sizeof given, "%s", v);
+    int bad;
+    size_t n = split_list(v, items, CONFIG_MAX_VALUES, &bad);
+    if (bad == 1)
+        return key_error(st, name, "more than %s values%s", "64", "");
+    if (bad == 2)
+        return key_error(st, name, "'%.300s': an empty item in the list%s", given, "");
+    if (n == 0)
+        return key_error(st, name, "empty value%s%s", "", "");
+    for (size_t i = 0; i < n; i++) {
+        const char *why = config_check_value((enum sweep_key)k, items[i]);
+        if (why)
+            return key_error(st, name, "value '%s': %s", items[i], why);
     }
+    if (!set_list(c->values[k], &c->num_values[k], items, n))
+        return st->rc = irp_fail(IRP_ENOMEM, "out of memory"), 0;
+    return 1;
+}
+
+static int fixed_key(parse_state *st, int k, const char *name, char *v)
+{
+    config *c = st->c;
     uint64_t u;
     int b;
-    if (!strcmp(name, "name")) {
+    st->seen_fixed |= 1u << k;
+    switch ((enum fixed_key)k) {
+    case FK_NAME:
         if (!*v || strpbrk(v, "/ \t"))
             return key_error(st, name, "'%s': expected a name without '/' or spaces%s", v, "");
         free(c->name);
         c->name = xstrdup(v);
-    } else if (!strcmp(name, "type")) {
-        int t = -1;
-        for (int i = 0; i < 4; i++)
-            if (!strcmp(v, type_names[i]))
-                t = i;
-        if (t < 0)
-            return key_error(st, name,
-                             "'%s': expected invert, stitch, scale-invariance or "
-                             "scale-distribution%s",
-                             v, "");
-        c->type = (exp_type)t;
-        st->seen_type = 1;
-    } else if (!strcmp(name, "data")) {
+        break;
+    case FK_TYPE:
+        if (!(c->kind = exp_kind_find(v)))
+            return key_error(st, name, "'%s': expected one of %s", v, exp_kind_names());
+        break;
+    case FK_DATA:
         if (!*v)
             return key_error(st, name, "empty path%s%s", "", "");
         free(c->data);
         c->data = xstrdup(v);
-        st->seen_data = 1;
-    } else if (!strcmp(name, "spaces") || !strcmp(name, "targets")) {
-        int tg = !strcmp(name, "targets");
+        break;
+    case FK_SPACES:
+    case FK_TARGETS: {
+        int tg = k == FK_TARGETS;
         char **list = tg ? c->targets : c->spaces;
         size_t *num = tg ? &c->num_targets : &c->num_spaces;
-        for (size_t i = 0; i < *num; i++)
-            free(list[i]);
-        *num = 0;
+        char *items[CONFIG_MAX_SPACES + 1];
+        size_t n = 0;
         if (strcmp(v, "all")) {
-            char *items[CONFIG_MAX_SPACES + 1];
-            int too_many;
-            size_t n = split_list(v, items, CONFIG_MAX_SPACES, &too_many);
-            if (too_many || n == 0)
+            int bad;
+            n = split_list(v, items, CONFIG_MAX_SPACES, &bad);
+            if (bad || n == 0)
                 return key_error(st, name, "expected 'all' or 1 to %s space names%s", "64", "");
-            for (size_t i = 0; i < n; i++)
-                list[i] = xstrdup(items[i]);
-            *num = n;
         }
-    } else if (!strcmp(name, "test_limit")) {
+        if (!set_list(list, num, items, n))
+            return st->rc = irp_fail(IRP_ENOMEM, "out of memory"), 0;
+        break;
+    }
+    case FK_TEST_LIMIT:
         if (!parse_u64(v, &u))
             return key_error(st, name, "'%s': expected an integer >= 0 (0 = all)%s", v, "");
         c->test_limit = (size_t)u;
-    } else if (!strcmp(name, "bins")) {
+        break;
+    case FK_BINS:
         if (!parse_u64(v, &u) || u < 2 || u > 10000)
             return key_error(st, name, "'%s': expected an integer from 2 to 10000%s", v, "");
         c->bins = (size_t)u;
-    } else if (!strcmp(name, "retrieval") || !strcmp(name, "references") ||
-               !strcmp(name, "intra")) {
+        break;
+    case FK_RETRIEVAL:
+    case FK_REFERENCES:
+    case FK_INTRA:
         if (!parse_bool(v, &b))
             return key_error(st, name, "'%s': expected true or false%s", v, "");
-        *(!strcmp(name, "retrieval") ? &c->retrieval
-          : !strcmp(name, "references") ? &c->references
-                                        : &c->intra) = b;
-    } else {
-        return key_error(st, name,
-                         "unknown key%s%s (known: name, type, data, spaces, targets, test_limit, "
-                         "retrieval, references, intra, bins, anchors, anchor_seed, omega, "
-                         "delta, prune, rcond, rescale, center, completion, seed, head, factor, "
-                         "scale_mode)",
-                         "", "");
+        *(k == FK_RETRIEVAL ? &c->retrieval : k == FK_REFERENCES ? &c->references : &c->intra) = b;
+        break;
+    case FK_COUNT:
+        break;
     }
     return 1;
 }
 
-static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
+static int report_key(parse_state *st, int k, const char *name, char *v)
 {
-    const unsigned char *p = data;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 0x100000001B3ULL;
-    return h;
+    config *c = st->c;
+    if (st->seen_report & (1u << k))
+        return key_error(st, name, "given twice%s%s", "", "");
+    st->seen_report |= 1u << k;
+    char *items[CONFIG_MAX_CLAIMS + 1];
+    int bad;
+    size_t n = split_list(v, items, CONFIG_MAX_CLAIMS, &bad);
+    if (bad || n == 0)
+        return key_error(st, name, "expected 1 to %s names%s", "16", "");
+    if (!set_list(k == RK_CLAIMS ? c->claims : c->papers,
+                  k == RK_CLAIMS ? &c->num_claims : &c->num_papers, items, n))
+        return st->rc = irp_fail(IRP_ENOMEM, "out of memory"), 0;
+    return 1;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+    parse_state *st = user;
+    if (st->rc)
+        return 0;
+    int rep = !strcmp(section, "report");
+    if (strcmp(section, "experiment") && !rep)
+        return key_error(st, name, "is in section [%s]%s; only [experiment] and [report] are read",
+                         section, "");
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", value);
+    char *v = trim(buf);
+    if (rep) {
+        for (int k = 0; k < RK_COUNT; k++)
+            if (!strcmp(name, report_keys[k].name))
+                return report_key(st, k, name, v);
+        return key_error(st, name, "unknown key in [report] (known: %s)%s", known_keys(1), "");
+    }
+    for (int k = 0; k < SK_COUNT; k++)
+        if (!strcmp(name, sweep_keys[k].name))
+            return sweep_key(st, k, name, v);
+    for (int k = 0; k < FK_COUNT; k++)
+        if (!strcmp(name, fixed_keys[k].name))
+            return fixed_key(st, k, name, v);
+    for (int k = 0; k < RK_COUNT; k++)
+        if (!strcmp(name, report_keys[k].name))
+            return key_error(st, name, "belongs in the [report] section%s%s", "", "");
+    return key_error(st, name, "unknown key (known: %s)%s", known_keys(0), "");
 }
 
 void config_free(config *c)
@@ -294,62 +400,107 @@ void config_free(config *c)
         free(c->spaces[i]);
     for (size_t i = 0; i < c->num_targets; i++)
         free(c->targets[i]);
+    for (size_t i = 0; i < c->num_claims; i++)
+        free(c->claims[i]);
+    for (size_t i = 0; i < c->num_papers; i++)
+        free(c->papers[i]);
     for (int k = 0; k < SK_COUNT; k++)
         for (size_t i = 0; i < c->num_values[k]; i++)
             free(c->values[k][i]);
     free(c);
 }
 
-int config_load(config **out, const char *path)
+/* FNV-1a over the file's lines outside a [report] section: the hash names what
+ * produces the numbers, and report keys never change one. */
+static int hash_file(uint64_t *out, const char *path)
 {
-    *out = NULL;
     FILE *f = fopen(path, "rb");
     if (!f)
         return irp_fail(IRP_EDATA, "%s: cannot read config (%s)", path, strerror(errno));
-    config *c = calloc(1, sizeof *c);
-    if (!c) {
-        fclose(f);
-        return irp_fail(IRP_ENOMEM, "out of memory");
+    uint64_t h = FNV1A_INIT;
+    char line[8192];
+    int in_report = 0, at_line_start = 1;
+    while (fgets(line, sizeof line, f)) {
+        size_t n = strlen(line);
+        if (at_line_start) {
+            const char *s = line;
+            while (*s == ' ' || *s == '\t')
+                s++;
+            if (*s == '[') {
+                char name[64];
+                in_report = sscanf(s, "[%63[^]]]", name) == 1 && !strcmp(trim(name), "report");
+            }
+        }
+        if (!in_report)
+            h = fnv1a(h, line, n);
+        at_line_start = n && line[n - 1] == '\n';
     }
-    uint64_t h = 0xCBF29CE484222325ULL;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        h = fnv1a(h, buf, n);
+    int bad = ferror(f);
     fclose(f);
-    c->hash = h;
+    if (bad)
+        return irp_fail(IRP_EDATA, "%s: cannot read config", path);
+    *out = h;
+    return IRP_OK;
+}
+
+int config_load(config **out, const char *path)
+{
+    *out = NULL;
+    config *c = calloc(1, sizeof *c);
+    if (!c)
+        return irp_fail(IRP_ENOMEM, "out of memory");
+    int rc = hash_file(&c->hash, path);
+    if (rc) {
+        free(c);
+        return rc;
+    }
     c->path = xstrdup(path);
     c->references = 1;
     c->intra = 1;
     c->bins = 40;
     parse_state st = {c, path, IRP_OK, 0, 0, 0};
     int r = ini_parse(path, handler, &st);
-    int rc = st.rc;
+    rc = st.rc;
     if (!rc && r > 0)
         rc = irp_fail(IRP_EDATA, "%s:%d: not valid INI (expected 'key = value' or [section])",
                       path, r);
     else if (!rc && r < 0)
         rc = irp_fail(IRP_EDATA, "%s: cannot read config", path);
-    if (!rc && !st.seen_type)
-        rc = irp_fail(IRP_EDATA, "%s: key 'type' is required in [experiment] (invert, stitch, "
-                                 "scale-invariance or scale-distribution)",
-                      path);
-    if (!rc && !st.seen_data)
+    if (!rc && !c->kind)
+        rc = irp_fail(IRP_EDATA, "%s: key 'type' is required in [experiment] (%s)", path,
+                      exp_kind_names());
+    if (!rc && !c->data)
         rc = irp_fail(IRP_EDATA, "%s: key 'data' is required in [experiment] (an HDF5 dump)",
                       path);
     if (!rc && !c->name) { /* default name: the file's base name without .ini */
         const char *b = strrchr(path, '/');
         b = b ? b + 1 : path;
         c->name = xstrdup(b);
-        char *dot = strrchr(c->name, '.');
+        char *dot = c->name ? strrchr(c->name, '.') : NULL;
         if (dot && dot != c->name)
             *dot = '\0';
     }
+    if (!rc && (!c->path || !c->name))
+        rc = irp_fail(IRP_ENOMEM, "out of memory");
     for (int k = 0; !rc && k < SK_COUNT; k++)
         if (c->num_values[k] == 0) {
-            c->values[k][0] = xstrdup(sweep_keys[k].defval);
+            if (!(c->values[k][0] = xstrdup(sweep_keys[k].defval)))
+                rc = irp_fail(IRP_ENOMEM, "out of memory");
             c->num_values[k] = 1;
         }
+    /* claims this kind's tables can decide */
+    for (size_t i = 0; !rc && i < c->num_claims; i++) {
+        const char *why = claim_check(c->claims[i], c->kind->name);
+        if (why)
+            rc = irp_fail(IRP_EDATA, "%s:%d: key 'claims': %s", path, line_of(path, "claims"),
+                          why);
+    }
+    /* sweep keys given that this kind's numbers do not depend on */
+    for (int k = 0; !rc && k < SK_COUNT; k++)
+        if ((st.seen_sweep & (1u << k)) && !(c->kind->keys & (1u << k)))
+            rc = irp_fail(IRP_EDATA, "%s:%d: key '%s' has no effect on a %s experiment; remove it",
+                          path, line_of(path, sweep_keys[k].name), sweep_keys[k].name,
+                          c->kind->name);
     /* fraction mode needs fractions > 0 */
     for (size_t i = 0; !rc && i < c->num_values[SK_DELTA]; i++)
         for (size_t j = 0; j < c->num_values[SK_PRUNE]; j++)
@@ -373,35 +524,42 @@ size_t config_num_cells(const config *c)
     return n;
 }
 
-void config_cell(cell *out, const config *c, size_t i)
+void config_cell_from_text(cell *out, const char *const text[SK_COUNT])
 {
     memset(out, 0, sizeof *out);
-    for (int k = SK_COUNT - 1; k >= 0; k--) {
-        out->text[k] = c->values[k][i % c->num_values[k]];
-        i /= c->num_values[k];
-    }
+    memcpy(out->text, text, sizeof out->text);
     irp_options_default(&out->opts);
     uint64_t u;
     int b;
-    parse_u64(out->text[SK_ANCHORS], &u);
+    parse_u64(text[SK_ANCHORS], &u);
     out->anchors = (size_t)u;
-    parse_u64(out->text[SK_ANCHOR_SEED], &out->anchor_seed);
-    parse_u64(out->text[SK_OMEGA], &u);
+    parse_u64(text[SK_ANCHOR_SEED], &out->anchor_seed);
+    parse_u64(text[SK_OMEGA], &u);
     out->opts.num_subspaces = (size_t)u;
-    parse_double(out->text[SK_DELTA], &out->opts.delta);
+    parse_double(text[SK_DELTA], &out->opts.delta);
     out->opts.prune_mode =
-        strcmp(out->text[SK_PRUNE], "fraction") ? IRP_PRUNE_THRESHOLD : IRP_PRUNE_FRACTION;
-    parse_double(out->text[SK_RCOND], &out->opts.rcond);
-    out->opts.rescale = strcmp(out->text[SK_RESCALE], "none") ? IRP_RESCALE_MEAN_NORM
-                                                             : IRP_RESCALE_NONE;
-    parse_bool(out->text[SK_CENTER], &b);
+        strcmp(text[SK_PRUNE], "fraction") ? IRP_PRUNE_THRESHOLD : IRP_PRUNE_FRACTION;
+    parse_double(text[SK_RCOND], &out->opts.rcond);
+    out->opts.rescale = strcmp(text[SK_RESCALE], "none") ? IRP_RESCALE_MEAN_NORM
+                                                        : IRP_RESCALE_NONE;
+    parse_bool(text[SK_CENTER], &b);
     out->opts.center = b;
-    parse_bool(out->text[SK_COMPLETION], &b);
+    parse_bool(text[SK_COMPLETION], &b);
     out->opts.completion = b;
-    parse_u64(out->text[SK_SEED], &out->opts.seed);
-    out->head = out->text[SK_HEAD];
-    parse_double(out->text[SK_FACTOR], &out->factor);
-    out->scale_mode = out->text[SK_SCALE_MODE];
+    parse_u64(text[SK_SEED], &out->opts.seed);
+    out->head = text[SK_HEAD];
+    parse_double(text[SK_FACTOR], &out->factor);
+    out->scale_mode = text[SK_SCALE_MODE];
+}
+
+void config_cell(cell *out, const config *c, size_t i)
+{
+    const char *text[SK_COUNT];
+    for (int k = SK_COUNT - 1; k >= 0; k--) {
+        text[k] = c->values[k][i % c->num_values[k]];
+        i /= c->num_values[k];
+    }
+    config_cell_from_text(out, text);
 }
 
 int config_is_target(const config *c, const char *name)
@@ -414,13 +572,21 @@ int config_is_target(const config *c, const char *name)
     return 0;
 }
 
+int config_has_claim(const config *c, const char *name)
+{
+    for (size_t i = 0; i < c->num_claims; i++)
+        if (!strcmp(c->claims[i], name))
+            return 1;
+    return 0;
+}
+
 uint64_t config_cell_hash(const config *c, const cell *cl)
 {
-    uint64_t h = 0xCBF29CE484222325ULL;
+    uint64_t h = FNV1A_INIT;
     char buf[256];
-    int n = snprintf(buf, sizeof buf, "%s|%s|%zu|%d%d%d|%zu|", type_names[c->type], c->data,
+    int n = snprintf(buf, sizeof buf, "%s|%s|%zu|%d%d%d|%zu|", c->kind->name, c->data,
                      c->test_limit, c->retrieval, c->references, c->intra, c->bins);
-    h = fnv1a(h, buf, (size_t)n);
+    h = fnv1a(h, buf, n < (int)sizeof buf ? (size_t)n : sizeof buf - 1);
     for (size_t i = 0; i < c->num_spaces; i++)
         h = fnv1a(fnv1a(h, c->spaces[i], strlen(c->spaces[i])), ",", 1);
     for (size_t i = 0; i < c->num_targets; i++) /* absent: the hash of older configs */

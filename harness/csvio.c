@@ -114,12 +114,26 @@ typedef struct reader {
     csv_table *t;
     char **row;
     size_t row_len, row_cap;
-    int failed;
+    size_t line;       /* physical line being parsed, 1-based (comments and header count) */
+    int failed;        /* out of memory */
+    size_t bad_line;   /* first data row whose field count differs from the header's; 0: none */
+    size_t bad_fields; /* ... and its field count */
 } reader;
+
+static void drop_row(reader *r)
+{
+    for (size_t j = 0; j < r->row_len; j++)
+        free(r->row[j]);
+    free(r->row);
+    r->row = NULL;
+    r->row_len = r->row_cap = 0;
+}
 
 static void on_field(void *s, size_t len, void *data)
 {
     reader *r = data;
+    if (r->failed || r->bad_line)
+        return;
     if (r->row_len == r->row_cap) {
         size_t cap = r->row_cap ? 2 * r->row_cap : 16;
         char **nr = realloc(r->row, cap * sizeof *nr);
@@ -135,38 +149,56 @@ static void on_field(void *s, size_t len, void *data)
         r->failed = 1;
         return;
     }
-    memcpy(f, s, len);
+    if (len)
+        memcpy(f, s, len);
     f[len] = '\0';
     r->row[r->row_len++] = f;
 }
 
+/* The header row sets num_cols; every data row must have exactly that many
+ * fields (the first one that does not is recorded in bad_line/bad_fields and
+ * the read fails). A row becomes the table's directly: rows[i] is r->row. */
 static void on_row(int c, void *data)
 {
     (void)c;
     reader *r = data;
     csv_table *t = r->t;
+    if (r->failed || r->bad_line) {
+        drop_row(r);
+        return;
+    }
     if (!t->header) {
         t->header = r->row;
         t->num_cols = r->row_len;
+    } else if (r->row_len != t->num_cols) {
+        r->bad_line = r->line;
+        r->bad_fields = r->row_len;
+        drop_row(r);
+        return;
     } else {
         char ***nr = realloc(t->rows, (t->num_rows + 1) * sizeof *nr);
-        char **row = calloc(t->num_cols ? t->num_cols : 1, sizeof *row);
-        if (!nr || !row) {
-            free(nr == t->rows ? NULL : nr);
-            free(row);
+        if (!nr) {
             r->failed = 1;
+            drop_row(r);
             return;
         }
         t->rows = nr;
-        for (size_t j = 0; j < t->num_cols; j++)
-            row[j] = j < r->row_len ? r->row[j] : xstrdup("");
-        for (size_t j = t->num_cols; j < r->row_len; j++)
-            free(r->row[j]);
-        free(r->row);
-        t->rows[t->num_rows++] = row;
+        t->rows[t->num_rows++] = r->row;
     }
     r->row = NULL;
     r->row_len = r->row_cap = 0;
+}
+
+/* IRP_OK, or the failure recorded by the callbacks (r->failed, r->bad_line). */
+static int reader_status(const reader *r, const char *path)
+{
+    if (r->failed)
+        return irp_fail(IRP_ENOMEM, "%s: out of memory", path);
+    if (r->bad_line)
+        return irp_fail(IRP_EDATA, "%s:%zu: %zu field%s but the header has %zu", path,
+                        r->bad_line, r->bad_fields, r->bad_fields == 1 ? "" : "s",
+                        r->t->num_cols);
+    return IRP_OK;
 }
 
 int csv_table_read(csv_table **out, const char *path)
@@ -177,25 +209,34 @@ int csv_table_read(csv_table **out, const char *path)
         return irp_fail(IRP_EDATA, "%s: cannot read (%s)", path, strerror(errno));
     struct csv_parser p;
     csv_init(&p, CSV_APPEND_NULL);
-    reader r = {calloc(1, sizeof(csv_table)), NULL, 0, 0, 0};
+    reader r = {.t = calloc(1, sizeof(csv_table))};
     char line[65536];
-    int rc = r.t ? IRP_OK : IRP_ENOMEM;
+    int rc = r.t ? IRP_OK : irp_fail(IRP_ENOMEM, "%s: out of memory", path);
+    /* fgets may return a physical line in several pieces (longer than the
+     * buffer): only the first piece starts a line, and a comment line is
+     * skipped whole. */
+    int line_start = 1, comment = 0;
     while (!rc && fgets(line, sizeof line, fp)) {
-        if (line[0] == '#')
-            continue;
         size_t n = strlen(line);
-        if (csv_parse(&p, line, n, on_field, on_row, &r) != n)
-            rc = irp_fail(IRP_EDATA, "%s: malformed CSV (%s)", path, csv_strerror(csv_error(&p)));
-        if (r.failed)
-            rc = irp_fail(IRP_ENOMEM, "%s: out of memory", path);
+        if (line_start) {
+            r.line++;
+            comment = line[0] == '#';
+        }
+        line_start = n && line[n - 1] == '\n';
+        if (comment)
+            continue;
+        size_t used = csv_parse(&p, line, n, on_field, on_row, &r);
+        if (!(rc = reader_status(&r, path)) && used != n)
+            rc = irp_fail(IRP_EDATA, "%s:%zu: malformed CSV (%s)", path, r.line,
+                          csv_strerror(csv_error(&p)));
     }
-    if (!rc)
-        csv_fini(&p, on_field, on_row, &r);
+    if (!rc) {
+        csv_fini(&p, on_field, on_row, &r); /* the last row, when the file does not end in a newline */
+        rc = reader_status(&r, path);
+    }
     csv_free(&p);
     fclose(fp);
-    for (size_t j = 0; j < r.row_len; j++)
-        free(r.row[j]);
-    free(r.row);
+    drop_row(&r);
     if (!rc && !r.t->header)
         rc = irp_fail(IRP_EDATA, "%s: empty CSV (expected a header row)", path);
     if (rc) {

@@ -29,10 +29,14 @@ void csv_out_abort(csv_out *w);
 typedef struct csv_table {
     size_t num_rows, num_cols; /* num_cols from the header row */
     char **header;             /* num_cols names */
-    char ***rows;              /* rows[i][j], j < num_cols ("" when a row is short) */
+    char ***rows;              /* rows[i][j], j < num_cols (every row has num_cols fields) */
 } csv_table;
 
-/* Reads a CSV file with a header row; IRP_EDATA naming the file on failure. */
+/* Reads a CSV file with a header row; lines starting with '#' are comments.
+ * Every data row must have as many fields as the header, or the whole read
+ * fails naming the line the row ends on (1-based, comment lines and the
+ * header counted): "results/x.csv:7: 5 fields but the header has 20".
+ * IRP_EDATA naming the file on failure (IRP_ENOMEM when out of memory). */
 int csv_table_read(csv_table **out, const char *path);
 void csv_table_free(csv_table *t);
 /* Column index of `name`, or -1. */

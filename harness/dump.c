@@ -1,4 +1,8 @@
+/* The dump schema's reader (irp-embeddings/1; the writer is dump_write.c,
+ * the prose data/README.md). Every failure names file, object and what was
+ * expected. */
 #include "dump.h"
+#include "h5io.h"
 #include "util.h"
 
 #include <hdf5.h>
@@ -9,129 +13,6 @@
 #define FAIL(...) irp_fail(IRP_EDATA, __VA_ARGS__)
 
 
-static void quiet_hdf5(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
-
-static int exists(hid_t loc, const char *path)
-{
-    /* H5Lexists on each component, so "a/b" with "a" absent is simply absent. */
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf; (p = strchr(p, '/')); p++) {
-        *p = '\0';
-        if (buf[0] && H5Lexists(loc, buf, H5P_DEFAULT) <= 0)
-            return 0;
-        *p = '/';
-    }
-    return H5Lexists(loc, buf, H5P_DEFAULT) > 0;
-}
-
-/* String attribute (fixed or variable length) → malloc'd copy; *out = NULL if absent. */
-static int attr_string(char **out, const char *file, hid_t obj, const char *objname,
-                       const char *name)
-{
-    *out = NULL;
-    if (H5Aexists(obj, name) <= 0)
-        return IRP_OK;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = H5Aget_type(a);
-    int rc = IRP_OK;
-    if (H5Tget_class(t) != H5T_STRING) {
-        rc = FAIL("%s: %s attribute '%s': expected a string", file, objname, name);
-    } else if (H5Tis_variable_str(t) > 0) {
-        hid_t mt = H5Tcopy(H5T_C_S1);
-        H5Tset_size(mt, H5T_VARIABLE);
-        H5Tset_cset(mt, H5Tget_cset(t));
-        char *v = NULL;
-        if (H5Aread(a, mt, &v) < 0)
-            rc = FAIL("%s: %s attribute '%s': unreadable string", file, objname, name);
-        else
-            *out = xstrdup(v ? v : "");
-        if (v)
-            H5free_memory(v);
-        H5Tclose(mt);
-    } else {
-        size_t n = H5Tget_size(t);
-        char *v = calloc(n + 1, 1);
-        hid_t mt = H5Tcopy(t);
-        if (!v || H5Aread(a, mt, v) < 0)
-            rc = FAIL("%s: %s attribute '%s': unreadable string", file, objname, name);
-        else
-            *out = v, v = NULL;
-        free(v);
-        H5Tclose(mt);
-    }
-    H5Tclose(t);
-    H5Aclose(a);
-    return rc;
-}
-
-/* Numeric scalar attribute → double; *found = 0 if absent. */
-static int attr_number(double *out, int *found, const char *file, hid_t obj, const char *objname,
-                       const char *name)
-{
-    *found = 0;
-    if (H5Aexists(obj, name) <= 0)
-        return IRP_OK;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = H5Aget_type(a), sp = H5Aget_space(a);
-    H5T_class_t c = H5Tget_class(t);
-    int rc = IRP_OK;
-    if ((c != H5T_INTEGER && c != H5T_FLOAT) || H5Sget_simple_extent_npoints(sp) != 1)
-        rc = FAIL("%s: %s attribute '%s': expected one number", file, objname, name);
-    else if (H5Aread(a, H5T_NATIVE_DOUBLE, out) < 0)
-        rc = FAIL("%s: %s attribute '%s': unreadable", file, objname, name);
-    else
-        *found = 1;
-    H5Sclose(sp);
-    H5Tclose(t);
-    H5Aclose(a);
-    return rc;
-}
-
-enum kind { K_INT, K_FLOAT32 };
-
-/* Reads dataset `path` (relative to loc) of the expected kind and rank into a
- * malloc'd buffer converted to `memtype`; dims[] receives the shape. */
-static int read_array(void **out, hsize_t dims[2], const char *file, hid_t loc, const char *path,
-                      enum kind kind, int rank, hid_t memtype, size_t elem)
-{
-    *out = NULL;
-    if (!exists(loc, path))
-        return FAIL("%s: %s: missing (expected %s dataset of rank %d)", file, path,
-                    kind == K_INT ? "an integer" : "a float32", rank);
-    hid_t ds = H5Dopen2(loc, path, H5P_DEFAULT);
-    if (ds < 0)
-        return FAIL("%s: %s: not a dataset (expected %s, rank %d)", file, path,
-                    kind == K_INT ? "integer" : "float32", rank);
-    hid_t t = H5Dget_type(ds), sp = H5Dget_space(ds);
-    H5T_class_t c = H5Tget_class(t);
-    size_t size = H5Tget_size(t);
-    int r = H5Sget_simple_extent_ndims(sp), rc = IRP_OK;
-    if (kind == K_INT && c != H5T_INTEGER)
-        rc = FAIL("%s: %s: expected an integer dataset", file, path);
-    else if (kind == K_FLOAT32 && !(c == H5T_FLOAT && size == 4))
-        rc = FAIL("%s: %s: expected float32 values, got %s of %zu bytes", file, path,
-                  c == H5T_FLOAT ? "float" : c == H5T_INTEGER ? "integer" : "another type", size);
-    else if (r != rank)
-        rc = FAIL("%s: %s: expected rank %d, got rank %d", file, path, rank, r);
-    if (!rc) {
-        dims[0] = dims[1] = 1;
-        H5Sget_simple_extent_dims(sp, dims, NULL);
-        size_t n = (size_t)dims[0] * (rank == 2 ? (size_t)dims[1] : 1);
-        *out = malloc((n ? n : 1) * elem);
-        if (!*out)
-            rc = irp_fail(IRP_ENOMEM, "%s: %s: out of memory for %zu values", file, path, n);
-        else if (n && H5Dread(ds, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0)
-            rc = FAIL("%s: %s: read failed", file, path);
-        if (rc) {
-            free(*out);
-            *out = NULL;
-        }
-    }
-    H5Sclose(sp);
-    H5Tclose(t);
-    H5Dclose(ds);
-    return rc;
-}
-
 /* float32 [rows, cols], checking shape and finiteness. */
 static int read_floats(dump_matrix *out, const char *file, hid_t loc, const char *path,
                        size_t want_rows, size_t want_cols /* 0: any */)
@@ -139,7 +20,7 @@ static int read_floats(dump_matrix *out, const char *file, hid_t loc, const char
     float *buf;
     hsize_t dims[2];
     memset(out, 0, sizeof *out);
-    int rc = read_array((void **)&buf, dims, file, loc, path, K_FLOAT32, 2, H5T_NATIVE_FLOAT,
+    int rc = h5_read_array((void **)&buf, dims, file, loc, path, K_FLOAT32, 2, H5T_NATIVE_FLOAT,
                         sizeof(float));
     if (rc)
         return rc;
@@ -170,7 +51,7 @@ static int scan_floats(dump_matrix *out, const char *file, hid_t loc, const char
                        size_t want_rows)
 {
     memset(out, 0, sizeof *out);
-    if (!exists(loc, path))
+    if (!h5_exists(loc, path))
         return FAIL("%s: %s: missing (expected a float32 dataset of rank 2)", file, path);
     hid_t ds = H5Dopen2(loc, path, H5P_DEFAULT);
     if (ds < 0)
@@ -294,7 +175,7 @@ static int read_matrix(irp_mat **out, const char *file, hid_t loc, const char *p
         return rc;
     *out = dump_rows(&m, NULL, m.rows);
     free(m.data);
-    return *out ? IRP_OK : IRP_ENOMEM;
+    return *out ? IRP_OK : irp_fail(IRP_ENOMEM, "%s: %s: out of memory", file, path);
 }
 
 irp_mat *dump_rows(const dump_matrix *m, const size_t *idx, size_t n)
@@ -319,7 +200,7 @@ static int read_vector_f32(double **out, const char *file, hid_t loc, const char
     float *buf;
     hsize_t dims[2];
     *out = NULL;
-    int rc = read_array((void **)&buf, dims, file, loc, path, K_FLOAT32, 1, H5T_NATIVE_FLOAT,
+    int rc = h5_read_array((void **)&buf, dims, file, loc, path, K_FLOAT32, 1, H5T_NATIVE_FLOAT,
                         sizeof(float));
     if (rc)
         return rc;
@@ -327,7 +208,7 @@ static int read_vector_f32(double **out, const char *file, hid_t loc, const char
         rc = FAIL("%s: %s: expected %zu values, got %llu", file, path, want,
                   (unsigned long long)dims[0]);
     if (!rc && !(*out = malloc(want * sizeof **out)))
-        rc = IRP_ENOMEM;
+        rc = irp_fail(IRP_ENOMEM, "out of memory");
     for (size_t i = 0; !rc && i < want; i++) {
         if (!isfinite(buf[i]))
             rc = FAIL("%s: %s: non-finite value at %zu", file, path, i);
@@ -364,31 +245,31 @@ static int load_head(dump_head *h, const char *file, hid_t fid, hid_t heads, con
     memset(h, 0, sizeof *h);
     h->train_accuracy = h->test_accuracy = NAN;
     if (!(h->name = xstrdup(name)))
-        return IRP_ENOMEM;
+        return irp_fail(IRP_ENOMEM, "out of memory");
     hid_t g = H5Gopen2(heads, name, H5P_DEFAULT);
     if (g < 0)
         return FAIL("%s: %s: expected a group", file, obj);
     char *act = NULL;
     double v;
-    int found, rc = attr_string(&h->kind, file, g, obj, "kind");
+    int found, rc = h5_attr_string(&h->kind, file, g, obj, "kind");
     if (!rc && !h->kind)
         rc = FAIL("%s: %s: missing attribute 'kind' (expected \"linear\" or \"mlp\")", file, obj);
     if (!rc && strcmp(h->kind, "linear") && strcmp(h->kind, "mlp"))
         rc = FAIL("%s: %s: attribute 'kind' is \"%s\"; expected \"linear\" or \"mlp\"", file, obj,
                   h->kind);
     if (!rc)
-        rc = attr_string(&act, file, g, obj, "activation");
+        rc = h5_attr_string(&act, file, g, obj, "activation");
     if (!rc && act && irp_activation_parse(&h->head.activation, act))
         rc = FAIL("%s: %s: attribute 'activation' is \"%s\"; expected identity, relu, tanh, "
                   "sigmoid or gelu",
                   file, obj, act);
-    if (!rc && !(rc = attr_number(&v, &found, file, g, obj, "train_accuracy")) && found)
+    if (!rc && !(rc = h5_attr_number(&v, &found, file, g, obj, "train_accuracy")) && found)
         h->train_accuracy = v;
-    if (!rc && !(rc = attr_number(&v, &found, file, g, obj, "test_accuracy")) && found)
+    if (!rc && !(rc = h5_attr_number(&v, &found, file, g, obj, "test_accuracy")) && found)
         h->test_accuracy = v;
     size_t layers = 1;
     if (!rc && !strcmp(h->kind, "mlp")) {
-        rc = attr_number(&v, &found, file, g, obj, "num_layers");
+        rc = h5_attr_number(&v, &found, file, g, obj, "num_layers");
         if (!rc && (!found || !(v >= 1 && v <= 64 && v == floor(v))))
             rc = FAIL("%s: %s: attribute 'num_layers' must be an integer from 1 to 64", file,
                       obj);
@@ -399,7 +280,7 @@ static int load_head(dump_head *h, const char *file, hid_t fid, hid_t heads, con
         h->head.weights = calloc(layers, sizeof *h->head.weights);
         h->head.biases = calloc(layers, sizeof *h->head.biases);
         if (!h->head.weights || !h->head.biases)
-            rc = IRP_ENOMEM;
+            rc = irp_fail(IRP_ENOMEM, "out of memory");
         else
             h->head.num_layers = layers;
     }
@@ -483,7 +364,7 @@ static int load_space(dump_space *s, const dump *d, hid_t file, const char *name
     memset(s, 0, sizeof *s);
     snprintf(obj, sizeof obj, "/spaces/%s", name);
     if (!(s->name = xstrdup(name)))
-        return IRP_ENOMEM;
+        return irp_fail(IRP_ENOMEM, "out of memory");
     hid_t g = H5Gopen2(file, obj, H5P_DEFAULT);
     if (g < 0)
         return FAIL("%s: %s: expected a group holding train and test", d->path, obj);
@@ -497,14 +378,14 @@ static int load_space(dump_space *s, const dump *d, hid_t file, const char *name
         s->dim = s->train.cols;
     double v;
     int found;
-    if (!rc && !(rc = attr_number(&v, &found, d->path, g, obj, "dim")) && found &&
+    if (!rc && !(rc = h5_attr_number(&v, &found, d->path, g, obj, "dim")) && found &&
         v != (double)s->dim)
         rc = FAIL("%s: %s: attribute dim = %g but the embeddings have %zu columns", d->path, obj,
                   v, s->dim);
     if (!rc)
-        rc = attr_string(&s->model, d->path, g, obj, "model");
+        rc = h5_attr_string(&s->model, d->path, g, obj, "model");
     if (!rc)
-        rc = attr_string(&s->modality, d->path, g, obj, "modality");
+        rc = h5_attr_string(&s->modality, d->path, g, obj, "modality");
     if (!rc && !s->model)
         s->model = xstrdup("");
     if (!rc && !s->modality)
@@ -512,13 +393,13 @@ static int load_space(dump_space *s, const dump *d, hid_t file, const char *name
     /* Optional per-space ids: must equal the shared sample ids row for row. */
     for (int split = 0; !rc && split < 2; split++) {
         snprintf(path, sizeof path, "%s/ids/%s", obj, split ? "test" : "train");
-        if (!exists(file, path))
+        if (!h5_exists(file, path))
             continue;
         int64_t *ids = NULL;
         hsize_t dims[2] = {0, 0};
         size_t n = split ? d->num_test : d->num_train;
         const int64_t *want = split ? d->test_ids : d->train_ids;
-        rc = read_array((void **)&ids, dims, d->path, file, path, K_INT, 1, H5T_NATIVE_INT64,
+        rc = h5_read_array((void **)&ids, dims, d->path, file, path, K_INT, 1, H5T_NATIVE_INT64,
                         sizeof *ids);
         if (!rc && dims[0] != n)
             rc = FAIL("%s: %s: %llu ids for %zu rows", d->path, path, (unsigned long long)dims[0],
@@ -531,12 +412,12 @@ static int load_space(dump_space *s, const dump *d, hid_t file, const char *name
         free(ids);
     }
     snprintf(path, sizeof path, "%s/heads", obj);
-    if (!rc && exists(file, path)) {
+    if (!rc && h5_exists(file, path)) {
         hid_t hg = H5Gopen2(file, path, H5P_DEFAULT);
         name_list l;
         rc = list_group(&l, hg);
         if (!rc && !(s->heads = calloc(l.n ? l.n : 1, sizeof *s->heads)))
-            rc = IRP_ENOMEM;
+            rc = irp_fail(IRP_ENOMEM, "out of memory");
         for (size_t i = 0; !rc && i < l.n; i++) {
             rc = load_head(&s->heads[i], d->path, file, hg, name, l.names[i], s->dim, d->num_classes);
             s->num_heads = i + 1;
@@ -557,7 +438,7 @@ static int load_samples(dump *d, hid_t file, int split)
     int32_t **labels = split ? &d->test_labels : &d->train_labels;
     size_t *n = split ? &d->num_test : &d->num_train;
     snprintf(path, sizeof path, "/samples/%s/ids", sp);
-    int rc = read_array((void **)ids, dims, d->path, file, path, K_INT, 1, H5T_NATIVE_INT64,
+    int rc = h5_read_array((void **)ids, dims, d->path, file, path, K_INT, 1, H5T_NATIVE_INT64,
                         sizeof **ids);
     if (rc)
         return rc;
@@ -565,9 +446,9 @@ static int load_samples(dump *d, hid_t file, int split)
     if (*n == 0)
         return FAIL("%s: %s: no samples", d->path, path);
     snprintf(path, sizeof path, "/samples/%s/labels", sp);
-    if (!exists(file, path))
+    if (!h5_exists(file, path))
         return IRP_OK;
-    rc = read_array((void **)labels, dims, d->path, file, path, K_INT, 1, H5T_NATIVE_INT32,
+    rc = h5_read_array((void **)labels, dims, d->path, file, path, K_INT, 1, H5T_NATIVE_INT32,
                     sizeof **labels);
     if (!rc && dims[0] != *n)
         rc = FAIL("%s: %s: %llu labels for %zu ids", d->path, path, (unsigned long long)dims[0],
@@ -588,12 +469,12 @@ int dump_load_flags(dump **out, const char *path, const char *const *only, size_
                     unsigned flags)
 {
     *out = NULL;
-    quiet_hdf5();
+    h5_quiet();
     if (H5Fis_hdf5(path) <= 0) {
         FILE *f = fopen(path, "rb");
         if (!f)
-            return FAIL("%s: cannot open (no such file or no permission); produce it with "
-                        "'make data' or pass an existing dump",
+            return FAIL("%s: cannot open (no such file or no permission); point 'data' at an "
+                        "existing dump (the offline default dumps are made by 'make data')",
                         path);
         fclose(f);
         return FAIL("%s: not an HDF5 file (expected an %s dump)", path, DUMP_SCHEMA);
@@ -602,24 +483,25 @@ int dump_load_flags(dump **out, const char *path, const char *const *only, size_
     if (file < 0)
         return FAIL("%s: HDF5 could not open it", path);
     dump *d = calloc(1, sizeof *d);
-    int rc = !d || !(d->path = xstrdup(path)) ? IRP_ENOMEM : IRP_OK;
+    int rc = !d || !(d->path = xstrdup(path)) ? irp_fail(IRP_ENOMEM, "%s: out of memory", path)
+                                               : IRP_OK;
     char *schema = NULL;
     double v;
     int found;
     if (!rc)
-        rc = attr_string(&schema, path, file, "/", "schema");
+        rc = h5_attr_string(&schema, path, file, "/", "schema");
     if (!rc && (!schema || strcmp(schema, DUMP_SCHEMA)))
         rc = FAIL("%s: / attribute 'schema' is %s%s%s; expected \"%s\"", path,
                   schema ? "\"" : "", schema ? schema : "missing", schema ? "\"" : "", DUMP_SCHEMA);
     if (!rc)
-        rc = attr_string(&d->dataset, path, file, "/", "dataset");
+        rc = h5_attr_string(&d->dataset, path, file, "/", "dataset");
     if (!rc && !d->dataset)
         d->dataset = xstrdup("");
     if (!rc)
-        rc = attr_string(&d->class_names, path, file, "/", "class_names");
+        rc = h5_attr_string(&d->class_names, path, file, "/", "class_names");
     if (!rc && !d->class_names)
         d->class_names = xstrdup("");
-    if (!rc && !(rc = attr_number(&v, &found, path, file, "/", "num_classes")) &&
+    if (!rc && !(rc = h5_attr_number(&v, &found, path, file, "/", "num_classes")) &&
         (!found || !(v >= 1 && v == floor(v))))
         rc = FAIL("%s: / attribute 'num_classes': expected a positive integer", path);
     if (!rc)
@@ -629,7 +511,7 @@ int dump_load_flags(dump **out, const char *path, const char *const *only, size_
     if (!rc)
         rc = load_samples(d, file, 1);
     name_list l = {0};
-    if (!rc && !exists(file, "spaces"))
+    if (!rc && !h5_exists(file, "spaces"))
         rc = FAIL("%s: /spaces: missing (expected one group per encoder)", path);
     if (!rc) {
         hid_t g = H5Gopen2(file, "spaces", H5P_DEFAULT);
@@ -648,7 +530,7 @@ int dump_load_flags(dump **out, const char *path, const char *const *only, size_
                       path, only[i], l.n, path);
     }
     if (!rc && !(d->spaces = calloc(l.n, sizeof *d->spaces)))
-        rc = IRP_ENOMEM;
+        rc = irp_fail(IRP_ENOMEM, "out of memory");
     for (size_t i = 0; !rc && i < l.n; i++) {
         int wanted = !only;
         for (size_t j = 0; !wanted && j < num_only; j++)

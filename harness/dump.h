@@ -1,5 +1,7 @@
 /* dump.h — read (and validate) embedding dumps in the irp-embeddings/1 HDF5
- * schema; see data/irpdump.py for the layout and data/README.md for prose.
+ * schema, and write them (dump_write.c). The layout is written out once per
+ * language: here (reader + writer, C) and data/irpdump.py (producers, Python);
+ * data/README.md is the prose, and the tests read what each side writes.
  *
  * Every failure returns IRP_EDATA (or IRP_ENOMEM) with a one-line message
  * naming the file, the HDF5 object and what was expected. */
@@ -68,6 +70,24 @@ irp_mat *dump_rows(const dump_matrix *m, const size_t *indices, size_t n);
 
 /* out[i] = L2 norm of row i of an in-memory matrix, accumulated in double. */
 void dump_row_norms(double *out, const dump_matrix *m);
+
+/* ---- writing (dump_write.c) ---- */
+
+/* One space of a new dump. */
+typedef struct dump_new_space {
+    const char *name, *model, *modality;
+    const char *settings; /* attribute irp_settings ("" for none) */
+    const char *producer; /* root attribute producer */
+    const irp_mat *train, *test; /* rows parallel to the samples of the source dump */
+    const dump_head *heads;      /* copied beside the embeddings */
+    size_t num_heads;
+} dump_new_space;
+
+/* Writes a dump holding d's samples (ids, labels, dataset, classes) and the
+ * space sp; with t, also /translator (float64) and /anchor_indices (k rows of
+ * the training split). Written to <path>.tmp and renamed when complete. */
+int dump_write(const char *path, const dump *d, const dump_new_space *sp, const irp_mat *t,
+               const size_t *anchor_idx, size_t k);
 
 /* NULL if absent. */
 const dump_space *dump_find_space(const dump *d, const char *name);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "util.h"
 #include "dump.h"
 
 static const char *usage =

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "commands.h"
-#include "irp.h"
+#include "util.h"
 
 static const char *usage =
     "irp — Latent Space Translation via Inverse Relative Projection (Maiorca et al. 2024)\n"

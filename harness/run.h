@@ -1,9 +1,9 @@
-/* run.h — executing experiments: cells of a config → CSV rows. */
+/* run.h — the experiment driver: a config's cells → cell files → its table,
+ * and its figure. Kinds are called through the registry (experiment.h). */
 #ifndef IRP_RUN_H
 #define IRP_RUN_H
 
 #include "config.h"
-#include "csvio.h"
 #include "dump.h"
 
 typedef struct run_opts {
@@ -12,18 +12,17 @@ typedef struct run_opts {
     int force;               /* recompute cells already in results */
     int quiet;               /* no progress */
     int no_plots;
-    size_t threads;          /* workers for the pairs of invert/stitch (0: one per CPU) */
+    size_t threads;          /* workers for the pairs of pair kinds (0: one per CPU) */
 } run_opts;
 
-/* The long-format columns every result table has, in order. */
-extern const char *const result_columns[];
-extern const size_t num_result_columns;
-
-/* Checks everything a config needs from its dump (spaces, heads, anchors vs
- * samples) before any work. d must hold the config's spaces. */
-int run_check(const config *c, const dump *d);
+/* Loads c's dump as its kind needs it (*out) and checks everything the config
+ * needs from it before any work. */
+int run_load(dump **out, const config *c);
 
 /* Runs every cell not already done; writes <results>/<name>.csv. */
 int run_experiment(const config *c, const dump *d, const run_opts *o);
+
+/* Draws c's figure from its table. */
+int run_figure(const config *c, const run_opts *o);
 
 #endif

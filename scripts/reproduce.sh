@@ -10,7 +10,15 @@ configs=(configs/stitch.ini configs/invert.ini configs/retrieval.ini
          configs/ablation-pruning.ini configs/anchors.ini
          configs/stitch-ae.ini configs/invert-ae.ini
          configs/language.ini configs/language-domains.ini configs/text-stitch.ini
-         configs/text-grid.ini configs/text-anchors.ini)
+         configs/text-grid.ini configs/text-anchors.ini configs/anchor-rank.ini)
+# REPORT.md is dated by the code and configs it came from (the last commit that
+# changed anything but results/ and plots/), so a rerun leaves git clean. An
+# explicit SOURCE_DATE_EPOCH wins (and then also stamps the PDFs, which are
+# otherwise stamped 1970-01-01).
+report_date=${SOURCE_DATE_EPOCH:-}
+if [[ -z "$report_date" ]] && git rev-parse --git-dir >/dev/null 2>&1; then
+  report_date=$(git log -1 --format=%ct -- . ':(exclude)results' ':(exclude)plots' 2>/dev/null || true)
+fi
 stage() {
   local name=$1; shift
   local t0=$SECONDS
@@ -24,5 +32,5 @@ stage data make --no-print-directory -j2 data
 stage build make --no-print-directory all
 # IRP_RUN_FLAGS: extra 'irp run' options, e.g. --force to recompute every cell
 stage experiments build/irp run ${IRP_RUN_FLAGS:-} "${configs[@]}"
-stage report build/irp report "${configs[@]}"
+stage report env ${report_date:+SOURCE_DATE_EPOCH=$report_date} build/irp report "${configs[@]}"
 echo "reproduce: $(IFS=', '; echo "${timings[*]}") -> results/REPORT.md" >&2

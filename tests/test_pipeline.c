@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "csvio.h"
-#include "run.h"
+#include "rows.h"
 
 static char work[256];    /* per-run scratch directory */
 static char err_out[8192]; /* stderr of the last command */
@@ -132,6 +132,19 @@ static int teardown(void **state)
     char cmd[512];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", work);
     return system(cmd) == 0 ? 0 : -1;
+}
+
+static char *slurp(const char *rel)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", work, rel);
+    FILE *f = fopen(p, "r");
+    assert_non_null(f);
+    static char buf[65536];
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    buf[len] = '\0';
+    fclose(f);
+    return buf;
 }
 
 static void invert_known_answers(void **state)
@@ -599,6 +612,154 @@ static void text_language_slice(void **state)
                      0);
 }
 
+/* The line of text that starts with `prefix` (static copy), or "". */
+static const char *line_starting(const char *text, const char *prefix)
+{
+    static char line[4096];
+    line[0] = '\0';
+    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+        if (!strncmp(p, prefix, strlen(prefix))) {
+            size_t n = strcspn(p, "\n");
+            snprintf(line, sizeof line, "%.*s", (int)n, p);
+            break;
+        }
+    return line;
+}
+
+/* A researcher's own configs — names of their choosing, in a directory of
+ * their own, tables and figures in directories of their own, the report
+ * elsewhere again — get the findings they opt into, every setting, and
+ * image links that resolve from the report's directory. */
+static void own_configs_get_their_findings(void **state)
+{
+    (void)state;
+    assert_int_equal(sh("mkdir -p my/cfg doc/rep"), 0);
+    write_config("my/cfg/digits-invert.ini",
+                 "type = invert\nanchors = 200\nomega = 1, 4\ndelta = 0, 0.5\nrcond = 1e-4\n"
+                 "[report]\nclaims = invertibility, ensembling\n");
+    write_config("my/cfg/digits-stitch.ini", "type = stitch\nanchors = 200\ncenter = true\n"
+                                             "omega = 4\ndelta = 0.5\n[report]\nclaims = reuse\n");
+    assert_int_equal(irp("run --results out/tables --plots out/figs my/cfg/digits-invert.ini "
+                         "my/cfg/digits-stitch.ini"),
+                     0);
+    assert_true(exists("out/figs/digits-stitch.png") && exists("out/figs/digits-invert.png"));
+    if (irp("report --results out/tables --plots out/figs --paper none --out doc/rep/R.md "
+            "my/cfg/digits-invert.ini my/cfg/digits-stitch.ini"))
+        fail_msg("report failed: %s", err_out);
+    const char *md = slurp("doc/rep/R.md");
+    /* opted in: decided from the numbers; not opted in: said so */
+    const char *f1 = line_starting(md, "**1. ");
+    const char *best = strstr(f1, "inter-space cell (");
+    best = best ? strstr(best, ") gives ") : NULL;
+    double b = best ? atof(best + 8) : NAN;
+    /* the verdict follows its rule (intra ≥ 0.99 and best inter ≥ 0.6) */
+    if (!strstr(f1, "Intra-space inversion without pruning (ω = 1, δ = 0) gives mean cosine "
+                    "1.0000") || !(b > 0.1) ||
+        !strstr(f1, b >= 0.6 ? "**Reproduced.**" : "**Not reproduced.**"))
+        fail_msg("finding 1: %s", f1);
+    const char *f3 = line_starting(md, "**3. ");
+    if (!strstr(f3, "ω = 1 vs ω = 4") || strstr(f3, "Not tested"))
+        fail_msg("finding 3: %s", f3);
+    const char *f5 = line_starting(md, "**5. ");
+    if (!strstr(f5, "ω = 4, δ = 0.5, center = true: zero-shot") || strstr(f5, "Not tested"))
+        fail_msg("finding 5: %s", f5);
+    const char *f2 = line_starting(md, "**2. ");
+    if (!strstr(f2, "Not tested: none of the configs given to `irp report` opts into it "
+                    "(`claims = scale-invariance`)"))
+        fail_msg("finding 2: %s", f2);
+    /* the paper's order */
+    const char *order[] = {"**1. ", "**2. ", "**2b. ", "**3. ", "**4. ", "**5. ", "**6. "};
+    const char *at = md;
+    for (size_t i = 0; i < 7; i++) {
+        const char *p = strstr(at, order[i]);
+        if (!p)
+            fail_msg("finding %s missing or out of order", order[i]);
+        at = p;
+    }
+    /* every setting shown, swept or fixed */
+    if (!strstr(md, "Settings: anchors = 1280") && !strstr(md, "Settings: anchors = 200"))
+        fail_msg("no settings line");
+    assert_non_null(strstr(md, "center = true"));
+    assert_non_null(strstr(md, "omega swept over 2 values"));
+    /* image links relative to the report, resolving to the figures */
+    assert_non_null(strstr(md, "](../../out/figs/digits-stitch.png)"));
+    assert_int_equal(sh("cd doc/rep && test -s ../../out/figs/digits-stitch.png && "
+                        "test -s ../../out/figs/digits-invert.png"),
+                     0);
+    /* the date follows SOURCE_DATE_EPOCH */
+    setenv("SOURCE_DATE_EPOCH", "86400", 1);
+    int rc = irp("report --results out/tables --plots out/figs --paper none --out R2.md "
+                 "my/cfg/digits-stitch.ini");
+    unsetenv("SOURCE_DATE_EPOCH");
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(slurp("R2.md"), "on 1970-01-02 00:00 UTC"));
+    assert_non_null(strstr(slurp("R2.md"), "](out/figs/digits-stitch.png)"));
+    /* a table computed before its config changed is refused, not reported */
+    write_config("my/cfg/digits-stitch.ini", "type = stitch\nanchors = 200\ncenter = true\n"
+                                             "omega = 4\ndelta = 0.65\n[report]\nclaims = reuse\n");
+    assert_int_equal(irp("report --results out/tables --plots out/figs --paper none --out R3.md "
+                         "my/cfg/digits-stitch.ini"),
+                     1);
+    if (!strstr(err_out, "out/tables/digits-stitch.csv was not computed from "
+                         "my/cfg/digits-stitch.ini as it is now") ||
+        !strstr(err_out, "run 'irp run my/cfg/digits-stitch.ini' first"))
+        fail_msg("stale table: %s", err_out);
+    assert_false(exists("R3.md"));
+    /* a figure never drawn is said to be missing, not linked */
+    assert_int_equal(irp("run --no-plots --results out/tables --plots out/none "
+                         "my/cfg/digits-stitch.ini"),
+                     0);
+    assert_int_equal(irp("report --results out/tables --plots out/none --paper none --out R3.md "
+                         "my/cfg/digits-stitch.ini"),
+                     0);
+    assert_non_null(strstr(slurp("R3.md"), "*No figure: `out/none/digits-stitch.png` does not "
+                                           "exist"));
+    /* a missing paper-numbers file names the flag that fixes it */
+    assert_int_equal(irp("report --results out/tables my/cfg/digits-stitch.ini"), 1);
+    if (!strstr(err_out, "configs/paper-numbers.csv: cannot read") ||
+        !strstr(err_out, "pass --paper FILE") || !strstr(err_out, "--paper none"))
+        fail_msg("paper message: %s", err_out);
+}
+
+/* The anchor-rank kind (the README's worked example of a new kind): known
+ * ranks on the synthetic dump, whose spaces embed a 16-dimensional latent. */
+static void anchor_rank_kind(void **state)
+{
+    (void)state;
+    write_config("rank.ini", "type = anchor-rank\nanchors = 10, 200\nrcond = 1e-4\n");
+    if (irp("run rank.ini"))
+        fail_msg("run failed: %s", err_out);
+    csv_table *t = table("results/rank.csv");
+    size_t n;
+    lookup(t, NULL, NULL, "anchors", "rank", &n);
+    assert_int_equal(n, 2 * 4);
+    /* rot-a (24 dims) holds a 16-dim latent exactly: rank 16 of 200 anchors; 10 anchors: 10 */
+    int ca = csv_table_col(t, "anchors"), ce = csv_table_col(t, "encoder"),
+        cm = csv_table_col(t, "metric"), cv = csv_table_col(t, "value");
+    struct {
+        const char *k, *enc, *metric;
+        double want;
+    } known[] = {{"200", "rot-a", "rank", 16}, {"200", "rot-a", "dim", 24},
+                 {"200", "wide", "rank", 40},  {"200", "narrow", "rank", 16},
+                 {"10", "rot-a", "rank", 10},  {"10", "wide", "rank", 10}};
+    for (size_t i = 0; i < sizeof known / sizeof *known; i++) {
+        size_t hits = 0;
+        for (size_t r = 0; r < t->num_rows; r++)
+            if (!strcmp(t->rows[r][ca], known[i].k) && !strcmp(t->rows[r][ce], known[i].enc) &&
+                !strcmp(t->rows[r][cm], known[i].metric)) {
+                hits++;
+                if (atof(t->rows[r][cv]) != known[i].want)
+                    fail_msg("k = %s %s %s = %s, expected %g", known[i].k, known[i].enc,
+                             known[i].metric, t->rows[r][cv], known[i].want);
+            }
+        assert_int_equal(hits, 1);
+    }
+    csv_table_free(t);
+    assert_true(exists("plots/rank.png") && exists("plots/rank.pdf"));
+    assert_int_equal(irp("report --paper none rank.ini"), 0);
+    assert_non_null(strstr(slurp("results/REPORT.md"), "| 200 | rot-a | 24 | 16 |"));
+}
+
 typedef struct bad_config {
     const char *body, *needle;
 } bad_config;
@@ -638,7 +799,7 @@ static bad_config bad_configs[] = {
     {"[experiment]\ntype = invert\ndata = nowhere.h5\n", "nowhere.h5: cannot open"},
     {"[experiment]\ntype = stitch\n" DATA "anchors = 100\nhead = forest\n", "head 'forest' is not in"},
     {"[experiment]\ntype = invert\n" DATA "spaces = rot-a, resnet\n", "/spaces/resnet: no such space"},
-    {"[sweep]\ntype = invert\n" DATA, "only [experiment] is read"},
+    {"[sweep]\ntype = invert\n" DATA, "only [experiment] and [report] are read"},
     {"[experiment]\ntype = invert\n" DATA "prune = fraction\n", "with prune = fraction"},
     {"[experiment]\ntype = invert\n" DATA "omega = 1\nomega = 2\n", "key 'omega': given twice"},
     {"[experiment]\ntype = invert\n" DATA "this line has no equals sign\n", "bad.ini:4: not valid INI"},
@@ -656,6 +817,36 @@ static void translate_writes_hdf5(void **state)
     assert_int_equal(irp(args), 0);
     assert_true(exists("tr.h5"));
     assert_false(exists("tr.h5.tmp"));
+    /* its flags are the config keys, parsed and checked by config.c, written back as keys */
+    write_file("attr.py", "import sys, h5py\n"
+                          "a = h5py.File(sys.argv[1])['spaces/rot-a-to-rot-b'].attrs['irp_settings']\n"
+                          "print(a.decode() if isinstance(a, bytes) else a)\n");
+    assert_int_equal(sh("/usr/bin/python3 attr.py tr.h5 > settings.txt"), 0);
+    assert_string_equal(slurp("settings.txt"),
+                        "anchors=200 anchor_seed=0 omega=1 delta=0 prune=threshold rcond=1e-4 "
+                        "rescale=mean-norm center=false completion=false seed=0\n");
+    snprintf(args, sizeof args,
+             "translate --data %s --from rot-a --to rot-b --anchors 200 --center --omega 4 "
+             "--delta 0.5 --anchor-seed 3 --out tr3.h5",
+             tiny());
+    assert_int_equal(irp(args), 0);
+    assert_int_equal(sh("/usr/bin/python3 attr.py tr3.h5 > settings.txt"), 0);
+    assert_string_equal(slurp("settings.txt"),
+                        "anchors=200 anchor_seed=3 omega=4 delta=0.5 prune=threshold rcond=-1 "
+                        "rescale=mean-norm center=true completion=false seed=0\n");
+    const char *bad[][2] = {{"--omega 0", "translate: --omega '0': expected an integer >= 1"},
+                            {"--delta 1.5", "translate: --delta '1.5': expected a number in [0, 1]"},
+                            {"--rescale mean", "translate: --rescale 'mean': expected mean-norm or none"},
+                            {"--head linear", "translate: unknown option '--head'"},
+                            {"--prune fraction", "--delta 0 with --prune fraction"}};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        snprintf(args, sizeof args, "translate --data %s --from rot-a --to rot-b %s --out tr4.h5",
+                 tiny(), bad[i][0]);
+        assert_int_equal(irp(args), 1);
+        if (!strstr(err_out, bad[i][1]))
+            fail_msg("%s: '%s'", bad[i][0], err_out);
+        assert_false(exists("tr4.h5"));
+    }
     snprintf(args, sizeof args, "translate --data %s --from rot-a --to nope --out tr2.h5", tiny());
     assert_int_equal(irp(args), 1);
     assert_non_null(strstr(err_out, "/spaces/nope"));
@@ -674,6 +865,8 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(killed_run_leaves_no_half_file, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(scale_experiments, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(translate_writes_hdf5, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(own_configs_get_their_findings, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(anchor_rank_kind, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(paper_path_offline_standins, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(text_corpus_builder, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(text_language_slice, setup, teardown);

@@ -97,4 +97,35 @@ static inline double tu_max_abs(const irp_mat *a)
             fail_msg("error '%s' does not mention '%s'", irp_last_error(), (needle));      \
     } while (0)
 
+/* A parallel pair of spaces for translation tests: train and test rows of x
+ * and of y = scale · x · Q (+ noise). */
+typedef struct pair_fixture {
+    irp_mat *x_train, *y_train, *x_test, *y_test; /* rows parallel */
+} pair_fixture;
+
+/* y = scale · x · Q (+ noise), Q a rotation (dx == dy) */
+static inline pair_fixture make_rotated(size_t n, size_t d, double scale, double noise,
+                                        uint64_t seed)
+{
+    pair_fixture f;
+    irp_mat *q = tu_rotation(d, seed + 100);
+    f.x_train = tu_gauss_mat(n, d, seed);
+    f.x_test = tu_gauss_mat(n / 2, d, seed + 1);
+    f.y_train = tu_mul(f.x_train, q);
+    f.y_test = tu_mul(f.x_test, q);
+    irp_mat *e1 = tu_gauss_mat(n, d, seed + 2), *e2 = tu_gauss_mat(n / 2, d, seed + 3);
+    for (size_t i = 0; i < n * d; i++)
+        f.y_train->data[i] = scale * f.y_train->data[i] + noise * e1->data[i];
+    for (size_t i = 0; i < n / 2 * d; i++)
+        f.y_test->data[i] = scale * f.y_test->data[i] + noise * e2->data[i];
+    irp_mat_free(q); irp_mat_free(e1); irp_mat_free(e2);
+    return f;
+}
+
+static inline void free_fixture(pair_fixture *f)
+{
+    irp_mat_free(f->x_train); irp_mat_free(f->y_train);
+    irp_mat_free(f->x_test); irp_mat_free(f->y_test);
+}
+
 #endif

@@ -191,6 +191,8 @@ def main():
                     help="directories laid out as <lang>/LC_MESSAGES/<domain>.mo|.po")
     ap.add_argument("--out", required=True, help="corpus TSV (id, domain, en, es, fr, ja)")
     ap.add_argument("--domains-out", help="CSV of sentences kept per translation domain")
+    ap.add_argument("--summary-out", help="also write the one-line summary printed on stderr "
+                                          "to this file (how results/gettext-corpus.txt is made)")
     ap.add_argument("--sample", type=int, default=0, metavar="N",
                     help="keep a seeded random N sentences, in corpus order, ids kept "
                          "(how tests/fixtures/gettext-slice.tsv was made)")
@@ -210,11 +212,14 @@ def main():
         write_atomic(a.domains_out, ["domain,sentences\n"] +
                      [f"{d},{n}\n" for d, n in sorted(per_domain.items(),
                                                       key=lambda kv: (-kv[1], kv[0]))])
-    sys.stderr.write(f"build_corpus: {len(rows)} sentences from {len(per_domain)} domains "
-                     f"({drops['entries']} catalog entries; dropped: " +
-                     ", ".join(f"{k} {drops[k]}" for k in
-                               ("plural", "untranslated", "multiline", "short", "identical",
-                                "duplicate", "domain_missing_language")) + ")\n")
+    summary = (f"build_corpus: {len(rows)} sentences from {len(per_domain)} domains "
+               f"({drops['entries']} catalog entries; dropped: " +
+               ", ".join(f"{k} {drops[k]}" for k in
+                         ("plural", "untranslated", "multiline", "short", "identical",
+                          "duplicate", "domain_missing_language")) + ")\n")
+    if a.summary_out:
+        write_atomic(a.summary_out, [summary])
+    sys.stderr.write(summary)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,102 @@
+/* The dump schema's writer (irp-embeddings/1), beside its reader dump.c:
+ * the same layout, written with the primitives of h5io.c. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dump.h"
+#include "h5io.h"
+
+int dump_write(const char *out, const dump *d, const dump_new_space *sp, const irp_mat *t,
+               const size_t *anchors, size_t k)
+{
+    const char *name = sp->name;
+    char tmp[1100], p[600];
+    snprintf(tmp, sizeof tmp, "%s.tmp", out);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    FILE *probe = fopen(tmp, "wb"); /* for the reason, which HDF5 does not give */
+    if (!probe)
+        return irp_fail(IRP_EDATA, "%s: cannot create (%s)", tmp, strerror(errno));
+    fclose(probe);
+    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0) {
+        remove(tmp);
+        return irp_fail(IRP_EDATA, "%s: HDF5 cannot create it", tmp);
+    }
+    herr_t e = 0;
+    int32_t nc = (int32_t)d->num_classes;
+    e |= h5_write_attr_str(f, "schema", DUMP_SCHEMA);
+    e |= h5_write_attr_str(f, "dataset", d->dataset);
+    e |= h5_write_attr_str(f, "class_names", d->class_names);
+    e |= h5_write_attr_num(f, "num_classes", H5T_STD_I32LE, &nc);
+    e |= h5_write_attr_str(f, "producer", sp->producer);
+    e |= h5_write_attr_str(f, "source", d->path);
+    for (int s = 0; s < 2; s++) {
+        hsize_t n = s ? d->num_test : d->num_train;
+        snprintf(p, sizeof p, "samples/%s/ids", s ? "test" : "train");
+        e |= h5_write_ds(f, p, H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &n,
+                      s ? d->test_ids : d->train_ids);
+        if (d->train_labels) {
+            snprintf(p, sizeof p, "samples/%s/labels", s ? "test" : "train");
+            e |= h5_write_ds(f, p, H5T_STD_I32LE, H5T_NATIVE_INT32, 1, &n,
+                          s ? d->test_labels : d->train_labels);
+        }
+    }
+    snprintf(p, sizeof p, "spaces/%s/train", name);
+    e |= h5_write_mat32(f, p, sp->train);
+    snprintf(p, sizeof p, "spaces/%s/test", name);
+    e |= h5_write_mat32(f, p, sp->test);
+    snprintf(p, sizeof p, "spaces/%s", name);
+    hid_t g = H5Gopen2(f, p, H5P_DEFAULT);
+    int32_t dim = (int32_t)sp->train->cols;
+    e |= g < 0 ? -1 : h5_write_attr_num(g, "dim", H5T_STD_I32LE, &dim);
+    e |= h5_write_attr_str(g, "model", sp->model);
+    e |= h5_write_attr_str(g, "modality", sp->modality);
+    e |= h5_write_attr_str(g, "irp_settings", sp->settings);
+    H5Gclose(g);
+    for (size_t h = 0; h < sp->num_heads; h++) {
+        const dump_head *hd = &sp->heads[h];
+        int linear = !strcmp(hd->kind, "linear");
+        for (size_t l = 0; l < hd->head.num_layers; l++) {
+            char base[400];
+            if (linear)
+                snprintf(base, sizeof base, "spaces/%s/heads/%s", name, hd->name);
+            else
+                snprintf(base, sizeof base, "spaces/%s/heads/%s/layer_%zu", name, hd->name, l);
+            snprintf(p, sizeof p, "%s/weight", base);
+            e |= h5_write_mat32(f, p, hd->head.weights[l]);
+            snprintf(p, sizeof p, "%s/bias", base);
+            e |= h5_write_vec32(f, p, hd->head.biases[l], hd->head.weights[l]->rows);
+        }
+        snprintf(p, sizeof p, "spaces/%s/heads/%s", name, hd->name);
+        hid_t hg = H5Gopen2(f, p, H5P_DEFAULT);
+        int32_t nl = (int32_t)hd->head.num_layers;
+        e |= hg < 0 ? -1 : h5_write_attr_str(hg, "kind", hd->kind);
+        e |= h5_write_attr_str(hg, "activation", irp_activation_name(hd->head.activation));
+        e |= h5_write_attr_num(hg, "num_layers", H5T_STD_I32LE, &nl);
+        H5Gclose(hg);
+    }
+    if (t) {
+        hsize_t dims[2] = {t->rows, t->cols}, nk = k;
+        int64_t *idx = malloc(k * sizeof *idx);
+        for (size_t i = 0; idx && i < k; i++)
+            idx[i] = (int64_t)anchors[i];
+        e |= idx ? 0 : -1;
+        e |= h5_write_ds(f, "translator", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dims, t->data);
+        e |= idx ? h5_write_ds(f, "anchor_indices", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &nk, idx)
+                 : -1;
+        free(idx);
+    }
+    e |= H5Fclose(f);
+    if (e < 0) {
+        remove(tmp);
+        return irp_fail(IRP_EDATA, "%s: writing failed", tmp);
+    }
+    if (rename(tmp, out)) {
+        remove(tmp);
+        return irp_fail(IRP_EDATA, "%s: cannot rename into place", out);
+    }
+    return IRP_OK;
+}
+

@@ -1,0 +1,141 @@
+/* exp_invert.c — the invert kind: translate every ordered pair (and X → X)
+ * and score the translation by its mean cosine to the true embedding, with a
+ * floor (the cosine to a random other row), top-1 retrieval on request. */
+#include <math.h>
+#include <stdio.h>
+
+#include "experiment.h"
+#include "gnuplot.h"
+#include "pairs.h"
+
+static void score(run_ctx *x, size_t i, size_t j, const char *method, const irp_mat *y)
+{
+    const char *a = x->d->spaces[i].name, *b = x->d->spaces[j].name;
+    double v, f;
+    if (!irp_cosines(&v, &f, y, x->test[j], x->test_norms[j], PAIRS_FLOOR_SEED))
+        pairs_cosine_rows(x, i, j, method, v, f);
+    if (x->c->retrieval && !irp_top1_retrieval(&v, y, x->test[j]))
+        row(x, a, b, method, "top1", v);
+}
+
+int invert_run(run_ctx *x, const cell_group *g)
+{
+    pair_scoring s = {score, !x->c->retrieval, x->c->intra};
+    return pairs_run(x, g, &s);
+}
+
+static int heatmap(const csv_table *t, const config *c, const char *dir)
+{
+    const char *g[] = {"omega", "delta"};
+    variants v;
+    gp_variants(&v, c, (1u << SK_OMEGA) | (1u << SK_DELTA));
+    FILE *dat = gp_open_dat(dir, c->name);
+    if (!dat)
+        return IRP_EDATA;
+    agg_filter fi[] = {{"method", "irp"}, {"metric", "mean_cosine"}, {"encoder", "!=decoder"}};
+    agg_filter fa[] = {{"method", "irp"}, {"metric", "mean_cosine"}, {"encoder", "=decoder"}};
+    names om, de;
+    int rc = IRP_OK;
+    for (size_t i = 0; !rc && i < v.n; i++) {
+        agg inter, intra;
+        rc = gp_build_variant(&inter, t, fi, 3, &v, i, g, 2);
+        if (!rc && (rc = gp_build_variant(&intra, t, fa, 3, &v, i, g, 2)))
+            agg_free(&inter);
+        if (rc)
+            break;
+        gp_distinct(&om, &inter, 0);
+        gp_distinct(&de, &inter, 1);
+        fprintf(dat, "# variant %s: i_delta i_omega inter_mean_cosine intra_mean_cosine\n",
+                v.label[i][0] ? v.label[i] : "(all)");
+        for (size_t a = 0; a < om.n; a++) {
+            for (size_t b = 0; b < de.n; b++) {
+                const char *k[] = {om.v[a], de.v[b]};
+                const agg_group *x = agg_find(&inter, k), *y = agg_find(&intra, k);
+                fprintf(dat, "%zu %zu %.6f %.6f\n", b, a, x ? agg_mean(x) : NAN,
+                        y ? agg_mean(y) : NAN);
+            }
+            fprintf(dat, "\n");
+        }
+        fprintf(dat, "\n");
+        agg_free(&inter);
+        agg_free(&intra);
+    }
+    fclose(dat);
+    if (rc)
+        return rc;
+    char size_png[32], size_pdf[32];
+    snprintf(size_png, sizeof size_png, "1200,%zu", 80 + 420 * v.n);
+    snprintf(size_pdf, sizeof size_pdf, "8in,%.1fin", 0.5 + 2.9 * (double)v.n);
+    FILE *gp = gp_open(dir, c->name, size_png, size_pdf);
+    if (!gp)
+        return IRP_EDATA;
+    fprintf(gp, "set multiplot layout %zu,2 title \"%s: IRP mean cosine to the true target "
+                "embedding (test set)\"\n",
+            v.n, c->name);
+    gp_tics(gp, "x", &de);
+    gp_tics(gp, "y", &om);
+    fprintf(gp, "set xlabel \"delta (pruning threshold)\"\nset ylabel \"omega (subspaces)\"\n"
+                "set palette rgbformulae 33,13,10\nset cbrange [0:1]\n"
+                "set xrange [-0.5:%zu.5]\nset yrange [-0.5:%zu.5]\n",
+            de.n - 1, om.n - 1);
+    const char *cols[] = {"3", "4"}, *titles[] = {"inter-space (mean over ordered pairs)",
+                                                  "intra-space (same space's anchors)"};
+    for (size_t i = 0; i < v.n; i++)
+        for (int p = 0; p < 2; p++)
+            fprintf(gp,
+                    "set title \"%s%s%s\"\nplot \"%s/%s.dat\" index %zu using 1:2:%s with image "
+                    "notitle, \"\" index %zu using 1:2:(sprintf(\"%%.2f\", $%s)) with labels "
+                    "notitle\n",
+                    titles[p], v.label[i][0] ? "\\n" : "", v.label[i], dir, c->name, i, cols[p],
+                    i, cols[p]);
+    return gp_render(gp, dir, c->name);
+}
+
+int invert_figure(const config *c, const csv_table *t, const char *plots, const char *results)
+{
+    (void)results;
+    return c->num_values[SK_ANCHORS] > 2 ? gp_anchor_curve(t, c, plots, 1) : heatmap(t, c, plots);
+}
+
+void invert_report(const report *r, const report_entry *l)
+{
+    const config *c = l->c;
+    FILE *o = r->out;
+    int keys[SK_COUNT];
+    size_t nk;
+    fprintf(o, "\nMean over pairs of the mean cosine between decoded and true test embeddings "
+               "(± std over pairs). The floor is the mean cosine to the true embedding of a "
+               "random *other* test row: a mean cosine means little unless it stands well "
+               "above its floor.\n\n|");
+    md_swept_header(o, c, keys, &nk);
+    fprintf(o, " inter-space IRP | floor | intra-space IRP |%s%s\n",
+            c->references ? " inter Procrustes | inter Affine |" : "",
+            c->retrieval ? " top-1 inter | top-1 intra |" : "");
+    md_dashes(o, nk + 3 + (c->references ? 2 : 0) + (c->retrieval ? 2 : 0));
+    for (size_t i = 0; i < config_num_cells(c); i++) {
+        cell cl;
+        config_cell(&cl, c, i);
+        agg_group g;
+        fputc('|', o);
+        md_swept_cells(o, &cl, keys, nk);
+        md_cell_stat(&g, l->t, &cl, "irp", "mean_cosine", PAIRS_INTER);
+        md_pm(o, &g);
+        md_cell_stat(&g, l->t, &cl, "irp", "cosine_floor", PAIRS_INTER);
+        md_pm(o, &g);
+        md_cell_stat(&g, l->t, &cl, "irp", "mean_cosine", PAIRS_INTRA);
+        md_pm(o, &g);
+        if (c->references) {
+            md_cell_stat(&g, l->t, &cl, "procrustes", "mean_cosine", PAIRS_INTER);
+            md_pm(o, &g);
+            md_cell_stat(&g, l->t, &cl, "affine", "mean_cosine", PAIRS_INTER);
+            md_pm(o, &g);
+        }
+        if (c->retrieval) {
+            md_cell_stat(&g, l->t, &cl, "irp", "top1", PAIRS_INTER);
+            md_pm(o, &g);
+            md_cell_stat(&g, l->t, &cl, "irp", "top1", PAIRS_INTRA);
+            md_pm(o, &g);
+        }
+        fputc('\n', o);
+    }
+}

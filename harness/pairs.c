@@ -1,0 +1,239 @@
+/* The pair engine; see pairs.h. */
+#include "pairs.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pool.h"
+
+void pairs_cosine_rows(run_ctx *x, size_t i, size_t j, const char *method, double mean,
+                       double floor)
+{
+    const char *a = x->d->spaces[i].name, *b = x->d->spaces[j].name;
+    row(x, a, b, method, "mean_cosine", mean);
+    row(x, a, b, method, "cosine_floor", floor);
+}
+
+typedef struct shared {
+    run_ctx *x;
+    const cell_group *gr;
+    const pair_scoring *scoring;
+    irp_options opts; /* with ω = the largest of the group */
+    const size_t *idx;
+    size_t *omegas;
+    irp_mat **raw;    /* anchors as read */
+    irp_space **sp;   /* prepared anchors */
+    irp_subsets **sub;
+    irp_mat **xp;     /* test rows prepared in each source space */
+    irp_union **un;   /* anchors the subsets of each space use */
+    irp_mat **ru;     /* test rows' cosines to them (the factored path) */
+    size_t *pi, *pj;  /* the pairs, in order */
+    row_buf *out;       /* rows per pair */
+} shared;
+
+static int space_task(void *arg, size_t i)
+{
+    shared *s = arg;
+    const run_ctx *x = s->x;
+    const dump *d = x->d;
+    const cell_group *gr = s->gr;
+    size_t k = gr->cells[0].anchors, dx = d->spaces[i].dim, cols = 0;
+    s->raw[i] = dump_rows(&d->spaces[i].train, s->idx, k);
+    s->sp[i] = s->raw[i] ? irp_space_new(s->raw[i], s->opts.center) : NULL;
+    s->sub[i] = s->sp[i] ? irp_subsets_for(s->sp[i], &s->opts) : NULL;
+    s->xp[i] = s->sub[i] ? irp_mat_new(x->n_test, dx) : NULL;
+    if (!s->xp[i] || irp_space_prepare(s->xp[i], s->sp[i], x->test[i]))
+        return irp_fail(IRP_EDATA, "space %s: %s", d->spaces[i].name, irp_last_error());
+    /* Where pruning leaves fewer anchors than dimensions, translating through
+     * them (n·|U|·dy) beats the dense translator (n·dx·dy): encode once here. */
+    if (!(s->un[i] = irp_union_new(s->sub[i])))
+        return irp_fail(IRP_ENOMEM, "space %s: out of memory", d->spaces[i].name);
+    for (size_t c = 0; !s->opts.completion && c < gr->n; c++) {
+        size_t u = s->un[i]->prefix[s->omegas[c] - 1];
+        if (u < dx && u > cols)
+            cols = u;
+    }
+    if (cols && (!(s->ru[i] = irp_mat_new(x->n_test, cols)) ||
+                 irp_union_encode(s->ru[i], s->sp[i], s->xp[i], s->un[i])))
+        return irp_fail(IRP_EDATA, "space %s: %s", d->spaces[i].name, irp_last_error());
+    return IRP_OK;
+}
+
+static int pair_task(void *arg, size_t p)
+{
+    shared *s = arg;
+    run_ctx x = *s->x; /* this worker's view: rows go to the pair's buffer */
+    x.buf = &s->out[p];
+    const dump *d = x.d;
+    const cell_group *gr = s->gr;
+    size_t i = s->pi[p], j = s->pj[p], n = gr->n;
+    size_t dx = d->spaces[i].dim, dy = d->spaces[j].dim;
+    const char *a = d->spaces[i].name, *b = d->spaces[j].name;
+    irp_mat **ts = calloc(n, sizeof *ts), **tsel = calloc(n, sizeof *tsel);
+    irp_fit_info *info = calloc(n, sizeof *info), *isel = calloc(n, sizeof *isel);
+    int *fac = calloc(n, sizeof *fac);
+    size_t *sel = malloc(n * sizeof *sel), *om = malloc(n * sizeof *om);
+    irp_mat *t = irp_mat_new(dx, dy), *y = irp_mat_new(x.n_test, dy);
+    irp_mat *aff = irp_mat_new(dx + 1, dy);
+    int rc = (!ts || !tsel || !info || !isel || !fac || !sel || !om || !t || !y || !aff)
+                 ? irp_fail(IRP_ENOMEM, "out of memory")
+                 : IRP_OK;
+    for (size_t c = 0; !rc && c < n; c++) {
+        size_t u = s->un[i]->prefix[s->omegas[c] - 1];
+        fac[c] = s->ru[i] && u <= s->ru[i]->cols;
+        if (!(ts[c] = irp_mat_new(fac[c] ? u : dx, dy)))
+            rc = irp_fail(IRP_ENOMEM, "out of memory");
+    }
+    for (int f = 0; f < 2 && !rc; f++) { /* fit the dense, then the factored cells */
+        size_t m = 0;
+        for (size_t c = 0; c < n; c++)
+            if (fac[c] == f) {
+                sel[m] = c;
+                om[m] = s->omegas[c];
+                tsel[m++] = ts[c];
+            }
+        if (m)
+            rc = f ? irp_translator_fit_factored(tsel, isel, om, m, s->sp[i], s->sp[j], s->sub[i],
+                                                 s->un[i], &s->opts)
+                   : irp_translator_fit_prefixes(tsel, isel, om, m, s->sp[i], s->sp[j],
+                                                 s->sub[i], &s->opts);
+        for (size_t c = 0; !rc && c < m; c++)
+            info[sel[c]] = isel[c];
+    }
+    /* inversion scored by cosines alone: never materialise the translation */
+    int cos_only = s->scoring->cosines_only;
+    double cm = 0, cf = 0;
+    for (size_t c = 0; !rc && c < n; c++) {
+        rows_select_cell(&x, gr, c);
+        /* δ = 0 gives every ω the same translator: translate once */
+        int same = c && !fac[c] && !fac[c - 1] &&
+                   !memcmp(ts[c]->data, ts[c - 1]->data, dx * dy * sizeof(double));
+        const irp_mat *in = fac[c] ? s->ru[i] : s->xp[i];
+        if (cos_only && !same)
+            rc = irp_translate_cosines(&cm, &cf, ts[c], in, s->sp[j], &s->opts, x.test[j],
+                                       x.test_norms[j], PAIRS_FLOOR_SEED);
+        else if (!cos_only && fac[c])
+            rc = irp_translate_apply_factored(y, ts[c], in, s->sp[j], &s->opts);
+        else if (!cos_only && !same)
+            rc = irp_translate_apply_prepared(y, ts[c], s->sp[j], in, &s->opts);
+        if (rc)
+            break;
+        if (cos_only)
+            pairs_cosine_rows(&x, i, j, "irp", cm, cf);
+        else
+            s->scoring->score(&x, i, j, "irp", y);
+        row(&x, a, b, "irp", "subset_size", info[c].mean_subset_size);
+        row(&x, a, b, "irp", "rank", info[c].mean_rank);
+        row(&x, a, b, "irp", "cond_mean", info[c].mean_cond);
+        row(&x, a, b, "irp", "cond_max", info[c].max_cond);
+        if (i != j && dx == dy)
+            s->scoring->score(&x, i, j, "absolute", x.test[i]);
+    }
+    if (!rc && x.c->references) { /* ω-independent: computed once, written per cell */
+        rc = irp_procrustes_fit(t, s->sp[i]->anchors, s->sp[j]->anchors);
+        if (!rc)
+            rc = irp_translate_apply_prepared(y, t, s->sp[j], s->xp[i], &s->opts);
+        for (size_t c = 0; !rc && c < n; c++) {
+            rows_select_cell(&x, gr, c);
+            s->scoring->score(&x, i, j, "procrustes", y);
+        }
+        if (!rc)
+            rc = irp_affine_fit(aff, s->raw[i], s->raw[j], s->opts.rcond);
+        if (!rc)
+            rc = irp_affine_apply(y, aff, x.test[i]);
+        for (size_t c = 0; !rc && c < n; c++) {
+            rows_select_cell(&x, gr, c);
+            s->scoring->score(&x, i, j, "affine", y);
+        }
+    }
+    if (!rc && x.buf_failed)
+        rc = irp_fail(IRP_ENOMEM, "out of memory buffering rows");
+    if (rc)
+        rc = irp_fail(rc, "%s -> %s: %s", a, b, irp_last_error());
+    for (size_t c = 0; ts && c < n; c++)
+        irp_mat_free(ts[c]);
+    free(ts);
+    free(tsel);
+    free(info);
+    free(isel);
+    free(fac);
+    free(sel);
+    free(om);
+    irp_mat_free(t);
+    irp_mat_free(y);
+    irp_mat_free(aff);
+    return rc;
+}
+
+int pairs_run(run_ctx *x, const cell_group *gr, const pair_scoring *scoring)
+{
+    const dump *d = x->d;
+    size_t ns = d->num_spaces, k = gr->cells[0].anchors, np = 0;
+    shared s = {.x = x, .gr = gr, .scoring = scoring, .opts = gr->cells[0].opts};
+    size_t *idx = malloc(k * sizeof *idx);
+    s.idx = idx;
+    s.omegas = malloc(gr->n * sizeof *s.omegas);
+    s.raw = calloc(ns, sizeof *s.raw);
+    s.sp = calloc(ns, sizeof *s.sp);
+    s.sub = calloc(ns, sizeof *s.sub);
+    s.xp = calloc(ns, sizeof *s.xp);
+    s.un = calloc(ns, sizeof *s.un);
+    s.ru = calloc(ns, sizeof *s.ru);
+    s.pi = malloc(ns * ns * sizeof *s.pi);
+    s.pj = malloc(ns * ns * sizeof *s.pj);
+    s.out = calloc(ns * ns, sizeof *s.out);
+    int rc = (!idx || !s.omegas || !s.raw || !s.sp || !s.sub || !s.xp || !s.un || !s.ru ||
+              !s.pi || !s.pj || !s.out)
+                 ? irp_fail(IRP_ENOMEM, "out of memory")
+                 : IRP_OK;
+    size_t max_omega = 0;
+    for (size_t j = 0; !rc && j < gr->n; j++) {
+        s.omegas[j] = gr->cells[j].opts.num_subspaces;
+        if (s.omegas[j] > max_omega)
+            max_omega = s.omegas[j];
+    }
+    s.opts.num_subspaces = max_omega;
+    if (!rc)
+        rc = irp_anchor_indices(idx, d->num_train, k, gr->cells[0].anchor_seed);
+    /* per-space work, once per group: anchors, prepared space, pruned subsets */
+    if (!rc)
+        rc = pool_for(ns, space_task, &s, x->threads);
+    for (size_t i = 0; !rc && i < ns; i++)
+        for (size_t j = 0; j < ns; j++)
+            if ((i != j || scoring->intra) && config_is_target(x->c, d->spaces[j].name)) {
+                s.pi[np] = i;
+                s.pj[np++] = j;
+            }
+    if (!rc)
+        rc = pool_for(np, pair_task, &s, x->threads);
+    for (size_t p = 0; !rc && p < np; p++) /* rows in pair order, as a serial run writes them */
+        rows_flush(x, gr, &s.out[p]);
+    for (size_t i = 0; i < ns; i++) {
+        if (s.raw)
+            irp_mat_free(s.raw[i]);
+        if (s.sp)
+            irp_space_free(s.sp[i]);
+        if (s.sub)
+            irp_subsets_free(s.sub[i]);
+        if (s.xp)
+            irp_mat_free(s.xp[i]);
+        if (s.un)
+            irp_union_free(s.un[i]);
+        if (s.ru)
+            irp_mat_free(s.ru[i]);
+    }
+    for (size_t p = 0; s.out && p < ns * ns; p++)
+        free(s.out[p].r);
+    free(idx);
+    free(s.omegas);
+    free(s.raw);
+    free(s.sp);
+    free(s.sub);
+    free(s.xp);
+    free(s.un);
+    free(s.ru);
+    free(s.pi);
+    free(s.pj);
+    free(s.out);
+    return rc;
+}

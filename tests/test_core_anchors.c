@@ -1,0 +1,155 @@
+/* Unit tests of core/irp_anchors: FPS pruning, anchor subsets and their union. */
+#include "testutil.h"
+
+/* 6 orthogonal directions in R^8, each present twice with small jitter,
+ * interleaved: rows 2i and 2i+1 share direction i (the second one negated,
+ * which |cos| must still see as the same direction). */
+static irp_mat *jittered_directions(void)
+{
+    irp_mat *a = tu_gauss_mat(12, 8, 99);
+    for (size_t i = 0; i < 12; i++)
+        for (size_t j = 0; j < 8; j++)
+            IRP_AT(a, i, j) = 0.02 * IRP_AT(a, i, j) + (j == i / 2 ? (i % 2 ? -1.0 : 1.0) : 0.0);
+    return a;
+}
+
+static void fps_keeps_one_per_direction(void **state)
+{
+    (void)state;
+    irp_mat *a = jittered_directions();
+    size_t idx[12], count;
+    assert_ok(irp_prune_fps(idx, &count, a, IRP_PRUNE_THRESHOLD, 0.2, 0));
+    assert_int_equal(count, 6);
+    int dir_seen[6] = {0};
+    for (size_t i = 0; i < count; i++)
+        dir_seen[idx[i] / 2]++;
+    for (int d = 0; d < 6; d++)
+        assert_int_equal(dir_seen[d], 1);
+    assert_int_equal(idx[0], 0);
+    assert_ok(irp_prune_fps(idx, &count, a, IRP_PRUNE_THRESHOLD, 0.0, 5));
+    assert_int_equal(count, 12);
+    assert_int_equal(idx[0], 5);
+    irp_mat_free(a);
+}
+
+static void fps_breaks_ties_by_lowest_index(void **state)
+{
+    (void)state;
+    /* Exact axes: every unchosen axis is at distance 1 from the chosen ones. */
+    irp_mat *a = irp_mat_new(4, 4);
+    for (int i = 0; i < 4; i++)
+        IRP_AT(a, i, i) = 1.0;
+    size_t idx[4], count;
+    assert_ok(irp_prune_fps(idx, &count, a, IRP_PRUNE_THRESHOLD, 0.5, 2));
+    assert_int_equal(count, 4);
+    assert_int_equal(idx[0], 2);
+    assert_int_equal(idx[1], 0);
+    assert_int_equal(idx[2], 1);
+    assert_int_equal(idx[3], 3);
+    irp_mat_free(a);
+}
+
+static void fps_fraction_mode_keeps_fps_prefix(void **state)
+{
+    (void)state;
+    irp_mat *a = tu_gauss_mat(50, 10, 7);
+    size_t all[50], part[50], c_all, c_part;
+    assert_ok(irp_prune_fps(all, &c_all, a, IRP_PRUNE_THRESHOLD, 0.0, 3));
+    assert_ok(irp_prune_fps(part, &c_part, a, IRP_PRUNE_FRACTION, 0.25, 3));
+    assert_int_equal(c_part, 13); /* ceil(0.25 · 50) */
+    assert_memory_equal(all, part, c_part * sizeof *part);
+    irp_mat_free(a);
+}
+
+static void fps_rejects_bad_arguments(void **state)
+{
+    (void)state;
+    irp_mat *a = tu_gauss_mat(5, 3, 1), *none = irp_mat_new(0, 3);
+    size_t idx[5], c;
+    assert_fails(irp_prune_fps(idx, &c, a, IRP_PRUNE_THRESHOLD, 1.5, 0), IRP_EINVAL, "[0, 1]");
+    assert_fails(irp_prune_fps(idx, &c, a, IRP_PRUNE_THRESHOLD, -0.1, 0), IRP_EINVAL, "[0, 1]");
+    assert_fails(irp_prune_fps(idx, &c, a, IRP_PRUNE_THRESHOLD, NAN, 0), IRP_EINVAL, "delta");
+    assert_fails(irp_prune_fps(idx, &c, a, IRP_PRUNE_FRACTION, 0.0, 0), IRP_EINVAL, "fraction");
+    assert_fails(irp_prune_fps(idx, &c, a, IRP_PRUNE_THRESHOLD, 0.1, 5), IRP_EINVAL, "out of range");
+    assert_fails(irp_prune_fps(idx, &c, none, IRP_PRUNE_THRESHOLD, 0.1, 0), IRP_EINVAL, "k = 0");
+    assert_null(irp_subsets_new(a, 0, IRP_PRUNE_THRESHOLD, 0.1, 0));
+    assert_non_null(strstr(irp_last_error(), "omega"));
+    irp_mat_free(a); irp_mat_free(none);
+}
+
+static void subsets_representatives_find_equal_sets(void **state)
+{
+    (void)state;
+    irp_mat *a = jittered_directions();
+    /* δ = 0: every subset holds all 12 anchors (in different FPS orders). */
+    irp_subsets *all = irp_subsets_new(a, 4, IRP_PRUNE_THRESHOLD, 0.0, 3);
+    size_t r[6];
+    assert_ok(irp_subsets_representatives(r, all));
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(r[i], 0);
+    /* δ = 0.2: one anchor per direction; which copy depends on the first point,
+     * so a subset shares a representative exactly when it holds the same rows. */
+    irp_subsets *some = irp_subsets_new(a, 6, IRP_PRUNE_THRESHOLD, 0.2, 3);
+    assert_ok(irp_subsets_representatives(r, some));
+    for (size_t i = 0; i < 6; i++) {
+        unsigned mi = 0, mr = 0;
+        for (size_t p = 0; p < some->counts[i]; p++)
+            mi |= 1u << some->indices[i][p];
+        for (size_t p = 0; p < some->counts[r[i]]; p++)
+            mr |= 1u << some->indices[r[i]][p];
+        assert_true(r[i] <= i);
+        assert_int_equal(mi, mr);
+        for (size_t j = 0; j < r[i]; j++) { /* and no earlier subset holds them */
+            unsigned mj = 0;
+            for (size_t p = 0; p < some->counts[j]; p++)
+                mj |= 1u << some->indices[j][p];
+            assert_int_not_equal(mi, mj);
+        }
+    }
+    irp_subsets_free(all);
+    irp_subsets_free(some);
+    irp_mat_free(a);
+}
+
+static double cond_of(const irp_mat *a)
+{
+    irp_mat *p = irp_mat_new(a->cols, a->rows);
+    irp_pinv_info info;
+    assert_ok(irp_pinv(p, a, -1, &info));
+    irp_mat_free(p);
+    return info.cond;
+}
+
+static void pruning_lowers_condition_number(void **state)
+{
+    (void)state;
+    /* 16 axes plus a tight cluster of 24 anchors around one direction u. */
+    irp_mat *a = irp_mat_new(40, 16), *g = tu_gauss_mat(25, 16, 5);
+    for (size_t i = 0; i < 16; i++)
+        IRP_AT(a, i, i) = 1.0;
+    for (size_t i = 16; i < 40; i++)
+        for (size_t j = 0; j < 16; j++)
+            IRP_AT(a, i, j) = IRP_AT(g, 0, j) + 0.02 * IRP_AT(g, i - 15, j);
+    assert_ok(irp_rows_normalize(a, "anchors"));
+    size_t idx[40], count;
+    assert_ok(irp_prune_fps(idx, &count, a, IRP_PRUNE_THRESHOLD, 0.5, 0));
+    assert_true(count < 40);
+    irp_mat *s = irp_mat_select_rows(a, idx, count);
+    double full = cond_of(a), pruned = cond_of(s);
+    if (!(pruned < 0.5 * full))
+        fail_msg("pruned condition %g is not below half the full %g", pruned, full);
+    irp_mat_free(a); irp_mat_free(g); irp_mat_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest core_anchors[] = {
+        cmocka_unit_test(fps_keeps_one_per_direction),
+        cmocka_unit_test(fps_breaks_ties_by_lowest_index),
+        cmocka_unit_test(fps_fraction_mode_keeps_fps_prefix),
+        cmocka_unit_test(fps_rejects_bad_arguments),
+        cmocka_unit_test(pruning_lowers_condition_number),
+        cmocka_unit_test(subsets_representatives_find_equal_sets),
+    };
+    return cmocka_run_group_tests(core_anchors, NULL, NULL);
+}

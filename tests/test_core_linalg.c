@@ -1,0 +1,151 @@
+/* Unit tests of core/irp_linalg: row normalisation, relative projection, pseudo-inverse. */
+#include "testutil.h"
+
+static void normalize_rows_unit_norm(void **state)
+{
+    (void)state;
+    irp_mat *m = tu_gauss_mat(20, 7, 1);
+    assert_ok(irp_rows_normalize(m, "m"));
+    double norms[20];
+    irp_row_norms(norms, m);
+    for (int i = 0; i < 20; i++)
+        assert_close(norms[i], 1.0, 1e-14);
+    irp_mat_free(m);
+}
+
+static void normalize_rejects_zero_row_and_nan(void **state)
+{
+    (void)state;
+    irp_mat *m = tu_gauss_mat(4, 3, 2);
+    memset(&IRP_AT(m, 2, 0), 0, 3 * sizeof(double));
+    assert_fails(irp_rows_normalize(m, "samples"), IRP_ENUMERIC, "samples row 2 has zero norm");
+    IRP_AT(m, 1, 1) = NAN;
+    assert_fails(irp_rows_normalize(m, "samples"), IRP_ENUMERIC, "row 1, column 1");
+    IRP_AT(m, 1, 1) = INFINITY;
+    assert_fails(irp_rows_normalize(m, "samples"), IRP_ENUMERIC, "non-finite");
+    irp_mat_free(m);
+}
+
+static void relative_projection_invariant_to_rotation_and_scale(void **state)
+{
+    (void)state;
+    irp_mat *x = tu_gauss_mat(30, 10, 3), *a = tu_gauss_mat(15, 10, 4), *q = tu_rotation(10, 5);
+    irp_mat *xr = tu_mul(x, q), *ar = tu_mul(a, q);
+    for (size_t i = 0; i < xr->rows * xr->cols; i++)
+        xr->data[i] *= 7.5;
+    for (size_t i = 0; i < ar->rows * ar->cols; i++)
+        ar->data[i] *= 0.01;
+    irp_mat *r1 = irp_mat_new(30, 15), *r2 = irp_mat_new(30, 15);
+    assert_ok(irp_relative_projection(r1, x, a));
+    assert_ok(irp_relative_projection(r2, xr, ar));
+    assert_true(tu_max_abs_diff(r1, r2) < 1e-12);
+    assert_true(tu_max_abs(r1) <= 1.0 + 1e-12);
+    irp_mat_free(x); irp_mat_free(a); irp_mat_free(q); irp_mat_free(xr); irp_mat_free(ar);
+    irp_mat_free(r1); irp_mat_free(r2);
+}
+
+static void relative_projection_rejects_bad_shapes(void **state)
+{
+    (void)state;
+    irp_mat *x = tu_gauss_mat(5, 4, 1), *a = tu_gauss_mat(3, 5, 2), *none = irp_mat_new(0, 4);
+    irp_mat *r = irp_mat_new(5, 3);
+    assert_fails(irp_relative_projection(r, x, a), IRP_EINVAL, "dimension 4 but anchors have 5");
+    assert_fails(irp_relative_projection(r, x, none), IRP_EINVAL, "k = 0");
+    irp_mat_free(x); irp_mat_free(a); irp_mat_free(none); irp_mat_free(r);
+}
+
+/* Pseudo-inverse results are checked on well-conditioned fixtures (cond < 1e3),
+ * so 1e-9 absolute is generous. */
+static void check_pinv_identity(size_t m, size_t n, size_t rank, uint64_t seed)
+{
+    /* A = B·C with B m×rank, C rank×n: rank-deficient when rank < min(m, n). */
+    irp_mat *b = tu_gauss_mat(m, rank, seed), *c = tu_gauss_mat(rank, n, seed + 1);
+    irp_mat *a = tu_mul(b, c), *p = irp_mat_new(n, m);
+    irp_pinv_info info;
+    assert_ok(irp_pinv(p, a, -1, &info));
+    assert_int_equal(info.rank, rank);
+    irp_mat *ap = tu_mul(a, p), *apa = tu_mul(ap, a), *pa = tu_mul(p, a), *pap = tu_mul(pa, p);
+    double scale = tu_max_abs(a);
+    /* Moore–Penrose: A·A⁺·A = A and A⁺·A·A⁺ = A⁺, relative 1e-10 · cond. */
+    double tol = 1e-10 * info.cond_kept;
+    assert_true(tu_max_abs_diff(apa, a) <= tol * scale);
+    assert_true(tu_max_abs_diff(pap, p) <= tol * tu_max_abs(p));
+    irp_mat_free(b); irp_mat_free(c); irp_mat_free(a); irp_mat_free(p);
+    irp_mat_free(ap); irp_mat_free(apa); irp_mat_free(pa); irp_mat_free(pap);
+}
+
+static void pinv_moore_penrose_identities(void **state)
+{
+    (void)state;
+    check_pinv_identity(40, 12, 12, 10); /* tall, full rank */
+    check_pinv_identity(12, 40, 12, 20); /* wide, full rank */
+    check_pinv_identity(30, 20, 7, 30);  /* rank-deficient */
+}
+
+static void pinv_matches_normal_equations(void **state)
+{
+    (void)state;
+    /* Full column rank: A⁺ = (AᵀA)⁻¹Aᵀ. Reference by Gauss–Jordan on AᵀA. */
+    size_t m = 25, n = 5;
+    irp_mat *a = tu_gauss_mat(m, n, 11), *p = irp_mat_new(n, m), *g = irp_mat_new(n, n);
+    assert_ok(irp_pinv(p, a, -1, NULL));
+    assert_ok(irp_gemm_tn(g, a, a));
+    double aug[5][10];
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < 2 * n; j++)
+            aug[i][j] = j < n ? IRP_AT(g, i, j) : (j - n == i);
+    for (size_t c = 0; c < n; c++) {
+        double piv = aug[c][c];
+        for (size_t j = 0; j < 2 * n; j++)
+            aug[c][j] /= piv;
+        for (size_t i = 0; i < n; i++)
+            if (i != c) {
+                double f = aug[i][c];
+                for (size_t j = 0; j < 2 * n; j++)
+                    aug[i][j] -= f * aug[c][j];
+            }
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < m; j++) {
+            double ref = 0;
+            for (size_t l = 0; l < n; l++)
+                ref += aug[i][n + l] * IRP_AT(a, j, l);
+            assert_close(IRP_AT(p, i, j), ref, 1e-10);
+        }
+    irp_mat_free(a); irp_mat_free(p); irp_mat_free(g);
+}
+
+static void pinv_reports_rank_and_condition(void **state)
+{
+    (void)state;
+    irp_mat *d = irp_mat_new(3, 3), *p = irp_mat_new(3, 3);
+    IRP_AT(d, 0, 0) = 4;
+    IRP_AT(d, 1, 1) = 2;
+    IRP_AT(d, 2, 2) = 1e-3;
+    irp_pinv_info info;
+    assert_ok(irp_pinv(p, d, -1, &info));
+    assert_int_equal(info.rank, 3);
+    assert_close(info.cond, 4000.0, 1e-9);
+    assert_close(IRP_AT(p, 2, 2), 1000.0, 1e-9);
+    assert_ok(irp_pinv(p, d, 1e-2, &info)); /* cutoff 0.04 drops 1e-3 */
+    assert_int_equal(info.rank, 2);
+    assert_close(info.cond_kept, 2.0, 1e-12);
+    assert_close(IRP_AT(p, 2, 2), 0.0, 0.0);
+    irp_mat *empty = irp_mat_new(0, 3), *pe = irp_mat_new(3, 0);
+    assert_fails(irp_pinv(pe, empty, -1, NULL), IRP_EINVAL, "empty");
+    irp_mat_free(d); irp_mat_free(p); irp_mat_free(empty); irp_mat_free(pe);
+}
+
+int main(void)
+{
+    const struct CMUnitTest core_linalg[] = {
+        cmocka_unit_test(normalize_rows_unit_norm),
+        cmocka_unit_test(normalize_rejects_zero_row_and_nan),
+        cmocka_unit_test(relative_projection_invariant_to_rotation_and_scale),
+        cmocka_unit_test(relative_projection_rejects_bad_shapes),
+        cmocka_unit_test(pinv_moore_penrose_identities),
+        cmocka_unit_test(pinv_matches_normal_equations),
+        cmocka_unit_test(pinv_reports_rank_and_condition),
+    };
+    return cmocka_run_group_tests(core_linalg, NULL, NULL);
+}

@@ -1,0 +1,437 @@
+/* Unit tests of core/irp_translate: translators, cosines, completion, rescale, options. */
+#include "testutil.h"
+
+static void translator_prefixes_equal_separate_fits(void **state)
+{
+    (void)state;
+    /* out[j] from one shared pass equals a separate fit on the first ω_j subsets. */
+    irp_mat *ax = tu_gauss_mat(90, 10, 201), *ay = tu_gauss_mat(90, 16, 202);
+    irp_options o;
+    irp_options_default(&o);
+    o.num_subspaces = 8;
+    o.delta = 0.3;
+    o.completion = 1;
+    irp_space *s = irp_space_new(ax, 0), *t = irp_space_new(ay, 0);
+    irp_subsets *sub = irp_subsets_for(s, &o);
+    size_t omegas[3] = {8, 1, 3};
+    irp_mat *outs[3] = {irp_mat_new(10, 16), irp_mat_new(10, 16), irp_mat_new(10, 16)};
+    irp_fit_info info[3];
+    assert_ok(irp_translator_fit_prefixes(outs, info, omegas, 3, s, t, sub, &o));
+    for (int j = 0; j < 3; j++) {
+        irp_subsets prefix = {omegas[j], sub->num_anchors, sub->counts, sub->indices};
+        irp_mat *one = irp_mat_new(10, 16);
+        irp_fit_info fi;
+        assert_ok(irp_translator_fit(one, s, t, &prefix, &o, &fi));
+        assert_true(tu_max_abs_diff(one, outs[j]) <= 1e-12 * tu_max_abs(one));
+        assert_close(fi.mean_subset_size, info[j].mean_subset_size, 1e-12);
+        irp_mat_free(one);
+    }
+    size_t too_many = 9;
+    assert_fails(irp_translator_fit_prefixes(outs, NULL, &too_many, 1, s, t, sub, &o), IRP_EINVAL,
+                 "outside 1..8");
+    for (int j = 0; j < 3; j++)
+        irp_mat_free(outs[j]);
+    irp_subsets_free(sub); irp_space_free(s); irp_space_free(t);
+    irp_mat_free(ax); irp_mat_free(ay);
+}
+
+static void factored_translation_equals_dense(void **state)
+{
+    (void)state;
+    /* T_ω = Â_X[U_ω]ᵀ·M_ω: applied through the union's cosines it gives the
+     * dense translator's output, for every ω prefix, centred, with the union
+     * holding exactly the anchors of the first ω subsets. */
+    irp_mat *ax = tu_gauss_mat(120, 24, 211), *ay = tu_gauss_mat(120, 20, 212);
+    irp_mat *x = tu_gauss_mat(50, 24, 213);
+    irp_options o;
+    irp_options_default(&o);
+    o.num_subspaces = 6;
+    o.delta = 0.5;
+    o.center = 1;
+    irp_space *s = irp_space_new(ax, 1), *t = irp_space_new(ay, 1);
+    irp_subsets *sub = irp_subsets_for(s, &o);
+    irp_union *u = irp_union_new(sub);
+    assert_non_null(u);
+    for (size_t k = 0; k < sub->num_subsets; k++) { /* prefix k = |subsets 0..k| as a set */
+        size_t n = 0;
+        for (size_t a = 0; a < 120; a++) {
+            int in = 0;
+            for (size_t q = 0; q <= k && !in; q++)
+                for (size_t p = 0; p < sub->counts[q]; p++)
+                    in |= sub->indices[q][p] == a;
+            n += in;
+            if (in)
+                assert_true(u->pos[a] < u->prefix[k] && u->order[u->pos[a]] == a);
+        }
+        assert_int_equal(u->prefix[k], n);
+    }
+    size_t omegas[3] = {6, 1, 3};
+    irp_mat *dense[3], *fac[3];
+    irp_fit_info idense[3], ifac[3];
+    for (int j = 0; j < 3; j++) {
+        dense[j] = irp_mat_new(24, 20);
+        fac[j] = irp_mat_new(u->prefix[omegas[j] - 1], 20);
+    }
+    assert_ok(irp_translator_fit_prefixes(dense, idense, omegas, 3, s, t, sub, &o));
+    assert_ok(irp_translator_fit_factored(fac, ifac, omegas, 3, s, t, sub, u, &o));
+    irp_mat *xp = irp_mat_new(50, 24), *r = irp_mat_new(50, u->len);
+    irp_mat *y1 = irp_mat_new(50, 20), *y2 = irp_mat_new(50, 20);
+    assert_ok(irp_space_prepare(xp, s, x));
+    assert_ok(irp_union_encode(r, s, xp, u));
+    for (int j = 0; j < 3; j++) {
+        assert_ok(irp_translate_apply_prepared(y1, dense[j], t, xp, &o));
+        assert_ok(irp_translate_apply_factored(y2, fac[j], r, t, &o));
+        assert_true(tu_max_abs_diff(y1, y2) <= 1e-10 * tu_max_abs(y1));
+        assert_close(ifac[j].mean_rank, idense[j].mean_rank, 1e-12);
+        assert_close(ifac[j].max_cond, idense[j].max_cond, 1e-12 * idense[j].max_cond);
+    }
+    /* bad arguments: completion has no factored form; shapes are checked */
+    o.completion = 1;
+    assert_fails(irp_translator_fit_factored(fac, NULL, omegas, 1, s, t, sub, u, &o), IRP_EINVAL,
+                 "completion");
+    o.completion = 0;
+    assert_fails(irp_translator_fit_factored(fac + 1, NULL, omegas, 1, s, t, sub, u, &o),
+                 IRP_EINVAL, "translator must be");
+    irp_mat *tall = irp_mat_new(u->len + 1, 20), *wide = irp_mat_new(50, u->len + 1);
+    assert_fails(irp_translate_apply_factored(y2, tall, r, t, &o), IRP_EINVAL,
+                 "factored translator is");
+    assert_fails(irp_union_encode(wide, s, xp, u), IRP_EINVAL, "union encoding");
+    irp_mat_free(tall);
+    irp_mat_free(wide);
+    for (int j = 0; j < 3; j++) {
+        irp_mat_free(dense[j]);
+        irp_mat_free(fac[j]);
+    }
+    irp_mat_free(xp); irp_mat_free(r); irp_mat_free(y1); irp_mat_free(y2); irp_mat_free(x);
+    irp_union_free(u); irp_subsets_free(sub); irp_space_free(s); irp_space_free(t);
+    irp_mat_free(ax); irp_mat_free(ay);
+}
+
+static void translate_cosines_equal_materialized(void **state)
+{
+    (void)state;
+    /* Cosines computed block by block without keeping the translation equal those
+     * of the materialised translation, dense and factored, over 300 rows (blocks of
+     * 128 and a remainder), centred. */
+    irp_mat *ax = tu_gauss_mat(150, 24, 221), *ay = tu_gauss_mat(150, 20, 222);
+    irp_mat *x = tu_gauss_mat(300, 24, 223), *truth = tu_gauss_mat(300, 20, 224);
+    irp_options o;
+    irp_options_default(&o);
+    o.num_subspaces = 2;
+    o.delta = 0.5;
+    o.center = 1;
+    irp_space *s = irp_space_new(ax, 1), *t = irp_space_new(ay, 1);
+    irp_subsets *sub = irp_subsets_for(s, &o);
+    irp_union *u = irp_union_new(sub);
+    size_t omega = 2;
+    irp_mat *dense = irp_mat_new(24, 20), *fac = irp_mat_new(u->prefix[1], 20);
+    assert_ok(irp_translator_fit_prefixes(&dense, NULL, &omega, 1, s, t, sub, &o));
+    assert_ok(irp_translator_fit_factored(&fac, NULL, &omega, 1, s, t, sub, u, &o));
+    irp_mat *xp = irp_mat_new(300, 24), *r = irp_mat_new(300, u->len), *y = irp_mat_new(300, 20);
+    double norms[300], m0, f0, m1, f1;
+    irp_row_norms(norms, truth);
+    assert_ok(irp_space_prepare(xp, s, x));
+    assert_ok(irp_union_encode(r, s, xp, u));
+    assert_ok(irp_translate_apply_prepared(y, dense, t, xp, &o));
+    assert_ok(irp_cosines(&m0, &f0, y, truth, norms, 7));
+    assert_ok(irp_translate_cosines(&m1, &f1, dense, xp, t, &o, truth, norms, 7));
+    assert_close(m1, m0, 1e-13);
+    assert_close(f1, f0, 1e-13);
+    assert_ok(irp_translate_apply_factored(y, fac, r, t, &o));
+    assert_ok(irp_cosines(&m0, &f0, y, truth, norms, 7));
+    assert_ok(irp_translate_cosines(&m1, NULL, fac, r, t, &o, truth, norms, 7));
+    assert_close(m1, m0, 1e-13);
+    irp_mat *small = irp_mat_new(300, 19);
+    assert_fails(irp_translate_cosines(&m1, &f1, dense, xp, t, &o, small, norms, 7), IRP_EINVAL,
+                 "truth is 300x19");
+    assert_fails(irp_translate_cosines(&m1, &f1, dense, r, s, &o, truth, norms, 7), IRP_EINVAL,
+                 "translator is 24x20");
+    irp_mat_free(small); irp_mat_free(dense); irp_mat_free(fac); irp_mat_free(xp);
+    irp_mat_free(r); irp_mat_free(y); irp_mat_free(x); irp_mat_free(truth);
+    irp_union_free(u); irp_subsets_free(sub); irp_space_free(s); irp_space_free(t);
+    irp_mat_free(ax); irp_mat_free(ay);
+}
+
+/* IRP src → dst through the closed-form translator; returns mean cosine. */
+static double irp_cos(const irp_mat *ax, const irp_mat *ay, const irp_mat *x, const irp_mat *y,
+                      const irp_options *o, irp_fit_info *info)
+{
+    irp_space *s = irp_space_new(ax, o->center), *t = irp_space_new(ay, o->center);
+    assert_non_null(s);
+    assert_non_null(t);
+    irp_subsets *sub = irp_subsets_for(s, o);
+    assert_non_null(sub);
+    irp_mat *tr = irp_mat_new(ax->cols, ay->cols), *out = irp_mat_new(x->rows, ay->cols);
+    assert_ok(irp_translator_fit(tr, s, t, sub, o, info));
+    assert_ok(irp_translate_apply(out, tr, s, t, x, o));
+    double c;
+    assert_ok(irp_mean_cosine(&c, out, y));
+    irp_mat_free(tr); irp_mat_free(out); irp_subsets_free(sub);
+    irp_space_free(s); irp_space_free(t);
+    return c;
+}
+
+static void intra_space_inversion_exact_when_k_ge_d(void **state)
+{
+    (void)state;
+    irp_mat *a = tu_gauss_mat(64, 32, 21), *x = tu_gauss_mat(200, 32, 22);
+    irp_options o;
+    irp_options_default(&o);
+    double c = irp_cos(a, a, x, x, &o, NULL);
+    if (!(c > 0.9999))
+        fail_msg("intra-space mean cosine %.6f <= 0.9999", c);
+    irp_mat_free(a); irp_mat_free(x);
+}
+
+static void rotation_and_scale_recovered(void **state)
+{
+    (void)state;
+    pair_fixture f = make_rotated(300, 24, 3.5, 0.01, 31);
+    irp_options o;
+    irp_options_default(&o);
+    irp_fit_info info;
+    double c = irp_cos(f.x_train, f.y_train, f.x_test, f.y_test, &o, &info);
+    if (!(c > 0.999))
+        fail_msg("rotation recovery mean cosine %.6f <= 0.999", c);
+    assert_close(info.mean_subset_size, 300.0, 0.0);
+    /* the raw embeddings are unrelated by comparison */
+    double raw;
+    assert_ok(irp_mean_cosine(&raw, f.x_test, f.y_test));
+    assert_true(fabs(raw) < 0.3);
+    free_fixture(&f);
+}
+
+static void closed_form_equals_stepwise(void **state)
+{
+    (void)state;
+    /* Different dimensions, centring, ω = 4, δ = 0.3: the two paths agree. */
+    irp_mat *ax = tu_gauss_mat(60, 12, 41), *ay = tu_gauss_mat(60, 20, 42);
+    irp_mat *x = tu_gauss_mat(50, 12, 43);
+    for (size_t i = 0; i < 60 * 12; i++)
+        ax->data[i] += 0.7; /* a shared mean direction, as real encoders have */
+    irp_options o;
+    irp_options_default(&o);
+    o.num_subspaces = 4;
+    o.delta = 0.3;
+    o.center = 1;
+    o.seed = 5;
+    irp_space *s = irp_space_new(ax, 1), *t = irp_space_new(ay, 1);
+    irp_subsets *sub = irp_subsets_for(s, &o);
+    assert_non_null(sub);
+    irp_mat *tr = irp_mat_new(12, 20), *fast = irp_mat_new(50, 20), *slow = irp_mat_new(50, 20);
+    assert_ok(irp_translator_fit(tr, s, t, sub, &o, NULL));
+    for (int mode = 0; mode < 2; mode++) { /* rescale hides a global factor: check both */
+        o.rescale = mode ? IRP_RESCALE_NONE : IRP_RESCALE_MEAN_NORM;
+        assert_ok(irp_translate_apply(fast, tr, s, t, x, &o));
+        assert_ok(irp_decode_stepwise(slow, s, t, sub, x, &o));
+        double rel = tu_max_abs_diff(fast, slow) / tu_max_abs(slow);
+        if (!(rel <= 1e-10))
+            fail_msg("closed form vs stepwise relative difference %g > 1e-10", rel);
+    }
+    o.completion = 1;
+    assert_fails(irp_decode_stepwise(slow, s, t, sub, x, &o), IRP_EINVAL, "translator");
+    irp_mat_free(ax); irp_mat_free(ay); irp_mat_free(x); irp_mat_free(tr);
+    irp_mat_free(fast); irp_mat_free(slow); irp_subsets_free(sub);
+    irp_space_free(s); irp_space_free(t);
+}
+
+static void omega_average_is_mean_of_members(void **state)
+{
+    (void)state;
+    irp_mat *ax = tu_gauss_mat(80, 10, 51), *ay = tu_gauss_mat(80, 14, 52);
+    irp_mat *x = tu_gauss_mat(20, 10, 53);
+    irp_options o;
+    irp_options_default(&o);
+    o.num_subspaces = 3;
+    o.delta = 0.2;
+    o.rescale = IRP_RESCALE_NONE;
+    irp_space *s = irp_space_new(ax, 0), *t = irp_space_new(ay, 0);
+    irp_subsets *sub = irp_subsets_for(s, &o);
+    irp_mat *avg = irp_mat_new(20, 14), *one = irp_mat_new(20, 14), *sum = irp_mat_new(20, 14);
+    assert_ok(irp_decode_stepwise(avg, s, t, sub, x, &o));
+    /* differently seeded subsets really differ */
+    assert_true(sub->counts[0] != sub->counts[1] ||
+                memcmp(sub->indices[0], sub->indices[1], sub->counts[0] * sizeof(size_t)) != 0);
+    for (size_t m = 0; m < 3; m++) {
+        irp_subsets single = {1, sub->num_anchors, &sub->counts[m], &sub->indices[m]};
+        irp_options o1 = o;
+        o1.num_subspaces = 1;
+        assert_ok(irp_decode_stepwise(one, s, t, &single, x, &o1));
+        for (size_t i = 0; i < 20 * 14; i++)
+            sum->data[i] += one->data[i] / 3.0;
+    }
+    assert_true(tu_max_abs_diff(avg, sum) <= 1e-12 * tu_max_abs(sum));
+    irp_mat_free(ax); irp_mat_free(ay); irp_mat_free(x); irp_mat_free(avg);
+    irp_mat_free(one); irp_mat_free(sum); irp_subsets_free(sub);
+    irp_space_free(s); irp_space_free(t);
+}
+
+static void rescale_sets_target_scale(void **state)
+{
+    (void)state;
+    pair_fixture f = make_rotated(100, 8, 5.0, 0.05, 61);
+    irp_options o;
+    irp_options_default(&o);
+    irp_space *s = irp_space_new(f.x_train, 0), *t = irp_space_new(f.y_train, 0);
+    irp_subsets *sub = irp_subsets_for(s, &o);
+    irp_mat *tr = irp_mat_new(8, 8), *out = irp_mat_new(50, 8);
+    assert_ok(irp_translator_fit(tr, s, t, sub, &o, NULL));
+    assert_ok(irp_translate_apply(out, tr, s, t, f.x_test, &o));
+    double norms[50], ref[100], mean_ref = 0;
+    irp_row_norms(norms, out);
+    irp_row_norms(ref, f.y_train);
+    for (int i = 0; i < 100; i++)
+        mean_ref += ref[i] / 100.0;
+    assert_close(t->scale, mean_ref, 1e-12 * mean_ref);
+    for (int i = 0; i < 50; i++)
+        assert_close(norms[i], mean_ref, 1e-9 * mean_ref);
+    o.rescale = IRP_RESCALE_NONE;
+    assert_ok(irp_translate_apply(out, tr, s, t, f.x_test, &o));
+    irp_row_norms(norms, out);
+    assert_true(fabs(norms[0] - mean_ref) > 1.0); /* unit-ish, far from ~14 */
+    irp_mat_free(tr); irp_mat_free(out); irp_subsets_free(sub);
+    irp_space_free(s); irp_space_free(t); free_fixture(&f);
+}
+
+static void centering_recovers_offset_spaces(void **state)
+{
+    (void)state;
+    /* y = x·Q + c: with centring IRP maps exactly; without, the offset hurts. */
+    pair_fixture f = make_rotated(200, 16, 1.0, 0.0, 71);
+    for (size_t i = 0; i < 200; i++)
+        for (size_t j = 0; j < 16; j++)
+            IRP_AT(f.y_train, i, j) += 3.0 + 0.1 * (double)j;
+    for (size_t i = 0; i < 100; i++)
+        for (size_t j = 0; j < 16; j++)
+            IRP_AT(f.y_test, i, j) += 3.0 + 0.1 * (double)j;
+    irp_options o;
+    irp_options_default(&o);
+    o.center = 1;
+    o.rescale = IRP_RESCALE_NONE; /* exact scale is not recoverable; directions are */
+    double c_on = irp_cos(f.x_train, f.y_train, f.x_test, f.y_test, &o, NULL);
+    o.center = 0;
+    double c_off = irp_cos(f.x_train, f.y_train, f.x_test, f.y_test, &o, NULL);
+    if (!(c_on > 0.98 && c_on > c_off))
+        fail_msg("centred %.4f, uncentred %.4f", c_on, c_off);
+    free_fixture(&f);
+}
+
+static void completion_is_a_rotation_of_the_translator(void **state)
+{
+    (void)state;
+    pair_fixture f = make_rotated(200, 12, 2.0, 0.3, 81);
+    irp_options o;
+    irp_options_default(&o);
+    o.num_subspaces = 4;
+    o.delta = 0.6;
+    irp_space *s = irp_space_new(f.x_train, 0), *t = irp_space_new(f.y_train, 0);
+    irp_subsets *sub = irp_subsets_for(s, &o);
+    irp_mat *plain = irp_mat_new(12, 12), *comp = irp_mat_new(12, 12), *pinv = irp_mat_new(12, 12);
+    assert_ok(irp_translator_fit(plain, s, t, sub, &o, NULL));
+    o.completion = 1;
+    assert_ok(irp_translator_fit(comp, s, t, sub, &o, NULL));
+    /* Q = T⁺·T_c must be orthogonal: QᵀQ = I (T is square and full rank here). */
+    assert_ok(irp_pinv(pinv, plain, -1, NULL));
+    irp_mat *q = tu_mul(pinv, comp), *qtq = irp_mat_new(12, 12);
+    assert_ok(irp_gemm_tn(qtq, q, q));
+    for (size_t i = 0; i < 12; i++)
+        for (size_t j = 0; j < 12; j++)
+            assert_close(IRP_AT(qtq, i, j), i == j ? 1.0 : 0.0, 1e-8);
+    assert_true(tu_max_abs_diff(plain, comp) > 1e-6); /* it did rotate something */
+    irp_mat_free(plain); irp_mat_free(comp); irp_mat_free(pinv); irp_mat_free(q);
+    irp_mat_free(qtq); irp_subsets_free(sub); irp_space_free(s); irp_space_free(t);
+    free_fixture(&f);
+}
+
+static void completion_is_identity_on_exact_rotation(void **state)
+{
+    (void)state;
+    /* Without pruning and noise T maps anchors exactly; the estimated
+     * rotation is then I and the translation unchanged (cos > 0.9999). */
+    pair_fixture f = make_rotated(100, 10, 1.0, 0.0, 91);
+    irp_options o;
+    irp_options_default(&o);
+    o.completion = 1;
+    double c = irp_cos(f.x_train, f.y_train, f.x_test, f.y_test, &o, NULL);
+    if (!(c > 0.9999))
+        fail_msg("completion on an exact rotation gave %.6f", c);
+    free_fixture(&f);
+}
+
+static void options_check_rejects_out_of_range(void **state)
+{
+    (void)state;
+    irp_options o;
+    irp_options_default(&o);
+    assert_ok(irp_options_check(&o));
+    o.num_subspaces = 0;
+    assert_fails(irp_options_check(&o), IRP_EINVAL, "omega");
+    irp_options_default(&o);
+    o.delta = 1.01;
+    assert_fails(irp_options_check(&o), IRP_EINVAL, "delta");
+    o.delta = NAN;
+    assert_fails(irp_options_check(&o), IRP_EINVAL, "delta");
+    irp_options_default(&o);
+    o.prune_mode = IRP_PRUNE_FRACTION;
+    o.delta = 0.0;
+    assert_fails(irp_options_check(&o), IRP_EINVAL, "fraction");
+    irp_options_default(&o);
+    o.rcond = 2.0;
+    assert_fails(irp_options_check(&o), IRP_EINVAL, "rcond");
+}
+
+static void space_and_translator_reject_bad_inputs(void **state)
+{
+    (void)state;
+    irp_mat *a = tu_gauss_mat(10, 4, 1), *b = tu_gauss_mat(9, 4, 2), *none = irp_mat_new(0, 4);
+    assert_null(irp_space_new(none, 0));
+    assert_non_null(strstr(irp_last_error(), "at least one anchor"));
+    IRP_AT(a, 3, 2) = NAN;
+    assert_null(irp_space_new(a, 0));
+    assert_non_null(strstr(irp_last_error(), "non-finite"));
+    IRP_AT(a, 3, 2) = 1.0;
+    irp_mat *same = irp_mat_new(5, 4);
+    for (size_t i = 0; i < 5; i++)
+        IRP_AT(same, i, 0) = 1.0; /* centring makes every row zero */
+    assert_null(irp_space_new(same, 1));
+    assert_non_null(strstr(irp_last_error(), "zero norm"));
+    irp_space *s = irp_space_new(a, 0), *t = irp_space_new(b, 0);
+    irp_options o;
+    irp_options_default(&o);
+    irp_subsets *sub = irp_subsets_for(s, &o);
+    irp_mat *tr = irp_mat_new(4, 4);
+    assert_fails(irp_translator_fit(tr, s, t, sub, &o, NULL), IRP_EINVAL, "not parallel");
+    irp_mat *wrong = irp_mat_new(3, 4);
+    assert_fails(irp_translator_fit(wrong, s, s, sub, &o, NULL), IRP_EINVAL, "must be 4x4");
+    assert_ok(irp_translator_fit(tr, s, s, sub, &o, NULL));
+    irp_mat *x = tu_gauss_mat(3, 4, 5), *out = irp_mat_new(3, 4);
+    memset(&IRP_AT(x, 1, 0), 0, 4 * sizeof(double));
+    assert_fails(irp_translate_apply(out, tr, s, s, x, &o), IRP_ENUMERIC, "row 1 has zero norm");
+    for (size_t i = 0; i < out->rows * out->cols; i++)
+        assert_false(isnan(out->data[i]));
+    irp_mat *x5 = tu_gauss_mat(3, 5, 6);
+    assert_fails(irp_translate_apply(out, tr, s, s, x5, &o), IRP_EINVAL, "dimension 5");
+    irp_mat_free(a); irp_mat_free(b); irp_mat_free(none); irp_mat_free(same);
+    irp_mat_free(tr); irp_mat_free(wrong); irp_mat_free(x); irp_mat_free(out); irp_mat_free(x5);
+    irp_subsets_free(sub); irp_space_free(s); irp_space_free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest core_translate[] = {
+        cmocka_unit_test(translator_prefixes_equal_separate_fits),
+        cmocka_unit_test(factored_translation_equals_dense),
+        cmocka_unit_test(translate_cosines_equal_materialized),
+        cmocka_unit_test(intra_space_inversion_exact_when_k_ge_d),
+        cmocka_unit_test(rotation_and_scale_recovered),
+        cmocka_unit_test(closed_form_equals_stepwise),
+        cmocka_unit_test(omega_average_is_mean_of_members),
+        cmocka_unit_test(rescale_sets_target_scale),
+        cmocka_unit_test(centering_recovers_offset_spaces),
+        cmocka_unit_test(completion_is_a_rotation_of_the_translator),
+        cmocka_unit_test(completion_is_identity_on_exact_rotation),
+        cmocka_unit_test(options_check_rejects_out_of_range),
+        cmocka_unit_test(space_and_translator_reject_bad_inputs),
+    };
+    return cmocka_run_group_tests(core_translate, NULL, NULL);
+}
