@@ -23,7 +23,7 @@ HARNESS_OBJ := $(HARNESS_SRC:%.c=$(B)/%.o)
 TESTS       := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 CORE_TESTS  := $(filter $(B)/tests/test_core_%,$(TESTS))
 
-.PHONY: all deps test test-core test-asan testdata data gettext-slice reproduce bench paper-data clean help
+.PHONY: all deps test test-core test-asan fuzz testdata data gettext-slice reproduce bench paper-data clean help
 all: $(B)/irp
 
 deps:
@@ -39,7 +39,7 @@ $(B)/libirp.a: $(CORE_OBJ)
 $(B)/irp: $(B)/harness/main.o $(HARNESS_OBJ) $(B)/libirp.a
 	$(CC) $(CFLAGS) $(XCFLAGS) $^ -o $@ $(LDLIBS)
 
-$(B)/tests/%: tests/%.c $(HARNESS_OBJ) $(B)/libirp.a tests/testutil.h
+$(B)/tests/%: tests/%.c $(HARNESS_OBJ) $(B)/libirp.a tests/testutil.h $(wildcard fuzz/*.c fuzz/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(XCFLAGS) -Itests $< $(HARNESS_OBJ) $(B)/libirp.a -o $@ $(LDLIBS) -lcmocka
 
@@ -49,7 +49,8 @@ $(B)/tests/test_core_%: tests/test_core_%.c $(B)/libirp.a tests/testutil.h
 	$(CC) $(CFLAGS) $(XCFLAGS) -Itests $< $(B)/libirp.a -o $@ $(LDLIBS) -lcmocka
 
 ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-ASAN_TESTS  := $(TEST_SRC:tests/%.c=build-asan/tests/%)
+# valgrind's memcheck runs on the normal build only (it does not mix with ASan)
+ASAN_TESTS  := $(filter-out build-asan/tests/test_valgrind,$(TEST_SRC:tests/%.c=build-asan/tests/%))
 
 # Test inputs: the synthetic dump (+ one broken copy per loader check) and a
 # real Fashion-MNIST slice (5 encoders, one short epoch on 3000 images).
@@ -87,6 +88,26 @@ test-asan:
 	@scripts/ensure-deps.sh build plot data text
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS="$(ASAN_CFLAGS)" build-asan/irp $(ASAN_TESTS) testdata
 	@IRP_TEST_DATA=$(TESTDATA) tests/run.sh $(ASAN_TESTS)
+
+# Fuzz targets (fuzz/*.c): libFuzzer with clang, AddressSanitizer and UBSan, over
+# the config parser, the dump loader and the result-table reader. 'make fuzz'
+# runs each for FUZZ_SECONDS from a seed corpus (configs, test dumps, tables) and
+# keeps what it finds in build-fuzz/; every crash found becomes a committed input
+# in fuzz/regressions/<target>/, replayed by 'make test' (tests/test_fuzz_replay).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := config dump table
+FUZZ_CFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+                -fno-sanitize-recover=undefined
+FUZZ_OBJ := $(CORE_SRC:%.c=build-fuzz/%.o) $(HARNESS_SRC:%.c=build-fuzz/%.o)
+build-fuzz/%.o: %.c $(wildcard core/*.h harness/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(XCFLAGS) -c $< -o $@
+build-fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_util.h $(FUZZ_OBJ)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $(XCFLAGS) $< $(FUZZ_OBJ) -o $@ $(LDLIBS)
+.SECONDARY: $(FUZZ_OBJ)
+fuzz: testdata $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
+	@scripts/ensure-deps.sh build fuzz
+	@scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # The offline default data: Fashion-MNIST encoders trained here (cached: a
 # dump is rebuilt only when its producer changes). -j2 trains both at once.
@@ -141,7 +162,7 @@ reproduce:
 	@scripts/reproduce.sh
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 help:
 	@sed -n '1,8p' Makefile

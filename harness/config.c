@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 
 #include "experiment.h"
 #include "util.h"
@@ -18,12 +20,13 @@ typedef struct sweep_spec {
     const char *name, *defval;
     enum key_check check;
     const char *choices;
+    double max; /* KC_COUNT: largest value; KC_POSITIVE: values within [1/max, max] */
     int flag;
     const char *help;
 } sweep_spec;
 
-#define SWEEP_SPEC(ID, name, def, check, choices, flag, help) \
-    [SK_##ID] = {name, def, check, choices, flag, help},
+#define SWEEP_SPEC(ID, name, def, check, choices, max, flag, help) \
+    [SK_##ID] = {name, def, check, choices, max, flag, help},
 static const sweep_spec sweep_keys[SK_COUNT] = {IRP_SWEEP_KEYS(SWEEP_SPEC)};
 #undef SWEEP_SPEC
 
@@ -73,11 +76,12 @@ static int parse_double(const char *s, double *out)
     return 1;
 }
 
+/* Exactly true or false, in any case (written back as "true"/"false"). */
 static int parse_bool(const char *s, int *out)
 {
-    if (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "1") || !strcmp(s, "on"))
+    if (!strcasecmp(s, "true"))
         return *out = 1, 1;
-    if (!strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "0") || !strcmp(s, "off"))
+    if (!strcasecmp(s, "false"))
         return *out = 0, 1;
     return 0;
 }
@@ -101,7 +105,13 @@ const char *config_check_value(enum sweep_key k, const char *v)
     int b;
     switch (s->check) {
     case KC_COUNT:
-        return parse_u64(v, &u) && u >= 1 && u <= 1000000 ? NULL : "expected an integer >= 1";
+        if (!parse_u64(v, &u) || u < 1)
+            return "expected an integer >= 1";
+        if (u > s->max) {
+            snprintf(why, sizeof why, "expected an integer from 1 to %.0f (the limit)", s->max);
+            return why;
+        }
+        return NULL;
     case KC_SEED:
         return parse_u64(v, &u) ? NULL : "expected an integer >= 0";
     case KC_UNIT:
@@ -109,7 +119,14 @@ const char *config_check_value(enum sweep_key k, const char *v)
     case KC_RCOND:
         return parse_double(v, &d) && d < 1 ? NULL : "expected a number below 1 (negative = default)";
     case KC_POSITIVE:
-        return parse_double(v, &d) && d > 0 ? NULL : "expected a number > 0";
+        if (!parse_double(v, &d) || d <= 0)
+            return "expected a number > 0";
+        if (d > s->max || d < 1 / s->max) {
+            snprintf(why, sizeof why, "expected a number from %g to %g (the limits)", 1 / s->max,
+                     s->max);
+            return why;
+        }
+        return NULL;
     case KC_BOOL:
         return parse_bool(v, &b) ? NULL : "expected true or false";
     case KC_CHOICE:
@@ -120,7 +137,12 @@ const char *config_check_value(enum sweep_key k, const char *v)
             *p = '\0', memmove(p + 4, p + 1, strlen(p + 1) + 1), memcpy(p, " or ", 4);
         return why;
     case KC_NAME:
-        return strlen(v) < 64 && !strpbrk(v, "/ ") ? NULL : "expected a head name";
+        if (strlen(v) >= 64)
+            return "expected a head name of at most 63 characters";
+        for (const char *p = v; *p; p++)
+            if (!isalnum((unsigned char)*p) && !strchr("._-+", *p))
+                return "expected a head name of letters, digits, '.', '_', '-' or '+'";
+        return NULL;
     }
     return "unknown key";
 }
@@ -174,33 +196,47 @@ static const char *known_keys(int report_section)
     return buf;
 }
 
+/* Result names become file names and figure titles: letters, digits, '.', '_',
+ * '-', '+' only, not starting with '.'. NULL if fine, else the reason. */
+static const char *check_name(const char *v)
+{
+    if (!*v || *v == '.' || strlen(v) > 100)
+        return "expected 1 to 100 characters, not starting with '.'";
+    for (const char *p = v; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("._-+", *p))
+            return "expected letters, digits, '.', '_', '-' or '+' only";
+    return NULL;
+}
+
 typedef struct parse_state {
     config *c;
-    const char *path;
+    const char *path, *text;
     int rc;
     unsigned seen_sweep, seen_fixed, seen_report; /* bitmasks of keys given */
 } parse_state;
 
-/* Line of `key` in the file (inih does not report it): the first line that
- * starts with it followed by '=' or ':'; 0 if not found. */
-static int line_of(const char *path, const char *key)
+/* Line of `key` in the config's text (inih does not report it): the first
+ * line that starts with it followed by '=' or ':'; 0 if not found. */
+static int line_of(const char *text, const char *key)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    char buf[4096];
-    int line = 0, found = 0;
     size_t n = strlen(key);
-    while (!found && fgets(buf, sizeof buf, f)) {
-        line++;
-        char *s = trim(buf);
-        if (!strncmp(s, key, n)) {
-            char *r = trim(s + n);
-            found = *r == '=' || *r == ':';
+    int line = 1;
+    for (const char *p = text; *p; line++) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!strncmp(p, key, n)) {
+            const char *r = p + n;
+            while (*r == ' ' || *r == '\t')
+                r++;
+            if (*r == '=' || *r == ':')
+                return line;
         }
+        p = strchr(p, '\n');
+        if (!p)
+            break;
+        p++;
     }
-    fclose(f);
-    return found ? line : 0;
+    return 0;
 }
 
 static int key_error(parse_state *st, const char *key, const char *fmt, const char *value,
@@ -210,7 +246,7 @@ static int key_error(parse_state *st, const char *key, const char *fmt, const ch
         return 0;
     char msg[1200];
     snprintf(msg, sizeof msg, fmt, value, detail);
-    st->rc = irp_fail(IRP_EDATA, "%s:%d: key '%s': %s", st->path, line_of(st->path, key), key,
+    st->rc = irp_fail(IRP_EDATA, "%s:%d: key '%s': %s", st->path, line_of(st->text, key), key,
                       msg);
     return 0;
 }
@@ -273,6 +309,11 @@ static int sweep_key(parse_state *st, int k, const char *name, char *v)
         const char *why = config_check_value((enum sweep_key)k, items[i]);
         if (why)
             return key_error(st, name, "value '%s': %s", items[i], why);
+        if (sweep_keys[k].check == KC_BOOL) /* written canonically */
+            items[i] = !strcasecmp(items[i], "true") ? "true" : "false";
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(items[i], items[j]))
+                return key_error(st, name, "value '%s' given twice in the list%s", items[i], "");
     }
     if (!set_list(c->values[k], &c->num_values[k], items, n))
         return st->rc = irp_fail(IRP_ENOMEM, "out of memory"), 0;
@@ -284,11 +325,14 @@ static int fixed_key(parse_state *st, int k, const char *name, char *v)
     config *c = st->c;
     uint64_t u;
     int b;
+    if (st->seen_fixed & (1u << k))
+        return key_error(st, name, "given twice%s%s", "", "");
     st->seen_fixed |= 1u << k;
+    const char *why;
     switch ((enum fixed_key)k) {
     case FK_NAME:
-        if (!*v || strpbrk(v, "/ \t"))
-            return key_error(st, name, "'%s': expected a name without '/' or spaces%s", v, "");
+        if ((why = check_name(v)))
+            return key_error(st, name, "'%.100s': %s", v, why);
         free(c->name);
         c->name = xstrdup(v);
         break;
@@ -410,35 +454,43 @@ void config_free(config *c)
     free(c);
 }
 
-/* FNV-1a over the file's lines outside a [report] section: the hash names what
- * produces the numbers, and report keys never change one. */
-static int hash_file(uint64_t *out, const char *path)
+/* inih reads at most this much of a line (Debian's libinih: INI_MAX_LINE 200,
+ * with the newline and the NUL); a longer line would be cut and its tail read
+ * as a line of its own, so it is refused instead. */
+enum { CONFIG_MAX_LINE = 198, CONFIG_MAX_BYTES = 1 << 20, CONFIG_MAX_CELLS = 10000 };
+
+/* Checks the text inih will parse (no NUL, no line too long) and hashes it:
+ * FNV-1a over the lines outside a [report] section, since the hash names what
+ * produces the numbers and report keys never change one. */
+static int check_and_hash(uint64_t *out, const char *path, const char *text, size_t len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return irp_fail(IRP_EDATA, "%s: cannot read config (%s)", path, strerror(errno));
+    if (strlen(text) != len) {
+        int line = 1;
+        for (const char *p = text; p < text + strlen(text); p++)
+            line += *p == '\n';
+        return irp_fail(IRP_EDATA, "%s:%d: a NUL byte; expected a text file", path, line);
+    }
     uint64_t h = FNV1A_INIT;
-    char line[8192];
-    int in_report = 0, at_line_start = 1;
-    while (fgets(line, sizeof line, f)) {
-        size_t n = strlen(line);
-        if (at_line_start) {
-            const char *s = line;
-            while (*s == ' ' || *s == '\t')
-                s++;
-            if (*s == '[') {
-                char name[64];
-                in_report = sscanf(s, "[%63[^]]]", name) == 1 && !strcmp(trim(name), "report");
-            }
+    int in_report = 0, line = 1;
+    for (const char *p = text; *p; line++) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) + 1 : strlen(p);
+        size_t chars = n - (e != NULL) - (n > (e != NULL) && p[n - 1 - (e != NULL)] == '\r');
+        if (chars > CONFIG_MAX_LINE)
+            return irp_fail(IRP_EDATA, "%s:%d: a line of %zu characters; inih, which reads "
+                            "configs, takes at most %d (shorten it)",
+                            path, line, chars, CONFIG_MAX_LINE);
+        const char *s = p;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (*s == '[') {
+            char name[64];
+            in_report = sscanf(s, "[%63[^]\n]]", name) == 1 && !strcmp(trim(name), "report");
         }
         if (!in_report)
-            h = fnv1a(h, line, n);
-        at_line_start = n && line[n - 1] == '\n';
+            h = fnv1a(h, p, n);
+        p += n;
     }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad)
-        return irp_fail(IRP_EDATA, "%s: cannot read config", path);
     *out = h;
     return IRP_OK;
 }
@@ -446,11 +498,18 @@ static int hash_file(uint64_t *out, const char *path)
 int config_load(config **out, const char *path)
 {
     *out = NULL;
+    char *text;
+    size_t len;
+    int rc = read_regular(&text, &len, path, CONFIG_MAX_BYTES, "config");
+    if (rc)
+        return rc;
     config *c = calloc(1, sizeof *c);
-    if (!c)
+    if (!c) {
+        free(text);
         return irp_fail(IRP_ENOMEM, "out of memory");
-    int rc = hash_file(&c->hash, path);
-    if (rc) {
+    }
+    if ((rc = check_and_hash(&c->hash, path, text, len))) {
+        free(text);
         free(c);
         return rc;
     }
@@ -458,8 +517,8 @@ int config_load(config **out, const char *path)
     c->references = 1;
     c->intra = 1;
     c->bins = 40;
-    parse_state st = {c, path, IRP_OK, 0, 0, 0};
-    int r = ini_parse(path, handler, &st);
+    parse_state st = {c, path, text, IRP_OK, 0, 0, 0};
+    int r = ini_parse_string(text, handler, &st); /* the very bytes hashed */
     rc = st.rc;
     if (!rc && r > 0)
         rc = irp_fail(IRP_EDATA, "%s:%d: not valid INI (expected 'key = value' or [section])",
@@ -479,6 +538,11 @@ int config_load(config **out, const char *path)
         char *dot = c->name ? strrchr(c->name, '.') : NULL;
         if (dot && dot != c->name)
             *dot = '\0';
+        const char *why = c->name ? check_name(c->name) : NULL;
+        if (why)
+            rc = irp_fail(IRP_EDATA, "%s: the file name gives the result name '%.100s', but %s; "
+                          "set 'name = ...' in [experiment]",
+                          path, c->name, why);
     }
     if (!rc && (!c->path || !c->name))
         rc = irp_fail(IRP_ENOMEM, "out of memory");
@@ -488,18 +552,27 @@ int config_load(config **out, const char *path)
                 rc = irp_fail(IRP_ENOMEM, "out of memory");
             c->num_values[k] = 1;
         }
+    /* a sweep small enough to finish (and whose size cannot overflow) */
+    size_t cells = 1;
+    for (int k = 0; !rc && k < SK_COUNT; k++) {
+        cells *= c->num_values[k];
+        if (cells > CONFIG_MAX_CELLS)
+            rc = irp_fail(IRP_EDATA, "%s: the sweep has more than %d cells (the product of the "
+                          "numbers of values); split it into several configs",
+                          path, CONFIG_MAX_CELLS);
+    }
     /* claims this kind's tables can decide */
     for (size_t i = 0; !rc && i < c->num_claims; i++) {
         const char *why = claim_check(c->claims[i], c->kind->name);
         if (why)
-            rc = irp_fail(IRP_EDATA, "%s:%d: key 'claims': %s", path, line_of(path, "claims"),
+            rc = irp_fail(IRP_EDATA, "%s:%d: key 'claims': %s", path, line_of(text, "claims"),
                           why);
     }
     /* sweep keys given that this kind's numbers do not depend on */
     for (int k = 0; !rc && k < SK_COUNT; k++)
         if ((st.seen_sweep & (1u << k)) && !(c->kind->keys & (1u << k)))
             rc = irp_fail(IRP_EDATA, "%s:%d: key '%s' has no effect on a %s experiment; remove it",
-                          path, line_of(path, sweep_keys[k].name), sweep_keys[k].name,
+                          path, line_of(text, sweep_keys[k].name), sweep_keys[k].name,
                           c->kind->name);
     /* fraction mode needs fractions > 0 */
     for (size_t i = 0; !rc && i < c->num_values[SK_DELTA]; i++)
@@ -507,7 +580,8 @@ int config_load(config **out, const char *path)
             if (!strcmp(c->values[SK_PRUNE][j], "fraction") && atof(c->values[SK_DELTA][i]) <= 0)
                 rc = irp_fail(IRP_EDATA, "%s:%d: key 'delta': value '%s' with prune = fraction: "
                                          "expected a fraction in (0, 1]",
-                              path, line_of(path, "delta"), c->values[SK_DELTA][i]);
+                              path, line_of(text, "delta"), c->values[SK_DELTA][i]);
+    free(text);
     if (rc) {
         config_free(c);
         return rc;
@@ -529,8 +603,8 @@ void config_cell_from_text(cell *out, const char *const text[SK_COUNT])
     memset(out, 0, sizeof *out);
     memcpy(out->text, text, sizeof out->text);
     irp_options_default(&out->opts);
-    uint64_t u;
-    int b;
+    uint64_t u = 0;
+    int b = 0;
     parse_u64(text[SK_ANCHORS], &u);
     out->anchors = (size_t)u;
     parse_u64(text[SK_ANCHOR_SEED], &out->anchor_seed);

@@ -24,13 +24,15 @@ int csv_out_open(csv_out *w, const char *path)
         return irp_fail(IRP_ENOMEM, "out of memory");
     }
     snprintf(w->tmp, n + 5, "%s.tmp", path);
-    if (!(w->fp = fopen(w->tmp, "w"))) {
-        int e = errno;
+    int rc = check_output(path, NULL);
+    if (!rc && !(w->fp = create_tmp(w->tmp)))
+        rc = irp_fail(IRP_EDATA, "%s: cannot write (%s)", path, strerror(errno));
+    if (rc) {
         free(w->path);
         free(w->tmp);
-        return irp_fail(IRP_EDATA, "%s: cannot write (%s)", path, strerror(e));
+        w->path = w->tmp = NULL;
     }
-    return IRP_OK;
+    return rc;
 }
 
 void csv_out_comment(csv_out *w, const char *fmt, ...)
@@ -88,6 +90,14 @@ int csv_out_commit(csv_out *w)
 {
     int bad = ferror(w->fp) | fflush(w->fp) | fsync(fileno(w->fp));
     bad |= fclose(w->fp);
+    w->fp = NULL;
+    if (!bad && check_output(w->path, NULL)) { /* it may have appeared meanwhile */
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", irp_last_error());
+        remove(w->tmp);
+        out_free(w);
+        return irp_fail(IRP_EDATA, "%s", msg);
+    }
     if (bad || rename(w->tmp, w->path)) {
         int e = errno;
         remove(w->tmp);
@@ -204,9 +214,9 @@ static int reader_status(const reader *r, const char *path)
 int csv_table_read(csv_table **out, const char *path)
 {
     *out = NULL;
-    FILE *fp = fopen(path, "r");
+    FILE *fp = fopen_regular(path, "CSV");
     if (!fp)
-        return irp_fail(IRP_EDATA, "%s: cannot read (%s)", path, strerror(errno));
+        return IRP_EDATA;
     struct csv_parser p;
     csv_init(&p, CSV_APPEND_NULL);
     reader r = {.t = calloc(1, sizeof(csv_table))};

@@ -5,7 +5,13 @@
 #include "h5io.h"
 #include "util.h"
 
+#include <errno.h>
 #include <hdf5.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +79,12 @@ static int scan_floats(dump_matrix *out, const char *file, hid_t loc, const char
             rc = FAIL("%s: %s: empty", file, path);
     }
     hsize_t block = 4096;
-    float *buf = rc ? NULL : malloc(block * dims[1] * sizeof *buf);
+    size_t bytes = 0;
+    if (!rc && (h5_shape_bytes(&bytes, dims[0], dims[1], sizeof(float)) ||
+                !h5_plausible(ds, bytes) || h5_shape_bytes(&bytes, block, dims[1], sizeof(float))))
+        rc = FAIL("%s: %s: declared shape %llux%llu is too large", file, path,
+                  (unsigned long long)dims[0], (unsigned long long)dims[1]);
+    float *buf = rc ? NULL : malloc(bytes);
     if (!rc && !buf)
         rc = irp_fail(IRP_ENOMEM, "out of memory");
     for (hsize_t r0 = 0; !rc && r0 < dims[0]; r0 += block) {
@@ -115,7 +126,8 @@ static irp_mat *read_rows(const dump_matrix *m, const size_t *idx, size_t n)
 {
     irp_mat *out = irp_mat_new(n, m->cols);
     row_pos *order = malloc((n ? n : 1) * sizeof *order);
-    float *buf = malloc((n ? n : 1) * m->cols * sizeof *buf);
+    size_t bytes = 0;
+    float *buf = h5_shape_bytes(&bytes, n ? n : 1, m->cols, sizeof(float)) ? NULL : malloc(bytes);
     hid_t f = -1, ds = -1, sp = -1, ms = -1;
     int ok = out && order && buf;
     for (size_t i = 0; ok && i < n; i++)
@@ -251,14 +263,14 @@ static int load_head(dump_head *h, const char *file, hid_t fid, hid_t heads, con
         return FAIL("%s: %s: expected a group", file, obj);
     char *act = NULL;
     double v;
-    int found, rc = h5_attr_string(&h->kind, file, g, obj, "kind");
+    int found, rc = h5_attr_string(&h->kind, file, g, obj, "kind", 0);
     if (!rc && !h->kind)
         rc = FAIL("%s: %s: missing attribute 'kind' (expected \"linear\" or \"mlp\")", file, obj);
     if (!rc && strcmp(h->kind, "linear") && strcmp(h->kind, "mlp"))
         rc = FAIL("%s: %s: attribute 'kind' is \"%s\"; expected \"linear\" or \"mlp\"", file, obj,
                   h->kind);
     if (!rc)
-        rc = h5_attr_string(&act, file, g, obj, "activation");
+        rc = h5_attr_string(&act, file, g, obj, "activation", 0);
     if (!rc && act && irp_activation_parse(&h->head.activation, act))
         rc = FAIL("%s: %s: attribute 'activation' is \"%s\"; expected identity, relu, tanh, "
                   "sigmoid or gelu",
@@ -383,9 +395,9 @@ static int load_space(dump_space *s, const dump *d, hid_t file, const char *name
         rc = FAIL("%s: %s: attribute dim = %g but the embeddings have %zu columns", d->path, obj,
                   v, s->dim);
     if (!rc)
-        rc = h5_attr_string(&s->model, d->path, g, obj, "model");
+        rc = h5_attr_string(&s->model, d->path, g, obj, "model", 0);
     if (!rc)
-        rc = h5_attr_string(&s->modality, d->path, g, obj, "modality");
+        rc = h5_attr_string(&s->modality, d->path, g, obj, "modality", 0);
     if (!rc && !s->model)
         s->model = xstrdup("");
     if (!rc && !s->modality)
@@ -470,6 +482,13 @@ int dump_load_flags(dump **out, const char *path, const char *const *only, size_
 {
     *out = NULL;
     h5_quiet();
+    struct stat st;
+    if (stat(path, &st))
+        return FAIL("%s: cannot open (%s); point 'data' at an existing dump (the offline "
+                    "default dumps are made by 'make data')",
+                    path, strerror(errno));
+    if (!S_ISREG(st.st_mode)) /* a FIFO or device would hang or mislead HDF5 */
+        return FAIL("%s: not a regular file; expected an %s dump", path, DUMP_SCHEMA);
     if (H5Fis_hdf5(path) <= 0) {
         FILE *f = fopen(path, "rb");
         if (!f)
@@ -483,22 +502,26 @@ int dump_load_flags(dump **out, const char *path, const char *const *only, size_
     if (file < 0)
         return FAIL("%s: HDF5 could not open it", path);
     dump *d = calloc(1, sizeof *d);
+    if (d)
+        d->file.dev = (uint64_t)st.st_dev, d->file.ino = (uint64_t)st.st_ino,
+        d->file.size = (uint64_t)st.st_size,
+        d->file.mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
     int rc = !d || !(d->path = xstrdup(path)) ? irp_fail(IRP_ENOMEM, "%s: out of memory", path)
                                                : IRP_OK;
     char *schema = NULL;
     double v;
     int found;
     if (!rc)
-        rc = h5_attr_string(&schema, path, file, "/", "schema");
+        rc = h5_attr_string(&schema, path, file, "/", "schema", 0);
     if (!rc && (!schema || strcmp(schema, DUMP_SCHEMA)))
         rc = FAIL("%s: / attribute 'schema' is %s%s%s; expected \"%s\"", path,
                   schema ? "\"" : "", schema ? schema : "missing", schema ? "\"" : "", DUMP_SCHEMA);
     if (!rc)
-        rc = h5_attr_string(&d->dataset, path, file, "/", "dataset");
+        rc = h5_attr_string(&d->dataset, path, file, "/", "dataset", 0);
     if (!rc && !d->dataset)
         d->dataset = xstrdup("");
     if (!rc)
-        rc = h5_attr_string(&d->class_names, path, file, "/", "class_names");
+        rc = h5_attr_string(&d->class_names, path, file, "/", "class_names", 1);
     if (!rc && !d->class_names)
         d->class_names = xstrdup("");
     if (!rc && !(rc = h5_attr_number(&v, &found, path, file, "/", "num_classes")) &&
@@ -510,6 +533,10 @@ int dump_load_flags(dump **out, const char *path, const char *const *only, size_
         rc = load_samples(d, file, 0);
     if (!rc)
         rc = load_samples(d, file, 1);
+    if (!rc && !d->train_labels != !d->test_labels)
+        rc = FAIL("%s: /samples/%s/labels: present, but /samples/%s/labels is not; a labelled "
+                  "dump has labels in both splits",
+                  path, d->train_labels ? "train" : "test", d->train_labels ? "test" : "train");
     name_list l = {0};
     if (!rc && !h5_exists(file, "spaces"))
         rc = FAIL("%s: /spaces: missing (expected one group per encoder)", path);
@@ -568,6 +595,25 @@ void dump_free(dump *d)
     free(d);
 }
 
+int dump_check_nonzero(const dump *d, const dump_space *s, const char *split, const irp_mat *m,
+                       const size_t *idx)
+{
+    for (size_t i = 0; i < m->rows; i++) {
+        const double *r = &IRP_AT(m, i, 0);
+        size_t j = 0;
+        while (j < m->cols && r[j] == 0)
+            j++;
+        if (j == m->cols)
+            return idx ? FAIL("%s: /spaces/%s/%s: row %zu (anchor %zu) is all zero; IRP "
+                              "normalises every row, so an all-zero embedding cannot be encoded",
+                              d->path, s->name, split, idx[i], i)
+                       : FAIL("%s: /spaces/%s/%s: row %zu is all zero; IRP normalises every row, "
+                              "so an all-zero embedding cannot be encoded",
+                              d->path, s->name, split, i);
+    }
+    return IRP_OK;
+}
+
 void dump_row_norms(double *out, const dump_matrix *m)
 {
     for (size_t i = 0; i < m->rows; i++) {
@@ -577,6 +623,18 @@ void dump_row_norms(double *out, const dump_matrix *m)
             q += (double)r[j] * r[j];
         out[i] = sqrt(q);
     }
+}
+
+int dump_unchanged(const dump *d)
+{
+    struct stat st;
+    if (stat(d->path, &st) || (uint64_t)st.st_dev != d->file.dev ||
+        (uint64_t)st.st_ino != d->file.ino || (uint64_t)st.st_size != d->file.size ||
+        (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec != d->file.mtime_ns)
+        return FAIL("%s: the dump changed while this run read it; nothing was written from it "
+                    "(run again)",
+                    d->path);
+    return IRP_OK;
 }
 
 const dump_space *dump_find_space(const dump *d, const char *name)
@@ -593,4 +651,69 @@ const dump_head *dump_find_head(const dump_space *s, const char *name)
         if (!strcmp(s->heads[i].name, name))
             return &s->heads[i];
     return NULL;
+}
+
+int dump_load_checked(dump **out, const char *path, const char *const *only, size_t num_only,
+                      unsigned flags)
+{
+    *out = NULL;
+    int fds[2];
+    if (pipe(fds))
+        return FAIL("%s: cannot check the file (pipe: %s)", path, strerror(errno));
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return FAIL("%s: cannot check the file (fork: %s)", path, strerror(errno));
+    }
+    if (pid == 0) { /* the child: read it all; report the error, if any */
+        close(fds[0]);
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0) /* a crash report of the library is not the user's message */
+            dup2(null, 2);
+        const char *t = getenv("IRP_LOAD_TIMEOUT");
+        struct stat st;
+        long secs = t && *t ? strtol(t, NULL, 10)
+                            : 60 + (stat(path, &st) ? 0 : (long)(st.st_size / (10 << 20)));
+        /* die by the library's fault, whatever handlers the parent installed */
+        const int sigs[] = {SIGALRM, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+        for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+            signal(sigs[i], SIG_DFL);
+        alarm((unsigned)(secs > 0 ? secs : 60));
+        dump *d;
+        int rc = dump_load_flags(&d, path, only, num_only, flags);
+        if (rc) {
+            const char *m = irp_last_error();
+            ssize_t w = write(fds[1], m, strlen(m));
+            (void)w;
+        } /* the child's memory goes with it: no need to free it */
+        _exit(rc ? 1 : 0);
+    }
+    close(fds[1]);
+    char msg[1024];
+    size_t n = 0;
+    for (ssize_t r; n < sizeof msg - 1 && (r = read(fds[0], msg + n, sizeof msg - 1 - n)) != 0;)
+        if (r > 0)
+            n += (size_t)r;
+        else if (errno != EINTR)
+            break;
+    msg[n] = '\0';
+    close(fds[0]);
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return FAIL("%s: cannot check the file (waitpid: %s)", path, strerror(errno));
+    if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
+        return FAIL("%s: corrupted HDF5 file: the HDF5 library did not finish reading it in the "
+                    "time allowed (IRP_LOAD_TIMEOUT); nothing was written",
+                    path);
+    if (WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) != 0 && !n))
+        return FAIL("%s: corrupted HDF5 file: the HDF5 library crashed reading it (%s %d); "
+                    "nothing was written",
+                    path, WIFSIGNALED(st) ? "signal" : "exit", WIFSIGNALED(st) ? WTERMSIG(st)
+                                                                           : WEXITSTATUS(st));
+    if (WEXITSTATUS(st) != 0)
+        return irp_fail(IRP_EDATA, "%s", msg);
+    return dump_load_flags(out, path, only, num_only, flags);
 }

@@ -49,6 +49,10 @@ typedef struct dump {
     int32_t *train_labels, *test_labels; /* NULL when the dump has no labels */
     size_t num_spaces;
     dump_space *spaces;
+    struct { /* the file as it was when loaded (dump_unchanged) */
+        uint64_t dev, ino, size;
+        int64_t mtime_ns;
+    } file;
 } dump;
 
 /* Loads and validates the whole file. spaces: NULL for all, or a list of
@@ -64,9 +68,27 @@ int dump_load_flags(dump **out, const char *path, const char *const *spaces, siz
                     unsigned flags);
 void dump_free(dump *d);
 
+/* dump_load_flags for files that came from elsewhere. libhdf5 1.10.8 itself
+ * can crash or hang on a corrupted file (found by fuzzing; inside the library,
+ * where no check of irp's can reach), so the file is first read whole in a
+ * child process with a time limit (IRP_LOAD_TIMEOUT seconds; default 60 s
+ * plus 1 s per 10 MB of file, far above what reading a sound file takes):
+ * if the library crashes or hangs there, this returns IRP_EDATA "FILE:
+ * corrupted HDF5 file ..." and nothing else happens; an ordinary error is
+ * returned as the child found it; only a file the child read cleanly is then
+ * loaded here. Costs one extra read of the file. */
+int dump_load_checked(dump **out, const char *path, const char *const *spaces, size_t num_spaces,
+                      unsigned flags);
+
 /* A double copy of rows indices[0..n) of m (indices NULL: the first n rows);
  * NULL and an error set on failure (allocation, or reading an on-demand split). */
 irp_mat *dump_rows(const dump_matrix *m, const size_t *indices, size_t n);
+
+/* IRP_OK unless a row of m (rows idx[i] of split `split` of space s, or rows
+ * 0.. when idx is NULL) is all zero: IRP normalises every row, so such a row
+ * cannot be encoded; the error names file, space, split and row. */
+int dump_check_nonzero(const dump *d, const dump_space *s, const char *split, const irp_mat *m,
+                       const size_t *idx);
 
 /* out[i] = L2 norm of row i of an in-memory matrix, accumulated in double. */
 void dump_row_norms(double *out, const dump_matrix *m);
@@ -88,6 +110,10 @@ typedef struct dump_new_space {
  * the training split). Written to <path>.tmp and renamed when complete. */
 int dump_write(const char *path, const dump *d, const dump_new_space *sp, const irp_mat *t,
                const size_t *anchor_idx, size_t k);
+
+/* IRP_OK if d's file is still the one loaded (device, inode, size, mtime);
+ * else IRP_EDATA: a dump replaced while a run read it would mix two files. */
+int dump_unchanged(const dump *d);
 
 /* NULL if absent. */
 const dump_space *dump_find_space(const dump *d, const char *name);

@@ -3,24 +3,37 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "dump.h"
 #include "h5io.h"
+#include "util.h"
 
 int dump_write(const char *out, const dump *d, const dump_new_space *sp, const irp_mat *t,
                const size_t *anchors, size_t k)
 {
     const char *name = sp->name;
-    char tmp[1100], p[600];
-    snprintf(tmp, sizeof tmp, "%s.tmp", out);
+    char tmp[4200], p[600];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", out) >= (int)sizeof tmp)
+        return irp_fail(IRP_EDATA, "%.100s...: output path too long", out);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    FILE *probe = fopen(tmp, "wb"); /* for the reason, which HDF5 does not give */
-    if (!probe)
+    if (check_output(out, d->path))
+        return IRP_EDATA;
+    FILE *img = create_tmp(tmp); /* never through a link; the reason if it fails */
+    if (!img)
         return irp_fail(IRP_EDATA, "%s: cannot create (%s)", tmp, strerror(errno));
-    fclose(probe);
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    /* HDF5 builds the file in memory (the core driver, no backing store) and
+     * irp writes the image: a full disk is then an ordinary write error here,
+     * never a file libhdf5 failed to close (which crashed it at exit). */
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    hid_t f = fapl < 0 || H5Pset_fapl_core(fapl, 1 << 22, 0) < 0
+                  ? -1
+                  : H5Fcreate("irp-translate-image", H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (fapl >= 0)
+        H5Pclose(fapl);
     if (f < 0) {
+        fclose(img);
         remove(tmp);
         return irp_fail(IRP_EDATA, "%s: HDF5 cannot create it", tmp);
     }
@@ -88,10 +101,27 @@ int dump_write(const char *out, const dump *d, const dump_new_space *sp, const i
                  : -1;
         free(idx);
     }
+    e |= H5Fflush(f, H5F_SCOPE_GLOBAL);
+    ssize_t size = e < 0 ? -1 : H5Fget_file_image(f, NULL, 0);
+    void *buf = size > 0 ? malloc((size_t)size) : NULL;
+    if (!buf || H5Fget_file_image(f, buf, (size_t)size) != size)
+        e = -1;
     e |= H5Fclose(f);
-    if (e < 0) {
+    int bad = e < 0 || fwrite(buf, 1, (size_t)size, img) != (size_t)size;
+    int err = bad ? (e < 0 ? 0 : errno) : 0;
+    bad |= fflush(img) != 0 || fsync(fileno(img)) != 0;
+    if (bad && !err)
+        err = errno;
+    bad |= fclose(img) != 0;
+    free(buf);
+    if (bad) {
         remove(tmp);
-        return irp_fail(IRP_EDATA, "%s: writing failed", tmp);
+        return irp_fail(IRP_EDATA, "%s: writing failed (%s)", tmp,
+                        e < 0 ? "HDF5 could not build the file" : strerror(err ? err : EIO));
+    }
+    if (check_output(out, d->path)) {
+        remove(tmp);
+        return IRP_EDATA;
     }
     if (rename(tmp, out)) {
         remove(tmp);

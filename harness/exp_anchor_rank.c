@@ -75,7 +75,10 @@ int anchor_rank_figure(const config *c, const csv_table *t, const char *dir, con
             fprintf(dat, " %s", ks.v[j]);
         fputc('\n', dat);
         for (size_t i = 0; i < enc.n; i++) {
-            fprintf(dat, "\"%s\"", enc.v[i]);
+            fputc('"', dat); /* a data-file label: no quote or control character inside */
+            for (const char *q = enc.v[i]; *q; q++)
+                fputc(*q == '"' || (unsigned char)*q < 32 ? '?' : *q, dat);
+            fputc('"', dat);
             for (size_t j = 0; j < ks.n; j++) {
                 const char *kr[] = {enc.v[i], ks.v[j], "rank"}, *kd[] = {enc.v[i], ks.v[j], "dim"};
                 const agg_group *r = agg_find(&a, kr), *d = agg_find(&a, kd);
@@ -86,7 +89,7 @@ int anchor_rank_figure(const config *c, const csv_table *t, const char *dir, con
         fprintf(dat, "\n\n");
         agg_free(&a);
     }
-    fclose(dat);
+    gp_close_dat(dat);
     if (rc)
         return rc;
     char size_png[32], size_pdf[32];
@@ -102,8 +105,8 @@ int anchor_rank_figure(const config *c, const csv_table *t, const char *dir, con
     for (size_t p = 0; p < v.n; p++) {
         fprintf(gp, "set title \"%s\"\nplot ", v.label[p]);
         for (size_t j = 0; j < ks.n; j++)
-            fprintf(gp, "%s\"%s/%s.dat\" index %zu using %zu:xtic(1) title \"k = %s\"",
-                    j ? ", " : "", dir, c->name, p, j + 2, ks.v[j]);
+            fprintf(gp, "%s%s index %zu using %zu:xtic(1) title \"k = %s\"",
+                    j ? ", " : "", gp_dat(dir, c->name), p, j + 2, ks.v[j]);
         fputc('\n', gp);
     }
     return gp_render(gp, dir, c->name);

@@ -60,7 +60,7 @@ static int heatmap(const csv_table *t, const config *c, const char *dir)
         agg_free(&inter);
         agg_free(&intra);
     }
-    fclose(dat);
+    gp_close_dat(dat);
     if (rc)
         return rc;
     char size_png[32], size_pdf[32];
@@ -83,10 +83,10 @@ static int heatmap(const csv_table *t, const config *c, const char *dir)
     for (size_t i = 0; i < v.n; i++)
         for (int p = 0; p < 2; p++)
             fprintf(gp,
-                    "set title \"%s%s%s\"\nplot \"%s/%s.dat\" index %zu using 1:2:%s with image "
+                    "set title \"%s%s%s\"\nplot %s index %zu using 1:2:%s with image "
                     "notitle, \"\" index %zu using 1:2:(sprintf(\"%%.2f\", $%s)) with labels "
                     "notitle\n",
-                    titles[p], v.label[i][0] ? "\\n" : "", v.label[i], dir, c->name, i, cols[p],
+                    titles[p], v.label[i][0] ? "\\n" : "", v.label[i], gp_dat(dir, c->name), i, cols[p],
                     i, cols[p]);
     return gp_render(gp, dir, c->name);
 }

@@ -115,7 +115,7 @@ int scale_dist_figure(const config *c, const csv_table *table, const char *dir, 
         double lo = atof(row[cl]), hi = atof(row[ch]);
         fprintf(dat, "%.6g %s %s %.6g\n", (lo + hi) / 2, row[cd], row[cn], hi - lo);
     }
-    fclose(dat);
+    gp_close_dat(dat);
     csv_table_free(t);
     size_t cols = enc.n < 3 ? enc.n : 3, rows = (enc.n + cols - 1) / (cols ? cols : 1);
     FILE *gp = gp_open(dir, c->name, "1200,700", "8in,4.7in");
@@ -127,10 +127,10 @@ int scale_dist_figure(const config *c, const csv_table *table, const char *dir, 
             rows ? rows : 1, cols ? cols : 1, c->name);
     for (size_t i = 0; i < enc.n; i++)
         fprintf(gp,
-                "set title \"%s\"\nplot \"%s/%s.dat\" index %zu using 1:2:4 with boxes "
+                "set title %s\nplot %s index %zu using 1:2:4 with boxes "
                 "title \"histogram\", \"\" index %zu using 1:3 with lines lw 2 title "
                 "\"normal fit\"\n",
-                enc.v[i], dir, c->name, i, i);
+                gpq(enc.v[i]), gp_dat(dir, c->name), i, i);
     return gp_render(gp, dir, c->name);
 }
 

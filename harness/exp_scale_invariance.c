@@ -80,7 +80,7 @@ int scale_inv_figure(const config *c, const csv_table *t, const char *dir, const
             }
             fprintf(dat, "\n\n");
         }
-    fclose(dat);
+    gp_close_dat(dat);
     FILE *gp = gp_open(dir, c->name, "1200,500", "8in,3.3in");
     if (!gp)
         return IRP_EDATA;
@@ -93,8 +93,8 @@ int scale_inv_figure(const config *c, const csv_table *t, const char *dir, const
                 strcmp(modes.v[m], "multiply") ? "row norm / mean training norm"
                                                : "factor multiplying the embeddings");
         for (size_t h = 0; h < heads.n; h++)
-            fprintf(gp, "%s\"%s/%s.dat\" index %zu using 1:2 with linespoints title \"%s\"",
-                    h ? ", " : "", dir, c->name, m * heads.n + h, heads.v[h]);
+            fprintf(gp, "%s%s index %zu using 1:2 with linespoints title \"%s\"",
+                    h ? ", " : "", gp_dat(dir, c->name), m * heads.n + h, heads.v[h]);
         fprintf(gp, "\n");
     }
     agg_free(&acc);

@@ -64,7 +64,7 @@ static int matrix(const csv_table *t, const config *c, const char *dir)
         fprintf(dat, "\n");
         agg_free(&acc);
     }
-    fclose(dat);
+    gp_close_dat(dat);
     if (rc)
         return rc;
     size_t cols = v.n < 4 ? v.n : 4, rows = (v.n + cols - 1) / cols;
@@ -86,9 +86,9 @@ static int matrix(const csv_table *t, const config *c, const char *dir)
             enc.n - 1, enc.n - 1);
     for (size_t i = 0; i < v.n; i++)
         fprintf(gp,
-                "set title \"%s\"\nplot \"%s/%s.dat\" index %zu using 1:2:3 with image notitle, "
+                "set title \"%s\"\nplot %s index %zu using 1:2:3 with image notitle, "
                 "\"\" index %zu using 1:2:(sprintf(\"%%.2f\", $3)) with labels notitle\n",
-                v.label[i], dir, c->name, i, i);
+                v.label[i], gp_dat(dir, c->name), i, i);
     return gp_render(gp, dir, c->name);
 }
 

@@ -17,14 +17,25 @@ typedef struct names {
     char v[64][96];
 } names;
 
+/* s as a gnuplot string literal, safe whatever s holds (names come from dumps
+ * and configs others wrote): "s" when s has no character gnuplot would
+ * interpret in double quotes, else 's' with '' for ' (single quotes stop
+ * backquote command substitution and backslash escapes); control characters
+ * become '?'. The result lives in one of 8 rotating static buffers. */
+const char *gpq(const char *s);
+/* gpq of the path <dir>/<name>.dat */
+const char *gp_dat(const char *dir, const char *name);
+
 /* Distinct values of key index k over a's groups, in order of appearance
  * (sorted by value when all are numbers). */
 void gp_distinct(names *out, const agg *a, size_t k);
 /* "set xtics ("a" 0, "b" 1, ...)". */
 void gp_tics(FILE *gp, const char *axis, const names *n);
 
-/* <dir>/<name>.dat for writing; NULL and an error on failure. */
+/* <dir>/<name>.dat for writing (a temporary file, put in place by gp_render);
+ * NULL and an error on failure. Close it with gp_close_dat. */
 FILE *gp_open_dat(const char *dir, const char *name);
+void gp_close_dat(FILE *dat);
 /* <dir>/<name>.gp with the PNG/PDF terminal loop opened; NULL and an error on failure. */
 FILE *gp_open(const char *dir, const char *name, const char *size_png, const char *size_pdf);
 /* Closes the loop and the script, runs gnuplot on it, fixes the PDF's date. */

@@ -2,6 +2,7 @@
  * datasets and attributes). No schema here: dump.c and dump_write.c own it. */
 #include "h5io.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,28 @@
 #define FAIL(...) irp_fail(IRP_EDATA, __VA_ARGS__)
 
 void h5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
+int h5_plausible(hid_t ds, size_t bytes)
+{
+    if (bytes <= ((size_t)64 << 20))
+        return 1;
+    hid_t f = H5Iget_file_id(ds);
+    hsize_t size = 0;
+    int ok = f >= 0 && H5Fget_filesize(f, &size) >= 0 && bytes / 1024 <= size;
+    if (f >= 0)
+        H5Fclose(f);
+    return ok;
+}
+
+int h5_shape_bytes(size_t *bytes, hsize_t rows, hsize_t cols, size_t elem)
+{
+    size_t n;
+    if (rows > SIZE_MAX || cols > SIZE_MAX || __builtin_mul_overflow((size_t)rows, (size_t)cols, &n) ||
+        __builtin_mul_overflow(n, elem, &n) || n > (size_t)PTRDIFF_MAX)
+        return -1;
+    *bytes = n;
+    return 0;
+}
 
 int h5_exists(hid_t loc, const char *path)
 {
@@ -25,42 +48,77 @@ int h5_exists(hid_t loc, const char *path)
     return H5Lexists(loc, buf, H5P_DEFAULT) > 0;
 }
 
-/* String attribute (fixed or variable length) → malloc'd copy; *out = NULL if absent. */
+/* String attribute (fixed or variable length, scalar or — with join_list — an
+ * array, joined with ','): class, dataspace and sizes are checked before any
+ * read, so no form h5py writes can overflow a buffer. *out = NULL if absent. */
 int h5_attr_string(char **out, const char *file, hid_t obj, const char *objname,
-                       const char *name)
+                   const char *name, int join_list)
 {
     *out = NULL;
     if (H5Aexists(obj, name) <= 0)
         return IRP_OK;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = H5Aget_type(a);
-    int rc = IRP_OK;
-    if (H5Tget_class(t) != H5T_STRING) {
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t t = a < 0 ? -1 : H5Aget_type(a), sp = a < 0 ? -1 : H5Aget_space(a), mt = -1;
+    H5S_class_t sc = sp < 0 ? H5S_NO_CLASS : H5Sget_simple_extent_type(sp);
+    hssize_t points = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
+    size_t n = sc == H5S_SCALAR ? 1 : points > 0 ? (size_t)points : 0;
+    int rc = IRP_OK, vlen = t >= 0 && H5Tis_variable_str(t) > 0;
+    size_t size = t >= 0 && !vlen ? H5Tget_size(t) : sizeof(char *);
+    char **v = NULL, *buf = NULL;
+    if (a < 0 || t < 0 || sp < 0)
+        rc = FAIL("%s: %s attribute '%s': unreadable", file, objname, name);
+    else if (H5Tget_class(t) != H5T_STRING)
         rc = FAIL("%s: %s attribute '%s': expected a string", file, objname, name);
-    } else if (H5Tis_variable_str(t) > 0) {
-        hid_t mt = H5Tcopy(H5T_C_S1);
-        H5Tset_size(mt, H5T_VARIABLE);
-        H5Tset_cset(mt, H5Tget_cset(t));
-        char *v = NULL;
-        if (H5Aread(a, mt, &v) < 0)
-            rc = FAIL("%s: %s attribute '%s': unreadable string", file, objname, name);
+    else if (n == 0 || (sc != H5S_SCALAR && sc != H5S_SIMPLE))
+        rc = FAIL("%s: %s attribute '%s': expected a string, got an empty attribute", file,
+                  objname, name);
+    else if (n > 1 && !join_list)
+        rc = FAIL("%s: %s attribute '%s': expected one string, got an array of %zu", file,
+                  objname, name, n);
+    else if (n > 65536 || size == 0 || size > (16u << 20) / n)
+        rc = FAIL("%s: %s attribute '%s': %zu strings of %zu bytes is more than expected", file,
+                  objname, name, n, size);
+    else if ((mt = vlen ? H5Tcopy(H5T_C_S1) : H5Tcopy(t)) < 0 ||
+             (vlen && (H5Tset_size(mt, H5T_VARIABLE) < 0 ||
+                       H5Tset_cset(mt, H5Tget_cset(t)) < 0)))
+        rc = FAIL("%s: %s attribute '%s': unreadable string type", file, objname, name);
+    else if (!(vlen ? (void *)(v = calloc(n, sizeof *v)) : (void *)(buf = calloc(n * size + 1, 1))))
+        rc = irp_fail(IRP_ENOMEM, "out of memory");
+    else if (H5Aread(a, mt, vlen ? (void *)v : (void *)buf) < 0)
+        rc = FAIL("%s: %s attribute '%s': unreadable string", file, objname, name);
+    if (!rc) { /* join the strings with ',' */
+        size_t total = 1;
+        for (size_t i = 0; i < n; i++)
+            total += (vlen ? (v[i] ? strlen(v[i]) : 0) : strnlen(buf + i * size, size)) + 1;
+        char *joined = malloc(total), *p = joined;
+        for (size_t i = 0; joined && i < n; i++) {
+            const char *e = vlen ? (v[i] ? v[i] : "") : buf + i * size;
+            size_t len = vlen ? strlen(e) : strnlen(e, size);
+            if (i)
+                *p++ = ',';
+            memcpy(p, e, len);
+            p += len;
+        }
+        if (joined)
+            *p = '\0', *out = joined;
         else
-            *out = xstrdup(v ? v : "");
-        if (v)
-            H5free_memory(v);
-        H5Tclose(mt);
-    } else {
-        size_t n = H5Tget_size(t);
-        char *v = calloc(n + 1, 1);
-        hid_t mt = H5Tcopy(t);
-        if (!v || H5Aread(a, mt, v) < 0)
-            rc = FAIL("%s: %s attribute '%s': unreadable string", file, objname, name);
-        else
-            *out = v, v = NULL;
-        free(v);
-        H5Tclose(mt);
+            rc = irp_fail(IRP_ENOMEM, "out of memory");
     }
-    H5Tclose(t);
-    H5Aclose(a);
+    if (v) {
+        for (size_t i = 0; i < n; i++)
+            if (v[i])
+                H5free_memory(v[i]);
+        free(v);
+    }
+    free(buf);
+    if (mt >= 0)
+        H5Tclose(mt);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (t >= 0)
+        H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
     return rc;
 }
 
@@ -71,21 +129,26 @@ int h5_attr_number(double *out, int *found, const char *file, hid_t obj, const c
     *found = 0;
     if (H5Aexists(obj, name) <= 0)
         return IRP_OK;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = H5Aget_type(a), sp = H5Aget_space(a);
-    H5T_class_t c = H5Tget_class(t);
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t t = a < 0 ? -1 : H5Aget_type(a), sp = a < 0 ? -1 : H5Aget_space(a);
+    H5T_class_t c = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
     int rc = IRP_OK;
-    if ((c != H5T_INTEGER && c != H5T_FLOAT) || H5Sget_simple_extent_npoints(sp) != 1)
+    if (a < 0 || t < 0 || sp < 0)
+        rc = FAIL("%s: %s attribute '%s': unreadable", file, objname, name);
+    else if ((c != H5T_INTEGER && c != H5T_FLOAT) || H5Sget_simple_extent_npoints(sp) != 1)
         rc = FAIL("%s: %s attribute '%s': expected one number", file, objname, name);
     else if (H5Aread(a, H5T_NATIVE_DOUBLE, out) < 0)
         rc = FAIL("%s: %s attribute '%s': unreadable", file, objname, name);
     else
         *found = 1;
-    H5Sclose(sp);
-    H5Tclose(t);
-    H5Aclose(a);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (t >= 0)
+        H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
     return rc;
 }
-
 
 /* Reads dataset `path` (relative to loc) of the expected kind and rank into a
  * malloc'd buffer converted to `memtype`; dims[] receives the shape. */
@@ -114,7 +177,14 @@ int h5_read_array(void **out, hsize_t dims[2], const char *file, hid_t loc, cons
     if (!rc) {
         dims[0] = dims[1] = 1;
         H5Sget_simple_extent_dims(sp, dims, NULL);
-        size_t n = (size_t)dims[0] * (rank == 2 ? (size_t)dims[1] : 1);
+    }
+    size_t n = 0;
+    if (!rc && (h5_shape_bytes(&n, dims[0], rank == 2 ? dims[1] : 1, elem) ||
+                !h5_plausible(ds, n)))
+        rc = FAIL("%s: %s: declared shape %llux%llu is too large for the file", file, path,
+                  (unsigned long long)dims[0], (unsigned long long)(rank == 2 ? dims[1] : 1));
+    if (!rc) {
+        n /= elem; /* values */
         *out = malloc((n ? n : 1) * elem);
         if (!*out)
             rc = irp_fail(IRP_ENOMEM, "%s: %s: out of memory for %zu values", file, path, n);

@@ -14,9 +14,17 @@ void h5_quiet(void);
 /* Whether path (relative to loc) exists, checking each component. */
 int h5_exists(hid_t loc, const char *path);
 
-/* String attribute (fixed or variable length) → malloc'd copy; *out = NULL if absent. */
+/* String attribute (fixed or variable length) → malloc'd copy; *out = NULL if
+ * absent. With join_list, an array of strings (h5py's attrs["x"] = [...]) is
+ * accepted and joined with ','; without, it is an error. */
 int h5_attr_string(char **out, const char *file, hid_t obj, const char *objname,
-                   const char *name);
+                   const char *name, int join_list);
+/* Whether a dataset may hold `bytes` bytes: up to 64 MiB always, beyond that
+ * at most 1024 times the file's size (a hostile file can declare terabytes of
+ * fill values; no real compression of embeddings comes near 1024:1). */
+int h5_plausible(hid_t ds, size_t bytes);
+/* rows · cols · elem in *bytes; -1 if it overflows (a hostile declared shape). */
+int h5_shape_bytes(size_t *bytes, hsize_t rows, hsize_t cols, size_t elem);
 /* Numeric scalar attribute → double; *found = 0 if absent. */
 int h5_attr_number(double *out, int *found, const char *file, hid_t obj, const char *objname,
                    const char *name);

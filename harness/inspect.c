@@ -37,7 +37,7 @@ static void norm_stats(const dump_matrix *m, double *mean, double *std)
 static int inspect_one(const char *path, int *mismatches)
 {
     dump *d;
-    if (dump_load(&d, path, NULL, 0))
+    if (dump_load_checked(&d, path, NULL, 0, 0))
         return die_last();
     printf("%s\n  dataset %s, %zu classes, %zu train / %zu test samples%s\n", path, d->dataset,
            d->num_classes, d->num_train, d->num_test, d->train_labels ? "" : ", unlabeled");
@@ -47,7 +47,8 @@ static int inspect_one(const char *path, int *mismatches)
         norm_stats(&s->test, &mean, &std);
         irp_mat *z[2] = {dump_rows(&s->train, NULL, s->train.rows),
                          dump_rows(&s->test, NULL, s->test.rows)};
-        if (!z[0] || !z[1]) {
+        if (!z[0] || !z[1] || dump_check_nonzero(d, s, "train", z[0], NULL) ||
+            dump_check_nonzero(d, s, "test", z[1], NULL)) {
             irp_mat_free(z[0]);
             irp_mat_free(z[1]);
             dump_free(d);

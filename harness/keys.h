@@ -22,26 +22,28 @@ enum key_check {
 
 /* Sweepable keys, in the order cells enumerate them (the last varies fastest)
  * and the order of their result columns.
- * X(ID, name, default, check, choices, translate flag?, help) */
+ * X(ID, name, default, check, choices, limit, translate flag?, help); the limit
+ * (KC_COUNT: the largest value; KC_POSITIVE: values within [1/limit, limit])
+ * keeps one config from asking for hours of work by a typo. */
 #define IRP_SWEEP_KEYS(X)                                                                       \
-    X(ANCHORS, "anchors", "1280", KC_COUNT, NULL, 1,                                           \
+    X(ANCHORS, "anchors", "1280", KC_COUNT, NULL, 1000000, 1,                                           \
       "anchors k, drawn from the training split (smaller k are prefixes)")                     \
-    X(ANCHOR_SEED, "anchor_seed", "0", KC_SEED, NULL, 1, "splitmix64 seed of the anchor draw") \
-    X(OMEGA, "omega", "1", KC_COUNT, NULL, 1, "pruned subspaces, decoded and averaged")        \
-    X(DELTA, "delta", "0", KC_UNIT, NULL, 1,                                                   \
+    X(ANCHOR_SEED, "anchor_seed", "0", KC_SEED, NULL, 0, 1, "splitmix64 seed of the anchor draw") \
+    X(OMEGA, "omega", "1", KC_COUNT, NULL, 1024, 1, "pruned subspaces, decoded and averaged")        \
+    X(DELTA, "delta", "0", KC_UNIT, NULL, 0, 1,                                                   \
       "FPS threshold on 1-|cos| (prune = fraction: the fraction kept)")                        \
-    X(PRUNE, "prune", "threshold", KC_CHOICE, "threshold|fraction", 1, "pruning rule")         \
-    X(RCOND, "rcond", "-1", KC_RCOND, NULL, 1,                                                 \
+    X(PRUNE, "prune", "threshold", KC_CHOICE, "threshold|fraction", 0, 1, "pruning rule")         \
+    X(RCOND, "rcond", "-1", KC_RCOND, NULL, 0, 1,                                                 \
       "pinv cutoff relative to s_max (negative: LAPACK's eps*max(k,d))")                       \
-    X(RESCALE, "rescale", "mean-norm", KC_CHOICE, "mean-norm|none", 1,                         \
+    X(RESCALE, "rescale", "mean-norm", KC_CHOICE, "mean-norm|none", 0, 1,                         \
       "decoded rows set to the target anchors' mean norm, or left")                            \
-    X(CENTER, "center", "false", KC_BOOL, NULL, 1,                                             \
+    X(CENTER, "center", "false", KC_BOOL, NULL, 0, 1,                                             \
       "subtract each space's anchor mean, add the target's back")                              \
-    X(COMPLETION, "completion", "false", KC_BOOL, NULL, 1, "anchor completion (README)")       \
-    X(SEED, "seed", "0", KC_SEED, NULL, 1, "FPS first point of subspace s from seed + s")      \
-    X(HEAD, "head", "linear", KC_NAME, NULL, 0, "classification head (stitch, scale-invariance)") \
-    X(FACTOR, "factor", "1", KC_POSITIVE, NULL, 0, "input scale factor (scale-invariance)")    \
-    X(SCALE_MODE, "scale_mode", "set-norm", KC_CHOICE, "multiply|set-norm", 0,                 \
+    X(COMPLETION, "completion", "false", KC_BOOL, NULL, 0, 1, "anchor completion (README)")       \
+    X(SEED, "seed", "0", KC_SEED, NULL, 0, 1, "FPS first point of subspace s from seed + s")      \
+    X(HEAD, "head", "linear", KC_NAME, NULL, 0, 0, "classification head (stitch, scale-invariance)") \
+    X(FACTOR, "factor", "1", KC_POSITIVE, NULL, 1e6, 0, "input scale factor (scale-invariance)")    \
+    X(SCALE_MODE, "scale_mode", "set-norm", KC_CHOICE, "multiply|set-norm", 0, 0,                 \
       "multiply the inputs, or set every row's norm (scale-invariance)")
 
 /* Keys of [experiment] that are not swept. X(ID, name, help) */

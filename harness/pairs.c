@@ -39,6 +39,10 @@ static int space_task(void *arg, size_t i)
     const cell_group *gr = s->gr;
     size_t k = gr->cells[0].anchors, dx = d->spaces[i].dim, cols = 0;
     s->raw[i] = dump_rows(&d->spaces[i].train, s->idx, k);
+    if (s->raw[i] && dump_check_nonzero(d, &d->spaces[i], "train", s->raw[i], s->idx))
+        return IRP_EDATA;
+    if (x->test[i] && dump_check_nonzero(d, &d->spaces[i], "test", x->test[i], NULL))
+        return IRP_EDATA;
     s->sp[i] = s->raw[i] ? irp_space_new(s->raw[i], s->opts.center) : NULL;
     s->sub[i] = s->sp[i] ? irp_subsets_for(s->sp[i], &s->opts) : NULL;
     s->xp[i] = s->sub[i] ? irp_mat_new(x->n_test, dx) : NULL;

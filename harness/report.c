@@ -91,6 +91,17 @@ static uint64_t table_hash(const char *path)
     return h;
 }
 
+/* Whether t has exactly the result columns, in order (rows.c). */
+static int result_header_ok(const csv_table *t)
+{
+    if (t->num_cols != num_result_columns)
+        return 0;
+    for (size_t i = 0; i < num_result_columns; i++)
+        if (strcmp(t->header[i], result_columns[i]))
+            return 0;
+    return 1;
+}
+
 int cmd_report(int argc, char **argv)
 {
     const char *results = "results", *plots = "plots", *paper = "configs/paper-numbers.csv",
@@ -144,7 +155,11 @@ int cmd_report(int argc, char **argv)
             char msg[1024];
             snprintf(msg, sizeof msg, "%s", irp_last_error());
             rc = die("%s (run 'irp run %s' first)", msg, argv[i + (int)j]);
-        } else if (table_hash(path) != e[j].c->hash)
+        } else if (!result_header_ok(e[j].t))
+            rc = die("%s: not a result table of irp run (expected the columns %s, ...); run "
+                     "'irp run %s' to make it",
+                     path, result_columns[0], argv[i + (int)j]);
+        else if (table_hash(path) != e[j].c->hash)
             rc = die("%s was not computed from %s as it is now (the config changed since, or "
                      "another config has the name '%s'); run 'irp run %s' first",
                      path, argv[i + (int)j], e[j].c->name, argv[i + (int)j]);

@@ -6,15 +6,21 @@
 #include "run.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "experiment.h"
 #include "pool.h"
 #include "util.h"
+
+/* A typo must not ask for days of work: at 10 ms a translation, this is ~3 h. */
+enum { RUN_MAX_TRANSLATIONS = 1000000 };
 
 int run_load(dump **out, const config *c)
 {
@@ -23,7 +29,7 @@ int run_load(dump **out, const config *c)
     unsigned flags = kind->needs & EXP_PAIRS ? DUMP_TRAIN_ON_DEMAND : 0;
     *out = NULL;
     dump *d;
-    if (dump_load_flags(&d, c->data, c->num_spaces ? (const char *const *)c->spaces : NULL,
+    if (dump_load_checked(&d, c->data, c->num_spaces ? (const char *const *)c->spaces : NULL,
                         c->num_spaces, flags)) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", irp_last_error());
@@ -40,6 +46,13 @@ int run_load(dump **out, const config *c)
                 rc = irp_fail(IRP_EDATA, "%s: anchors = %zu but %s has only %zu training rows",
                               c->path, k, d->path, d->num_train);
         }
+    }
+    if (!rc && (kind->needs & EXP_PAIRS)) { /* cells × ordered pairs, each a translation */
+        size_t pairs = d->num_spaces * d->num_spaces, cells = config_num_cells(c);
+        if (cells > RUN_MAX_TRANSLATIONS / (pairs ? pairs : 1))
+            rc = irp_fail(IRP_EDATA, "%s: %zu cells x %zu ordered pairs is more than %d "
+                          "translations, the limit; split the sweep or pick fewer 'spaces'",
+                          c->path, cells, pairs, RUN_MAX_TRANSLATIONS);
     }
     for (size_t t = 0; !rc && t < c->num_targets; t++)
         if (!dump_find_space(d, c->targets[t]))
@@ -99,16 +112,48 @@ static void cell_path(char *buf, size_t n, const char *cells_dir, const config *
              (unsigned long long)(config_cell_hash(c, cl) ^ stamp));
 }
 
-/* Whether cells i and j are computed together: pair kinds share per-space and
- * per-subset work across ω. */
-static int same_group(const config *c, const cell *a, const cell *b)
+/* Whether a cell file is complete: a regular file, the result header, rows
+ * of the right field count (the reader checks), and the trailer written last
+ * ("# end: N rows") naming as many rows. A damaged or truncated file is not
+ * trusted: its cell is computed again. */
+static int cell_complete(const char *path)
 {
-    if (!(c->kind->needs & EXP_PAIRS))
+    csv_table *t;
+    if (access(path, R_OK) || csv_table_read(&t, path))
         return 0;
-    for (int k = 0; k < SK_COUNT; k++)
-        if (k != SK_OMEGA && strcmp(a->text[k], b->text[k]))
-            return 0;
-    return 1;
+    int ok = t->num_cols == num_result_columns;
+    for (size_t i = 0; ok && i < num_result_columns; i++)
+        ok = !strcmp(t->header[i], result_columns[i]);
+    size_t rows = t->num_rows;
+    csv_table_free(t);
+    FILE *f = ok ? fopen(path, "rb") : NULL;
+    char tail[64] = "";
+    if (f && !fseek(f, -(long)sizeof tail + 1, SEEK_END) && fread(tail, 1, sizeof tail - 1, f))
+        tail[sizeof tail - 1] = '\0';
+    if (f)
+        fclose(f);
+    char want[64];
+    snprintf(want, sizeof want, "\n# end: %zu rows\n", rows);
+    size_t n = strlen(want), have = strlen(tail);
+    return ok && have >= n && !strcmp(tail + have - n, want);
+}
+
+/* Counts a cell's data rows while it is written, for its trailer. */
+static size_t count_rows(const char *tmp)
+{
+    FILE *f = fopen(tmp, "rb");
+    size_t n = 0;
+    int c, prev = '\n', comment = 0, in_quote = 0;
+    while (f && (c = getc(f)) != EOF) {
+        if (prev == '\n' && !in_quote)
+            comment = c == '#', n += !comment;
+        if (c == '"')
+            in_quote = !in_quote;
+        prev = c;
+    }
+    if (f)
+        fclose(f);
+    return n ? n - 1 : 0; /* less the header */
 }
 
 /* The test rows every kind reads: the first n_test, as doubles, with norms. */
@@ -143,7 +188,67 @@ static void free_test_rows(run_ctx *x)
     free(x->test_norms);
 }
 
+/* <results>/<name>.lock, held (flock) while a run of this config writes its
+ * cells and table: a second run at once refuses, naming the first's PID. The
+ * lock dies with its process, so a killed run leaves nothing to clean. */
+static int lock_results(int *fd_out, const char *results_dir, const char *name)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/%s.lock", results_dir, name);
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return irp_fail(IRP_EDATA, "%s: cannot open the lock (%s)", path, strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB)) {
+        char pid[32] = "";
+        ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        close(fd);
+        return irp_fail(IRP_EDATA, "results of '%s' are locked by PID %s (another irp run of it "
+                        "is writing %s); wait for it to finish",
+                        name, pid[0] ? pid : "?", results_dir);
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) || pwrite(fd, pid, (size_t)n, 0) != n) {
+        close(fd);
+        return irp_fail(IRP_EDATA, "%s: cannot write the lock (%s)", path, strerror(errno));
+    }
+    *fd_out = fd;
+    return IRP_OK;
+}
+
+static int run_locked(const config *c, const dump *d, const run_opts *o);
+
+/* For tests only: with IRP_TEST_PAUSE_AFTER_CELLS=N, a run that has computed N
+ * cells creates <results>/<name>.paused and waits (60 s at most) until that
+ * file is gone, so a test can change things at a known point of a run. */
+static void test_pause(const char *results_dir, const char *name, size_t computed)
+{
+    const char *e = getenv("IRP_TEST_PAUSE_AFTER_CELLS");
+    if (!e || !*e || strtoull(e, NULL, 10) != computed)
+        return;
+    char path[1100];
+    snprintf(path, sizeof path, "%s/%s.paused", results_dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return;
+    fclose(f);
+    for (int i = 0; i < 600 && access(path, F_OK) == 0; i++)
+        nanosleep(&(struct timespec){0, 100000000}, NULL);
+}
+
 int run_experiment(const config *c, const dump *d, const run_opts *o)
+{
+    int fd, rc = lock_results(&fd, o->results_dir, c->name);
+    if (rc)
+        return rc;
+    rc = run_locked(c, d, o);
+    close(fd); /* releases the lock */
+    return rc;
+}
+
+static int run_locked(const config *c, const dump *d, const run_opts *o)
 {
     char cells_dir[1024], table[1024], path[1200], extra[1024] = "";
     snprintf(cells_dir, sizeof cells_dir, "%s/%s.cells", o->results_dir, c->name);
@@ -164,28 +269,27 @@ int run_experiment(const config *c, const dump *d, const run_opts *o)
     size_t ncells = config_num_cells(c), done = 0, computed = 0, visited = 0;
     double t0 = now_seconds();
     int tty = isatty(2) && !o->quiet;
-    unsigned char *seen = calloc(ncells, 1);
     cell *cells = calloc(ncells, sizeof *cells);
     csv_out *writers = calloc(ncells, sizeof *writers);
-    if (!rc && (!seen || !cells || !writers))
+    if (!rc && (!cells || !writers))
         rc = irp_fail(IRP_ENOMEM, "out of memory for %zu cells", ncells);
+    /* Pair kinds compute the cells that differ only in ω together (they share
+     * per-space and per-subset work): cell i + m·stride for the m-th ω. */
+    size_t stride = 1, nom = c->num_values[SK_OMEGA];
+    for (int k = SK_OMEGA + 1; k < SK_COUNT; k++)
+        stride *= c->num_values[k];
+    int by_omega = (c->kind->needs & EXP_PAIRS) != 0;
     for (size_t i = 0; !rc && i < ncells; i++) {
-        if (seen[i])
-            continue;
+        if (by_omega && (i / stride) % nom)
+            continue; /* done with its group */
         cell_group g = {0, cells, writers};
-        cell first;
-        config_cell(&first, c, i);
-        for (size_t j = i; j < ncells && !rc; j++) {
+        for (size_t m = 0; !rc && m < (by_omega ? nom : 1); m++) {
+            size_t j = i + m * stride;
             cell cl;
-            if (seen[j])
-                continue;
             config_cell(&cl, c, j);
-            if (j != i && !same_group(c, &first, &cl))
-                continue;
-            seen[j] = 1;
             visited++;
             cell_path(path, sizeof path, cells_dir, c, &cl, stamp);
-            if (!o->force && access(path, R_OK) == 0 && (!extra[0] || access(extra, R_OK) == 0)) {
+            if (!o->force && cell_complete(path) && (!extra[0] || access(extra, R_OK) == 0)) {
                 done++;
                 continue;
             }
@@ -201,6 +305,10 @@ int run_experiment(const config *c, const dump *d, const run_opts *o)
             rc = c->kind->run(&x, &g);
         }
         for (size_t j = 0; j < g.n; j++) {
+            if (!rc) { /* the trailer, last: a cell file without it is incomplete */
+                fflush(writers[j].fp);
+                csv_out_comment(&writers[j], "end: %zu rows", count_rows(writers[j].tmp));
+            }
             if (rc)
                 csv_out_abort(&writers[j]);
             else if ((rc = csv_out_commit(&writers[j])) == IRP_OK)
@@ -211,6 +319,8 @@ int run_experiment(const config *c, const dump *d, const run_opts *o)
             if (rc)
                 break;
         }
+        if (!rc && g.n)
+            test_pause(o->results_dir, c->name, computed);
         if (!rc && g.n && !o->quiet) {
             char eta[32], el[32];
             double elapsed = now_seconds() - t0;
@@ -220,13 +330,14 @@ int run_experiment(const config *c, const dump *d, const run_opts *o)
                     c->name, visited, ncells, el, eta, tty ? "   " : "\n");
         }
     }
-    free(seen);
     free(cells);
     free(writers);
     if (tty)
         fputc('\n', stderr);
     free_test_rows(&x);
     if (rc)
+        return rc;
+    if ((rc = dump_unchanged(d)))
         return rc;
     /* assemble the table from the cells, in sweep order */
     csv_out w;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "experiment.h"
 #include "run.h"
 #include "util.h"
 
@@ -67,11 +68,19 @@ int cmd_run(int argc, char **argv)
     for (size_t i = 0; !rc && i < n; i++)
         if (config_load(&cs[i], argv[first + (int)i]))
             rc = die_last();
-    for (size_t i = 0; !rc && i < n; i++)
-        for (size_t j = 0; j < i; j++)
-            if (!strcmp(cs[i]->name, cs[j]->name))
+    for (size_t i = 0; !rc && i < n; i++) /* names and extra tables ("x-hist") must not clash */
+        for (size_t j = 0; !rc && j < n; j++) {
+            const char *extra = cs[j]->kind->extra_table;
+            size_t len = strlen(cs[j]->name);
+            if (j < i && !strcmp(cs[i]->name, cs[j]->name))
                 rc = die("%s and %s both write results named '%s'; give one a different 'name'",
                          cs[j]->path, cs[i]->path, cs[i]->name);
+            else if (i != j && extra && !strncmp(cs[i]->name, cs[j]->name, len) &&
+                     !strcmp(cs[i]->name + len, extra))
+                rc = die("%s writes results named '%s', which %s also writes (its second "
+                         "table); give one a different 'name'",
+                         cs[i]->path, cs[i]->name, cs[j]->path);
+        }
     /* 2. every dump loads and holds what its config needs */
     for (size_t i = 0; !rc && i < n; i++)
         if (run_load(&ds[i], cs[i]))

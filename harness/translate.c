@@ -97,6 +97,8 @@ int cmd_translate(int argc, char **argv)
     if (!data || !from || !to || !out)
         return die("translate: --data, --from, --to and --out are required (see 'irp translate "
                    "--help')");
+    if (check_output(out, data)) /* before any work */
+        return die_last();
     cell cl;
     config_cell_from_text(&cl, text);
     if (cl.opts.prune_mode == IRP_PRUNE_FRACTION && cl.opts.delta <= 0)
@@ -108,7 +110,7 @@ int cmd_translate(int argc, char **argv)
         return die("translate: %s", irp_last_error());
     const char *names[2] = {from, to};
     dump *d;
-    if (dump_load(&d, data, names, strcmp(from, to) ? 2 : 1))
+    if (dump_load_checked(&d, data, names, strcmp(from, to) ? 2 : 1, 0))
         return die_last();
     const dump_space *src = dump_find_space(d, from), *dst = dump_find_space(d, to);
     int rc = IRP_OK;
@@ -126,8 +128,11 @@ int cmd_translate(int argc, char **argv)
     if (!rc) {
         ax = dump_rows(&src->train, idx, k);
         ay = dump_rows(&dst->train, idx, k);
-        sx = ax ? irp_space_new(ax, o.center) : NULL;
-        sy = ay ? irp_space_new(ay, o.center) : NULL;
+        if ((ax && dump_check_nonzero(d, src, "train", ax, idx)) ||
+            (ay && dump_check_nonzero(d, dst, "train", ay, idx)))
+            rc = IRP_EDATA;
+        sx = ax && !rc ? irp_space_new(ax, o.center) : NULL;
+        sy = ay && !rc ? irp_space_new(ay, o.center) : NULL;
         sub = sx && sy ? irp_subsets_for(sx, &o) : NULL;
         t = irp_mat_new(src->dim, dst->dim);
         ytr = irp_mat_new(d->num_train, dst->dim);

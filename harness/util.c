@@ -2,12 +2,14 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "irp.h"
 
@@ -79,4 +81,121 @@ void fmt_secs(char *buf, size_t n, double s)
         snprintf(buf, n, "%dm%02ds", (int)s / 60, (int)s % 60);
     else
         snprintf(buf, n, "%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
+}
+
+FILE *fopen_regular(const char *path, const char *what)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        irp_fail(IRP_EDATA, "%s: cannot read (%s)", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st)) {
+        irp_fail(IRP_EDATA, "%s: cannot read (%s)", path, strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        irp_fail(IRP_EDATA, "%s: not a regular file (%s); expected a %s file", path,
+                 S_ISDIR(st.st_mode)    ? "a directory"
+                 : S_ISFIFO(st.st_mode) ? "a FIFO"
+                 : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                                                              : "not a plain file",
+                 what);
+        return NULL;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        irp_fail(IRP_ENOMEM, "%s: out of memory", path);
+    }
+    return f;
+}
+
+int read_regular(char **out, size_t *len, const char *path, size_t max, const char *what)
+{
+    *out = NULL;
+    FILE *f = fopen_regular(path, what);
+    if (!f)
+        return IRP_EDATA;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    int rc = buf ? IRP_OK : irp_fail(IRP_ENOMEM, "out of memory");
+    while (!rc) {
+        if (n + 1 >= cap) {
+            char *nb = cap <= max ? realloc(buf, 2 * cap) : NULL;
+            if (cap > max) {
+                rc = irp_fail(IRP_EDATA, "%s: larger than %zu bytes; expected a %s file", path,
+                              max, what);
+                break;
+            }
+            if (!nb) {
+                rc = irp_fail(IRP_ENOMEM, "out of memory");
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - 1 - n, f);
+        n += got;
+        if (!got) {
+            if (ferror(f))
+                rc = irp_fail(IRP_EDATA, "%s: read error", path);
+            break;
+        }
+    }
+    fclose(f);
+    if (!rc && n > max)
+        rc = irp_fail(IRP_EDATA, "%s: larger than %zu bytes; expected a %s file", path, max,
+                      what);
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return IRP_OK;
+}
+
+int check_output(const char *path, const char *input)
+{
+    struct stat st, in;
+    if (lstat(path, &st)) {
+        if (errno == ENOENT)
+            return IRP_OK;
+        return irp_fail(IRP_EDATA, "%s: cannot write (%s)", path, strerror(errno));
+    }
+    if (!S_ISREG(st.st_mode))
+        return irp_fail(IRP_EDATA, "%s: exists and is %s, not a regular file; irp replaces only "
+                        "regular files: remove it or write elsewhere",
+                        path,
+                        S_ISLNK(st.st_mode)   ? "a symbolic link"
+                        : S_ISDIR(st.st_mode) ? "a directory"
+                        : S_ISFIFO(st.st_mode) ? "a FIFO"
+                                              : "a device or special file");
+    if (input && !stat(input, &in) && in.st_dev == st.st_dev && in.st_ino == st.st_ino)
+        return irp_fail(IRP_EDATA, "%s: is the input %s; write the output elsewhere", path, input);
+    return IRP_OK;
+}
+
+FILE *create_tmp(const char *tmp)
+{
+    struct stat st;
+    if (!lstat(tmp, &st) && unlink(tmp)) /* a leftover of a killed run, or anything else */
+        return NULL;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        int e = errno;
+        close(fd);
+        unlink(tmp);
+        errno = e;
+    }
+    return f;
 }

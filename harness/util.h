@@ -3,6 +3,7 @@
 #define IRP_UTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 /* Prints "irp: <message>" on stderr and returns exit code 1. */
@@ -19,6 +20,21 @@ uint64_t fnv1a(uint64_t h, const void *data, size_t n);
 
 /* mkdir -p; IRP_EDATA naming the directory that could not be made. */
 int mkdirs(const char *path);
+
+/* Opens an input for reading only if it is a regular file (a FIFO, device or
+ * directory would hang or mislead); NULL and IRP_EDATA "PATH: ..." naming
+ * what was expected (`what`, e.g. "config") otherwise. */
+FILE *fopen_regular(const char *path, const char *what);
+/* The whole of a regular file, NUL-terminated, at most max bytes. */
+int read_regular(char **out, size_t *len, const char *path, size_t max, const char *what);
+
+/* IRP_OK if a new file may be renamed over `path`: it is absent, or a regular
+ * file (not a symlink, device, FIFO or directory) other than `input` (NULL:
+ * none); else IRP_EDATA naming it and what to do. */
+int check_output(const char *path, const char *input);
+/* A fresh file at `tmp` for writing: an old one is removed, the new one created
+ * exclusively and never through a symlink. NULL and errno set on failure. */
+FILE *create_tmp(const char *tmp);
 
 /* Monotonic clock in seconds. */
 double now_seconds(void);

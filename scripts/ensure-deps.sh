@@ -4,14 +4,15 @@
 # As root it runs apt-get; otherwise it prints the apt-get line to run and fails.
 set -euo pipefail
 declare -A GROUP=(
-  [build]="gcc make pkg-config libopenblas-dev liblapacke-dev libhdf5-dev libcsv-dev libinih-dev libcmocka-dev"
+  [build]="gcc make pkg-config libopenblas-dev liblapacke-dev libhdf5-dev libcsv-dev libinih-dev libcmocka-dev valgrind"
   [plot]="gnuplot-nox"
+  [fuzz]="clang libclang-rt-14-dev"
   [data]="python3-torch python3-torchvision python3-pil python3-numpy python3-h5py dataset-fashion-mnist"
   [text]="python3-sklearn python3-numpy python3-h5py python3-torch fasttext mecab mecab-ipadic-utf8 gettext"
 )
 want=()
 for g in "$@"; do
-  [[ -n "${GROUP[$g]:-}" ]] || { echo "ensure-deps: unknown group '$g' (build, plot, data, text)" >&2; exit 2; }
+  [[ -n "${GROUP[$g]:-}" ]] || { echo "ensure-deps: unknown group '$g' (build, plot, data, text, fuzz)" >&2; exit 2; }
   for p in ${GROUP[$g]}; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || want+=("$p")
   done

@@ -93,9 +93,9 @@ static void every_key_parses(void **state)
     (void)state;
     config *c = load_ok("; a comment\n[experiment]\ntype = stitch\ndata = d/x.h5\nname = mine\n"
                         "spaces = a, b ,c\ntargets = b\ntest_limit = 77\nretrieval = true\n"
-                        "references = no\nintra = off\nbins = 9\nanchors = 300\n"
+                        "references = FALSE\nintra = False\nbins = 9\nanchors = 300\n"
                         "anchor_seed = 5\nomega = 4\ndelta = 0.65\nprune = fraction\n"
-                        "rcond = 1e-3\nrescale = none\ncenter = yes\ncompletion = 1\n"
+                        "rcond = 1e-3\nrescale = none\ncenter = TRUE\ncompletion = true\n"
                         "seed = 9\nhead = mlp-relu\n");
     assert_string_equal(c->kind->name, "stitch");
     assert_string_equal(c->name, "mine");
@@ -124,7 +124,7 @@ static void every_key_parses(void **state)
     assert_int_equal(cl.opts.completion, 1);
     assert_int_equal(cl.opts.seed, 9);
     assert_string_equal(cl.head, "mlp-relu");
-    assert_string_equal(cl.text[SK_CENTER], "yes"); /* written as given */
+    assert_string_equal(cl.text[SK_CENTER], "true"); /* written canonically */
     config_free(c);
     c = load_ok("[experiment]\ntype = scale-invariance\ndata = x\nhead = mlp-tanh\n"
                 "factor = 2.5\nscale_mode = multiply\n");
@@ -135,11 +135,12 @@ static void every_key_parses(void **state)
     config_free(c);
 }
 
+/* Booleans are exactly true or false, in any case, and written canonically. */
 static void booleans(void **state)
 {
     (void)state;
-    const char *yes[] = {"true", "yes", "1", "on"}, *no[] = {"false", "no", "0", "off"};
-    for (int i = 0; i < 4; i++) {
+    const char *yes[] = {"true", "TRUE", "True"}, *no[] = {"false", "FALSE", "fAlSe"};
+    for (int i = 0; i < 3; i++) {
         char text[256];
         snprintf(text, sizeof text, "[experiment]\ntype = invert\ndata = x\nretrieval = %s\n"
                                     "center = %s\n", yes[i], no[i]);
@@ -148,12 +149,15 @@ static void booleans(void **state)
         cell cl;
         config_cell(&cl, c, 0);
         assert_int_equal(cl.opts.center, 0);
+        assert_string_equal(cl.text[SK_CENTER], "false");
         config_free(c);
     }
     assert_null(config_check_value(SK_COMPLETION, "true"));
-    assert_string_equal(config_check_value(SK_COMPLETION, "maybe"), "expected true or false");
-    load_fails("[experiment]\ntype = invert\ndata = x\nintra = sometimes\n",
-               "bad.ini:4: key 'intra': 'sometimes': expected true or false");
+    const char *bad[] = {"maybe", "yes", "no", "1", "0", "on", "off", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_string_equal(config_check_value(SK_COMPLETION, bad[i]), "expected true or false");
+    load_fails("[experiment]\ntype = invert\ndata = x\nintra = yes\n",
+               "bad.ini:4: key 'intra': 'yes': expected true or false");
 }
 
 /* Cells enumerate every combination, the last key varying fastest. */
@@ -193,7 +197,9 @@ static void value_checks_per_key(void **state)
         const char *good, *bad, *why;
     } cases[] = {
         {SK_ANCHORS, "1", "0", "expected an integer >= 1"},
-        {SK_OMEGA, "1000000", "1000001", "expected an integer >= 1"},
+        {SK_OMEGA, "1024", "1025", "expected an integer from 1 to 1024 (the limit)"},
+        {SK_ANCHORS, "1000000", "1000001", "expected an integer from 1 to 1000000 (the limit)"},
+        {SK_FACTOR, "1e6", "1e308", "expected a number from 1e-06 to 1e+06 (the limits)"},
         {SK_ANCHOR_SEED, "0", "-1", "expected an integer >= 0"},
         {SK_SEED, "18446744073709551615", "1.5", "expected an integer >= 0"},
         {SK_DELTA, "1", "1.01", "expected a number in [0, 1]"},
@@ -202,7 +208,8 @@ static void value_checks_per_key(void **state)
         {SK_PRUNE, "fraction", "frac", "expected threshold or fraction"},
         {SK_RESCALE, "none", "mean", "expected mean-norm or none"},
         {SK_SCALE_MODE, "multiply", "set", "expected multiply or set-norm"},
-        {SK_HEAD, "mlp-gelu", "a/b", "expected a head name"},
+        {SK_HEAD, "mlp-gelu", "a/b", "expected a head name of letters, digits, '.', '_', '-' or '+'"},
+        {SK_HEAD, "lin_2.b", "a`touch x`", "expected a head name of letters, digits, '.', '_', '-' or '+'"},
         {SK_DELTA, "0.5", "nan", "expected a number in [0, 1]"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -230,7 +237,9 @@ static void errors_name_file_line_and_key(void **state)
     load_fails("[experiment]\ntype = invert\ndata = x\nprune = fraction\n",
                "key 'delta': value '0' with prune = fraction");
     load_fails("[experiment]\ntype = invert\ndata = x\nname = a b\n",
-               "key 'name': 'a b': expected a name without '/' or spaces");
+               "key 'name': 'a b': expected letters, digits, '.', '_', '-' or '+' only");
+    load_fails("[experiment]\ntype = invert\ndata = x\nname = a\"b\n",
+               "key 'name': 'a\"b': expected letters, digits");
     load_fails("[experiment]\ntype = invert\ndata = x\nbins = 1\n",
                "key 'bins': '1': expected an integer from 2 to 10000");
     load_fails("[other]\ntype = invert\n", "only [experiment] and [report] are read");
@@ -258,7 +267,7 @@ static void errors_name_file_line_and_key(void **state)
                "scale-invariance ones");
     config *c = (config *)1;
     assert_fails(config_load(&c, "/nonexistent/x.ini"), IRP_EDATA,
-                 "/nonexistent/x.ini: cannot read config");
+                 "/nonexistent/x.ini: cannot read (No such file or directory)");
 }
 
 /* [report] keys are read, and left out of the hash (they never change a number). */
