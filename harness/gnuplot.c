@@ -187,10 +187,26 @@ static int run_gnuplot(const char *script, const char *png, const char *pdf, con
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static int nonempty(const char *path)
+/* Whether a figure file is whole: gnuplot (cairo) does not notice a failed
+ * write, so a full disk leaves a cut file and exit 0. A PNG ends with its IEND
+ * chunk, a PDF with %%EOF (and a line end). */
+static int complete(const char *path, int pdf)
 {
-    struct stat st;
-    return !stat(path, &st) && S_ISREG(st.st_mode) && st.st_size > 0;
+    static const unsigned char iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
+    unsigned char tail[16];
+    FILE *f = fopen(path, "rb");
+    long size = f && !fseek(f, 0, SEEK_END) ? ftell(f) : -1;
+    size_t n = size >= 16 && !fseek(f, size - 16, SEEK_SET) ? fread(tail, 1, 16, f) : 0;
+    if (f)
+        fclose(f);
+    if (n != 16)
+        return 0;
+    if (!pdf)
+        return !memcmp(tail + 4, iend, 12);
+    for (int i = 0; i + 5 <= 16; i++)
+        if (!memcmp(tail + i, "%%EOF", 5))
+            return 1;
+    return 0;
 }
 
 /* Figures are replaced only whole: the .dat and .gp are renamed into place,
@@ -221,14 +237,14 @@ int gp_render(FILE *gp, const char *dir, const char *name)
     remove(tmp[2]);
     remove(tmp[3]);
     int st = run_gnuplot(path[1], tmp[2], tmp[3], log);
-    if (st != 0 || !nonempty(tmp[2]) || !nonempty(tmp[3])) {
+    if (st != 0 || !complete(tmp[2], 0) || !complete(tmp[3], 1)) {
         remove(tmp[2]);
         remove(tmp[3]);
         if (st != 0)
             return irp_fail(IRP_EDATA,
                             "%s: gnuplot failed (exit %d; see %s; is gnuplot-nox installed?)",
                             path[1], st, log);
-        return irp_fail(IRP_EDATA, "%s: gnuplot wrote an empty figure (disk full?); the "
+        return irp_fail(IRP_EDATA, "%s: gnuplot wrote an incomplete figure (disk full?); the "
                         "previous figures are kept", path[1]);
     }
     pdf_fixed_date(tmp[3]);
