@@ -111,7 +111,7 @@ static size_t language_table(const report *r, const report_entry *l, size_t *row
                 if (isnan(irp))
                     continue;
                 int same = !strcmp(lg, "en");
-                fprintf(o, "| %s | en | %s |", lg, fam.v[f]);
+                fprintf(o, "| %s | en | %s |", lg, md_esc(fam.v[f]));
                 if (same)
                     fprintf(o, " 1 (same space) | 1 (same space) |");
                 else {
@@ -183,7 +183,7 @@ static void text_stitch_table(const report *r, const report_entry *l)
                 double acc = md_pair_value(l->t, &cl, enc, dec, "irp", "accuracy");
                 if (isnan(acc))
                     continue;
-                fprintf(o, "| %s | %s |", enc, dec);
+                fprintf(o, "| %s | %s |", md_esc(enc), md_esc(dec));
                 md_num(o, acc);
                 md_num(o, md_pair_value(l->t, &cl, enc, dec, "absolute", "accuracy"));
                 md_num(o, ns);
@@ -290,7 +290,7 @@ static void claim_gaussian_scales(const report *r, const report_entry *const *e,
         fprintf(o, "%zu of %zu encoders have norms within KS distance 0.05 of a normal; the "
                    "worst is %s (KS %.3f). Rule: reproduced if all are within 0.05, partly "
                    "if most are. **%s.**\n",
-                gauss, n, wn, worst,
+                gauss, n, md_esc(wn), worst,
                 gauss == n ? "Reproduced" : 2 * gauss > n ? "Partly reproduced"
                                                           : "Not reproduced");
         agg_free(&a);

@@ -311,9 +311,14 @@ static int sweep_key(parse_state *st, int k, const char *name, char *v)
             return key_error(st, name, "value '%s': %s", items[i], why);
         if (sweep_keys[k].check == KC_BOOL) /* written canonically */
             items[i] = !strcasecmp(items[i], "true") ? "true" : "false";
-        for (size_t j = 0; j < i; j++)
-            if (!strcmp(items[i], items[j]))
+        for (size_t j = 0; j < i; j++) {
+            double a, b; /* numbers compare as numbers: 0.5, 0.50 and 5e-1 are one value */
+            int same = !strcmp(items[i], items[j]) ||
+                       (parse_double(items[i], &a) && parse_double(items[j], &b) && a == b) ||
+                       (sweep_keys[k].check == KC_RCOND && a < 0 && b < 0);
+            if (same)
                 return key_error(st, name, "value '%s' given twice in the list%s", items[i], "");
+        }
     }
     if (!set_list(c->values[k], &c->num_values[k], items, n))
         return st->rc = irp_fail(IRP_ENOMEM, "out of memory"), 0;
@@ -470,6 +475,10 @@ static int check_and_hash(uint64_t *out, const char *path, const char *text, siz
             line += *p == '\n';
         return irp_fail(IRP_EDATA, "%s:%d: a NUL byte; expected a text file", path, line);
     }
+    const char *cr = strchr(text, '\r');
+    if (cr && cr[1] != '\n')
+        return irp_fail(IRP_EDATA, "%s: old Mac line endings (CR alone); save it with LF or "
+                        "CRLF line endings", path);
     uint64_t h = FNV1A_INIT;
     int in_report = 0, line = 1;
     for (const char *p = text; *p; line++) {
@@ -483,6 +492,10 @@ static int check_and_hash(uint64_t *out, const char *path, const char *text, siz
         const char *s = p;
         while (*s == ' ' || *s == '\t')
             s++;
+        if (s > p && *s && !strchr(";#\r\n", *s))
+            return irp_fail(IRP_EDATA, "%s:%d: an indented line, which inih reads as more of "
+                            "the previous key's value; remove the indentation",
+                            path, line);
         if (*s == '[') {
             char name[64];
             in_report = sscanf(s, "[%63[^]\n]]", name) == 1 && !strcmp(trim(name), "report");
@@ -568,6 +581,17 @@ int config_load(config **out, const char *path)
             rc = irp_fail(IRP_EDATA, "%s:%d: key 'claims': %s", path, line_of(text, "claims"),
                           why);
     }
+    /* fixed keys that only some kinds read */
+    static const struct {
+        int key;
+        unsigned needs;
+    } only[] = {{FK_TARGETS, EXP_PAIRS}, {FK_REFERENCES, EXP_PAIRS}, {FK_INTRA, EXP_INTRA},
+                {FK_RETRIEVAL, EXP_INTRA}, {FK_BINS, EXP_BINS}};
+    for (size_t i = 0; !rc && i < sizeof only / sizeof *only; i++)
+        if ((st.seen_fixed & (1u << only[i].key)) && !(c->kind->needs & only[i].needs))
+            rc = irp_fail(IRP_EDATA, "%s:%d: key '%s' has no effect on a %s experiment; remove it",
+                          path, line_of(text, fixed_keys[only[i].key].name),
+                          fixed_keys[only[i].key].name, c->kind->name);
     /* sweep keys given that this kind's numbers do not depend on */
     for (int k = 0; !rc && k < SK_COUNT; k++)
         if ((st.seen_sweep & (1u << k)) && !(c->kind->keys & (1u << k)))

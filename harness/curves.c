@@ -54,8 +54,8 @@ int gp_anchor_curve(const csv_table *t, const config *c, const char *dir, int in
         fprintf(gp, "set ylabel \"%s\"\nplot ",
                 m ? "top-1 retrieval" : inv ? "mean cosine" : "stitching accuracy");
         for (size_t i = 0; i < v.n; i++)
-            fprintf(gp, "%s%s index %zu using 1:2 with linespoints title \"%s\"",
-                    i ? ", " : "", gp_dat(dir, c->name), m * v.n + i, v.label[i][0] ? v.label[i] : "IRP");
+            fprintf(gp, "%s%s index %zu using 1:2 with linespoints title %s", i ? ", " : "",
+                    gp_dat(dir, c->name), m * v.n + i, gpq(v.label[i][0] ? v.label[i] : "IRP"));
         fputc('\n', gp);
     }
     return gp_render(gp, dir, c->name);

@@ -78,7 +78,7 @@ static int scan_floats(dump_matrix *out, const char *file, hid_t loc, const char
         else if (dims[0] == 0 || dims[1] == 0)
             rc = FAIL("%s: %s: empty", file, path);
     }
-    hsize_t block = 4096;
+    hsize_t block = dims[0] && dims[0] < 4096 ? dims[0] : 4096; /* rows read at once */
     size_t bytes = 0;
     if (!rc && (h5_shape_bytes(&bytes, dims[0], dims[1], sizeof(float)) ||
                 !h5_plausible(ds, bytes) || h5_shape_bytes(&bytes, block, dims[1], sizeof(float))))
@@ -354,13 +354,39 @@ static herr_t collect(hid_t g, const char *name, const H5L_info_t *info, void *d
     return (l->names[l->n++] = xstrdup(name)) ? 0 : -1;
 }
 
-static int list_group(name_list *l, hid_t g)
+/* Names become CSV fields, figure labels and report cells: printable and
+ * short, so that no name can break a line, a table or a path buffer. */
+enum { DUMP_MAX_NAME = 200 };
+
+/* The members of group `g` (the object `obj` of `file`), with checked names. */
+static int list_group(name_list *l, hid_t g, const char *file, const char *obj)
 {
     memset(l, 0, sizeof *l);
+    H5O_info_t info;
+    if (g < 0 || H5Oget_info2(g, &info, H5O_INFO_BASIC) < 0 || info.type != H5O_TYPE_GROUP)
+        return FAIL("%s: %s: expected a group", file, obj);
     hsize_t idx = 0;
-    return H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, collect, l) < 0
-               ? irp_fail(IRP_ENOMEM, "out of memory listing a group")
-               : IRP_OK;
+    if (H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, collect, l) < 0)
+        return FAIL("%s: %s: its members cannot be listed (a broken link?)", file, obj);
+    for (size_t i = 0; i < l->n; i++) {
+        const char *n = l->names[i];
+        size_t len = strlen(n), bad = 0;
+        for (const char *p = n; *p; p++)
+            bad += (unsigned char)*p < 32 || *p == 127;
+        if (len > DUMP_MAX_NAME || bad) {
+            char shown[64];
+            size_t k = 0;
+            for (const char *p = n; *p && k < 40; p++)
+                shown[k++] = (unsigned char)*p < 32 || *p == 127 ? '?' : *p;
+            shown[k] = '\0';
+            return FAIL("%s: %s/%s%s: %s; expected a printable name of at most %d characters",
+                        file, obj, shown, len > 40 ? "..." : "",
+                        bad ? "a name with a control character (newline, escape...)"
+                            : "a name too long",
+                        DUMP_MAX_NAME);
+        }
+    }
+    return IRP_OK;
 }
 
 static void list_free(name_list *l)
@@ -427,7 +453,7 @@ static int load_space(dump_space *s, const dump *d, hid_t file, const char *name
     if (!rc && h5_exists(file, path)) {
         hid_t hg = H5Gopen2(file, path, H5P_DEFAULT);
         name_list l;
-        rc = list_group(&l, hg);
+        rc = list_group(&l, hg, d->path, path);
         if (!rc && !(s->heads = calloc(l.n ? l.n : 1, sizeof *s->heads)))
             rc = irp_fail(IRP_ENOMEM, "out of memory");
         for (size_t i = 0; !rc && i < l.n; i++) {
@@ -525,8 +551,8 @@ int dump_load_flags(dump **out, const char *path, const char *const *only, size_
     if (!rc && !d->class_names)
         d->class_names = xstrdup("");
     if (!rc && !(rc = h5_attr_number(&v, &found, path, file, "/", "num_classes")) &&
-        (!found || !(v >= 1 && v == floor(v))))
-        rc = FAIL("%s: / attribute 'num_classes': expected a positive integer", path);
+        (!found || !(v >= 1 && v <= 1000000 && v == floor(v))))
+        rc = FAIL("%s: / attribute 'num_classes': expected an integer from 1 to 1000000", path);
     if (!rc)
         d->num_classes = (size_t)v;
     if (!rc)
@@ -542,8 +568,9 @@ int dump_load_flags(dump **out, const char *path, const char *const *only, size_
         rc = FAIL("%s: /spaces: missing (expected one group per encoder)", path);
     if (!rc) {
         hid_t g = H5Gopen2(file, "spaces", H5P_DEFAULT);
-        rc = list_group(&l, g);
-        H5Gclose(g);
+        rc = list_group(&l, g, path, "/spaces");
+        if (g >= 0)
+            H5Gclose(g);
     }
     if (!rc && l.n == 0)
         rc = FAIL("%s: /spaces: no encoder groups", path);

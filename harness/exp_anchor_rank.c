@@ -103,10 +103,13 @@ int anchor_rank_figure(const config *c, const csv_table *t, const char *dir, con
                 "set yrange [0:1.05]\nset key below reverse Left\nset ylabel \"rank / dim\"\n",
             v.n, c->name);
     for (size_t p = 0; p < v.n; p++) {
-        fprintf(gp, "set title \"%s\"\nplot ", v.label[p]);
-        for (size_t j = 0; j < ks.n; j++)
-            fprintf(gp, "%s%s index %zu using %zu:xtic(1) title \"k = %s\"",
-                    j ? ", " : "", gp_dat(dir, c->name), p, j + 2, ks.v[j]);
+        fprintf(gp, "set title %s\nplot ", gpq(v.label[p]));
+        for (size_t j = 0; j < ks.n; j++) {
+            char title[128];
+            snprintf(title, sizeof title, "k = %s", ks.v[j]);
+            fprintf(gp, "%s%s index %zu using %zu:xtic(1) title %s", j ? ", " : "",
+                    gp_dat(dir, c->name), p, j + 2, gpq(title));
+        }
         fputc('\n', gp);
     }
     return gp_render(gp, dir, c->name);
@@ -146,7 +149,7 @@ void anchor_rank_report(const report *r, const report_entry *l)
             const char *e = row[ce];
             fputc('|', o);
             md_swept_cells(o, &cl, keys, nk);
-            fprintf(o, " %s | %.0f | %.0f | %.3g | %.3g |\n", e,
+            fprintf(o, " %s | %.0f | %.0f | %.3g | %.3g |\n", md_esc(e),
                     md_pair_value(l->t, &cl, e, "", "anchors", "dim"),
                     md_pair_value(l->t, &cl, e, "", "anchors", "rank"),
                     md_pair_value(l->t, &cl, e, "", "anchors", "cond"),

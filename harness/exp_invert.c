@@ -81,13 +81,18 @@ static int heatmap(const csv_table *t, const config *c, const char *dir)
     const char *cols[] = {"3", "4"}, *titles[] = {"inter-space (mean over ordered pairs)",
                                                   "intra-space (same space's anchors)"};
     for (size_t i = 0; i < v.n; i++)
-        for (int p = 0; p < 2; p++)
+        for (int p = 0; p < 2; p++) {
+            char title[512]; /* two lines when the variant's label is plain text */
+            int plain = gpq(v.label[i])[0] == '"';
+            snprintf(title, sizeof title, "%s%s%s", titles[p], !v.label[i][0] ? ""
+                                                               : plain ? "\\n" : ", ", v.label[i]);
             fprintf(gp,
-                    "set title \"%s%s%s\"\nplot %s index %zu using 1:2:%s with image "
+                    "set title %s%s%s\nplot %s index %zu using 1:2:%s with image "
                     "notitle, \"\" index %zu using 1:2:(sprintf(\"%%.2f\", $%s)) with labels "
                     "notitle\n",
-                    titles[p], v.label[i][0] ? "\\n" : "", v.label[i], gp_dat(dir, c->name), i, cols[p],
-                    i, cols[p]);
+                    plain ? "\"" : "", plain ? title : gpq(title), plain ? "\"" : "",
+                    gp_dat(dir, c->name), i, cols[p], i, cols[p]);
+        }
     return gp_render(gp, dir, c->name);
 }
 

@@ -157,7 +157,7 @@ void scale_dist_report(const report *r, const report_entry *l)
     for (size_t i = 0; i < a.num_groups; i++) {
         if (strcmp(a.groups[i].key[1], "mean"))
             continue;
-        fprintf(o, "| %s |", a.groups[i].key[0]);
+        fprintf(o, "| %s |", md_esc(a.groups[i].key[0]));
         for (size_t s = 0; s < sizeof stats / sizeof *stats; s++) {
             const char *k[] = {a.groups[i].key[0], stats[s]};
             const agg_group *g = agg_find(&a, k);

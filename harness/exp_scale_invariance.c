@@ -89,12 +89,12 @@ int scale_inv_figure(const config *c, const csv_table *t, const char *dir, const
                 "set ylabel \"test accuracy\"\n",
             modes.n, c->name);
     for (size_t m = 0; m < modes.n; m++) {
-        fprintf(gp, "set title \"%s\"\nset xlabel \"%s\"\nplot ", modes.v[m],
+        fprintf(gp, "set title %s\nset xlabel \"%s\"\nplot ", gpq(modes.v[m]),
                 strcmp(modes.v[m], "multiply") ? "row norm / mean training norm"
                                                : "factor multiplying the embeddings");
         for (size_t h = 0; h < heads.n; h++)
-            fprintf(gp, "%s%s index %zu using 1:2 with linespoints title \"%s\"",
-                    h ? ", " : "", gp_dat(dir, c->name), m * heads.n + h, heads.v[h]);
+            fprintf(gp, "%s%s index %zu using 1:2 with linespoints title %s",
+                    h ? ", " : "", gp_dat(dir, c->name), m * heads.n + h, gpq(heads.v[h]));
         fprintf(gp, "\n");
     }
     agg_free(&acc);

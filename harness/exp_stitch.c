@@ -86,9 +86,9 @@ static int matrix(const csv_table *t, const config *c, const char *dir)
             enc.n - 1, enc.n - 1);
     for (size_t i = 0; i < v.n; i++)
         fprintf(gp,
-                "set title \"%s\"\nplot %s index %zu using 1:2:3 with image notitle, "
+                "set title %s\nplot %s index %zu using 1:2:3 with image notitle, "
                 "\"\" index %zu using 1:2:(sprintf(\"%%.2f\", $3)) with labels notitle\n",
-                v.label[i], gp_dat(dir, c->name), i, i);
+                gpq(v.label[i]), gp_dat(dir, c->name), i, i);
     return gp_render(gp, dir, c->name);
 }
 
@@ -96,6 +96,13 @@ int stitch_figure(const config *c, const csv_table *t, const char *plots, const 
 {
     (void)results;
     return c->num_values[SK_ANCHORS] > 2 ? gp_anchor_curve(t, c, plots, 0) : matrix(t, c, plots);
+}
+
+/* The paper's stitching number, or a dash when the paper-numbers file lacks it. */
+static const char *pv(const report *r, const char *ds, const char *col)
+{
+    const char *v = md_paper(r, "stitching", ds, col);
+    return v ? v : "—";
 }
 
 void stitch_report(const report *r, const report_entry *l)
@@ -148,13 +155,13 @@ void stitch_report(const report *r, const report_entry *l)
                 "\n**Paper (%s, ω = %s, δ = %s):** Zero-shot %s ± %s, Absolute %s ± %s, "
                 "Non-stitch %s ± %s, Available %s (the paper's encoders are pretrained "
                 "timm/HF models, not those of this dump).\n",
-                ds, md_paper(r, "stitching", ds, "omega"),
-                md_paper(r, "stitching", ds, "delta"), zs,
-                md_paper(r, "stitching", ds, "zero_shot_std"),
-                md_paper(r, "stitching", ds, "absolute_mean"),
-                md_paper(r, "stitching", ds, "absolute_std"),
-                md_paper(r, "stitching", ds, "non_stitch_mean"),
-                md_paper(r, "stitching", ds, "non_stitch_std"),
-                md_paper(r, "stitching", ds, "available_pairs"));
+                ds, pv(r, ds, "omega"),
+                pv(r, ds, "delta"), zs,
+                pv(r, ds, "zero_shot_std"),
+                pv(r, ds, "absolute_mean"),
+                pv(r, ds, "absolute_std"),
+                pv(r, ds, "non_stitch_mean"),
+                pv(r, ds, "non_stitch_std"),
+                pv(r, ds, "available_pairs"));
     }
 }

@@ -25,7 +25,9 @@ enum {
                              (only anchors), cells that differ only in ω run as one group */
     EXP_LABELS = 1u << 1, /* the dump must have labels */
     EXP_HEADS = 1u << 2,  /* every target space must hold every 'head' value */
-    EXP_INTRA = 1u << 3   /* pair kind that may pair a space with itself (key 'intra') */
+    EXP_INTRA = 1u << 3,  /* pair kind that may pair a space with itself (key 'intra'), and
+                             scores by cosines (key 'retrieval') */
+    EXP_BINS = 1u << 4    /* draws histograms (key 'bins') */
 };
 
 #define KEY_BIT(ID) (1u << SK_##ID)

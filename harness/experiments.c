@@ -15,7 +15,7 @@ const exp_kind exp_kinds[] = {
      EXP_LABELS | EXP_HEADS, KEY_BIT(HEAD) | KEY_BIT(FACTOR) | KEY_BIT(SCALE_MODE), NULL,
      NULL, scale_inv_run, scale_inv_figure, scale_inv_report},
     {"scale-distribution", "distribution of embedding norms against a normal fit",
-     0, 0, "-hist",
+     EXP_BINS, 0, "-hist",
      scale_dist_check, scale_dist_run, scale_dist_figure, scale_dist_report},
     {"anchor-rank", "numerical rank and condition number of each space's anchors",
      0, KEY_BIT(ANCHORS) | KEY_BIT(ANCHOR_SEED) | KEY_BIT(RCOND) | KEY_BIT(CENTER), NULL,

@@ -170,16 +170,21 @@ static int run_gnuplot(const char *script, const char *png, const char *pdf, con
 {
     char defs[4500];
     snprintf(defs, sizeof defs, "irp_png = %s; irp_pdf = %s", gpq(png), gpq(pdf));
+    FILE *lf = create_tmp(log); /* opened here, never a FIFO or a link to another file */
+    if (!lf)
+        return -2;
+    fflush(NULL);
     pid_t pid = fork();
-    if (pid < 0)
+    if (pid < 0) {
+        fclose(lf);
         return -1;
+    }
     if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0666);
-        if (fd >= 0)
-            dup2(fd, 2);
+        dup2(fileno(lf), 2);
         execlp("gnuplot", "gnuplot", "-e", defs, script, (char *)NULL);
         _exit(127);
     }
+    fclose(lf);
     int st;
     while (waitpid(pid, &st, 0) < 0)
         if (errno != EINTR)
@@ -240,6 +245,9 @@ int gp_render(FILE *gp, const char *dir, const char *name)
     if (st != 0 || !complete(tmp[2], 0) || !complete(tmp[3], 1)) {
         remove(tmp[2]);
         remove(tmp[3]);
+        if (st == -2)
+            return irp_fail(IRP_EDATA, "%s: cannot write the gnuplot log (%s; a file that is "
+                            "not a regular one is left alone)", log, strerror(errno));
         if (st != 0)
             return irp_fail(IRP_EDATA,
                             "%s: gnuplot failed (exit %d; see %s; is gnuplot-nox installed?)",

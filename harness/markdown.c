@@ -83,6 +83,24 @@ const char *md_paper(const report *r, const char *table, const char *key, const 
     return NULL;
 }
 
+const char *md_esc(const char *s)
+{
+    static char ring[8][1024];
+    static unsigned next;
+    char *b = ring[next++ % 8];
+    size_t n = 0;
+    for (const char *p = s; *p && n + 6 < sizeof ring[0]; p++) {
+        const char *rep = *p == '|' ? "\\|" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;"
+                        : *p == '`' ? "&#96;" : NULL;
+        if (rep)
+            n += (size_t)snprintf(b + n, sizeof ring[0] - n, "%s", rep);
+        else
+            b[n++] = (unsigned char)*p < 32 || *p == 127 ? '?' : *p;
+    }
+    b[n] = '\0';
+    return b;
+}
+
 void md_pm(FILE *o, const agg_group *g)
 {
     if (g->n)

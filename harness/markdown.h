@@ -42,6 +42,11 @@ int md_cell_where(cell *out, const config *c, const int *keys, const char *const
 /* The paper's number (table, key, column), or NULL. */
 const char *md_paper(const report *r, const char *table, const char *key, const char *col);
 
+/* s safe inside a Markdown table cell (names come from dumps): '|' escaped,
+ * '<', '>' and '`' as entities, control characters as '?'. One of 8 rotating
+ * static buffers. */
+const char *md_esc(const char *s);
+
 /* " 0.123 ± 0.045 |" or " n/a |". */
 void md_pm(FILE *o, const agg_group *g);
 /* " 0.123 |" or " — |" for NAN. */

@@ -4,6 +4,7 @@
  * (claims.c), decided from the configs that opt into each. */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include <limits.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,37 @@ static uint64_t table_hash(const char *path)
     return h;
 }
 
+/* Whether every row of t belongs to config c: its experiment, values of c's
+ * sweep, a number (or nothing) as value. Sets the error naming the row. */
+static int result_rows_ok(const csv_table *t, const config *c, const char *path)
+{
+    int ce = csv_table_col(t, "experiment"), cv = csv_table_col(t, "value");
+    for (size_t r = 0; r < t->num_rows; r++) {
+        char **row = t->rows[r];
+        const char *why = NULL;
+        if (strcmp(row[ce], c->name))
+            why = "another experiment's row";
+        for (int k = 0; !why && k < SK_COUNT; k++) {
+            const char *v = row[csv_table_col(t, sweep_key_name(k))];
+            size_t i = 0;
+            while (i < c->num_values[k] && strcmp(v, c->values[k][i]))
+                i++;
+            if (i == c->num_values[k])
+                why = "a value the config does not sweep";
+        }
+        char *end;
+        double x = row[cv][0] ? strtod(row[cv], &end) : 0;
+        if (!why && row[cv][0] && (*end || !isfinite(x)))
+            why = "a value that is not a finite number";
+        if (why) {
+            irp_fail(IRP_EDATA, "%s: data row %zu: %s; the table was not written by 'irp run %s' "
+                     "as it is (run it again)", path, r + 1, why, c->path);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* Whether t has exactly the result columns, in order (rows.c). */
 static int result_header_ok(const csv_table *t)
 {
@@ -128,6 +160,8 @@ int cmd_report(int argc, char **argv)
     }
     if (i == argc)
         return fputs(usage, stderr), 2;
+    if (outp && !*outp)
+        return die("report: --out is empty; expected a file name");
     char defout[1024];
     if (!outp) {
         snprintf(defout, sizeof defout, "%s/REPORT.md", results);
@@ -144,6 +178,11 @@ int cmd_report(int argc, char **argv)
                  "irp repository) or --paper none",
                  msg);
     }
+    if (!rc && paper_t &&
+        (csv_table_col(paper_t, "table") < 0 || csv_table_col(paper_t, "key") < 0 ||
+         csv_table_col(paper_t, "column") < 0 || csv_table_col(paper_t, "value") < 0))
+        rc = die("%s: expected the columns table,key,column,value (as configs/paper-numbers.csv)",
+                 paper);
     for (size_t j = 0; !rc && j < n; j++) {
         char path[1024];
         if (config_load(&e[j].c, argv[i + (int)j])) {
@@ -163,7 +202,18 @@ int cmd_report(int argc, char **argv)
             rc = die("%s was not computed from %s as it is now (the config changed since, or "
                      "another config has the name '%s'); run 'irp run %s' first",
                      path, argv[i + (int)j], e[j].c->name, argv[i + (int)j]);
+        else if (!result_rows_ok(e[j].t, e[j].c, path))
+            rc = die_last();
     }
+    /* the report must not replace any of its inputs */
+    for (size_t j = 0; !rc && j < n; j++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s.csv", results, e[j].c->name);
+        if (check_output(outp, e[j].c->path) || check_output(outp, path))
+            rc = die_last();
+    }
+    if (!rc && paper_t && check_output(outp, paper))
+        rc = die_last();
     csv_out w; /* only for its temp-file + rename; the body is Markdown */
     char out_parent[PATH_MAX];
     snprintf(out_parent, sizeof out_parent, "%s", outp);

@@ -116,7 +116,7 @@ static void cell_path(char *buf, size_t n, const char *cells_dir, const config *
  * of the right field count (the reader checks), and the trailer written last
  * ("# end: N rows") naming as many rows. A damaged or truncated file is not
  * trusted: its cell is computed again. */
-static int cell_complete(const char *path)
+static int cell_complete(const char *path, const config *c, const cell *cl)
 {
     csv_table *t;
     if (access(path, R_OK) || csv_table_read(&t, path))
@@ -124,6 +124,12 @@ static int cell_complete(const char *path)
     int ok = t->num_cols == num_result_columns;
     for (size_t i = 0; ok && i < num_result_columns; i++)
         ok = !strcmp(t->header[i], result_columns[i]);
+    /* every row is this cell's: its experiment and its sweep values (columns 2..) */
+    for (size_t r = 0; ok && r < t->num_rows; r++) {
+        ok = !strcmp(t->rows[r][0], c->name);
+        for (int k = 0; ok && k < SK_COUNT; k++)
+            ok = !strcmp(t->rows[r][2 + k], cl->text[k]);
+    }
     size_t rows = t->num_rows;
     csv_table_free(t);
     FILE *f = ok ? fopen(path, "rb") : NULL;
@@ -195,9 +201,15 @@ static int lock_results(int *fd_out, const char *results_dir, const char *name)
 {
     char path[1100];
     snprintf(path, sizeof path, "%s/%s.lock", results_dir, name);
-    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
     if (fd < 0)
         return irp_fail(IRP_EDATA, "%s: cannot open the lock (%s)", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+        close(fd); /* a link to some other file, or not a file: never truncate it */
+        return irp_fail(IRP_EDATA, "%s: not irp's lock file (a hard link, device or FIFO); "
+                        "remove it", path);
+    }
     if (flock(fd, LOCK_EX | LOCK_NB)) {
         char pid[32] = "";
         ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
@@ -262,7 +274,8 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
     struct stat st;
     uint64_t stamp = 0;
     if (!stat(d->path, &st)) /* a regenerated dump invalidates finished cells */
-        stamp = (uint64_t)st.st_size * 0x9E3779B97F4A7C15ULL ^ (uint64_t)st.st_mtime;
+        stamp = (uint64_t)st.st_size * 0x9E3779B97F4A7C15ULL ^ (uint64_t)st.st_mtime ^
+                ((uint64_t)st.st_mtim.tv_nsec << 20) ^ ((uint64_t)st.st_ino * 0xBF58476D1CE4E5B9ULL);
     run_ctx x = {.c = c, .d = d, .threads = o->threads ? o->threads : pool_default_threads(),
                  .extra_table = extra};
     rc = load_test_rows(&x);
@@ -289,7 +302,9 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
             config_cell(&cl, c, j);
             visited++;
             cell_path(path, sizeof path, cells_dir, c, &cl, stamp);
-            if (!o->force && cell_complete(path) && (!extra[0] || access(extra, R_OK) == 0)) {
+            /* a kind with a second table recomputes (one cheap cell): its second
+             * table must come from the same cell as the first */
+            if (!o->force && !extra[0] && cell_complete(path, c, &cl)) {
                 done++;
                 continue;
             }
@@ -304,7 +319,9 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
             rows_select_cell(&x, &g, 0);
             rc = c->kind->run(&x, &g);
         }
-        for (size_t j = 0; j < g.n; j++) {
+        for (size_t j = 0; j < g.n && rc; j++) /* a failed group leaves no temp file */
+            csv_out_abort(&writers[j]);
+        for (size_t j = 0; j < g.n && !rc; j++) {
             if (!rc) { /* the trailer, last: a cell file without it is incomplete */
                 fflush(writers[j].fp);
                 csv_out_comment(&writers[j], "end: %zu rows", count_rows(writers[j].tmp));

@@ -97,6 +97,8 @@ int cmd_translate(int argc, char **argv)
     if (!data || !from || !to || !out)
         return die("translate: --data, --from, --to and --out are required (see 'irp translate "
                    "--help')");
+    if (!*out || !*data)
+        return die("translate: --%s is empty; expected a file name", *out ? "data" : "out");
     if (check_output(out, data)) /* before any work */
         return die_last();
     cell cl;

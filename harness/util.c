@@ -185,8 +185,15 @@ int check_output(const char *path, const char *input)
 FILE *create_tmp(const char *tmp)
 {
     struct stat st;
-    if (!lstat(tmp, &st) && unlink(tmp)) /* a leftover of a killed run, or anything else */
-        return NULL;
+    if (!lstat(tmp, &st)) {
+        if (!S_ISREG(st.st_mode)) { /* not irp's leftover: leave it alone */
+            errno = EEXIST;
+            return NULL;
+        }
+        if (unlink(tmp)) /* a leftover of a killed run (only this name goes, not the data of
+                            other links to it) */
+            return NULL;
+    }
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (fd < 0)
         return NULL;

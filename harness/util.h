@@ -32,8 +32,10 @@ int read_regular(char **out, size_t *len, const char *path, size_t max, const ch
  * file (not a symlink, device, FIFO or directory) other than `input` (NULL:
  * none); else IRP_EDATA naming it and what to do. */
 int check_output(const char *path, const char *input);
-/* A fresh file at `tmp` for writing: an old one is removed, the new one created
- * exclusively and never through a symlink. NULL and errno set on failure. */
+/* A fresh file at `tmp` for writing: an old regular file there is unlinked
+ * (its name only), anything else there is left alone and refused (errno
+ * EEXIST); the new file is created exclusively, never through a symlink.
+ * NULL and errno set on failure. */
 FILE *create_tmp(const char *tmp);
 
 /* Monotonic clock in seconds. */

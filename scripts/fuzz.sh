@@ -21,7 +21,12 @@ for t in "$@"; do
   # The same library also crashes on some corrupted files (irp contains that by
   # reading untrusted dumps in a child process first, dump_load_checked), so the
   # dump target runs in fork mode and goes on after a crash, keeping each one.
-  leaks=1 more=(); [[ $t == dump ]] && leaks=0 more=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
+  leaks=1
+  more=()
+  if [[ $t == dump ]]; then
+    leaks=0
+    more=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
+  fi
   echo "== fuzz $t for ${secs}s"
   ASAN_OPTIONS=detect_leaks=$leaks:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
     "build-fuzz/fuzz_$t" -max_total_time="$secs" -timeout=20 -rss_limit_mb=4096 -max_len=65536 \

@@ -85,3 +85,14 @@ with open(tiny, "rb") as fh:
     head = fh.read(4096)
 with open(os.path.join(out, "truncated.h5"), "wb") as fh:
     fh.write(head)
+
+
+def newline_name(f):  # a name that would forge CSV rows ("\n#...") and error lines
+    f.move("spaces/rot-b", "spaces/b\n#c,irp: all good")
+variant("newline-name", newline_name)
+
+
+def long_names(f):  # two names that share their first 503 characters
+    f.move("spaces/rot-a", "spaces/" + "a" * 503)
+    f.move("spaces/rot-b", "spaces/" + "a" * 503 + "-rot-b")
+variant("long-names", long_names)

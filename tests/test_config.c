@@ -92,8 +92,8 @@ static void every_key_parses(void **state)
 {
     (void)state;
     config *c = load_ok("; a comment\n[experiment]\ntype = stitch\ndata = d/x.h5\nname = mine\n"
-                        "spaces = a, b ,c\ntargets = b\ntest_limit = 77\nretrieval = true\n"
-                        "references = FALSE\nintra = False\nbins = 9\nanchors = 300\n"
+                        "spaces = a, b ,c\ntargets = b\ntest_limit = 77\n"
+                        "references = FALSE\nanchors = 300\n"
                         "anchor_seed = 5\nomega = 4\ndelta = 0.65\nprune = fraction\n"
                         "rcond = 1e-3\nrescale = none\ncenter = TRUE\ncompletion = true\n"
                         "seed = 9\nhead = mlp-relu\n");
@@ -107,10 +107,7 @@ static void every_key_parses(void **state)
     assert_true(config_is_target(c, "b"));
     assert_false(config_is_target(c, "a"));
     assert_int_equal(c->test_limit, 77);
-    assert_int_equal(c->retrieval, 1);
     assert_int_equal(c->references, 0);
-    assert_int_equal(c->intra, 0);
-    assert_int_equal(c->bins, 9);
     cell cl;
     config_cell(&cl, c, 0);
     assert_int_equal(cl.anchors, 300);
@@ -125,6 +122,13 @@ static void every_key_parses(void **state)
     assert_int_equal(cl.opts.seed, 9);
     assert_string_equal(cl.head, "mlp-relu");
     assert_string_equal(cl.text[SK_CENTER], "true"); /* written canonically */
+    config_free(c);
+    c = load_ok("[experiment]\ntype = invert\ndata = x\nretrieval = true\nintra = False\n");
+    assert_int_equal(c->retrieval, 1);
+    assert_int_equal(c->intra, 0);
+    config_free(c);
+    c = load_ok("[experiment]\ntype = scale-distribution\ndata = x\nbins = 9\n");
+    assert_int_equal(c->bins, 9);
     config_free(c);
     c = load_ok("[experiment]\ntype = scale-invariance\ndata = x\nhead = mlp-tanh\n"
                 "factor = 2.5\nscale_mode = multiply\n");
@@ -258,6 +262,17 @@ static void errors_name_file_line_and_key(void **state)
                "bad.ini:4: key 'omega' has no effect on a scale-distribution experiment");
     load_fails("[experiment]\ntype = invert\ndata = x\nhead = linear\n",
                "key 'head' has no effect on a invert experiment");
+    load_fails("[experiment]\ntype = scale-invariance\ndata = x\ntargets = a\n",
+               "bad.ini:4: key 'targets' has no effect on a scale-invariance experiment");
+    load_fails("[experiment]\ntype = stitch\ndata = x\nbins = 9\n",
+               "key 'bins' has no effect on a stitch experiment");
+    load_fails("[experiment]\ntype = invert\ndata = x\ndelta = 0.5, 0.50\n",
+               "key 'delta': value '0.50' given twice in the list");
+    load_fails("[experiment]\ntype = invert\ndata = x\nrcond = -1, -2\n",
+               "key 'rcond': value '-2' given twice in the list");
+    load_fails("[experiment]\r type = invert\rdata = x\r", "old Mac line endings");
+    load_fails("[experiment]\ntype = invert\ndata = x\nspaces = a,\n  b\n",
+               "bad.ini:5: an indented line, which inih reads as more of the previous key");
     load_fails("[experiment]\ntype = invert\ndata = x\n[report]\nclaims = invertibility, reuse\n",
                "bad.ini:5: key 'claims': 'reuse' is decided from stitch tables, not from invert "
                "ones");

@@ -62,6 +62,8 @@ static const hostile rows[] = {
     {"zero_row_inspect", "", "$IRP inspect @H@/zero-test-row.h5", 1, "/spaces/narrow/test: row 3 is all zero", ""},
     {"zero_row_run", CFG("") " && sed -i 's|^data = .*|data = @H@/zero-test-row.h5|' c.ini", RUN, 1, "/spaces/narrow/test: row 3 is all zero", "test ! -e results/c.csv"},
     {"space_names_inject_gnuplot", "printf '[experiment]\\ntype = stitch\\ndata = @H@/evil-names.h5\\nanchors = 100\\n' > c.ini && printf '[experiment]\\ntype = scale-distribution\\ndata = @H@/evil-names.h5\\n' > d.ini", "$IRP run --quiet c.ini d.ini", 0, "", "test -s plots/c.png && test -s plots/d.png && test ! -e pwned-gp && test ! -e pwned-bq"},
+    {"space_name_newline", "", "$IRP inspect @H@/newline-name.h5", 1, "/spaces/b?#c,irp: all good: a name with a control character", ""},
+    {"space_names_too_long", "", "$IRP inspect @H@/long-names.h5", 1, "a name too long; expected a printable name of at most 200 characters", ""},
     /* ---- outputs ---- */
     {"translate_out_symlink", "ln -s target.txt out.h5 && echo keep > target.txt", "$IRP translate --data @TINY@ --from rot-a --to rot-b --anchors 100 --out out.h5", 1, "out.h5: exists and is a symbolic link, not a regular file", "test -L out.h5 && grep -q keep target.txt && test ! -e out.h5.tmp"},
     {"translate_out_device", "mknod null c 1 3 2>/dev/null || mkfifo null", "$IRP translate --data @TINY@ --from rot-a --to rot-b --anchors 100 --out null", 1, "null: exists and is a", "test ! -f null && test ! -e null.tmp"},
@@ -75,6 +77,12 @@ static const hostile rows[] = {
     {"report_out_symlink", CFG("") " && " RUN " && ln -s victim.md R.md && echo keep > victim.md", "$IRP report --paper none --out R.md c.ini", 1, "R.md: exists and is a symbolic link", "grep -q keep victim.md && test -L R.md"},
     {"report_table_without_value", CFG("") " && mkdir results && printf 'experiment,dataset\\nc,x\\n' > results/c.csv", "$IRP report --paper none c.ini", 1, "results/c.csv: not a result table of irp run", "test ! -e results/REPORT.md"},
     {"report_row_extra_field", CFG("") " && " RUN " && echo 'a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v' >> results/c.csv", "$IRP report --paper none c.ini", 1, "results/c.csv:", "test ! -e results/REPORT.md"},
+    {"report_out_is_input", CFG("") " && " RUN " && cp c.ini keep.ini", "$IRP report --paper none --out c.ini c.ini", 1, "c.ini: is the input c.ini", "cmp c.ini keep.ini"},
+    {"report_foreign_rows", CFG("") " && " RUN " && tail -n 1 results/c.csv | sed 's/^c,/other,/' >> results/c.csv", "$IRP report --paper none c.ini", 1, "results/c.csv: data row 165: another experiment's row", "test ! -e results/REPORT.md"},
+    {"edited_cell_not_trusted", "printf '[experiment]\\ntype = scale-invariance\\ndata = @TINY@\\nfactor = 0.5, 1\\n' > c.ini && $IRP run --quiet c.ini && f=$(ls results/c.cells/*.csv | head -1) && sed -i 's/,linear,/,linear`touch pwned`,/' \"$f\"",
+     "$IRP run c.ini 2> run.err", 0, "", "test ! -e pwned && grep -q '2 cells (1 computed, 1 resumed)' run.err && ! grep -q touch plots/c.gp"},
+    {"lock_is_hard_link", CFG("") " && mkdir results && cp @TINY@ d.h5 && cp d.h5 keep.h5 && ln d.h5 results/c.lock", RUN, 1, "results/c.lock: not irp's lock file", "cmp d.h5 keep.h5"},
+    {"log_is_fifo", CFG("") " && mkdir plots && mkfifo plots/c.log", "timeout 60 $IRP run --quiet c.ini", 1, "plots/c.log: cannot write the gnuplot log", "test -p plots/c.log"},
     {"report_stale_table", CFG("") " && " RUN " && echo 'omega = 2' >> c.ini", "$IRP report --paper none c.ini", 1, "results/c.csv was not computed from c.ini as it is now", ""},
     {"report_paper_is_fifo", CFG("") " && " RUN " && mkfifo p.csv", "timeout 20 $IRP report --paper p.csv c.ini", 1, "p.csv: not a regular file (a FIFO)", ""},
     /* ---- interrupted and concurrent runs ---- */
