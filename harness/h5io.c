@@ -48,6 +48,17 @@ int h5_exists(hid_t loc, const char *path)
     return H5Lexists(loc, buf, H5P_DEFAULT) > 0;
 }
 
+/* Closes what opening an attribute gave (each may be < 0: never opened). */
+static void close_attr(hid_t a, hid_t t, hid_t sp)
+{
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (t >= 0)
+        H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
+}
+
 /* String attribute (fixed or variable length, scalar or — with join_list — an
  * array, joined with ','): class, dataspace and sizes are checked before any
  * read, so no form h5py writes can overflow a buffer. *out = NULL if absent. */
@@ -113,12 +124,7 @@ int h5_attr_string(char **out, const char *file, hid_t obj, const char *objname,
     free(buf);
     if (mt >= 0)
         H5Tclose(mt);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (t >= 0)
-        H5Tclose(t);
-    if (a >= 0)
-        H5Aclose(a);
+    close_attr(a, t, sp);
     return rc;
 }
 
@@ -141,12 +147,7 @@ int h5_attr_number(double *out, int *found, const char *file, hid_t obj, const c
         rc = FAIL("%s: %s attribute '%s': unreadable", file, objname, name);
     else
         *found = 1;
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (t >= 0)
-        H5Tclose(t);
-    if (a >= 0)
-        H5Aclose(a);
+    close_attr(a, t, sp);
     return rc;
 }
 
