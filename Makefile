@@ -105,8 +105,9 @@ build-fuzz/%.o: %.c $(wildcard core/*.h harness/*.h)
 build-fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_util.h $(FUZZ_OBJ)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $(XCFLAGS) $< $(FUZZ_OBJ) -o $@ $(LDLIBS)
 .SECONDARY: $(FUZZ_OBJ)
-fuzz: testdata $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
+fuzz:
 	@scripts/ensure-deps.sh build fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
 	@scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # The offline default data: Fashion-MNIST encoders trained here (cached: a
