@@ -23,7 +23,7 @@ HARNESS_OBJ := $(HARNESS_SRC:%.c=$(B)/%.o)
 TESTS       := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 CORE_TESTS  := $(filter $(B)/tests/test_core_%,$(TESTS))
 
-.PHONY: all deps test test-core test-asan fuzz testdata data gettext-slice reproduce bench paper-data clean help
+.PHONY: all deps test test-core test-asan fuzz mutants testdata data gettext-slice reproduce bench paper-data clean help
 all: $(B)/irp
 
 deps:
@@ -82,6 +82,11 @@ test-core:
 	@scripts/ensure-deps.sh build
 	@$(MAKE) --no-print-directory $(B)/libirp.a $(CORE_TESTS)
 	@tests/run.sh $(CORE_TESTS)
+
+# The mutation run (tests/mutants.tsv: each mutant applied, built, tested,
+# reverted); slow, so not part of make test. Writes results/mutants.txt.
+mutants: all $(TESTS) testdata
+	@/usr/bin/python3 scripts/mutants.py
 
 # Only the sanitizer build of the tests.
 test-asan:

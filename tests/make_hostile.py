@@ -96,3 +96,8 @@ def long_names(f):  # two names that share their first 503 characters
     f.move("spaces/rot-a", "spaces/" + "a" * 503)
     f.move("spaces/rot-b", "spaces/" + "a" * 503 + "-rot-b")
 variant("long-names", long_names)
+
+
+def pipe_names(f):  # a name that would break a Markdown table
+    f.move("spaces/narrow", "spaces/n|9|<b>x")
+variant("pipe-names", pipe_names)

@@ -1,6 +1,8 @@
 /* Unit tests of core/irp_linalg: row normalisation, relative projection, pseudo-inverse. */
 #include "testutil.h"
 
+#include <float.h>
+
 static void normalize_rows_unit_norm(void **state)
 {
     (void)state;
@@ -136,6 +138,40 @@ static void pinv_reports_rank_and_condition(void **state)
     irp_mat_free(d); irp_mat_free(p); irp_mat_free(empty); irp_mat_free(pe);
 }
 
+/* The cutoff's boundaries, each of which a plausible bug would move: the cutoff
+ * is relative to s_max (a matrix with s_max = 1e6), LAPACK's default uses the
+ * larger dimension (a wide 2×200 matrix), and a singular value equal to the
+ * cutoff is dropped ("treated as zero when ≤ rcond·s_max"). */
+static void pinv_cutoff_boundaries(void **state)
+{
+    (void)state;
+    irp_pinv_info info;
+    irp_mat *a = irp_mat_new(3, 3), *p = irp_mat_new(3, 3);
+    IRP_AT(a, 0, 0) = 1e6, IRP_AT(a, 1, 1) = 1e3, IRP_AT(a, 2, 2) = 1;
+    assert_ok(irp_pinv(p, a, 1e-4, &info)); /* relative cutoff 100: keeps 1e6 and 1e3 */
+    assert_int_equal(info.rank, 2);
+    assert_close(IRP_AT(p, 1, 1), 1e-3, 1e-15);
+    assert_close(IRP_AT(p, 2, 2), 0, 0);
+    irp_mat_free(a);
+    irp_mat_free(p);
+    a = irp_mat_new(2, 200), p = irp_mat_new(200, 2);
+    IRP_AT(a, 0, 0) = 1, IRP_AT(a, 1, 1) = 150 * DBL_EPSILON; /* between 2·eps and 200·eps */
+    assert_ok(irp_pinv(p, a, -1, &info));
+    assert_close(info.rcond_used, 200 * DBL_EPSILON, 0);
+    assert_int_equal(info.rank, 1);
+    irp_mat_free(a);
+    irp_mat_free(p);
+    a = irp_mat_new(2, 2), p = irp_mat_new(2, 2);
+    IRP_AT(a, 0, 0) = 1, IRP_AT(a, 1, 1) = 0.5;
+    assert_ok(irp_pinv(p, a, 0.5, &info)); /* s = 0.5 = cutoff: dropped */
+    assert_int_equal(info.rank, 1);
+    assert_ok(irp_pinv(p, a, 0.4999999, &info));
+    assert_int_equal(info.rank, 2);
+    assert_close(IRP_AT(p, 1, 1), 2, 1e-12);
+    irp_mat_free(a);
+    irp_mat_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest core_linalg[] = {
@@ -146,6 +182,7 @@ int main(void)
         cmocka_unit_test(pinv_moore_penrose_identities),
         cmocka_unit_test(pinv_matches_normal_equations),
         cmocka_unit_test(pinv_reports_rank_and_condition),
+        cmocka_unit_test(pinv_cutoff_boundaries),
     };
     return cmocka_run_group_tests(core_linalg, NULL, NULL);
 }

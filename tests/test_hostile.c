@@ -64,6 +64,8 @@ static const hostile rows[] = {
     {"space_names_inject_gnuplot", "printf '[experiment]\\ntype = stitch\\ndata = @H@/evil-names.h5\\nanchors = 100\\n' > c.ini && printf '[experiment]\\ntype = scale-distribution\\ndata = @H@/evil-names.h5\\n' > d.ini", "$IRP run --quiet c.ini d.ini", 0, "", "test -s plots/c.png && test -s plots/d.png && test ! -e pwned-gp && test ! -e pwned-bq"},
     {"space_name_newline", "", "$IRP inspect @H@/newline-name.h5", 1, "/spaces/b?#c,irp: all good: a name with a control character", ""},
     {"space_names_too_long", "", "$IRP inspect @H@/long-names.h5", 1, "a name too long; expected a printable name of at most 200 characters", ""},
+    {"names_escaped_in_report", "printf '[experiment]\\ntype = scale-distribution\\ndata = @H@/pipe-names.h5\\n' > c.ini && $IRP run --quiet --no-plots c.ini",
+     "$IRP report --paper none c.ini", 0, "", "grep -q '^| n\\\\|9\\\\|&lt;b&gt;x |' results/REPORT.md && ! grep -q '<b>' results/REPORT.md"},
     /* ---- outputs ---- */
     {"translate_out_symlink", "ln -s target.txt out.h5 && echo keep > target.txt", "$IRP translate --data @TINY@ --from rot-a --to rot-b --anchors 100 --out out.h5", 1, "out.h5: exists and is a symbolic link, not a regular file", "test -L out.h5 && grep -q keep target.txt && test ! -e out.h5.tmp"},
     {"translate_out_device", "mknod null c 1 3 2>/dev/null || mkfifo null", "$IRP translate --data @TINY@ --from rot-a --to rot-b --anchors 100 --out null", 1, "null: exists and is a", "test ! -f null && test ! -e null.tmp"},
@@ -86,7 +88,7 @@ static const hostile rows[] = {
     {"report_stale_table", CFG("") " && " RUN " && echo 'omega = 2' >> c.ini", "$IRP report --paper none c.ini", 1, "results/c.csv was not computed from c.ini as it is now", ""},
     {"report_paper_is_fifo", CFG("") " && " RUN " && mkfifo p.csv", "timeout 20 $IRP report --paper p.csv c.ini", 1, "p.csv: not a regular file (a FIFO)", ""},
     /* ---- interrupted and concurrent runs ---- */
-    {"damaged_cell_recomputed", CFG("omega = 1, 2\\ndelta = 0.5\\n") " && " RUN " && cp results/c.csv full.csv && f=$(ls results/c.cells/*.csv | head -1) && head -c 300 \"$f\" > t && mv t \"$f\" && : > \"$(ls results/c.cells/*.csv | tail -1)\"", "$IRP run --no-plots c.ini 2> run.err", 0, "", "grep -q '2 cells (2 computed, 0 resumed)' run.err && cmp results/c.csv full.csv"},
+    {"damaged_cell_recomputed", CFG("omega = 1, 2\\ndelta = 0.5\\n") " && " RUN " && cp results/c.csv full.csv && f=$(ls results/c.cells/*.csv | head -1) && head -n 5 \"$f\" > t && mv t \"$f\" && : > \"$(ls results/c.cells/*.csv | tail -1)\"", "$IRP run --no-plots c.ini 2> run.err", 0, "", "grep -q '2 cells (2 computed, 0 resumed)' run.err && cmp results/c.csv full.csv"},
     {"dump_replaced_mid_run", CFG("delta = 0, 0.5\\n") " && cp @TINY@ d.h5 && sed -i 's|^data = .*|data = d.h5|' c.ini",
      "(IRP_TEST_PAUSE_AFTER_CELLS=1 " RUN ") & pid=$!; for i in $(seq 300); do test -e results/c.paused && break; sleep 0.1; done; cp d.h5 d2.h5 && mv d2.h5 d.h5 && rm results/c.paused; wait $pid",
      1, "d.h5: the dump changed while this run read it", "test ! -e results/c.csv"},

@@ -279,6 +279,36 @@ static void resume_skips_done_cells(void **state)
     csv_table_free(t);
 }
 
+/* A cell's id covers every key that changes its rows: turning retrieval on
+ * recomputes the cell (top-1 rows appear) instead of resuming the old one. */
+static void resume_sees_every_setting(void **state)
+{
+    (void)state;
+    write_config("rs.ini", "type = invert\nanchors = 100\nspaces = rot-a, rot-b\n");
+    assert_int_equal(irp("run --no-plots rs.ini"), 0);
+    write_config("rs.ini", "type = invert\nanchors = 100\nspaces = rot-a, rot-b\nretrieval = true\n");
+    assert_int_equal(irp("run --no-plots rs.ini"), 0);
+    assert_non_null(strstr(err_out, "1 cells (1 computed, 0 resumed)"));
+    csv_table *t = table("results/rs.csv");
+    size_t n;
+    lookup(t, NULL, NULL, "irp", "top1", &n);
+    assert_int_equal(n, 4);
+    csv_table_free(t);
+    write_config("rs.ini", "type = invert\nanchors = 100\nspaces = rot-a, rot-b\nretrieval = true\n"
+                           "references = false\n");
+    assert_int_equal(irp("run --no-plots rs.ini"), 0);
+    assert_non_null(strstr(err_out, "1 cells (1 computed, 0 resumed)"));
+    /* intra = false: no X -> X pair */
+    write_config("rs.ini", "type = invert\nanchors = 100\nspaces = rot-a, rot-b\nintra = false\n");
+    assert_int_equal(irp("run --no-plots rs.ini"), 0);
+    t = table("results/rs.csv");
+    lookup(t, "rot-a", "rot-a", "irp", "mean_cosine", &n);
+    assert_int_equal(n, 0);
+    lookup(t, "rot-a", "rot-b", "irp", "mean_cosine", &n);
+    assert_int_equal(n, 1);
+    csv_table_free(t);
+}
+
 static void killed_run_leaves_no_half_file(void **state)
 {
     (void)state;
@@ -356,6 +386,13 @@ static void scale_experiments(void **state)
     for (size_t i = 0; i < 25; i++)
         integral += atof(t->rows[i][cd]) * (atof(t->rows[i][ch]) - atof(t->rows[i][cl]));
     assert_close(integral, 1.0, 1e-9);
+    /* the bins start at each encoder's smallest norm and end at its largest, so the first
+     * and the last bin of every encoder hold at least one row */
+    int cc = csv_table_col(t, "count");
+    for (size_t e = 0; e < 4; e++) {
+        assert_true(atoi(t->rows[25 * e][cc]) >= 1);
+        assert_true(atoi(t->rows[25 * e + 24][cc]) >= 1);
+    }
     csv_table_free(t);
     t = table("results/sd.csv");
     assert_true(lookup(t, "wide", "", "norm", "mean", NULL) > 0);
@@ -825,6 +862,8 @@ static void translate_writes_hdf5(void **state)
     assert_string_equal(slurp("settings.txt"),
                         "anchors=200 anchor_seed=0 omega=1 delta=0 prune=threshold rcond=1e-4 "
                         "rescale=mean-norm center=false completion=false seed=0\n");
+    if (irp("inspect tr.h5")) /* the written dump passes the loader */
+        fail_msg("inspect of translate's output failed: %s", err_out);
     snprintf(args, sizeof args,
              "translate --data %s --from rot-a --to rot-b --anchors 200 --center --omega 4 "
              "--delta 0.5 --anchor-seed 3 --out tr3.h5",
@@ -860,6 +899,7 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(invert_known_answers, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(stitch_rows_and_report, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(resume_skips_done_cells, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(resume_sees_every_setting, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(threads_do_not_change_results, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(anchor_curve_figure, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(killed_run_leaves_no_half_file, setup, teardown);
