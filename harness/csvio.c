@@ -77,6 +77,7 @@ void csv_out_end_row(csv_out *w)
 {
     fputc('\n', w->fp);
     w->fields_in_row = 0;
+    w->rows++;
 }
 
 static void out_free(csv_out *w)

@@ -12,6 +12,7 @@ typedef struct csv_out {
     FILE *fp;
     char *path, *tmp;
     int fields_in_row;
+    size_t rows; /* rows ended so far (the header included) */
 } csv_out;
 
 /* Opens <path>.tmp; nothing appears at <path> until csv_out_commit. */

@@ -123,17 +123,6 @@ static int result_rows_ok(const csv_table *t, const config *c, const char *path)
     return 1;
 }
 
-/* Whether t has exactly the result columns, in order (rows.c). */
-static int result_header_ok(const csv_table *t)
-{
-    if (t->num_cols != num_result_columns)
-        return 0;
-    for (size_t i = 0; i < num_result_columns; i++)
-        if (strcmp(t->header[i], result_columns[i]))
-            return 0;
-    return 1;
-}
-
 int cmd_report(int argc, char **argv)
 {
     const char *results = "results", *plots = "plots", *paper = "configs/paper-numbers.csv",
@@ -194,7 +183,7 @@ int cmd_report(int argc, char **argv)
             char msg[1024];
             snprintf(msg, sizeof msg, "%s", irp_last_error());
             rc = die("%s (run 'irp run %s' first)", msg, argv[i + (int)j]);
-        } else if (!result_header_ok(e[j].t))
+        } else if (!rows_header_ok(e[j].t))
             rc = die("%s: not a result table of irp run (expected the columns %s, ...); run "
                      "'irp run %s' to make it",
                      path, result_columns[0], argv[i + (int)j]);

@@ -2,6 +2,7 @@
 #include "rows.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define COLUMN(name) name,
 #define SWEEP_COLUMN(ID, name, ...) name,
@@ -16,6 +17,16 @@ void rows_header(csv_out *w)
     for (size_t i = 0; i < num_result_columns; i++)
         csv_out_str(w, result_columns[i]);
     csv_out_end_row(w);
+}
+
+int rows_header_ok(const csv_table *t)
+{
+    if (t->num_cols != num_result_columns)
+        return 0;
+    for (size_t i = 0; i < num_result_columns; i++)
+        if (strcmp(t->header[i], result_columns[i]))
+            return 0;
+    return 1;
 }
 
 void rows_select_cell(run_ctx *x, const cell_group *g, size_t j)

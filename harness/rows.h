@@ -62,5 +62,7 @@ void row(run_ctx *x, const char *enc, const char *dec, const char *method, const
 void rows_flush(run_ctx *x, const cell_group *g, const row_buf *b);
 /* The header row of a result table. */
 void rows_header(csv_out *w);
+/* Whether a table read back has exactly the result columns, in order. */
+int rows_header_ok(const csv_table *t);
 
 #endif

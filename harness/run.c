@@ -121,9 +121,7 @@ static int cell_complete(const char *path, const config *c, const cell *cl)
     csv_table *t;
     if (access(path, R_OK) || csv_table_read(&t, path))
         return 0;
-    int ok = t->num_cols == num_result_columns;
-    for (size_t i = 0; ok && i < num_result_columns; i++)
-        ok = !strcmp(t->header[i], result_columns[i]);
+    int ok = rows_header_ok(t);
     /* every row is this cell's: its experiment and its sweep values (columns 2..) */
     for (size_t r = 0; ok && r < t->num_rows; r++) {
         ok = !strcmp(t->rows[r][0], c->name);
@@ -142,24 +140,6 @@ static int cell_complete(const char *path, const config *c, const cell *cl)
     snprintf(want, sizeof want, "\n# end: %zu rows\n", rows);
     size_t n = strlen(want), have = strlen(tail);
     return ok && have >= n && !strcmp(tail + have - n, want);
-}
-
-/* Counts a cell's data rows while it is written, for its trailer. */
-static size_t count_rows(const char *tmp)
-{
-    FILE *f = fopen(tmp, "rb");
-    size_t n = 0;
-    int c, prev = '\n', comment = 0, in_quote = 0;
-    while (f && (c = getc(f)) != EOF) {
-        if (prev == '\n' && !in_quote)
-            comment = c == '#', n += !comment;
-        if (c == '"')
-            in_quote = !in_quote;
-        prev = c;
-    }
-    if (f)
-        fclose(f);
-    return n ? n - 1 : 0; /* less the header */
 }
 
 /* The test rows every kind reads: the first n_test, as doubles, with norms. */
@@ -322,19 +302,13 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
         for (size_t j = 0; j < g.n && rc; j++) /* a failed group leaves no temp file */
             csv_out_abort(&writers[j]);
         for (size_t j = 0; j < g.n && !rc; j++) {
-            if (!rc) { /* the trailer, last: a cell file without it is incomplete */
-                fflush(writers[j].fp);
-                csv_out_comment(&writers[j], "end: %zu rows", count_rows(writers[j].tmp));
-            }
-            if (rc)
-                csv_out_abort(&writers[j]);
-            else if ((rc = csv_out_commit(&writers[j])) == IRP_OK)
+            /* the trailer, last: a cell file without it is incomplete */
+            csv_out_comment(&writers[j], "end: %zu rows", writers[j].rows - 1);
+            if ((rc = csv_out_commit(&writers[j])) == IRP_OK)
                 computed++;
             else
                 for (size_t m = j + 1; m < g.n; m++)
                     csv_out_abort(&writers[m]);
-            if (rc)
-                break;
         }
         if (!rc && g.n)
             test_pause(o->results_dir, c->name, computed);
