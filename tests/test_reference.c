@@ -2,10 +2,11 @@
  * with plain loops (no BLAS, no LAPACK, none of core's helpers): anchor
  * preparation (centring, normalisation, scale), FPS pruning (threshold and
  * fraction modes, seeded first points), the pseudo-inverse (normal equations,
- * Gauss–Jordan), the ω-averaged translator, the per-row rescale and the
+ * Gauss–Jordan), the ω-averaged translator, anchor completion (the polar
+ * factor from a Jacobi eigen-decomposition, no SVD), the per-row rescale and the
  * un-centring. The translated vectors themselves are compared with core's
  * (irp_space_new, irp_subsets_for, irp_translator_fit, irp_translate_apply)
- * for every combination of the translator's options but completion, on small
+ * for every combination of the translator's options, completion included, on small
  * random data whose anchor matrices are well conditioned (tolerance 1e-9). */
 #include "testutil.h"
 
@@ -136,6 +137,108 @@ static double *ref_pinv(const double *b, size_t m, size_t d)
     return p;
 }
 
+/* Eigen-decomposition of a symmetric n×n S by cyclic Jacobi rotations:
+ * on return S's diagonal holds the eigenvalues and V's columns the vectors. */
+static void ref_jacobi(double *s, double *v, size_t n)
+{
+    for (size_t i = 0; i < n * n; i++)
+        v[i] = i % (n + 1) == 0;
+    for (int sweep = 0; sweep < 100; sweep++) {
+        double off = 0;
+        for (size_t p = 0; p < n; p++)
+            for (size_t q = p + 1; q < n; q++)
+                off += s[p * n + q] * s[p * n + q];
+        if (off < 1e-30)
+            break;
+        for (size_t p = 0; p < n; p++)
+            for (size_t q = p + 1; q < n; q++) {
+                if (s[p * n + q] == 0)
+                    continue;
+                double th = (s[q * n + q] - s[p * n + p]) / (2 * s[p * n + q]);
+                double t = (th >= 0 ? 1 : -1) / (fabs(th) + sqrt(th * th + 1));
+                double c = 1 / sqrt(t * t + 1), sn = t * c;
+                for (size_t k = 0; k < n; k++) { /* S ← S·J */
+                    double a = s[k * n + p], b = s[k * n + q];
+                    s[k * n + p] = c * a - sn * b;
+                    s[k * n + q] = sn * a + c * b;
+                }
+                for (size_t k = 0; k < n; k++) { /* S ← Jᵀ·S */
+                    double a = s[p * n + k], b = s[q * n + k];
+                    s[p * n + k] = c * a - sn * b;
+                    s[q * n + k] = sn * a + c * b;
+                }
+                for (size_t k = 0; k < n; k++) { /* V ← V·J */
+                    double a = v[k * n + p], b = v[k * n + q];
+                    v[k * n + p] = c * a - sn * b;
+                    v[k * n + q] = sn * a + c * b;
+                }
+            }
+    }
+}
+
+/* The part of the orthogonal polar factor of an n×n M that its range fixes:
+ * U_r·V_rᵀ = M·(MᵀM)^(+1/2) over the nonzero singular values. When M is
+ * singular the rest of the Procrustes rotation is arbitrary, but it acts on
+ * directions the decoded rows never reach (the null space of Â, which is the
+ * null space of T when the anchors span the source), so the translation is
+ * the same whatever completion picks there. */
+static void ref_polar(double *q, const double *m, size_t n)
+{
+    double *g = calloc(n * n, sizeof *g), *v = malloc(n * n * sizeof *v);
+    double *h = calloc(n * n, sizeof *h);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            for (size_t r = 0; r < n; r++)
+                g[i * n + j] += m[r * n + i] * m[r * n + j];
+    ref_jacobi(g, v, n);
+    double top = 0;
+    for (size_t e = 0; e < n; e++)
+        top = fmax(top, g[e * n + e]);
+    for (size_t e = 0; e < n; e++) {
+        double l = g[e * n + e];
+        if (l <= 1e-12 * top)
+            continue;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++)
+                h[i * n + j] += v[i * n + e] * v[j * n + e] / sqrt(l);
+    }
+    memset(q, 0, n * n * sizeof *q);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            for (size_t r = 0; r < n; r++)
+                q[i * n + j] += m[i * n + r] * h[r * n + j];
+    free(g);
+    free(v);
+    free(h);
+}
+
+/* Completion as core documents it: Â = norm(A_X)·T, Q the rotation/reflection
+ * minimising ‖Â·Q − norm(A_Y)‖ (polar factor of Âᵀ·norm(A_Y)), T ← T·Q. */
+static void ref_complete(double *t, const ref_space *sx, const ref_space *sy)
+{
+    size_t k = sx->k, dx = sx->d, dy = sy->d;
+    double *ahat = calloc(k * dy, sizeof *ahat), *m = calloc(dy * dy, sizeof *m);
+    double *q = malloc(dy * dy * sizeof *q), *tq = calloc(dx * dy, sizeof *tq);
+    for (size_t r = 0; r < k; r++)
+        for (size_t j = 0; j < dy; j++)
+            for (size_t i = 0; i < dx; i++)
+                ahat[r * dy + j] += sx->a[r * dx + i] * t[i * dy + j];
+    for (size_t i = 0; i < dy; i++)
+        for (size_t j = 0; j < dy; j++)
+            for (size_t r = 0; r < k; r++)
+                m[i * dy + j] += ahat[r * dy + i] * sy->a[r * dy + j];
+    ref_polar(q, m, dy);
+    for (size_t i = 0; i < dx; i++)
+        for (size_t j = 0; j < dy; j++)
+            for (size_t c = 0; c < dy; c++)
+                tq[i * dy + j] += t[i * dy + c] * q[c * dy + j];
+    memcpy(t, tq, dx * dy * sizeof *t);
+    free(ahat);
+    free(m);
+    free(q);
+    free(tq);
+}
+
 /* The whole path: y (n×dy) for x (n×dx). */
 static double *ref_translate(const irp_mat *ax, const irp_mat *ay, const irp_mat *x,
                              const irp_options *o)
@@ -161,6 +264,8 @@ static double *ref_translate(const irp_mat *ax, const irp_mat *ay, const irp_mat
         free(b);
         free(p);
     }
+    if (o->completion)
+        ref_complete(t, &sx, &sy);
     double *y = calloc(x->rows * dy, sizeof *y), *xr = malloc(dx * sizeof *xr);
     for (size_t n = 0; n < x->rows; n++) {
         double nx = 0, ny = 0;
@@ -225,6 +330,7 @@ static void translation_matches_reference(void **state)
     } prune[] = {{IRP_PRUNE_THRESHOLD, 0}, {IRP_PRUNE_THRESHOLD, 0.5}, {IRP_PRUNE_THRESHOLD, 0.8},
                  {IRP_PRUNE_FRACTION, 0.5}, {IRP_PRUNE_FRACTION, 0.1}};
     size_t cases = 0;
+    for (int complete = 0; complete < 2; complete++)
     for (int center = 0; center < 2; center++)
         for (int rescale = 0; rescale < 2; rescale++)
             for (size_t p = 0; p < sizeof prune / sizeof *prune; p++)
@@ -237,6 +343,7 @@ static void translation_matches_reference(void **state)
                     o.delta = prune[p].param;
                     o.num_subspaces = w;
                     o.seed = 7;
+                    o.completion = complete;
                     double *ref = ref_translate(ax, ay, x, &o);
                     irp_mat *y = core_translate(ax, ay, x, &o);
                     double worst = 0, scale = 0;
@@ -245,16 +352,16 @@ static void translation_matches_reference(void **state)
                         scale = fmax(scale, fabs(ref[i]));
                     }
                     if (!(worst <= 1e-9 * fmax(1, scale)))
-                        fail_msg("center %d rescale %s prune %s %.2f omega %zu: max |core - "
-                                 "reference| = %.3g",
-                                 center, rescale ? "none" : "mean-norm",
+                        fail_msg("completion %d center %d rescale %s prune %s %.2f omega %zu: "
+                                 "max |core - reference| = %.3g",
+                                 complete, center, rescale ? "none" : "mean-norm",
                                  prune[p].mode ? "fraction" : "threshold", prune[p].param, w,
                                  worst);
                     irp_mat_free(y);
                     free(ref);
                     cases++;
                 }
-    assert_int_equal(cases, 40);
+    assert_int_equal(cases, 80);
     irp_mat_free(ax);
     irp_mat_free(ay);
     irp_mat_free(x);
