@@ -9,11 +9,12 @@ Real data (Debian's dataset-fashion-mnist), real independently trained networks
   /usr/bin/python3 data/train_encoders.py --regime autoencoder --out data/dumps/fashion-mnist-ae.h5
   /usr/bin/python3 data/train_encoders.py --quick --out /tmp/slice.h5     # CI slice
 
-Determinism: torch.manual_seed per encoder and head, one thread, data order
-from a seeded generator. On one machine and torch build the dump is
-bit-reproducible; across CPUs/BLAS builds float results may differ in the last
-bits (and so, rarely, an argmax), which is why accuracies are recorded from the
-dumped float32 values, not from training-time logits.
+Determinism: torch.manual_seed per encoder and head, data order from a seeded
+generator, and data/pin_numerics.py: one thread, deterministic algorithms, and
+the CPU kernels pinned (PyTorch and oneDNN to AVX2, OpenBLAS to Haswell), so the
+embeddings and heads are the same bytes on any x86-64 CPU with AVX2 and the
+same Debian packages (data/README.md has the check). Accuracies are recorded
+from the dumped float32 values, not from training-time logits.
 """
 import argparse
 import gzip
@@ -21,11 +22,12 @@ import os
 import sys
 import time
 
-import numpy as np
-import torch
-from torch import nn
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pin_numerics  # noqa: E402  (first: before numpy and torch load)
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
 import irpdump  # noqa: E402
 
 FMNIST_DIR = "/usr/share/datasets/fashion-mnist"
@@ -141,8 +143,15 @@ def embed(enc, x, bs=1000):
         return torch.cat([enc(x[i:i + bs]) for i in range(0, len(x), bs)]).numpy()
 
 
-def train_encoder(name, regime, data, epochs, log):
-    make, latent, seed, _, _ = ENCODERS[name]
+def encoder_seed(name, run_seed):
+    """The encoder's torch seed: its own (ENCODERS) for run seed 0, the committed
+    dumps; another independent draw per run seed (make seeds)."""
+    return ENCODERS[name][2] + 1009 * run_seed
+
+
+def train_encoder(name, regime, data, epochs, log, run_seed=0):
+    make, latent, _, _, _ = ENCODERS[name]
+    seed = encoder_seed(name, run_seed)
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     enc = make()
@@ -205,9 +214,12 @@ def main(argv=None):
     ap.add_argument("--encoders", default=",".join(ENCODERS),
                     help="comma-separated subset of: " + ", ".join(ENCODERS))
     ap.add_argument("--data-dir", default=FMNIST_DIR)
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=0,
+                    help="run seed: 0 (default) trains the committed encoders; another value "
+                         "trains every encoder and head from other initial weights and data "
+                         "order (the seed spread, make seeds)")
     args = ap.parse_args(argv)
-    torch.set_num_threads(args.threads)
+    pin_numerics.torch_deterministic(torch)
     log = lambda s: print(s, file=sys.stderr, flush=True)
     names = [n for n in args.encoders.split(",") if n]
     for n in names:
@@ -226,13 +238,16 @@ def main(argv=None):
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     dataset = "fashion-mnist" if args.regime == "supervised" else "fashion-mnist-ae"
     with irpdump.create(args.out, dataset, CLASS_NAMES, regime=args.regime,
-                        producer="data/train_encoders.py", quick=int(args.quick)) as f:
+                        producer="data/train_encoders.py", quick=int(args.quick), run_seed=args.seed,
+                        numerics=pin_numerics.NUMERICS) as f:
         for s in ("train", "test"):
             irpdump.write_samples(f, s, ids[s], labels[s])
         for i, name in enumerate(names):
-            _, latent, seed, epochs, desc = ENCODERS[name]
-            log(f"[{i + 1}/{len(names)}] {name} ({desc}), {args.regime}")
-            enc, secs = train_encoder(name, args.regime, data, 1 if args.quick else epochs, log)
+            _, latent, _, epochs, desc = ENCODERS[name]
+            seed = encoder_seed(name, args.seed)
+            log(f"[{i + 1}/{len(names)}] {name} ({desc}), {args.regime}, seed {seed}")
+            enc, secs = train_encoder(name, args.regime, data, 1 if args.quick else epochs, log,
+                                      args.seed)
             z = {s: embed(enc, data[s][0]).astype(np.float32) for s in data}
             irpdump.write_space(f, name, z["train"], z["test"], model=name, architecture=desc,
                                 seed=np.int64(seed), regime=args.regime,

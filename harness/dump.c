@@ -19,9 +19,36 @@
 #define FAIL(...) irp_fail(IRP_EDATA, __VA_ARGS__)
 
 
+/* The content hash (dump.h) covers shapes as 64-bit little-endian counts. */
+static uint64_t hash_shape(uint64_t h, uint64_t rows, uint64_t cols)
+{
+    uint64_t v[2] = {rows, cols};
+    return fnv1a(h, v, sizeof v);
+}
+
+static uint64_t hash_text(uint64_t h, const char *s)
+{
+    return fnv1a(h, s, strlen(s) + 1); /* with its terminator: "ab","c" ≠ "a","bc" */
+}
+
+/* A head as loaded: name, kind, activation, then every layer's shape,
+ * weights and biases as IEEE doubles. */
+static uint64_t hash_head(uint64_t h, const dump_head *hd)
+{
+    h = hash_text(hash_text(h, hd->name), hd->kind);
+    h = hash_text(h, irp_activation_name(hd->head.activation));
+    for (size_t l = 0; l < hd->head.num_layers; l++) {
+        const irp_mat *w = hd->head.weights[l];
+        h = hash_shape(h, w->rows, w->cols);
+        h = fnv1a(h, w->data, w->rows * w->cols * sizeof *w->data);
+        h = fnv1a(h, hd->head.biases[l], w->rows * sizeof *hd->head.biases[l]);
+    }
+    return h;
+}
+
 /* float32 [rows, cols], checking shape and finiteness. */
-static int read_floats(dump_matrix *out, const char *file, hid_t loc, const char *path,
-                       size_t want_rows, size_t want_cols /* 0: any */)
+static int read_floats(dump_matrix *out, uint64_t *hash, const char *file, hid_t loc,
+                       const char *path, size_t want_rows, size_t want_cols /* 0: any */)
 {
     float *buf;
     hsize_t dims[2];
@@ -48,13 +75,15 @@ static int read_floats(dump_matrix *out, const char *file, hid_t loc, const char
         return rc;
     }
     *out = (dump_matrix){dims[0], dims[1], buf, NULL, NULL};
+    *hash = hash_shape(*hash, out->rows, out->cols);
+    *hash = fnv1a(*hash, buf, out->rows * out->cols * sizeof *buf);
     return IRP_OK;
 }
 
 /* Shape and finiteness of a float32 [rows, cols] dataset, streamed in blocks
  * of rows; nothing is kept but where to find it. */
-static int scan_floats(dump_matrix *out, const char *file, hid_t loc, const char *path,
-                       size_t want_rows)
+static int scan_floats(dump_matrix *out, uint64_t *hash, const char *file, hid_t loc,
+                       const char *path, size_t want_rows)
 {
     memset(out, 0, sizeof *out);
     if (!h5_exists(loc, path))
@@ -87,6 +116,8 @@ static int scan_floats(dump_matrix *out, const char *file, hid_t loc, const char
     float *buf = rc ? NULL : malloc(bytes);
     if (!rc && !buf)
         rc = irp_fail(IRP_ENOMEM, "out of memory");
+    if (!rc)
+        *hash = hash_shape(*hash, dims[0], dims[1]);
     for (hsize_t r0 = 0; !rc && r0 < dims[0]; r0 += block) {
         hsize_t cnt[2] = {dims[0] - r0 < block ? dims[0] - r0 : block, dims[1]}, off[2] = {r0, 0};
         hid_t ms = H5Screate_simple(2, cnt, NULL);
@@ -97,6 +128,8 @@ static int scan_floats(dump_matrix *out, const char *file, hid_t loc, const char
             if (!isfinite(buf[i]))
                 rc = FAIL("%s: %s: non-finite value at row %zu, column %zu", file, path,
                           (size_t)r0 + i / (size_t)dims[1], i % (size_t)dims[1]);
+        if (!rc)
+            *hash = fnv1a(*hash, buf, cnt[0] * cnt[1] * sizeof *buf);
         H5Sclose(ms);
     }
     free(buf);
@@ -181,8 +214,9 @@ static int read_matrix(irp_mat **out, const char *file, hid_t loc, const char *p
                        size_t want_rows, size_t want_cols)
 {
     dump_matrix m;
+    uint64_t unused = 0; /* heads are hashed as loaded (hash_head) */
     *out = NULL;
-    int rc = read_floats(&m, file, loc, path, want_rows, want_cols);
+    int rc = read_floats(&m, &unused, file, loc, path, want_rows, want_cols);
     if (rc)
         return rc;
     *out = dump_rows(&m, NULL, m.rows);
@@ -407,11 +441,14 @@ static int load_space(dump_space *s, const dump *d, hid_t file, const char *name
     if (g < 0)
         return FAIL("%s: %s: expected a group holding train and test", d->path, obj);
     snprintf(path, sizeof path, "%s/train", obj);
-    int rc = flags & DUMP_TRAIN_ON_DEMAND ? scan_floats(&s->train, d->path, file, path, d->num_train)
-                                          : read_floats(&s->train, d->path, file, path, d->num_train, 0);
+    s->content_hash = hash_text(FNV1A_INIT, name);
+    int rc = flags & DUMP_TRAIN_ON_DEMAND
+                 ? scan_floats(&s->train, &s->content_hash, d->path, file, path, d->num_train)
+                 : read_floats(&s->train, &s->content_hash, d->path, file, path, d->num_train, 0);
     snprintf(path, sizeof path, "%s/test", obj);
     if (!rc)
-        rc = read_floats(&s->test, d->path, file, path, d->num_test, s->train.cols);
+        rc = read_floats(&s->test, &s->content_hash, d->path, file, path, d->num_test,
+                         s->train.cols);
     if (!rc)
         s->dim = s->train.cols;
     double v;
@@ -459,6 +496,8 @@ static int load_space(dump_space *s, const dump *d, hid_t file, const char *name
         for (size_t i = 0; !rc && i < l.n; i++) {
             rc = load_head(&s->heads[i], d->path, file, hg, name, l.names[i], s->dim, d->num_classes);
             s->num_heads = i + 1;
+            if (!rc)
+                s->content_hash = hash_head(s->content_hash, &s->heads[i]);
         }
         list_free(&l);
         H5Gclose(hg);
@@ -601,8 +640,25 @@ int dump_load_flags(dump **out, const char *path, const char *const *only, size_
         dump_free(d);
         return rc;
     }
+    d->content_hash = dump_content_hash(d);
     *out = d;
     return IRP_OK;
+}
+
+uint64_t dump_content_hash(const dump *d)
+{
+    uint64_t h = hash_text(FNV1A_INIT, "irp-content/1"), nc = d->num_classes;
+    h = fnv1a(h, &nc, sizeof nc);
+    h = hash_shape(h, d->num_train, d->num_test);
+    h = fnv1a(h, d->train_ids, d->num_train * sizeof *d->train_ids);
+    h = fnv1a(h, d->test_ids, d->num_test * sizeof *d->test_ids);
+    if (d->train_labels) {
+        h = fnv1a(h, d->train_labels, d->num_train * sizeof *d->train_labels);
+        h = fnv1a(h, d->test_labels, d->num_test * sizeof *d->test_labels);
+    }
+    for (size_t i = 0; i < d->num_spaces; i++)
+        h = fnv1a(h, &d->spaces[i].content_hash, sizeof d->spaces[i].content_hash);
+    return h;
 }
 
 void dump_free(dump *d)

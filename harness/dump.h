@@ -37,6 +37,7 @@ typedef struct dump_space {
     dump_matrix train, test;
     size_t num_heads;
     dump_head *heads;
+    uint64_t content_hash; /* of name, embeddings and heads (dump_content_hash) */
 } dump_space;
 
 typedef struct dump {
@@ -49,6 +50,7 @@ typedef struct dump {
     int32_t *train_labels, *test_labels; /* NULL when the dump has no labels */
     size_t num_spaces;
     dump_space *spaces;
+    uint64_t content_hash; /* dump_content_hash of what was loaded */
     struct { /* the file as it was when loaded (dump_unchanged) */
         uint64_t dev, ino, size;
         int64_t mtime_ns;
@@ -67,6 +69,17 @@ enum { DUMP_TRAIN_ON_DEMAND = 1 };
 int dump_load_flags(dump **out, const char *path, const char *const *spaces, size_t num_spaces,
                     unsigned flags);
 void dump_free(dump *d);
+
+/* The content hash of what was loaded: FNV-1a 64 over "irp-content/1", the
+ * number of classes, the sample counts, ids and labels (all little-endian),
+ * then per loaded space in name order the hash of its name, its train and test
+ * embeddings (shape, then the float32 values) and its heads (name, kind,
+ * activation, each layer's shape, weights and biases as doubles). Attributes
+ * other than these (times, versions, descriptions) are not covered, so two
+ * runs of a producer that wrote the same numbers have the same hash; the file's
+ * bytes, mtime and path do not enter. Spaces not loaded do not enter either:
+ * a run's hash covers the spaces it read. */
+uint64_t dump_content_hash(const dump *d);
 
 /* dump_load_flags for files that came from elsewhere. libhdf5 1.10.8 itself
  * can crash or hang on a corrupted file (found by fuzzing; inside the library,

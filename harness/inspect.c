@@ -39,8 +39,10 @@ static int inspect_one(const char *path, int *mismatches)
     dump *d;
     if (dump_load_checked(&d, path, NULL, 0, 0))
         return die_last();
-    printf("%s\n  dataset %s, %zu classes, %zu train / %zu test samples%s\n", path, d->dataset,
-           d->num_classes, d->num_train, d->num_test, d->train_labels ? "" : ", unlabeled");
+    printf("%s\n  dataset %s, %zu classes, %zu train / %zu test samples%s\n"
+           "  content fnv1a64 %016llx (embeddings, heads, ids, labels; not times or paths)\n",
+           path, d->dataset, d->num_classes, d->num_train, d->num_test,
+           d->train_labels ? "" : ", unlabeled", (unsigned long long)d->content_hash);
     for (size_t i = 0; i < d->num_spaces; i++) {
         const dump_space *s = &d->spaces[i];
         double mean, std;
@@ -54,8 +56,8 @@ static int inspect_one(const char *path, int *mismatches)
             dump_free(d);
             return die_last();
         }
-        printf("  space %-12s dim %4zu  norm %.4g ± %.3g  model %s\n", s->name, s->dim, mean, std,
-               s->model);
+        printf("  space %-12s dim %4zu  norm %.4g ± %.3g  model %s  content %016llx\n", s->name,
+               s->dim, mean, std, s->model, (unsigned long long)s->content_hash);
         for (size_t h = 0; h < s->num_heads; h++) {
             const dump_head *hd = &s->heads[h];
             double acc[2] = {NAN, NAN};

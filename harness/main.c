@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "provenance.h"
 #include "util.h"
 
 static const char *usage =
@@ -17,10 +18,13 @@ static const char *usage =
     "                        results to CSV, resumable\n"
     "  translate ...         translate one space into another with IRP; write HDF5\n"
     "  report ...            write results/REPORT.md from the result CSVs and the paper's\n"
-    "                        numbers\n";
+    "                        numbers\n"
+    "  compare OLD NEW       compare two result tables cell by cell (did a rerun give\n"
+    "                        the same numbers?)\n";
 
 int main(int argc, char **argv)
 {
+    provenance_pin_blas(argv); /* first: may execute irp again with the kernel pinned */
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
         fputs(usage, argc < 2 ? stderr : stdout);
@@ -29,7 +33,8 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(int, char **);
-    } cmds[] = {{"inspect", cmd_inspect}, {"run", cmd_run}, {"report", cmd_report}, {"translate", cmd_translate}};
+    } cmds[] = {{"inspect", cmd_inspect}, {"run", cmd_run}, {"report", cmd_report}, {"translate", cmd_translate},
+                {"compare", cmd_compare}};
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
         if (!strcmp(argv[1], cmds[i].name))
             return cmds[i].fn(argc - 1, argv + 1);

@@ -17,6 +17,7 @@
 
 #include "experiment.h"
 #include "pool.h"
+#include "provenance.h"
 #include "util.h"
 
 /* A typo must not ask for days of work: at 10 ms a translation, this is ~3 h. */
@@ -251,11 +252,10 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
     int rc = mkdirs(cells_dir);
     if (rc)
         return rc;
-    struct stat st;
-    uint64_t stamp = 0;
-    if (!stat(d->path, &st)) /* a regenerated dump invalidates finished cells */
-        stamp = (uint64_t)st.st_size * 0x9E3779B97F4A7C15ULL ^ (uint64_t)st.st_mtime ^
-                ((uint64_t)st.st_mtim.tv_nsec << 20) ^ ((uint64_t)st.st_ino * 0xBF58476D1CE4E5B9ULL);
+    /* finished cells are valid for the dump's content (not its mtime or path):
+     * a regenerated dump with other numbers invalidates them, a touched or
+     * copied one does not */
+    uint64_t stamp = d->content_hash;
     run_ctx x = {.c = c, .d = d, .threads = o->threads ? o->threads : pool_default_threads(),
                  .extra_table = extra};
     rc = load_test_rows(&x);
@@ -292,6 +292,9 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
             if ((rc = csv_out_open(&writers[g.n], path)))
                 break;
             csv_out_comment(&writers[g.n], "irp cell %zu/%zu of %s", j + 1, ncells, c->path);
+            csv_out_comment(&writers[g.n], "provenance: dump content fnv1a64 %016llx (of the %zu "
+                            "spaces read); %s", (unsigned long long)d->content_hash,
+                            d->num_spaces, provenance_machine());
             rows_header(&writers[g.n]);
             g.n++;
         }
@@ -336,6 +339,9 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
         return rc;
     csv_out_comment(&w, "irp run %s (fnv1a %016llx), data %s, %zu cells", c->path,
                     (unsigned long long)c->hash, d->path, ncells);
+    /* this run's; a resumed cell's file names the run that computed it */
+    csv_out_comment(&w, "provenance: dump content fnv1a64 %016llx (of the %zu spaces read); %s",
+                    (unsigned long long)d->content_hash, d->num_spaces, provenance_machine());
     rows_header(&w);
     fflush(w.fp);
     for (size_t i = 0; !rc && i < ncells; i++) {

@@ -33,4 +33,7 @@ stage build make --no-print-directory all
 # IRP_RUN_FLAGS: extra 'irp run' options, e.g. --force to recompute every cell
 stage experiments build/irp run ${IRP_RUN_FLAGS:-} "${configs[@]}"
 stage report env ${report_date:+SOURCE_DATE_EPOCH=$report_date} build/irp report "${configs[@]}"
+# did this machine regenerate the committed numbers? (git keeps the committed
+# copy; nothing is overwritten or restored here)
+stage compare scripts/compare-results.sh build/irp
 echo "reproduce: $(IFS=', '; echo "${timings[*]}") -> results/REPORT.md" >&2

@@ -196,23 +196,201 @@ static void stitch_rows_and_report(void **state)
     csv_table_free(t);
     assert_true(exists("plots/st.png") && exists("plots/st.pdf") && exists("plots/st.gp"));
     write_file("paper.csv", "table,key,column,value\nstitching,synthetic,zero_shot_mean,0.5\n");
-    assert_int_equal(irp("report --paper paper.csv st.ini"), 0);
+    write_config("inv.ini", "type = invert\nanchors = 200\nomega = 1, 2\ndelta = 0, 0.5\n"
+                            "retrieval = true\n");
+    assert_int_equal(irp("run --no-plots inv.ini"), 0);
+    assert_int_equal(irp("report --paper paper.csv st.ini inv.ini"), 0);
     char p[512];
     snprintf(p, sizeof p, "%s/results/REPORT.md", work);
     FILE *f = fopen(p, "r");
     assert_non_null(f);
-    char buf[16384];
+    char buf[32768];
     size_t len = fread(buf, 1, sizeof buf - 1, f);
     buf[len] = '\0';
     fclose(f);
     assert_non_null(strstr(buf, "## The paper's key findings, checked"));
     assert_non_null(strstr(buf, "| omega | delta | Zero-shot | Absolute | Non-stitch |"));
     assert_non_null(strstr(buf, "plots/st.png"));
+    /* every number of the report's table, recomputed from the CSV */
+    char check[1024];
+    snprintf(check, sizeof check,
+             "/usr/bin/python3 '%s/tests/check_report.py' results/REPORT.md results",
+             getenv("PWD"));
+    if (sh(check))
+        fail_msg("REPORT.md disagrees with results/st.csv or inv.csv: %s", err_out);
+    /* 4 rows × (5 mean ± std columns + Available) + 4 rows × 7 mean ± std columns */
+    assert_non_null(strstr(slurp("stdout.txt"), "100 numbers checked in 2 tables"));
+}
+
+/* The committed report says what the committed tables say: every mean ± std of
+ * its stitch and invert tables, recomputed from results/<name>.csv. */
+static void committed_report_matches_tables(void **state)
+{
+    (void)state;
+    char check[1024];
+    snprintf(check, sizeof check,
+             "cd '%s' && /usr/bin/python3 tests/check_report.py results/REPORT.md results",
+             getenv("PWD"));
+    if (sh(check))
+        fail_msg("results/REPORT.md disagrees with results/*.csv: %s", err_out);
+    assert_non_null(strstr(slurp("stdout.txt"), " numbers checked in "));
 }
 
 /* Pairs run on worker threads, but the tables are byte for byte those of one
  * worker, with factored (pruned: δ = 0.5, few anchors) and dense (δ = 0)
  * translators both in the sweep; a bad --threads is refused. */
+/* Finished cells are keyed on the dump's content: a touched or re-copied dump
+ * resumes them, a changed value recomputes them, a change in a space the
+ * config does not read does not; the table's header names the content hash. */
+static void resume_keyed_on_content(void **state)
+{
+    (void)state;
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "cp '%s' d.h5", tiny());
+    assert_int_equal(sh(cmd), 0);
+    write_file("rc.ini", "[experiment]\ndata = d.h5\ntype = invert\nanchors = 100\n"
+                         "spaces = rot-a, rot-b\n");
+    assert_int_equal(irp("run --no-plots rc.ini"), 0);
+    assert_non_null(strstr(err_out, "1 cells (1 computed, 0 resumed)"));
+    assert_int_equal(sh("touch d.h5 && cp d.h5 d2.h5 && mv d2.h5 d.h5"), 0);
+    assert_int_equal(irp("run --no-plots rc.ini"), 0);
+    assert_non_null(strstr(err_out, "1 cells (0 computed, 1 resumed)"));
+    /* the header names the content hash, which changes with a value */
+    assert_int_equal(sh("grep -o 'content fnv1a64 [0-9a-f]*' results/rc.csv"), 0);
+    char hdr[64];
+    snprintf(hdr, sizeof hdr, "%.33s", slurp("stdout.txt"));
+    assert_int_equal(strlen(hdr), 33);
+    write_file("change.py", "import h5py\n"
+                            "with h5py.File('d.h5', 'r+') as f:\n"
+                            "    f['spaces/rot-b/test'][3, 2] += 1\n");
+    assert_int_equal(sh("/usr/bin/python3 change.py"), 0);
+    assert_int_equal(irp("run --no-plots rc.ini"), 0);
+    assert_non_null(strstr(err_out, "1 cells (1 computed, 0 resumed)"));
+    assert_int_equal(sh("grep -o 'content fnv1a64 [0-9a-f]*' results/rc.csv"), 0);
+    assert_string_not_equal(hdr, slurp("stdout.txt"));
+    /* a change in a space the config does not read keeps the cells */
+    write_file("change.py", "import h5py\n"
+                            "with h5py.File('d.h5', 'r+') as f:\n"
+                            "    f['spaces/wide/test'][3, 2] += 1\n");
+    assert_int_equal(sh("/usr/bin/python3 change.py"), 0);
+    assert_int_equal(irp("run --no-plots rc.ini"), 0);
+    assert_non_null(strstr(err_out, "1 cells (0 computed, 1 resumed)"));
+}
+
+/* irp compare: identical tables, a changed cell (named, with its size), a
+ * tolerance, a missing row, tables of another kind, and bad arguments. */
+static void compare_tables(void **state)
+{
+    (void)state;
+    write_config("cmp.ini", "type = invert\nanchors = 100\nspaces = rot-a, rot-b\n");
+    assert_int_equal(irp("run --no-plots cmp.ini"), 0);
+    assert_int_equal(sh("cp results/cmp.csv a.csv && cp results/cmp.csv b.csv"), 0);
+    assert_int_equal(irp("compare a.csv b.csv"), 0);
+    /* every value cell: rows minus the two comments and the header */
+    assert_int_equal(sh("n=$(($(grep -c . a.csv) - 3)); \"$IRP\" compare a.csv b.csv | "
+                        "grep -q \"identical to a.csv ($n cells)\""),
+                     0);
+    /* one value changed in the last digits */
+    assert_int_equal(sh("awk -F, 'BEGIN{OFS=\",\"} /mean_cosine/ && !done && $16==\"rot-a\" && "
+                        "$17==\"rot-b\" && $18==\"irp\" {$20=$20+1e-9; done=1} {print}' a.csv > b.csv"),
+                     0);
+    assert_int_equal(irp("compare a.csv b.csv"), 1);
+    assert_int_equal(sh("\"$IRP\" compare a.csv b.csv > out.txt; grep -q 'DIFFERS from a.csv: 1 of' "
+                        "out.txt && grep -q 'differs: encoder=rot-a decoder=rot-b method=irp "
+                        "metric=mean_cosine' out.txt"),
+                     0);
+    assert_int_equal(irp("compare --tolerance 1e-6 a.csv b.csv"), 0);
+    assert_int_equal(sh("\"$IRP\" compare --tolerance 1e-6 a.csv b.csv | grep -q 'within relative'"), 0);
+    /* a row missing */
+    assert_int_equal(sh("grep -v 'rot-b,rot-a,irp,rank' a.csv > c.csv"), 0);
+    assert_int_equal(sh("\"$IRP\" compare a.csv c.csv | grep -q '1 rows only in a.csv'"), 0);
+    /* bad input: one line naming the file or the option, exit 1 */
+    const char *bad[][2] = {{"compare a.csv nope.csv", "nope.csv"},
+                            {"compare a.csv", "expected two tables"},
+                            {"compare --tolerance x a.csv b.csv", "--tolerance 'x'"},
+                            {"compare --tolerance 2 a.csv b.csv", "--tolerance '2'"},
+                            {"compare --bogus a.csv b.csv", "unknown option '--bogus'"},
+                            {"compare a.csv b.csv c.csv", "a third"},
+                            {"compare a.csv other.csv", "not tables of the same kind"},
+                            {"compare a.csv renamed.csv", "column 1 is 'experiment' in a.csv but 'exp'"},
+                            {"compare a.csv short.csv", "short.csv:"}};
+    write_file("other.csv", "x,y,value\n1,2,3\n");
+    write_file("short.csv", "experiment,dataset\n1,2,3\n");
+    assert_int_equal(sh("sed 's/^experiment,/exp,/' a.csv > renamed.csv"), 0);
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_int_equal(irp(bad[i][0]), 1);
+        if (!strstr(err_out, bad[i][1]) || strchr(err_out, '\n') != strrchr(err_out, '\n'))
+            fail_msg("%s: expected one line naming '%s', got '%s'", bad[i][0], bad[i][1], err_out);
+    }
+    /* a table without a value column is compared row by row */
+    write_file("h1.csv", "encoder,bin_lo,count\na,0.5,3\na,1.5,4\n");
+    write_file("h2.csv", "encoder,bin_lo,count\na,0.5,3\na,1.5,5\n");
+    assert_int_equal(irp("compare h1.csv h1.csv"), 0);
+    assert_int_equal(sh("\"$IRP\" compare h1.csv h2.csv | grep -q 'differs: row 2, count: 4 -> 5'"), 0);
+}
+
+/* The data producers pin their numerics whatever the shell says: with a
+ * hostile environment (other kernels, more threads), the kernels and thread
+ * counts in effect after data/pin_numerics.py are the ones it claims. */
+static void producers_pin_numerics(void **state)
+{
+    (void)state;
+    write_file("pins.py",
+               "import os, sys\n"
+               "sys.path.insert(0, os.path.join(os.environ['ROOT'], 'data'))\n"
+               "import pin_numerics\n"
+               "import numpy, torch, threadpoolctl\n"
+               "claim = dict(kv.split('=') for kv in pin_numerics.NUMERICS.split())\n"
+               "pin_numerics.torch_deterministic(torch)\n"
+               "cap = [l.split(':')[1].strip() for l in torch.__config__.show().splitlines()\n"
+               "       if 'CPU capability usage' in l][0]\n"
+               "blas = [i for i in threadpoolctl.threadpool_info() if i['internal_api'] == "
+               "'openblas'][0]\n"
+               "omp = [i for i in threadpoolctl.threadpool_info() if i['user_api'] == 'openmp']\n"
+               "print(cap, blas['architecture'], blas['num_threads'], torch.get_num_threads(),\n"
+               "      [i['num_threads'] for i in omp], torch.are_deterministic_algorithms_enabled())\n"
+               "assert cap.lower() == claim['ATEN_CPU_CAPABILITY'].replace('default', 'no avx'), cap\n"
+               "assert blas['architecture'].lower() == claim['OPENBLAS_CORETYPE'].lower(), blas\n"
+               "assert blas['num_threads'] == 1 and torch.get_num_threads() == 1\n"
+               "assert all(i['num_threads'] == 1 for i in omp), omp\n"
+               "assert torch.are_deterministic_algorithms_enabled()\n");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "ROOT='%s' ATEN_CPU_CAPABILITY=avx512 OPENBLAS_CORETYPE=Prescott "
+             "ONEDNN_MAX_CPU_ISA=ALL OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 "
+             "/usr/bin/python3 pins.py",
+             getenv("PWD"));
+    if (sh(cmd))
+        fail_msg("the pin is not in effect: %s %s", slurp("stdout.txt"), err_out);
+    /* and it says what it overrode */
+    assert_non_null(strstr(err_out, "OPENBLAS_CORETYPE=Prescott from the environment overridden"));
+}
+
+/* irp pins OpenBLAS's kernel (Haswell on a CPU with AVX2): a shell asking for
+ * another kernel gets the same table, byte for byte in every row; unpinned
+ * (IRP_UNPINNED=1) the other kernel's sums give other last bits. */
+static void blas_kernel_pinned(void **state)
+{
+    (void)state;
+    char p[1024], cfg[1400];
+    snprintf(cfg, sizeof cfg,
+             "[experiment]\ndata = %s\ntype = stitch\nanchors = 200\nomega = 1, 4\n"
+             "delta = 0, 0.5\n",
+             testdata(p, sizeof p, "slice.h5"));
+    write_file("bk.ini", cfg);
+    assert_int_equal(irp("run --no-plots --quiet --results r1 bk.ini"), 0);
+    assert_int_equal(sh("OPENBLAS_CORETYPE=Prescott \"$IRP\" run --no-plots --quiet --results r2 "
+                        "bk.ini"),
+                     0);
+    assert_int_equal(sh("grep -v '^#' r1/bk.csv > a && grep -v '^#' r2/bk.csv > b && cmp a b"), 0);
+    assert_int_equal(sh("grep -q 'core Haswell\\|core Prescott' r2/bk.csv"), 0);
+    assert_int_equal(sh("IRP_UNPINNED=1 OPENBLAS_CORETYPE=Prescott \"$IRP\" run --no-plots --quiet "
+                        "--results r3 bk.ini && grep -q 'core Prescott' r3/bk.csv"),
+                     0);
+    if (sh("grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo") == 0) /* pinned: Haswell */
+        assert_int_not_equal(sh("grep -v '^#' r3/bk.csv > c && cmp -s a c"), 0);
+}
+
 static void threads_do_not_change_results(void **state)
 {
     (void)state;
@@ -318,34 +496,42 @@ static void killed_run_leaves_no_half_file(void **state)
     snprintf(bin, sizeof bin, "%s%s%s", irp_bin()[0] == '/' ? "" : getenv("PWD"),
              irp_bin()[0] == '/' ? "" : "/", irp_bin());
     snprintf(cfg, sizeof cfg, "%s/kill.ini", work);
+    /* killed at a known point, from inside: the run pauses once 12 cells (two
+     * ω groups of 6) are committed, and is killed there */
     pid_t pid = fork();
     if (pid == 0) {
-        if (chdir(work) == 0) {
+        if (chdir(work) == 0 && setenv("IRP_TEST_PAUSE_AFTER_CELLS", "12", 1) == 0) {
             freopen("/dev/null", "w", stderr);
             execl(bin, bin, "run", "--no-plots", cfg, (char *)NULL);
         }
         _exit(127);
     }
-    nanosleep(&(struct timespec){0, 400000000}, NULL);
-    kill(pid, SIGKILL);
-    int st;
-    waitpid(pid, &st, 0);
-    /* The table is either absent or complete; every cell file is complete. */
-    if (exists("results/kill.csv")) {
-        csv_table *t = table("results/kill.csv");
-        size_t n;
-        lookup(t, NULL, NULL, "irp", "mean_cosine", &n);
-        assert_int_equal(n, 48 * 16);
-        csv_table_free(t);
+    int paused = 0, st;
+    for (int i = 0; i < 1200 && !paused; i++) {
+        paused = exists("results/kill.paused");
+        if (!paused)
+            nanosleep(&(struct timespec){0, 50000000}, NULL);
     }
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+    if (!paused)
+        fail_msg("the run never reached its pause after 12 cells (exit status %d)", st);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL); /* killed mid-run, not finished */
+    /* No table; exactly the 12 committed cells, each complete; no other file. */
+    assert_false(exists("results/kill.csv"));
     char dir[512];
     snprintf(dir, sizeof dir, "%s/results/kill.cells", work);
     DIR *d = opendir(dir);
-    size_t complete = 0;
-    for (struct dirent *e; d && (e = readdir(d));) {
+    assert_non_null(d);
+    size_t complete = 0, other = 0;
+    for (struct dirent *e; (e = readdir(d));) {
         size_t len = strlen(e->d_name);
-        if (len < 4 || strcmp(e->d_name + len - 4, ".csv"))
-            continue; /* .tmp leftovers are never read */
+        if (e->d_name[0] == '.')
+            continue;
+        if (len < 4 || strcmp(e->d_name + len - 4, ".csv")) {
+            other++;
+            continue;
+        }
         char rel[600];
         snprintf(rel, sizeof rel, "results/kill.cells/%s", e->d_name);
         csv_table *t = table(rel);
@@ -355,14 +541,17 @@ static void killed_run_leaves_no_half_file(void **state)
         csv_table_free(t);
         complete++;
     }
-    if (d)
-        closedir(d);
-    /* and a rerun finishes the sweep, reusing what was complete */
+    closedir(d);
+    assert_int_equal(complete, 12);
+    assert_int_equal(other, 0);
+    /* a rerun finishes the sweep, reusing exactly those 12 ... */
     assert_int_equal(irp("run --no-plots kill.ini"), 0);
-    char want[64];
-    snprintf(want, sizeof want, "(%zu computed, %zu resumed)", 48 - complete, complete);
-    if (!strstr(err_out, want))
-        fail_msg("rerun did not say '%s': %s", want, err_out);
+    if (!strstr(err_out, "(36 computed, 12 resumed)"))
+        fail_msg("rerun did not say '(36 computed, 12 resumed)': %s", err_out);
+    /* ... and its table is byte-identical to a run from scratch */
+    assert_int_equal(sh("cp results/kill.csv resumed.csv"), 0);
+    assert_int_equal(irp("run --no-plots --force kill.ini"), 0);
+    assert_int_equal(sh("cmp -s resumed.csv results/kill.csv"), 0);
 }
 
 static void scale_experiments(void **state)
@@ -394,9 +583,14 @@ static void scale_experiments(void **state)
         assert_true(atoi(t->rows[25 * e + 24][cc]) >= 1);
     }
     csv_table_free(t);
-    t = table("results/sd.csv");
-    assert_true(lookup(t, "wide", "", "norm", "mean", NULL) > 0);
-    csv_table_free(t);
+    /* every count, bin edge and mean norm equals NumPy's from the dump itself */
+    char check[2048];
+    snprintf(check, sizeof check,
+             "/usr/bin/python3 '%s/tests/check_histogram.py' '%s' results/sd-hist.csv "
+             "results/sd.csv 25",
+             getenv("PWD"), tiny());
+    if (sh(check))
+        fail_msg("histograms differ from NumPy's: %s", err_out);
     assert_true(exists("plots/si.png") && exists("plots/sd.png"));
 }
 
@@ -864,6 +1058,13 @@ static void translate_writes_hdf5(void **state)
                         "rescale=mean-norm center=false completion=false seed=0\n");
     if (irp("inspect tr.h5")) /* the written dump passes the loader */
         fail_msg("inspect of translate's output failed: %s", err_out);
+    /* every vector written equals an independent NumPy translation */
+    char check[2048];
+    snprintf(check, sizeof check,
+             "/usr/bin/python3 '%s/tests/check_translate.py' '%s' tr.h5 rot-a rot-b 200 0 1 0 1e-4 0",
+             getenv("PWD"), tiny());
+    if (sh(check))
+        fail_msg("tr.h5 differs from the NumPy translation: %s%s", slurp("stdout.txt"), err_out);
     snprintf(args, sizeof args,
              "translate --data %s --from rot-a --to rot-b --anchors 200 --center --omega 4 "
              "--delta 0.5 --anchor-seed 3 --out tr3.h5",
@@ -873,6 +1074,11 @@ static void translate_writes_hdf5(void **state)
     assert_string_equal(slurp("settings.txt"),
                         "anchors=200 anchor_seed=3 omega=4 delta=0.5 prune=threshold rcond=-1 "
                         "rescale=mean-norm center=true completion=false seed=0\n");
+    snprintf(check, sizeof check,
+             "/usr/bin/python3 '%s/tests/check_translate.py' '%s' tr3.h5 rot-a rot-b 200 3 4 0.5 -1 1",
+             getenv("PWD"), tiny());
+    if (sh(check))
+        fail_msg("tr3.h5 differs from the NumPy translation: %s%s", slurp("stdout.txt"), err_out);
     const char *bad[][2] = {{"--omega 0", "translate: --omega '0': expected an integer >= 1"},
                             {"--delta 1.5", "translate: --delta '1.5': expected a number in [0, 1]"},
                             {"--rescale mean", "translate: --rescale 'mean': expected mean-norm or none"},
@@ -894,12 +1100,21 @@ static void translate_writes_hdf5(void **state)
 
 int main(void)
 {
+    char bin[1024]; /* $IRP: the binary, for tests' shell lines */
+    snprintf(bin, sizeof bin, "%s%s%s", irp_bin()[0] == '/' ? "" : getenv("PWD"),
+             irp_bin()[0] == '/' ? "" : "/", irp_bin());
+    setenv("IRP", bin, 1);
     struct CMUnitTest tests[64];
     size_t n = 0;
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(invert_known_answers, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(stitch_rows_and_report, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(committed_report_matches_tables, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(resume_skips_done_cells, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(resume_sees_every_setting, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(resume_keyed_on_content, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(compare_tables, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(producers_pin_numerics, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(blas_kernel_pinned, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(threads_do_not_change_results, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(anchor_curve_figure, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(killed_run_leaves_no_half_file, setup, teardown);

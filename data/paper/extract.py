@@ -31,10 +31,11 @@ import pickle
 import sys
 import time
 
-import numpy as np
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
+import pin_numerics  # noqa: E402  (first: before numpy and torch load)
+import numpy as np  # noqa: E402
+
 import irpdump  # noqa: E402
 
 PAPER_ENCODERS = {

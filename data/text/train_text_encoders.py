@@ -27,7 +27,8 @@ head on its training rows (torch), for the cross-lingual stitching table.
   ... --split domain --out data/dumps/gettext-domains.h5   # held out by domain, no heads
   ... --quick --out build/testdata/gettext-slice.h5        # CI slice
 
-Determinism: fixed split seed, SVD seeds, one fastText thread, torch seeds.
+Determinism: fixed split seed, SVD seeds, one fastText thread, torch seeds, and
+data/pin_numerics.py (BLAS kernel and threads, torch's kernels; see there).
 """
 import argparse
 import os
@@ -38,10 +39,11 @@ import sys
 import tempfile
 import time
 
-import numpy as np
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
+import pin_numerics  # noqa: E402  (first: before numpy, sklearn and torch load)
+import numpy as np  # noqa: E402
+
 import irpdump  # noqa: E402
 
 LANGS = ("en", "es", "fr", "ja")
@@ -258,10 +260,11 @@ def main(argv=None):
     labels = np.array([cls[d] for d in domains], dtype=np.int64)
     with_heads = a.split == "random"
     if with_heads:
-        from train_encoders import train_head  # torch; the same head trainer as the images
+        from train_encoders import torch, train_head  # the same head trainer as the images
+        pin_numerics.torch_deterministic(torch)
     with irpdump.create(a.out, dataset="gettext-parallel", class_names=classes,
                         split=a.split, corpus=os.path.basename(a.corpus),
-                        languages=",".join(LANGS)) as f:
+                        languages=",".join(LANGS), numerics=pin_numerics.NUMERICS) as f:
         irpdump.write_samples(f, "train", ids[train], labels[train] if with_heads else None)
         irpdump.write_samples(f, "test", ids[test], labels[test] if with_heads else None)
         for name in sorted(spaces):
