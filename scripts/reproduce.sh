@@ -12,8 +12,8 @@ configs=(configs/stitch.ini configs/invert.ini configs/retrieval.ini
          configs/language.ini configs/language-domains.ini configs/text-stitch.ini
          configs/text-grid.ini configs/text-anchors.ini configs/anchor-rank.ini)
 # REPORT.md is dated by the code and configs it came from (the last commit that
-# changed anything but results/, plots/ and the Markdown docs; as scripts/version.sh)
-# changed anything but results/ and plots/), so a rerun leaves git clean. An
+# changed anything but results/, plots/ and the Markdown docs, as scripts/version.sh
+# dates the code version), so a rerun leaves the report unchanged. An
 # explicit SOURCE_DATE_EPOCH wins (and then also stamps the PDFs, which are
 # otherwise stamped 1970-01-01).
 report_date=${SOURCE_DATE_EPOCH:-}
