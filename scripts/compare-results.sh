@@ -27,10 +27,10 @@ for f in $(git ls-files 'results/*.csv'); do
     git show "HEAD:$f" > "$tmp/committed.csv" || exit 1
     if "$irp" compare --show 10 "$tmp/committed.csv" "$f" > "$tmp/out" 2>&1; then
         same=$((same + 1))
-        grep -v '^  note\|^    ' "$tmp/out" | sed "s#$tmp/committed.csv#the committed copy#"
+        grep -v '^  note\|^    ' "$tmp/out" | sed "s#$tmp/committed.csv#the committed copy#g"
     else
         differ=$((differ + 1))
-        sed "s#$tmp/committed.csv#the committed copy#" "$tmp/out"
+        sed "s#$tmp/committed.csv#the committed copy#g" "$tmp/out"
     fi
 done
 echo "compare-results: $same tables identical to the committed ones, $differ differ, $missing not regenerated"
