@@ -23,8 +23,20 @@ HARNESS_OBJ := $(HARNESS_SRC:%.c=$(B)/%.o)
 TESTS       := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 CORE_TESTS  := $(filter $(B)/tests/test_core_%,$(TESTS))
 
+.PHONY: install man
 .PHONY: all deps test test-core test-asan fuzz mutants testdata data gettext-slice reproduce bench seeds paper-data clean help
-all: $(B)/irp
+all: $(B)/irp $(B)/libirp.so
+
+# The shared library (the core only: what the Python module and C programs
+# link), from position-independent objects of their own.
+PIC_OBJ := $(CORE_SRC:%.c=$(B)/pic/%.o)
+$(B)/pic/%.o: %.c $(wildcard core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC $(XCFLAGS) -c $< -o $@
+$(B)/libirp.so.0: $(PIC_OBJ)
+	$(CC) -shared -Wl,-soname,libirp.so.0 $^ -o $@ $(shell pkg-config --libs lapacke openblas 2>/dev/null) -lm
+$(B)/libirp.so: $(B)/libirp.so.0
+	ln -sf libirp.so.0 $@
 
 deps:
 	@scripts/ensure-deps.sh build plot
@@ -58,21 +70,23 @@ $(B)/tests/test_core_%: tests/test_core_%.c $(B)/libirp.a tests/testutil.h
 	$(CC) $(CFLAGS) $(XCFLAGS) -Itests $< $(B)/libirp.a -o $@ $(LDLIBS) -lcmocka
 
 ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-# valgrind's memcheck runs on the normal build only (it does not mix with ASan)
-ASAN_TESTS  := $(filter-out build-asan/tests/test_valgrind,$(TEST_SRC:tests/%.c=build-asan/tests/%))
+# valgrind's memcheck runs on the normal build only (it does not mix with ASan);
+# so do the Python tests (they load the normal build's libirp.so)
+ASAN_TESTS  := $(filter-out build-asan/tests/test_valgrind build-asan/tests/test_python,\
+                 $(TEST_SRC:tests/%.c=build-asan/tests/%))
 
 # Test inputs: the synthetic dump (+ one broken copy per loader check) and a
 # real Fashion-MNIST slice (5 encoders, one short epoch on 3000 images).
 TESTDATA := build/testdata
-$(TESTDATA)/tiny.h5: data/make_synthetic.py data/irpdump.py
+$(TESTDATA)/tiny.h5: data/make_synthetic.py data/irpdump.py python/irp/dump.py
 	@mkdir -p $(TESTDATA)
 	$(PYTHON) data/make_synthetic.py --out $@ --bad-dir $(TESTDATA)/bad
-$(TESTDATA)/slice.h5: data/train_encoders.py data/irpdump.py data/pin_numerics.py
+$(TESTDATA)/slice.h5: data/train_encoders.py data/irpdump.py python/irp/dump.py data/pin_numerics.py
 	@mkdir -p $(TESTDATA)
 	$(PYTHON) data/train_encoders.py --quick --out $@ 2> $(TESTDATA)/slice.log
 # ... and the gettext slice: per-language text encoders on 2,500 real parallel
 # sentences committed in tests/fixtures (made by 'make gettext-slice').
-$(TESTDATA)/gettext-slice.h5: tests/fixtures/gettext-slice.tsv data/text/train_text_encoders.py data/irpdump.py data/pin_numerics.py
+$(TESTDATA)/gettext-slice.h5: tests/fixtures/gettext-slice.tsv data/text/train_text_encoders.py data/irpdump.py python/irp/dump.py data/pin_numerics.py
 	@mkdir -p $(TESTDATA)
 	$(PYTHON) data/text/train_text_encoders.py --quick --corpus $< --out $@ 2> $(TESTDATA)/gettext-slice.log
 testdata: $(TESTDATA)/tiny.h5 $(TESTDATA)/slice.h5 $(TESTDATA)/gettext-slice.h5
@@ -80,7 +94,7 @@ testdata: $(TESTDATA)/tiny.h5 $(TESTDATA)/slice.h5 $(TESTDATA)/gettext-slice.h5
 # Unit, pipeline and real-data tests, then the same tests built with
 # AddressSanitizer + UndefinedBehaviorSanitizer; one summary line at the end.
 test:
-	@scripts/ensure-deps.sh build plot data text
+	@scripts/ensure-deps.sh build plot data text install
 	@$(MAKE) --no-print-directory all $(TESTS) testdata
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS="$(ASAN_CFLAGS)" build-asan/irp $(ASAN_TESTS)
 	@IRP_TEST_DATA=$(TESTDATA) tests/run.sh $(TESTS) $(ASAN_TESTS)
@@ -130,12 +144,12 @@ DUMPS := data/dumps/fashion-mnist.h5 data/dumps/fashion-mnist-ae.h5
 CATALOGS := data/cache/catalogs
 CORPUS   := data/cache/gettext-corpus.tsv
 TEXT_DUMPS := data/dumps/gettext.h5 data/dumps/gettext-domains.h5
-TEXT_PY  := data/text/train_text_encoders.py data/irpdump.py data/train_encoders.py data/pin_numerics.py
+TEXT_PY  := data/text/train_text_encoders.py data/irpdump.py python/irp/dump.py data/train_encoders.py data/pin_numerics.py
 data: $(DUMPS) $(TEXT_DUMPS)
-data/dumps/fashion-mnist.h5: data/train_encoders.py data/irpdump.py data/pin_numerics.py
+data/dumps/fashion-mnist.h5: data/train_encoders.py data/irpdump.py python/irp/dump.py data/pin_numerics.py
 	@scripts/ensure-deps.sh data
 	$(PYTHON) data/train_encoders.py --out $@
-data/dumps/fashion-mnist-ae.h5: data/train_encoders.py data/irpdump.py data/pin_numerics.py
+data/dumps/fashion-mnist-ae.h5: data/train_encoders.py data/irpdump.py python/irp/dump.py data/pin_numerics.py
 	@scripts/ensure-deps.sh data
 	$(PYTHON) data/train_encoders.py --regime autoencoder --out $@
 
@@ -174,7 +188,7 @@ bench: all $(B)/bench-kernels data/dumps/fashion-mnist.h5
 # numbers as mean ± std over seeds 0-2 (results/seed-spread.csv). Slow, so not
 # part of make reproduce (which makes seed 0's tables).
 SEED_DUMPS := data/dumps/seeds/fashion-mnist-s1.h5 data/dumps/seeds/fashion-mnist-s2.h5
-data/dumps/seeds/fashion-mnist-s%.h5: data/train_encoders.py data/irpdump.py data/pin_numerics.py
+data/dumps/seeds/fashion-mnist-s%.h5: data/train_encoders.py data/irpdump.py python/irp/dump.py data/pin_numerics.py
 	@scripts/ensure-deps.sh data
 	$(PYTHON) data/train_encoders.py --seed $* --out $@
 seeds: all
@@ -182,6 +196,42 @@ seeds: all
 	@$(MAKE) --no-print-directory -j2 $(SEED_DUMPS)
 	build/irp run --no-plots --results results/seeds configs/seeds/*.ini
 	$(PYTHON) scripts/seed_spread.py
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the irp binary, libirp.a and
+# libirp.so, the core headers in include/irp/, irp.pc for pkg-config, the
+# Python module (PYDIR) and man pages made from --help by help2man.
+PREFIX ?= /usr/local
+# where Debian's python3 looks: /usr/lib/python3/dist-packages for PREFIX=/usr,
+# <prefix>/lib/python3.X/dist-packages otherwise (on sys.path for /usr/local)
+PYVER  := $(shell /usr/bin/python3 -c 'import sys; print("python%d.%d" % sys.version_info[:2])' 2>/dev/null)
+PYDIR  ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/python3/dist-packages,$(PREFIX)/lib/$(PYVER)/dist-packages)
+MAN_CMDS := run inspect translate report compare
+man: $(B)/irp
+	@scripts/ensure-deps.sh install
+	@mkdir -p $(B)/man
+	help2man --no-info --version-string="$$(scripts/version.sh)" \
+	  --name="Latent Space Translation via Inverse Relative Projection" -o $(B)/man/irp.1 $(B)/irp
+	@for c in $(MAN_CMDS); do \
+	  printf '#!/bin/sh\nexec "%s" %s "$$@"\n' "$$(pwd)/$(B)/irp" $$c > $(B)/man/irp-$$c; \
+	  chmod +x $(B)/man/irp-$$c; \
+	  help2man --no-info --version-string="$$(scripts/version.sh)" --name="irp $$c" \
+	    -o $(B)/man/irp-$$c.1 $(B)/man/irp-$$c || exit 1; \
+	done
+install: all man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	  $(DESTDIR)$(PREFIX)/include/irp $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PYDIR)/irp
+	install -m 755 $(B)/irp $(DESTDIR)$(PREFIX)/bin/irp
+	install -m 644 $(B)/libirp.a $(DESTDIR)$(PREFIX)/lib/libirp.a
+	install -m 755 $(B)/libirp.so.0 $(DESTDIR)$(PREFIX)/lib/libirp.so.0
+	ln -sf libirp.so.0 $(DESTDIR)$(PREFIX)/lib/libirp.so
+	install -m 644 core/*.h $(DESTDIR)$(PREFIX)/include/irp/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e "s|@VERSION@|$$(scripts/version.sh)|" scripts/irp.pc.in \
+	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/irp.pc
+	install -m 644 python/irp/__init__.py python/irp/_core.py python/irp/dump.py \
+	  $(DESTDIR)$(PYDIR)/irp/
+	printf 'LIBRARY = "%s"\n' "$(PREFIX)/lib/libirp.so.0" > $(DESTDIR)$(PYDIR)/irp/_libpath.py
+	install -m 644 $(B)/man/irp.1 $(foreach c,$(MAN_CMDS),$(B)/man/irp-$(c).1) \
+	  $(DESTDIR)$(PREFIX)/share/man/man1/
 
 # The paper's own encoders and datasets (needs internet and pip packages; says what is missing).
 paper-data:

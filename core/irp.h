@@ -5,6 +5,7 @@
 
 #include "irp_anchors.h"
 #include "irp_error.h"
+#include "irp_flat.h"
 #include "irp_linalg.h"
 #include "irp_metrics.h"
 #include "irp_reference.h"

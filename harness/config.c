@@ -445,6 +445,8 @@ void config_free(config *c)
     free(c->path);
     free(c->name);
     free(c->data);
+    free(c->data_path);
+    free(c->data_other);
     for (size_t i = 0; i < c->num_spaces; i++)
         free(c->spaces[i]);
     for (size_t i = 0; i < c->num_targets; i++)
@@ -508,6 +510,30 @@ static int check_and_hash(uint64_t *out, const char *path, const char *text, siz
     return IRP_OK;
 }
 
+/* A relative 'data' path is looked up beside the config first (so a config
+ * and its dump can move together, and a config runs from any directory), then
+ * in the current directory (so repository configs keep 'data/dumps/...'
+ * relative to the root). The first that exists is read; when neither does,
+ * the error names both (data_other). Absolute paths are taken as they are. */
+static int resolve_data(config *c)
+{
+    const char *slash = strrchr(c->path, '/');
+    if (c->data[0] == '/' || !slash) {
+        c->data_path = xstrdup(c->data);
+        c->data_other = xstrdup("");
+    } else {
+        size_t dir = (size_t)(slash - c->path) + 1, n = dir + strlen(c->data) + 1;
+        char *beside = malloc(n);
+        if (beside)
+            snprintf(beside, n, "%.*s%s", (int)dir, c->path, c->data);
+        struct stat st;
+        int there = beside && stat(beside, &st) == 0;
+        c->data_path = there ? beside : xstrdup(c->data);
+        c->data_other = there ? xstrdup(c->data) : beside;
+    }
+    return c->data_path && c->data_other ? IRP_OK : irp_fail(IRP_ENOMEM, "out of memory");
+}
+
 int config_load(config **out, const char *path)
 {
     *out = NULL;
@@ -557,6 +583,8 @@ int config_load(config **out, const char *path)
                           "set 'name = ...' in [experiment]",
                           path, c->name, why);
     }
+    if (!rc)
+        rc = resolve_data(c);
     if (!rc && (!c->path || !c->name))
         rc = irp_fail(IRP_ENOMEM, "out of memory");
     for (int k = 0; !rc && k < SK_COUNT; k++)

@@ -24,7 +24,9 @@ typedef struct config {
     char *path;
     char *name;        /* results go to <results_dir>/<name>.csv */
     const struct exp_kind *kind; /* the 'type' key, from the registry (experiment.h) */
-    char *data;        /* dump path (relative to the working directory) */
+    char *data;        /* dump path as written (hashed) */
+    char *data_path;   /* where it is read from (config_resolve_data) */
+    char *data_other;  /* a relative path's other candidate ("" if none), for errors */
     size_t num_spaces; /* 0 = all spaces of the dump */
     char *spaces[CONFIG_MAX_SPACES];
     size_t num_targets; /* pair kinds: decode only into these spaces (0 = every space) */

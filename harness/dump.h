@@ -118,11 +118,26 @@ typedef struct dump_new_space {
     size_t num_heads;
 } dump_new_space;
 
+/* A fitted translator, all that applying it to new rows needs: T (dx×dy),
+ * the anchor means (zero when not centred), the target scale and whether rows
+ * are rescaled to it, and which training rows were the anchors. */
+typedef struct dump_translator {
+    const irp_mat *t;
+    const double *mean_x, *mean_y;
+    double scale_y;
+    int rescale;
+    const size_t *anchors;
+    size_t k;
+} dump_translator;
+
 /* Writes a dump holding d's samples (ids, labels, dataset, classes) and the
- * space sp; with t, also /translator (float64) and /anchor_indices (k rows of
- * the training split). Written to <path>.tmp and renamed when complete. */
-int dump_write(const char *path, const dump *d, const dump_new_space *sp, const irp_mat *t,
-               const size_t *anchor_idx, size_t k);
+ * space sp; with tr, also /translator (float64, dx×dy), /translator_mean_x,
+ * /translator_mean_y (float64) with attributes scale_y and rescale on
+ * /translator, and /anchor_indices (k rows of the training split): the file
+ * the Python module's Translator.load reads. Written to <path>.tmp and
+ * renamed when complete. */
+int dump_write(const char *path, const dump *d, const dump_new_space *sp,
+               const dump_translator *tr);
 
 /* IRP_OK if d's file is still the one loaded (device, inode, size, mtime);
  * else IRP_EDATA: a dump replaced while a run read it would mix two files. */

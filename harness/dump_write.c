@@ -10,8 +10,8 @@
 #include "h5io.h"
 #include "util.h"
 
-int dump_write(const char *out, const dump *d, const dump_new_space *sp, const irp_mat *t,
-               const size_t *anchors, size_t k)
+int dump_write(const char *out, const dump *d, const dump_new_space *sp,
+               const dump_translator *tr)
 {
     const char *name = sp->name;
     char tmp[4200], p[600];
@@ -90,13 +90,24 @@ int dump_write(const char *out, const dump *d, const dump_new_space *sp, const i
         e |= h5_write_attr_num(hg, "num_layers", H5T_STD_I32LE, &nl);
         H5Gclose(hg);
     }
-    if (t) {
-        hsize_t dims[2] = {t->rows, t->cols}, nk = k;
-        int64_t *idx = malloc(k * sizeof *idx);
-        for (size_t i = 0; idx && i < k; i++)
-            idx[i] = (int64_t)anchors[i];
+    if (tr) {
+        const irp_mat *t = tr->t;
+        hsize_t dims[2] = {t->rows, t->cols}, nk = tr->k, dx = t->rows, dy = t->cols;
+        int64_t *idx = malloc((tr->k ? tr->k : 1) * sizeof *idx);
+        for (size_t i = 0; idx && i < tr->k; i++)
+            idx[i] = (int64_t)tr->anchors[i];
         e |= idx ? 0 : -1;
         e |= h5_write_ds(f, "translator", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dims, t->data);
+        e |= h5_write_ds(f, "translator_mean_x", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &dx,
+                         tr->mean_x);
+        e |= h5_write_ds(f, "translator_mean_y", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &dy,
+                         tr->mean_y);
+        hid_t td = H5Dopen2(f, "translator", H5P_DEFAULT);
+        int32_t rescale = tr->rescale;
+        e |= td < 0 ? -1 : h5_write_attr_num(td, "scale_y", H5T_IEEE_F64LE, &tr->scale_y);
+        e |= td < 0 ? -1 : h5_write_attr_num(td, "rescale", H5T_STD_I32LE, &rescale);
+        if (td >= 0)
+            H5Dclose(td);
         e |= idx ? h5_write_ds(f, "anchor_indices", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &nk, idx)
                  : -1;
         free(idx);

@@ -49,7 +49,7 @@ enum key_check {
 /* Keys of [experiment] that are not swept. X(ID, name, help) */
 #define IRP_FIXED_KEYS(X)                                                                       \
     X(TYPE, "type", "experiment kind (required; kinds listed below)")                          \
-    X(DATA, "data", "HDF5 dump, schema irp-embeddings/1 (required; relative to the cwd)")      \
+    X(DATA, "data", "HDF5 dump, schema irp-embeddings/1 (required; relative: beside the config, else the cwd)") \
     X(NAME, "name", "result name: <results>/<name>.csv (default: the config's file name)")     \
     X(SPACES, "spaces", "all (default) or a comma list of the dump's spaces")                  \
     X(TARGETS, "targets", "pair kinds: decode only into these spaces (default: all)")          \

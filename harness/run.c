@@ -30,7 +30,13 @@ int run_load(dump **out, const config *c)
     unsigned flags = kind->needs & EXP_PAIRS ? DUMP_TRAIN_ON_DEMAND : 0;
     *out = NULL;
     dump *d;
-    if (dump_load_checked(&d, c->data, c->num_spaces ? (const char *const *)c->spaces : NULL,
+    struct stat st;
+    if (c->data_other[0] && stat(c->data_path, &st) && errno == ENOENT)
+        return irp_fail(IRP_EDATA, "%s: data = %s: no such file, tried %s (beside the config) "
+                        "and %s (the current directory); a relative path is looked up there, "
+                        "in that order",
+                        c->path, c->data, c->data_other, c->data_path);
+    if (dump_load_checked(&d, c->data_path, c->num_spaces ? (const char *const *)c->spaces : NULL,
                         c->num_spaces, flags)) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", irp_last_error());

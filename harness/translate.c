@@ -164,7 +164,10 @@ int cmd_translate(int argc, char **argv)
     dump_new_space sp = {name, name, dst->modality, settings, "irp translate", ytr, yte,
                          dst->heads, dst->num_heads};
     if (!rc)
-        rc = dump_write(out, d, &sp, want_t ? t : NULL, idx, k);
+        rc = dump_write(out, d, &sp,
+                        want_t ? &(dump_translator){t, sx->mean, sy->mean, sy->scale,
+                                                    o.rescale == IRP_RESCALE_MEAN_NORM, idx, k}
+                               : NULL);
     int status = rc ? die_last() : 0;
     if (!rc)
         fprintf(stderr, "irp: wrote %s (%s, %s)\n", out, name, settings);

@@ -176,6 +176,20 @@ static void invert_known_answers(void **state)
     csv_table_free(t);
 }
 
+/* tests/check_report.py over DIR/results/REPORT.md and DIR/results (DIR
+ * relative to the work directory, or absolute); fails the test on a
+ * difference; returns what it printed. */
+static const char *check_report(const char *dir)
+{
+    char check[1024];
+    snprintf(check, sizeof check,
+             "cd '%s' && /usr/bin/python3 '%s/tests/check_report.py' results/REPORT.md results",
+             dir, getenv("PWD"));
+    if (sh(check))
+        fail_msg("%s/results/REPORT.md disagrees with its tables: %s", dir, err_out);
+    return slurp("stdout.txt");
+}
+
 static void stitch_rows_and_report(void **state)
 {
     (void)state;
@@ -211,15 +225,9 @@ static void stitch_rows_and_report(void **state)
     assert_non_null(strstr(buf, "## The paper's key findings, checked"));
     assert_non_null(strstr(buf, "| omega | delta | Zero-shot | Absolute | Non-stitch |"));
     assert_non_null(strstr(buf, "plots/st.png"));
-    /* every number of the report's table, recomputed from the CSV */
-    char check[1024];
-    snprintf(check, sizeof check,
-             "/usr/bin/python3 '%s/tests/check_report.py' results/REPORT.md results",
-             getenv("PWD"));
-    if (sh(check))
-        fail_msg("REPORT.md disagrees with results/st.csv or inv.csv: %s", err_out);
-    /* 4 rows × (5 mean ± std columns + Available) + 4 rows × 7 mean ± std columns */
-    assert_non_null(strstr(slurp("stdout.txt"), "100 numbers checked in 2 tables"));
+    /* every number of the report's tables, recomputed from the CSVs:
+     * 4 rows × (5 mean ± std columns + Available) + 4 rows × 7 mean ± std columns */
+    assert_non_null(strstr(check_report("."), "100 numbers checked in 2 tables"));
 }
 
 /* The committed report says what the committed tables say: every mean ± std of
@@ -227,18 +235,9 @@ static void stitch_rows_and_report(void **state)
 static void committed_report_matches_tables(void **state)
 {
     (void)state;
-    char check[1024];
-    snprintf(check, sizeof check,
-             "cd '%s' && /usr/bin/python3 tests/check_report.py results/REPORT.md results",
-             getenv("PWD"));
-    if (sh(check))
-        fail_msg("results/REPORT.md disagrees with results/*.csv: %s", err_out);
-    assert_non_null(strstr(slurp("stdout.txt"), " numbers checked in "));
+    assert_non_null(strstr(check_report(getenv("PWD")), " numbers checked in "));
 }
 
-/* Pairs run on worker threads, but the tables are byte for byte those of one
- * worker, with factored (pruned: δ = 0.5, few anchors) and dense (δ = 0)
- * translators both in the sweep; a bad --threads is refused. */
 /* Finished cells are keyed on the dump's content: a touched or re-copied dump
  * resumes them, a changed value recomputes them, a change in a space the
  * config does not read does not; the table's header names the content hash. */
@@ -391,6 +390,39 @@ static void blas_kernel_pinned(void **state)
         assert_int_not_equal(sh("grep -v '^#' r3/bk.csv > c && cmp -s a c"), 0);
 }
 
+/* A relative 'data' path: beside the config when the file is there, else the
+ * current directory; when neither holds it, one line naming both. */
+static void data_path_rule(void **state)
+{
+    (void)state;
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "mkdir -p proj/cfg elsewhere && cp '%s' proj/cfg/d.h5 && cp '%s' d2.h5",
+             tiny(), tiny());
+    assert_int_equal(sh(cmd), 0);
+    write_file("proj/cfg/beside.ini", "[experiment]\ntype = anchor-rank\ndata = d.h5\nanchors = 50\n");
+    /* from the work directory, from the config's own directory, from elsewhere */
+    assert_int_equal(irp("run --no-plots --quiet --results r1 proj/cfg/beside.ini"), 0);
+    assert_int_equal(sh("cd proj/cfg && \"$IRP\" run --no-plots --quiet --results ../../r2 beside.ini"), 0);
+    assert_int_equal(sh("cd elsewhere && \"$IRP\" run --no-plots --quiet --results ../r3 "
+                        "../proj/cfg/beside.ini"),
+                     0);
+    assert_int_equal(sh("grep -h -v '^#' r1/beside.csv r2/beside.csv r3/beside.csv | sort | uniq -c "
+                        "| awk '$1 != 3 {bad = 1} END {exit bad}'"),
+                     0);
+    /* not beside it: the current directory */
+    write_file("proj/cfg/cwd.ini", "[experiment]\ntype = anchor-rank\ndata = d2.h5\nanchors = 50\n");
+    assert_int_equal(irp("run --no-plots --quiet --results r1 proj/cfg/cwd.ini"), 0);
+    /* neither: both paths named, nothing written */
+    assert_int_equal(sh("cd elsewhere && \"$IRP\" run --no-plots --results ../r4 ../proj/cfg/cwd.ini"), 1);
+    if (!strstr(err_out, "tried ../proj/cfg/d2.h5 (beside the config) and d2.h5 (the current "
+                         "directory)") || strchr(err_out, '\n') != strrchr(err_out, '\n'))
+        fail_msg("missing dump: '%s'", err_out);
+    assert_false(exists("r4/cwd.csv"));
+}
+
+/* Pairs run on worker threads, but the tables are byte for byte those of one
+ * worker, with factored (pruned: δ = 0.5, few anchors) and dense (δ = 0)
+ * translators both in the sweep; a bad --threads is refused. */
 static void threads_do_not_change_results(void **state)
 {
     (void)state;
@@ -1115,6 +1147,7 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(compare_tables, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(producers_pin_numerics, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(blas_kernel_pinned, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(data_path_rule, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(threads_do_not_change_results, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(anchor_curve_figure, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(killed_run_leaves_no_half_file, setup, teardown);

@@ -1,0 +1,183 @@
+"""The Python module over libirp: its numbers against the irp command's and
+against independent NumPy, and clear errors for bad input (never a crash)."""
+import os
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+import pytest
+
+import irp
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "bench"))
+import peers  # noqa: E402  (an independent NumPy IRP: splitmix64 draws, FPS, pinv)
+
+
+def spaces(path, *names, split="train"):
+    with h5py.File(path, "r") as f:
+        return [f["spaces"][n][split][:].astype(np.float64) for n in names]
+
+
+def test_blas_pinned_like_the_command():
+    assert irp.BLAS_PINNED, "conftest imports irp before NumPy, so the kernel must be pinned"
+
+
+@pytest.mark.parametrize("opts,flags", [
+    (dict(), ""),
+    (dict(omega=4, delta=0.5, center=True, seed=3),
+     "--omega 4 --delta 0.5 --center --seed 3"),
+    (dict(omega=2, delta=0.3, rcond=1e-4, completion=True), "--omega 2 --delta 0.3 --rcond 1e-4 "
+     "--completion"),
+    (dict(delta=0.25, prune="fraction", rescale=False), "--delta 0.25 --prune fraction "
+     "--rescale none"),
+])
+def test_translator_equals_the_command(tmp_path, irp_bin, tiny, opts, flags):
+    out = tmp_path / "tr.h5"
+    subprocess.run([irp_bin, "translate", "--data", tiny, "--from", "rot-a", "--to", "narrow",
+                    "--anchors", "200", "--anchor-seed", "5", "--out", str(out), "--translator",
+                    *flags.split()], check=True, capture_output=True)
+    ax, ay = spaces(tiny, "rot-a", "narrow")
+    idx = irp.anchor_indices(len(ax), 200, seed=5)
+    t = irp.Translator.fit(ax[idx], ay[idx], anchors=idx, **opts)
+    with h5py.File(out, "r") as f:
+        assert np.array_equal(f["anchor_indices"][:], idx)
+        assert np.array_equal(f["translator"][:], t.T)  # the same bits
+        assert np.array_equal(f["translator_mean_x"][:], t.mean_x)
+        assert f["translator"].attrs["scale_y"] == t.scale_y
+        for split in ("train", "test"):
+            x, = spaces(tiny, "rot-a", split=split)
+            want = f["spaces/rot-a-to-narrow"][split][:]  # float32, as written
+            assert np.array_equal(t.transform(x).astype(np.float32), want)
+    # and the command's file loads into an equal translator
+    back = irp.Translator.load(str(out))
+    x, = spaces(tiny, "rot-a", split="test")
+    assert np.array_equal(back.transform(x), t.transform(x))
+
+
+def test_relative_projection_is_cosines(tiny):
+    x, = spaces(tiny, "wide")
+    a, q = x[:50], x[100:130]
+    for center in (False, True):
+        mu = a.mean(0) if center else 0
+        want = peers.norm(q - mu) @ peers.norm(a - mu).T
+        assert np.abs(irp.relative_projection(q, a, center=center) - want).max() < 1e-12
+
+
+def test_anchors_and_fps_match_an_independent_implementation(tiny):
+    x, = spaces(tiny, "rot-b")
+    for seed in (0, 1, 7):
+        assert np.array_equal(irp.anchor_indices(len(x), 100, seed), peers.anchor_indices(
+            len(x), 100, seed))
+    a = x[peers.anchor_indices(len(x), 120, 0)]
+    for delta in (0.1, 0.4, 0.7):
+        subs = irp.fps_subsets(a, 3, delta=delta, seed=2)
+        for s, sub in enumerate(subs):
+            assert list(sub) == peers.fps(peers.norm(a), delta, peers.first_point(2, s, len(a)))
+    assert [len(s) for s in irp.fps_subsets(a, 2, delta=0)] == [120, 120]
+    assert len(irp.fps(a, fraction=0.25)) == 30
+
+
+def test_save_load_round_trip(tmp_path, tiny):
+    ax, ay = spaces(tiny, "rot-a", "rot-b")
+    t = irp.Translator.fit(ax[:150], ay[:150], omega=3, delta=0.4, center=True,
+                           anchors=np.arange(150))
+    t.save(str(tmp_path / "t.h5"))
+    u = irp.Translator.load(str(tmp_path / "t.h5"))
+    assert np.array_equal(u.T, t.T) and np.array_equal(u.anchors, t.anchors)
+    assert np.array_equal(u.transform(ax[200:220]), t.transform(ax[200:220]))
+    assert not os.path.exists(str(tmp_path / "t.h5.tmp"))
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda a, b: irp.Translator.fit(a, b[:10]), "anchors must be paired"),
+    (lambda a, b: irp.Translator.fit(a[0], b), "expected a 2-D array"),
+    (lambda a, b: irp.Translator.fit(a[:0], b[:0]), "empty array"),
+    (lambda a, b: irp.Translator.fit([["x"]], b[:1]), "array of numbers"),
+    (lambda a, b: irp.Translator.fit(a, b, omega=0), "omega: expected an integer >= 1"),
+    (lambda a, b: irp.Translator.fit(a, b, prune="some"), "expected 'threshold' or 'fraction'"),
+    (lambda a, b: irp.Translator.fit(a, b).transform(b), "expected 24 columns"),
+    (lambda a, b: irp.relative_projection(a[:, :3], a), "expected 24 columns"),
+    (lambda a, b: irp.anchor_indices(10, -1), "k: expected an integer >= 1"),
+    (lambda a, b: irp.fps(a), "give delta"),
+], ids=range(10))
+def test_bad_shapes_raise_value_error(tiny, call, message):
+    a, b = spaces(tiny, "rot-a", "narrow")
+    with pytest.raises(ValueError, match=message):
+        call(a[:60], b[:60])
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda a, b: irp.Translator.fit(a, b, delta=1.5), "delta must be in"),
+    (lambda a, b: irp.Translator.fit(np.where(a > 0, np.nan, a), b), "non-finite"),
+    (lambda a, b: irp.Translator.fit(np.vstack([a[:-1], 0 * a[:1]]), b), "zero"),
+    (lambda a, b: irp.anchor_indices(10, 20), "20"),
+    (lambda a, b: irp.fps(a, delta=0.5, first=99), "first point 99"),
+], ids=range(5))
+def test_core_errors_raise_irp_error(tiny, call, message):
+    a, b = spaces(tiny, "rot-a", "narrow")
+    with pytest.raises(irp.IrpError, match=message):
+        call(a[:60], b[:60])
+
+
+def test_load_refuses_other_files(tmp_path, tiny):
+    with pytest.raises(ValueError, match="translator missing"):
+        irp.Translator.load(tiny)
+    (tmp_path / "junk.h5").write_bytes(b"not hdf5")
+    with pytest.raises(ValueError, match="cannot open as HDF5"):
+        irp.Translator.load(str(tmp_path / "junk.h5"))
+
+
+def test_write_dump_with_scikit_learn_and_torch_heads(tmp_path, irp_bin):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neural_network import MLPClassifier
+    import torch
+    rng = np.random.default_rng(0)
+    n, m = 300, 100
+    y = rng.integers(0, 3, n + m)
+    base = rng.normal(size=(n + m, 6)) + 2.0 * np.eye(6)[y * 2]
+    e1, e2 = base @ rng.normal(size=(6, 8)), np.tanh(base @ rng.normal(size=(6, 5)))
+    lr = LogisticRegression(max_iter=500).fit(e1[:n], y[:n])
+    mlp = MLPClassifier(hidden_layer_sizes=(7,), max_iter=300, random_state=0).fit(e2[:n], y[:n])
+    binary = LogisticRegression().fit(e2[:n], y[:n] == 1)  # one row of coef_
+    torch.manual_seed(0)
+    lin = torch.nn.Sequential(torch.nn.Linear(8, 4), torch.nn.ReLU(), torch.nn.Linear(4, 3))
+    path = str(tmp_path / "mine.h5")
+    irp.write_dump(path, {"e1": (e1[:n], e1[n:]), "e2": (e2[:n], e2[n:])}, y[:n], y[n:],
+                   class_names=["a", "b", "c"],
+                   heads={"e1": {"linear": lr, "torch": lin}, "e2": {"mlp": mlp}})
+    out = subprocess.run([irp_bin, "inspect", path], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr  # every recorded accuracy recomputed equal
+    assert out.stdout.count(" ok") == 3
+    # the binary head's two logits [0, score] predict what scikit-learn predicts
+    layers, act = irp.head_layers(binary)
+    w, b = layers[0]
+    pred = np.argmax(e2[n:] @ w.T + b, axis=1) == 1
+    assert np.array_equal(pred, binary.predict(e2[n:]))
+    # the MLP's [in, out] weights are transposed to irp's [out, in]
+    layers, act = irp.head_layers(mlp)
+    assert act == "relu" and layers[0][0].shape == (7, 5)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(spaces={}), "at least one space"),
+    (dict(spaces={"a/b": None}), "without '/'"),
+    (dict(spaces={"a": (np.ones((3, 2)), np.ones((2, 3)))}), "train has 2 columns"),
+    (dict(spaces={"a": (np.ones((3, 2)), np.ones((2, 2))), "b": (np.ones((4, 2)),
+                                                                np.ones((2, 2)))}), "parallel"),
+    (dict(spaces={"a": (np.ones((3, 2)), np.ones((2, 2)))}, train_ids=[1, 2, 3],
+          test_ids=[3, 4]), "unique"),
+    (dict(spaces={"a": (np.ones((3, 2)), np.ones((2, 2)))}, train_labels=[0, 1, 2]),
+     "both or neither"),
+    (dict(spaces={"a": (np.ones((3, 2)), np.ones((2, 2)))}, train_labels=[0, 1, -1],
+          test_labels=[0, 1]), "negative"),
+    (dict(spaces={"a": (np.ones((3, 2)), np.full((2, 2), np.inf))}), "non-finite"),
+    (dict(spaces={"a": (np.ones((3, 2)), np.ones((2, 2)))}, train_labels=[0, 1, 1],
+          test_labels=[0, 1], heads={"a": {"h": (np.ones((3, 2)), np.ones(3))}}),
+     "maps 2 inputs to 3 classes"),
+], ids=range(9))
+def test_write_dump_refuses_bad_input(tmp_path, kwargs, message):
+    path = str(tmp_path / "bad.h5")
+    with pytest.raises(ValueError, match=message):
+        irp.write_dump(path, **kwargs)
+    assert not os.path.exists(path) and not os.path.exists(path + ".tmp")

@@ -1,0 +1,59 @@
+/* The Python module (python/irp/), the README's walk-through and make install,
+ * each a pytest file under tests/python/ run with Debian's python3-pytest: a
+ * test passes when pytest exits 0 having run at least one test, with none
+ * skipped, xfailed or deselected. */
+#include "testutil.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void pytest(const char *file)
+{
+    char cmd[2048], out[512];
+    snprintf(out, sizeof out, "/tmp/irp-pytest-%d.log", (int)getpid());
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 -m pytest -q -p no:cacheprovider -rsxX tests/python/%s > %s 2>&1",
+             file, out);
+    int st = system(cmd);
+    char tail[8192] = "";
+    FILE *f = fopen(out, "r");
+    if (f) {
+        size_t n = fread(tail, 1, sizeof tail - 1, f);
+        tail[n] = '\0';
+        fclose(f);
+    }
+    remove(out);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        fail_msg("pytest %s failed:\n%s", file, tail);
+    if (strstr(tail, "skipped") || strstr(tail, "xfail") || strstr(tail, "deselected") ||
+        !strstr(tail, " passed"))
+        fail_msg("pytest %s: every test must run and pass:\n%s", file, tail);
+}
+
+static void python_module(void **state)
+{
+    (void)state;
+    pytest("test_module.py");
+}
+
+static void walkthrough(void **state)
+{
+    (void)state;
+    pytest("test_walkthrough.py");
+}
+
+static void make_install(void **state)
+{
+    (void)state;
+    pytest("test_install.py");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(python_module),
+        cmocka_unit_test(walkthrough),
+        cmocka_unit_test(make_install),
+    };
+    return cmocka_run_group_tests_name("python", tests, NULL, NULL);
+}
