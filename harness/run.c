@@ -5,6 +5,7 @@
  * again atomically. What a cell computes is its kind's (experiment.h). */
 #include "run.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -219,6 +220,20 @@ static int lock_results(int *fd_out, const char *results_dir, const char *name)
 
 static int run_locked(const config *c, const dump *d, const run_opts *o);
 
+/* finished cell files (<id>.csv) in a cells directory */
+static size_t count_cell_files(const char *dir)
+{
+    size_t n = 0;
+    DIR *dp = opendir(dir);
+    for (struct dirent *e; dp && (e = readdir(dp));) {
+        size_t len = strlen(e->d_name);
+        n += len == 20 && !strcmp(e->d_name + 16, ".csv");
+    }
+    if (dp)
+        closedir(dp);
+    return n;
+}
+
 /* For tests only: with IRP_TEST_PAUSE_AFTER_CELLS=N, a run that has computed N
  * cells creates <results>/<name>.paused and waits (60 s at most) until that
  * file is gone, so a test can change things at a known point of a run. */
@@ -360,9 +375,17 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
         csv_out_abort(&w);
         return rc;
     }
-    if (!o->quiet)
+    if (!o->quiet) {
         fprintf(stderr, "[%s] %zu cells (%zu computed, %zu resumed) -> %s in %.1fs\n", c->name,
                 ncells, computed, done, table, now_seconds() - t0);
+        size_t unused = count_cell_files(cells_dir);
+        unused = unused > ncells ? unused - ncells : 0;
+        if (unused) /* kept, not deleted: a researcher may switch back to those settings */
+            fprintf(stderr, "[%s] note: %zu other cell file%s in %s (other settings or another "
+                            "dump's content) are kept for a later run; delete the directory to "
+                            "reclaim them\n",
+                    c->name, unused, unused == 1 ? "" : "s", cells_dir);
+    }
     return csv_out_commit(&w);
 }
 

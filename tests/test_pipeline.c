@@ -265,6 +265,8 @@ static void resume_keyed_on_content(void **state)
     assert_int_equal(sh("/usr/bin/python3 change.py"), 0);
     assert_int_equal(irp("run --no-plots rc.ini"), 0);
     assert_non_null(strstr(err_out, "1 cells (1 computed, 0 resumed)"));
+    /* the old content's cell is kept, and said */
+    assert_non_null(strstr(err_out, "note: 1 other cell file in results/rc.cells"));
     assert_int_equal(sh("grep -o 'content fnv1a64 [0-9a-f]*' results/rc.csv"), 0);
     assert_string_not_equal(hdr, slurp("stdout.txt"));
     /* a change in a space the config does not read keeps the cells */
