@@ -1,6 +1,7 @@
 #include <assert.h>
 #include "irp_rng.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "irp_error.h"
@@ -24,7 +25,8 @@ irp_status irp_anchor_indices(size_t *out_indices, size_t num_samples, size_t nu
     if (num_anchors > num_samples)
         return irp_fail(IRP_EINVAL, "asked for %zu anchors but only %zu samples are available",
                         num_anchors, num_samples);
-    size_t *perm = malloc(num_samples * sizeof *perm);
+    size_t *perm = num_samples <= SIZE_MAX / sizeof *perm ? malloc(num_samples * sizeof *perm)
+                                                          : NULL;
     if (!perm)
         return irp_fail(IRP_ENOMEM, "out of memory for %zu anchor indices", num_samples);
     for (size_t i = 0; i < num_samples; i++)

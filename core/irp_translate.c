@@ -67,11 +67,25 @@ irp_space *irp_space_new(const irp_mat *anchors, int center)
         return NULL;
     }
     s->centered = center != 0;
+    double raw_max = 0;
     if (center) {
-        for (size_t i = 0; i < k; i++)
+        for (size_t i = 0; i < k; i++) {
             cblas_daxpy((int)d, 1.0 / (double)k, &IRP_AT(anchors, i, 0), 1, s->mean, 1);
+            double n = irp_vec_norm(&IRP_AT(anchors, i, 0), d);
+            raw_max = n > raw_max ? n : raw_max;
+        }
         for (size_t i = 0; i < k; i++)
             cblas_daxpy((int)d, -1.0, s->mean, 1, &IRP_AT(s->anchors, i, 0), 1);
+        /* a row equal to the mean is zero after centring up to rounding (|x|·1e-16),
+         * which normalising would blow up into a direction of noise */
+        for (size_t i = 0; i < k; i++)
+            if (!(irp_vec_norm(&IRP_AT(s->anchors, i, 0), d) > 1e-12 * raw_max)) {
+                irp_space_free(s);
+                irp_fail(IRP_ENUMERIC, "centred anchors row %zu has zero norm (it equals the "
+                                       "anchors' mean%s); cosines are undefined",
+                         i, k > 1 ? "" : ": one anchor cannot be centred");
+                return NULL;
+            }
     }
     double sum = 0;
     for (size_t i = 0; i < k; i++)

@@ -49,7 +49,7 @@ static keyed *key_rows(const csv_table *t, int vcol)
     for (size_t i = 0; k && i < t->num_rows; i++) {
         size_t len = 1;
         for (size_t j = 0; j < t->num_cols; j++)
-            len += strlen(t->rows[i][j]) + 1;
+            len += strlen(t->rows[i][j]) + 24;
         if (!(k[i].key = malloc(len))) {
             for (size_t m = 0; m < i; m++)
                 free(k[m].key);
@@ -57,9 +57,9 @@ static keyed *key_rows(const csv_table *t, int vcol)
             return NULL;
         }
         char *p = k[i].key;
-        for (size_t j = 0; j < t->num_cols; j++)
+        for (size_t j = 0; j < t->num_cols; j++) /* length-prefixed: no two rows collide */
             if ((int)j != vcol)
-                p += sprintf(p, "%s\x1f", t->rows[i][j]);
+                p += sprintf(p, "%zu:%s", strlen(t->rows[i][j]), t->rows[i][j]);
         *p = '\0';
         k[i].row = i;
     }
@@ -87,16 +87,21 @@ static void describe(char *buf, size_t n, const csv_table *t, size_t row, int vc
                                      t->header[j], t->rows[row][j]);
 }
 
-/* |a-b| / max(|a|,|b|) of two cells' texts: 0 when equal, INFINITY when they
- * differ and are not both numbers */
+/* |a-b| / max(|a|,|b|) of two cells' texts that differ as text: 0 when they
+ * are the same number written differently (0.5, 0.50; nan, NaN), INFINITY
+ * when they are not both numbers, or only one is NaN, or they are different
+ * infinities; *abs_out is |a-b| (INFINITY in those cases). */
 static double cell_diff(const char *va, const char *vb, double *abs_out)
 {
-    if (!strcmp(va, vb))
-        return *abs_out = 0;
     char *ea, *eb;
     double x = strtod(va, &ea), y = strtod(vb, &eb);
+    *abs_out = INFINITY;
     if (!*va || !*vb || *ea || *eb)
-        return *abs_out = INFINITY;
+        return INFINITY;
+    if (isnan(x) || isnan(y))
+        return isnan(x) && isnan(y) ? (*abs_out = 0) : INFINITY;
+    if (isinf(x) || isinf(y))
+        return x == y ? (*abs_out = 0) : INFINITY;
     double d = fabs(x - y), m = fmax(fabs(x), fabs(y));
     *abs_out = d;
     return m > 0 ? d / m : 0;
@@ -139,18 +144,18 @@ static int compare_positional(const char *a_path, const char *b_path, double tol
     double max_abs = 0, max_rel = 0, d;
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < a->num_cols; j++) {
-            double rel = cell_diff(a->rows[i][j], b->rows[i][j], &d);
-            if (rel == 0 && d == 0)
+            if (!strcmp(a->rows[i][j], b->rows[i][j])) {
                 same++;
-            else if (rel <= tol)
+                continue;
+            }
+            double rel = cell_diff(a->rows[i][j], b->rows[i][j], &d);
+            if (rel <= tol)
                 within++;
             else if ((long)++differ <= show)
                 printf("  differs: row %zu, %s: %s -> %s (|Δ| %.3g, relative %.3g)\n", i + 1,
                        a->header[j], a->rows[i][j], b->rows[i][j], d, rel);
-            if (rel > 0 || d > 0) {
-                max_abs = fmax(max_abs, d);
-                max_rel = fmax(max_rel, rel);
-            }
+            max_abs = fmax(max_abs, d);
+            max_rel = fmax(max_rel, rel);
         }
     int rc = summarise(a_path, b_path, tol, same, within, differ, a->num_rows - n,
                        b->num_rows - n, max_abs, max_rel, "fields");
@@ -184,9 +189,18 @@ static int compare(const char *a_path, const char *b_path, double tol, long show
     int *varies = rc ? NULL : calloc(a->num_cols, sizeof *varies);
     if (!rc && (!ka || !kb || !varies))
         rc = die("compare: out of memory");
-    for (size_t j = 0; !rc && j < a->num_cols; j++)
-        for (size_t i = 1; i < a->num_rows && !varies[j]; i++)
-            varies[j] = strcmp(a->rows[i][j], a->rows[0][j]) != 0;
+    /* the columns that tell rows apart, over both tables; all of them if none does */
+    int any = 0;
+    for (size_t j = 0; !rc && j < a->num_cols; j++) {
+        const char *first = a->num_rows ? a->rows[0][j] : b->num_rows ? b->rows[0][j] : "";
+        for (size_t i = 0; i < a->num_rows && !varies[j]; i++)
+            varies[j] = strcmp(a->rows[i][j], first) != 0;
+        for (size_t i = 0; i < b->num_rows && !varies[j]; i++)
+            varies[j] = strcmp(b->rows[i][j], first) != 0;
+        any |= varies[j] && (int)j != vcol;
+    }
+    for (size_t j = 0; !rc && !any && j < a->num_cols; j++)
+        varies[j] = 1;
     size_t same = 0, within = 0, differ = 0, only_a = 0, only_b = 0, i = 0, k = 0;
     double max_abs = 0, max_rel = 0;
     char what[1024];
@@ -204,10 +218,11 @@ static int compare(const char *a_path, const char *b_path, double tol, long show
             continue;
         }
         const char *va = a->rows[ka[i].row][vcol], *vb = b->rows[kb[k].row][vcol];
-        double d, rel = cell_diff(va, vb, &d);
-        if (rel == 0 && d == 0) {
+        double d, rel = 0;
+        if (!strcmp(va, vb)) {
             same++;
         } else {
+            rel = cell_diff(va, vb, &d);
             if (rel <= tol) {
                 within++;
             } else if ((long)(only_a + only_b + ++differ) <= show) {

@@ -37,12 +37,17 @@ int csv_out_open(csv_out *w, const char *path)
 
 void csv_out_comment(csv_out *w, const char *fmt, ...)
 {
+    char buf[4096];
     va_list ap;
     va_start(ap, fmt);
-    fputs("# ", w->fp);
-    vfprintf(w->fp, fmt, ap);
-    fputc('\n', w->fp);
+    vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    /* one line, whatever the names in it hold (a path with a newline would
+     * otherwise end the comment and start a row) */
+    for (char *p = buf; *p; p++)
+        if ((unsigned char)*p < 32 || *p == 127)
+            *p = '?';
+    fprintf(w->fp, "# %s\n", buf);
 }
 
 static void sep(csv_out *w)

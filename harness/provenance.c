@@ -57,8 +57,11 @@ void provenance_pin_blas(char **argv)
     }
     char self[4096];
     ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (len <= 0)
+    if (len <= 0 || len >= (ssize_t)sizeof self - 1) {
+        fprintf(stderr, "irp: warning: could not pin OpenBLAS's kernels (/proc/self/exe is not "
+                        "readable); tables may differ from the committed ones in the last bits\n");
         return;
+    }
     self[len] = '\0';
     setenv("OPENBLAS_CORETYPE", want, 1);
     setenv("IRP_PIN_EXECUTED", "1", 1);

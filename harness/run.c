@@ -276,7 +276,7 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
     /* finished cells are valid for the dump's content (not its mtime or path):
      * a regenerated dump with other numbers invalidates them, a touched or
      * copied one does not */
-    uint64_t stamp = d->content_hash;
+    uint64_t stamp = fnv1a(d->content_hash, d->dataset, strlen(d->dataset)); /* rows carry it */
     run_ctx x = {.c = c, .d = d, .threads = o->threads ? o->threads : pool_default_threads(),
                  .extra_table = extra};
     rc = load_test_rows(&x);
@@ -323,6 +323,10 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
             rows_select_cell(&x, &g, 0);
             rc = c->kind->run(&x, &g);
         }
+        /* rows read (anchors are read on demand) after the dump changed must not be
+         * saved under the content hash of the dump as it was loaded */
+        if (!rc && g.n)
+            rc = dump_unchanged(d);
         for (size_t j = 0; j < g.n && rc; j++) /* a failed group leaves no temp file */
             csv_out_abort(&writers[j]);
         for (size_t j = 0; j < g.n && !rc; j++) {

@@ -323,6 +323,29 @@ static void compare_tables(void **state)
         if (!strstr(err_out, bad[i][1]) || strchr(err_out, '\n') != strrchr(err_out, '\n'))
             fail_msg("%s: expected one line naming '%s', got '%s'", bad[i][0], bad[i][1], err_out);
     }
+    /* NaN against a number, and another infinity, differ whatever the tolerance; the
+     * same number written otherwise is equal but not "identical" */
+    write_file("n1.csv", "experiment,encoder,metric,value\ne,a,acc,0\ne,b,acc,0.7\ne,c,x,inf\n");
+    write_file("n2.csv", "experiment,encoder,metric,value\ne,a,acc,nan\ne,b,acc,0.70\ne,c,x,-inf\n");
+    assert_int_equal(irp("compare --tolerance 1 n1.csv n2.csv"), 1);
+    assert_int_equal(sh("\"$IRP\" compare n1.csv n2.csv | grep -q '2 of 3 cells differ'"), 0);
+    assert_int_equal(sh("\"$IRP\" compare n1.csv n1.csv | grep -q 'identical'"), 0);
+    write_file("n3.csv", "experiment,encoder,metric,value\ne,a,acc,0.0\ne,b,acc,0.70\ne,c,x,inf\n");
+    assert_int_equal(sh("\"$IRP\" compare n1.csv n3.csv | grep -q 'equal to n1.csv within relative "
+                        "0 (3 cells; 2 differ in text'"),
+                     0);
+    /* keys cannot collide through a separator inside a field */
+    write_file("u1.csv", "experiment,encoder,metric,value\ne\x1f" "a,acc,1\ne,a\x1f" "acc,2\n");
+    write_file("u2.csv", "experiment,encoder,metric,value\ne\x1f" "a,acc,2\ne,a\x1f" "acc,1\n");
+    assert_int_equal(irp("compare u1.csv u2.csv"), 1);
+    /* a config whose path holds a newline still writes a table that reads back */
+    char nl[2048];
+    snprintf(nl, sizeof nl, "mkdir -p 'nl\ndir' && printf '[experiment]\\ntype = anchor-rank\\n"
+                            "data = %s\\nanchors = 50\\n' > 'nl\ndir/c.ini' && \"$IRP\" run "
+                            "--no-plots --quiet --results rn 'nl\ndir/c.ini' && \"$IRP\" compare "
+                            "rn/c.csv rn/c.csv",
+             tiny());
+    assert_int_equal(sh(nl), 0);
     /* a table without a value column is compared row by row */
     write_file("h1.csv", "encoder,bin_lo,count\na,0.5,3\na,1.5,4\n");
     write_file("h2.csv", "encoder,bin_lo,count\na,0.5,3\na,1.5,5\n");

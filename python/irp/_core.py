@@ -8,6 +8,8 @@ build tree this file sits in (build/libirp.so.0); the system's libirp.so.0."""
 import ctypes
 import ctypes.util
 import os
+import stat
+import sys
 
 import numpy as np
 
@@ -89,13 +91,19 @@ def _check(rc):
 
 
 def _matrix(name, a, cols=None):
-    """A C-contiguous float64 copy-if-needed of a 2-D array, or ValueError."""
+    """A C-contiguous float64 copy-if-needed of a 2-D array of real numbers
+    (integers or floats; not booleans, complex numbers, strings or objects),
+    or ValueError."""
     try:
-        m = np.ascontiguousarray(a, dtype=np.float64)
+        raw = np.asarray(a)
     except (TypeError, ValueError) as e:
         raise ValueError(f"{name}: expected a 2-D array of numbers ({e})") from None
-    if m.ndim != 2:
-        raise ValueError(f"{name}: expected a 2-D array (rows x dimensions), got shape {m.shape}")
+    if raw.dtype.kind not in "iuf":
+        raise ValueError(f"{name}: expected a 2-D array of real numbers, got dtype {raw.dtype}")
+    if raw.ndim != 2:
+        raise ValueError(f"{name}: expected a 2-D array (rows x dimensions), got shape "
+                         f"{raw.shape}")
+    m = np.ascontiguousarray(raw, dtype=np.float64)
     if m.shape[0] == 0 or m.shape[1] == 0:
         raise ValueError(f"{name}: empty array of shape {m.shape}")
     if cols is not None and m.shape[1] != cols:
@@ -107,10 +115,16 @@ def _ptr(a, ctype=ctypes.c_double):
     return a.ctypes.data_as(ctypes.POINTER(ctype))
 
 
-def _count(name, v, low=0):
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
-        raise ValueError(f"{name}: expected an integer >= {low}, got {v!r}")
+def _count(name, v, low=0, high=sys.maxsize):
+    """An integer in [low, high] (a count fits a size_t, a seed a uint64), or ValueError:
+    nothing is wrapped around."""
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not low <= v <= high:
+        raise ValueError(f"{name}: expected an integer from {low} to {high}, got {v!r}")
     return int(v)
+
+
+def _seed(v):
+    return _count("seed", v, 0, 2**64 - 1)
 
 
 def relative_projection(x, anchors, center=False):
@@ -130,7 +144,7 @@ def anchor_indices(n, k, seed=0):
     'anchors' and 'anchor_seed' of a config): positions in the training split,
     not sample ids."""
     lib = _load()
-    n, k, seed = _count("n", n), _count("k", k, 1), _count("seed", seed)
+    n, k, seed = _count("n", n), _count("k", k, 1), _seed(seed)
     out = np.empty(k, dtype=np.int64)
     _check(lib.irp_flat_anchor_indices(_ptr(out, ctypes.c_int64), n, k, seed))
     return out
@@ -162,7 +176,7 @@ def fps_subsets(anchors, omega, delta=None, fraction=None, seed=0, center=False)
     if fraction is None and delta == 0:
         return [np.arange(a.shape[0], dtype=np.int64) for _ in range(omega)]
     return [fps(a, delta=delta, fraction=fraction, center=center,
-                first=lib.irp_subspace_first(_count("seed", seed), s, a.shape[0]))
+                first=lib.irp_subspace_first(_seed(seed), s, a.shape[0]))
             for s in range(omega)]
 
 
@@ -181,10 +195,20 @@ class Translator:
                 self.mean_y.shape != (self.T.shape[1],):
             raise ValueError(f"Translator: T {self.T.shape}, mean_x {self.mean_x.shape} and "
                              f"mean_y {self.mean_y.shape} do not fit together")
+        if np.ndim(scale_y) != 0 or not np.isreal(scale_y) or isinstance(scale_y, (str, bytes)):
+            raise ValueError(f"Translator: scale_y must be one real number, got {scale_y!r}")
         self.scale_y = float(scale_y)
+        if rescale not in (True, False, 0, 1):
+            raise ValueError(f"Translator: rescale must be True or False, got {rescale!r}")
         self.rescale = bool(rescale)
         self.options = dict(options or {})
-        self.anchors = None if anchors is None else np.asarray(anchors, dtype=np.int64)
+        if anchors is not None:
+            anchors = np.asarray(anchors)
+            if anchors.ndim != 1 or anchors.dtype.kind not in "iu":
+                raise ValueError("Translator: anchors must be a 1-D array of integer row "
+                                 f"indices, got {anchors.dtype} of shape {anchors.shape}")
+            anchors = anchors.astype(np.int64)
+        self.anchors = anchors
         self.mean_subset_size = mean_subset_size
 
     @classmethod
@@ -205,12 +229,15 @@ class Translator:
         if prune not in ("threshold", "fraction"):
             raise ValueError(f"prune: expected 'threshold' or 'fraction', got {prune!r}")
         k, dx, dy = ax.shape[0], ax.shape[1], ay.shape[1]
+        if anchors is not None and np.shape(anchors) != (k,):
+            raise ValueError(f"anchors: expected the {k} training rows of these anchors, got "
+                             f"shape {np.shape(anchors)}")
         T, mx, my = np.empty((dx, dy)), np.empty(dx), np.empty(dy)
         scale, size = ctypes.c_double(), ctypes.c_double()
         _check(lib.irp_flat_fit(_ptr(T), _ptr(mx), _ptr(my), ctypes.byref(scale),
                                 ctypes.byref(size), _ptr(ax), _ptr(ay), k, dx, dy,
                                 _count("omega", omega, 1), int(prune == "fraction"),
-                                float(delta), _count("seed", seed), float(rcond),
+                                float(delta), _seed(seed), float(rcond),
                                 int(bool(center)), int(bool(completion))))
         opts = dict(omega=omega, delta=float(delta), prune=prune, center=bool(center),
                     completion=bool(completion), rescale=bool(rescale), rcond=float(rcond),
@@ -233,7 +260,8 @@ class Translator:
         /translator_mean_y and, when known, /anchor_indices. To <path>.tmp, then
         renamed."""
         import h5py
-        tmp = path + ".tmp"
+        from .dump import prepare_output
+        tmp = prepare_output(path)
         try:
             with h5py.File(tmp, "w") as f:
                 t = f.create_dataset("translator", data=self.T)
@@ -252,8 +280,15 @@ class Translator:
 
     @classmethod
     def load(cls, path):
-        """Read a translator written by save() or by 'irp translate --translator'."""
+        """Read a translator written by save() or by 'irp translate --translator';
+        ValueError naming the file when it is not one."""
         import h5py
+        try:
+            st = os.stat(path)
+        except (OSError, TypeError, ValueError) as e:
+            raise ValueError(f"{path!r}: cannot open ({e})") from None
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError(f"{path}: not a regular file; expected a translator (HDF5)")
         try:
             f = h5py.File(path, "r")
         except OSError as e:
@@ -267,6 +302,28 @@ class Translator:
             for a in ("scale_y", "rescale"):
                 if a not in t.attrs:
                     raise ValueError(f"{path}: /translator has no attribute '{a}'")
-            anchors = f["anchor_indices"][:] if "anchor_indices" in f else None
-            return cls(t[:], f["translator_mean_x"][:], f["translator_mean_y"][:],
-                       float(t.attrs["scale_y"]), bool(t.attrs["rescale"]), None, anchors)
+            try:
+                arrays = {}
+                for name, ndim in (("translator", 2), ("translator_mean_x", 1),
+                                   ("translator_mean_y", 1)):
+                    ds = f[name]
+                    if ds.ndim != ndim or ds.dtype.kind not in "iuf":
+                        raise ValueError(f"/{name} is {ds.dtype} of rank {ds.ndim}; expected "
+                                         f"real numbers of rank {ndim}")
+                    arrays[name] = ds[()]
+                anchors = None
+                if "anchor_indices" in f:
+                    ds = f["anchor_indices"]
+                    if not isinstance(ds, h5py.Dataset) or ds.ndim != 1 or \
+                            ds.dtype.kind not in "iu":
+                        raise ValueError("/anchor_indices must be a 1-D integer dataset")
+                    anchors = ds[()]
+                rescale = t.attrs["rescale"]
+                if np.ndim(rescale) != 0 or rescale not in (0, 1):
+                    raise ValueError(f"/translator attribute rescale is {rescale!r}; expected "
+                                     "0 or 1")
+                return cls(arrays["translator"], arrays["translator_mean_x"],
+                           arrays["translator_mean_y"], t.attrs["scale_y"], bool(rescale),
+                           None, anchors)
+            except (ValueError, TypeError, KeyError) as e:
+                raise ValueError(f"{path}: {e}") from None

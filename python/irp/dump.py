@@ -22,6 +22,7 @@ Files are written to <path>.tmp and renamed on success (see create()).
 """
 import contextlib
 import os
+import stat
 
 import h5py
 import numpy as np
@@ -29,10 +30,33 @@ import numpy as np
 SCHEMA = "irp-embeddings/1"
 
 
+def prepare_output(path):
+    """The temporary name to write `path` through (<path>.tmp, renamed when
+    complete). Refuses a path that exists and is not a regular file (a FIFO,
+    device, directory or symlink is never replaced: ValueError), and removes a
+    stale <path>.tmp first (a symlink there is unlinked, never followed)."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise ValueError(f"path: expected a file name, got {path!r}")
+    path = os.fspath(path)
+    for p, what in ((path, "the output"), (path + ".tmp", "its temporary file")):
+        try:
+            st = os.lstat(p)
+        except FileNotFoundError:
+            continue
+        if p == path and not stat.S_ISREG(st.st_mode):
+            raise ValueError(f"{path}: exists and is not a regular file; irp replaces only "
+                             "regular files")
+        if p != path:
+            if stat.S_ISDIR(st.st_mode):
+                raise ValueError(f"{p}: {what} is a directory")
+            os.unlink(p)
+    return path + ".tmp"
+
+
 @contextlib.contextmanager
 def create(path, dataset, class_names, **attrs):
     """Open <path>.tmp for writing; rename to <path> only if the block succeeds."""
-    tmp = path + ".tmp"
+    tmp = prepare_output(path)
     f = h5py.File(tmp, "w")
     try:
         f.attrs["schema"] = SCHEMA
@@ -194,14 +218,31 @@ def head_layers(head):
                      "activation)")
 
 
+F32_MAX = float(np.finfo(np.float32).max)
+RESERVED = ("schema", "dataset", "num_classes", "class_names")
+
+
 def _array2(name, a):
     m = np.asarray(a)
-    if m.ndim != 2 or 0 in m.shape or not np.issubdtype(m.dtype, np.number):
-        raise ValueError(f"{name}: expected a non-empty 2-D numeric array, got shape "
-                         f"{getattr(m, 'shape', None)}")
+    if m.ndim != 2 or 0 in m.shape or m.dtype.kind not in "iuf":
+        raise ValueError(f"{name}: expected a non-empty 2-D array of real numbers, got "
+                         f"{m.dtype} of shape {m.shape}")
     if not np.all(np.isfinite(m)):
         raise ValueError(f"{name}: has non-finite values")
+    if np.abs(m).max() > F32_MAX:
+        raise ValueError(f"{name}: values beyond float32's range (embeddings are stored as "
+                         "float32)")
     return m
+
+
+def _name(what, n):
+    """Names irp accepts: a non-empty printable string of at most 200 characters
+    without '/' (an HDF5 path separator) or ',' (the list separator)."""
+    if not isinstance(n, str) or not n or len(n) > 200 or "/" in n or "," in n or \
+            not n.isprintable():
+        raise ValueError(f"{what} {n!r}: expected a printable name of 1 to 200 characters "
+                         "without '/' or ','")
+    return n
 
 
 def write_dump(path, spaces, train_labels=None, test_labels=None, class_names=None,
@@ -224,10 +265,11 @@ def write_dump(path, spaces, train_labels=None, test_labels=None, class_names=No
     if not isinstance(spaces, dict) or not spaces:
         raise ValueError("spaces: expected {name: (train, test)} with at least one space")
     arrays = {}
+    for k in attrs:
+        if k in RESERVED:
+            raise ValueError(f"{k}: set by write_dump itself, not as an extra attribute")
     for name, pair in spaces.items():
-        if not isinstance(name, str) or not name or "/" in name or "," in name:
-            raise ValueError(f"spaces: name {name!r}: expected a non-empty string without "
-                             "'/' or ','")
+        _name("spaces: name", name)
         if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
             raise ValueError(f"spaces[{name!r}]: expected (train, test)")
         tr, te = _array2(f"spaces[{name!r}] train", pair[0]), _array2(f"spaces[{name!r}] test",
@@ -244,8 +286,10 @@ def write_dump(path, spaces, train_labels=None, test_labels=None, class_names=No
                              f"but {first!r} has {n_tr} / {n_te}; rows must be parallel")
     ids = {}
     for split, given, n, start in (("train", train_ids, n_tr, 0), ("test", test_ids, n_te, n_tr)):
-        v = np.arange(start, start + n, dtype=np.int64) if given is None else \
-            np.asarray(given).astype(np.int64)
+        v = np.arange(start, start + n, dtype=np.int64) if given is None else np.asarray(given)
+        if v.dtype.kind not in "iu":
+            raise ValueError(f"{split}_ids: expected integers, got {v.dtype}")
+        v = v.astype(np.int64)
         if v.shape != (n,):
             raise ValueError(f"{split}_ids: expected {n} ids, got shape {v.shape}")
         ids[split] = v
@@ -265,6 +309,9 @@ def write_dump(path, spaces, train_labels=None, test_labels=None, class_names=No
         top = int(max(labels["train"].max(), labels["test"].max())) + 1
         if min(labels["train"].min(), labels["test"].min()) < 0:
             raise ValueError("labels: expected classes 0, 1, ...; got a negative label")
+        if top > 1000000:
+            raise ValueError(f"labels: a label of {top - 1}; irp reads at most 1,000,000 "
+                             "classes (labels 0 .. 999999)")
     else:
         top = 1
     if class_names is None:
@@ -272,7 +319,13 @@ def write_dump(path, spaces, train_labels=None, test_labels=None, class_names=No
     class_names = [str(c) for c in class_names]
     if len(class_names) < top or any("," in c for c in class_names):
         raise ValueError(f"class_names: expected at least {top} names without commas")
+    for c in class_names:
+        if not c.isprintable():
+            raise ValueError(f"class_names: {c!r} is not printable")
     heads = heads or {}
+    for space, named in heads.items():
+        for hname in named:
+            _name(f"heads[{space!r}]: name", hname)
     for space in heads:
         if space not in arrays:
             raise ValueError(f"heads: {space!r} is not one of the spaces {list(arrays)}")

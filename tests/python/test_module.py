@@ -1,6 +1,7 @@
 """The Python module over libirp: its numbers against the irp command's and
 against independent NumPy, and clear errors for bad input (never a crash)."""
 import os
+import stat
 import subprocess
 import sys
 
@@ -93,12 +94,12 @@ def test_save_load_round_trip(tmp_path, tiny):
     (lambda a, b: irp.Translator.fit(a, b[:10]), "anchors must be paired"),
     (lambda a, b: irp.Translator.fit(a[0], b), "expected a 2-D array"),
     (lambda a, b: irp.Translator.fit(a[:0], b[:0]), "empty array"),
-    (lambda a, b: irp.Translator.fit([["x"]], b[:1]), "array of numbers"),
-    (lambda a, b: irp.Translator.fit(a, b, omega=0), "omega: expected an integer >= 1"),
+    (lambda a, b: irp.Translator.fit([["x"]], b[:1]), "array of real numbers, got dtype <U1"),
+    (lambda a, b: irp.Translator.fit(a, b, omega=0), "omega: expected an integer from 1 to"),
     (lambda a, b: irp.Translator.fit(a, b, prune="some"), "expected 'threshold' or 'fraction'"),
     (lambda a, b: irp.Translator.fit(a, b).transform(b), "expected 24 columns"),
     (lambda a, b: irp.relative_projection(a[:, :3], a), "expected 24 columns"),
-    (lambda a, b: irp.anchor_indices(10, -1), "k: expected an integer >= 1"),
+    (lambda a, b: irp.anchor_indices(10, -1), "k: expected an integer from 1 to"),
     (lambda a, b: irp.fps(a), "give delta"),
 ], ids=range(10))
 def test_bad_shapes_raise_value_error(tiny, call, message):
@@ -177,6 +178,94 @@ def test_write_dump_with_scikit_learn_and_torch_heads(tmp_path, irp_bin):
      "maps 2 inputs to 3 classes"),
 ], ids=range(9))
 def test_write_dump_refuses_bad_input(tmp_path, kwargs, message):
+    path = str(tmp_path / "bad.h5")
+    with pytest.raises(ValueError, match=message):
+        irp.write_dump(path, **kwargs)
+    assert not os.path.exists(path) and not os.path.exists(path + ".tmp")
+
+
+# ---- hostile input found by an independent trial ----
+
+@pytest.mark.parametrize("call,message", [
+    (lambda a, b: irp.relative_projection(a + 1j, a), "real numbers, got dtype complex"),
+    (lambda a, b: irp.relative_projection(a.astype(str), a), "real numbers, got dtype <U"),
+    (lambda a, b: irp.relative_projection(a > 0, a), "real numbers, got dtype bool"),
+    (lambda a, b: irp.relative_projection(np.float64(1.0), a), r"got shape \(\)"),
+    (lambda a, b: irp.anchor_indices(10, 3, seed=2**64), "seed: expected an integer from 0"),
+    (lambda a, b: irp.Translator.fit(a, b, seed=2**64 + 5), "seed: expected"),
+    (lambda a, b: irp.fps(a, delta=0.5, first=2**64), "first: expected"),
+    (lambda a, b: irp.anchor_indices(2**70, 3), "n: expected"),
+    (lambda a, b: irp.Translator.fit(a, b, omega=2**64), "omega: expected"),
+    (lambda a, b: irp.Translator.fit(a, b, anchors=np.arange(3)), "anchors: expected the 60"),
+    (lambda a, b: irp.Translator(np.eye(2), np.zeros(2), np.zeros(2), 1.0, rescale="false"),
+     "rescale must be True or False"),
+    (lambda a, b: irp.Translator(np.eye(2), np.zeros(2), np.zeros(2), np.ones(2)),
+     "scale_y must be one real number"),
+], ids=range(12))
+def test_hostile_values_raise_value_error(tiny, call, message):
+    a, b = spaces(tiny, "rot-a", "narrow")
+    with pytest.raises(ValueError, match=message):
+        call(a[:60], b[:60])
+
+
+def test_hostile_sizes_and_degenerate_anchors_raise_irp_error():
+    with pytest.raises(irp.IrpError, match="out of memory"):  # was a segfault (size overflow)
+        irp.anchor_indices(2**61, 2)
+    with pytest.raises(irp.IrpError, match="zero norm"):  # all anchors equal: centring leaves 0
+        irp.relative_projection(np.ones((3, 8)), np.ones((50, 8)), center=True)
+    with pytest.raises(irp.IrpError, match="zero norm"):
+        irp.Translator.fit(np.ones((50, 8)), np.random.default_rng(0).normal(size=(50, 4)),
+                           center=True)
+
+
+def test_outputs_are_regular_files_only(tmp_path, tiny):
+    ax, ay = spaces(tiny, "rot-a", "rot-b")
+    t = irp.Translator.fit(ax[:100], ay[:100])
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    os.symlink(victim, tmp_path / "out.h5.tmp")  # a stale temp that is a link: unlinked
+    t.save(str(tmp_path / "out.h5"))
+    assert victim.read_text() == "keep me" and not os.path.islink(tmp_path / "out.h5")
+    os.mkfifo(tmp_path / "fifo.h5")
+    with pytest.raises(ValueError, match="not a regular file"):
+        t.save(str(tmp_path / "fifo.h5"))
+    with pytest.raises(ValueError, match="not a regular file"):
+        irp.write_dump(str(tmp_path / "fifo.h5"), {"a": (ax[:5], ax[5:8])})
+    with pytest.raises(ValueError, match="not a regular file"):  # never a hang
+        irp.Translator.load(str(tmp_path / "fifo.h5"))
+    os.symlink(victim, tmp_path / "link.h5")
+    with pytest.raises(ValueError, match="not a regular file"):
+        t.save(str(tmp_path / "link.h5"))
+    assert victim.read_text() == "keep me" and stat.S_ISFIFO(os.stat(tmp_path / "fifo.h5").st_mode)
+
+
+@pytest.mark.parametrize("content,message", [
+    (lambda f: f.create_dataset("translator", data=np.array(b"a")), "rank 0"),
+    (lambda f: f.create_dataset("translator", data=np.array([[b"a"]])), "expected real numbers"),
+], ids=range(2))
+def test_load_names_the_file_for_bad_datasets(tmp_path, content, message):
+    p = str(tmp_path / "t.h5")
+    with h5py.File(p, "w") as f:
+        content(f)
+        f["translator"].attrs["scale_y"] = 1.0
+        f["translator"].attrs["rescale"] = 1
+        f.create_dataset("translator_mean_x", data=np.zeros(1))
+        f.create_dataset("translator_mean_y", data=np.zeros(1))
+    with pytest.raises(ValueError, match=f"{p}: .*{message}"):
+        irp.Translator.load(p)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(spaces={"a": (np.full((3, 2), 1e39), np.ones((2, 2)))}), "float32's range"),
+    (dict(spaces={"a": (np.ones((3, 2)), np.ones((2, 2)))}, schema="evil"), "schema: set by"),
+    (dict(spaces={"a\nb": (np.ones((3, 2)), np.ones((2, 2)))}), "printable name"),
+    (dict(spaces={"a": (np.ones((3, 2)), np.ones((2, 2)))}, train_labels=[0, 1, 10**9],
+          test_labels=[0, 1]), "at most 1,000,000 classes"),
+    (dict(spaces={"a": (np.ones((3, 2)), np.ones((2, 2)))}, train_ids=[0.5, 1.5, 2.5]),
+     "train_ids: expected integers"),
+    (dict(spaces={"a": (np.ones((3, 2)) + 1j, np.ones((2, 2)))}), "real numbers"),
+], ids=range(6))
+def test_write_dump_refuses_hostile_values(tmp_path, kwargs, message):
     path = str(tmp_path / "bad.h5")
     with pytest.raises(ValueError, match=message):
         irp.write_dump(path, **kwargs)
