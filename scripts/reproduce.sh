@@ -11,14 +11,14 @@ configs=(configs/stitch.ini configs/invert.ini configs/retrieval.ini
          configs/stitch-ae.ini configs/invert-ae.ini
          configs/language.ini configs/language-domains.ini configs/text-stitch.ini
          configs/text-grid.ini configs/text-anchors.ini configs/anchor-rank.ini)
-# REPORT.md is dated by the code and configs it came from (the last commit that
-# changed anything but results/, plots/ and the Markdown docs, as scripts/version.sh
-# dates the code version), so a rerun leaves the report unchanged. An
+# REPORT.md is dated by the code and configs it came from (the commit that
+# scripts/version.sh names: the last one that could change a number), so a rerun
+# leaves the report unchanged. An
 # explicit SOURCE_DATE_EPOCH wins (and then also stamps the PDFs, which are
 # otherwise stamped 1970-01-01).
 report_date=${SOURCE_DATE_EPOCH:-}
 if [[ -z "$report_date" ]] && git rev-parse --git-dir >/dev/null 2>&1; then
-  report_date=$(git log -1 --format=%ct -- . ':(exclude)results' ':(exclude)plots' ':(exclude)*.md' 2>/dev/null || true)
+  report_date=$(scripts/version.sh --date || true)
 fi
 stage() {
   local name=$1; shift

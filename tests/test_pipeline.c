@@ -231,11 +231,19 @@ static void stitch_rows_and_report(void **state)
 }
 
 /* The committed report says what the committed tables say: every mean ± std of
- * its stitch and invert tables, recomputed from results/<name>.csv. */
+ * its stitch and invert tables, recomputed from results/<name>.csv; and the
+ * README quotes only what the report (or the seed spread) says. */
 static void committed_report_matches_tables(void **state)
 {
     (void)state;
     assert_non_null(strstr(check_report(getenv("PWD")), " numbers checked in "));
+    /* and every mean ± std the README quotes was printed by the code */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && /usr/bin/python3 tests/check_readme.py README.md results", getenv("PWD"));
+    if (sh(cmd))
+        fail_msg("README.md: %s", err_out);
+    assert_non_null(strstr(slurp("stdout.txt"), " quoted results found in "));
 }
 
 /* Finished cells are keyed on the dump's content: a touched or re-copied dump
