@@ -53,12 +53,20 @@ static int sh(const char *cmd_text)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* The irp binary's absolute path (tests run in `work`, elsewhere). */
+static const char *irp_path(void)
+{
+    static char p[1024];
+    snprintf(p, sizeof p, "%s%s%s", irp_bin()[0] == '/' ? "" : getenv("PWD"),
+             irp_bin()[0] == '/' ? "" : "/", irp_bin());
+    return p;
+}
+
 /* Runs `irp ARGS` inside `work`; returns the exit code, stderr in err_out. */
 static int irp(const char *args)
 {
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "'%s%s%s' %s", irp_bin()[0] == '/' ? "" : getenv("PWD"),
-             irp_bin()[0] == '/' ? "" : "/", irp_bin(), args);
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "'%s' %s", irp_path(), args);
     return sh(cmd);
 }
 
@@ -557,9 +565,8 @@ static void killed_run_leaves_no_half_file(void **state)
     (void)state;
     write_config("kill.ini", "type = invert\nanchors = 500\nomega = 1, 2, 4, 8, 16, 32\n"
                              "delta = 0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7\nretrieval = true\n");
-    char bin[1024], cfg[512];
-    snprintf(bin, sizeof bin, "%s%s%s", irp_bin()[0] == '/' ? "" : getenv("PWD"),
-             irp_bin()[0] == '/' ? "" : "/", irp_bin());
+    char cfg[512];
+    const char *bin = irp_path();
     snprintf(cfg, sizeof cfg, "%s/kill.ini", work);
     /* killed at a known point, from inside: the run pauses once 12 cells (two
      * ω groups of 6) are committed, and is killed there */
@@ -1165,10 +1172,7 @@ static void translate_writes_hdf5(void **state)
 
 int main(void)
 {
-    char bin[1024]; /* $IRP: the binary, for tests' shell lines */
-    snprintf(bin, sizeof bin, "%s%s%s", irp_bin()[0] == '/' ? "" : getenv("PWD"),
-             irp_bin()[0] == '/' ? "" : "/", irp_bin());
-    setenv("IRP", bin, 1);
+    setenv("IRP", irp_path(), 1); /* the binary, for tests' shell lines */
     struct CMUnitTest tests[64];
     size_t n = 0;
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(invert_known_answers, setup, teardown);
