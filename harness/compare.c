@@ -132,14 +132,11 @@ static int summarise(const char *a_path, const char *b_path, double tol, size_t 
     return differ || only_a || only_b;
 }
 
-/* tables without a value column: row i against row i, field by field */
-static int compare_positional(const char *a_path, const char *b_path, double tol, long show)
+/* tables without a value column (their headers equal): row i against row i,
+ * field by field */
+static int compare_positional(const csv_table *a, const csv_table *b, const char *a_path,
+                              const char *b_path, double tol, long show)
 {
-    csv_table *a = NULL, *b = NULL;
-    if (csv_table_read(&a, a_path) || csv_table_read(&b, b_path)) {
-        csv_table_free(a);
-        return die_last();
-    }
     size_t same = 0, within = 0, differ = 0, n = a->num_rows < b->num_rows ? a->num_rows : b->num_rows;
     double max_abs = 0, max_rel = 0, d;
     for (size_t i = 0; i < n; i++)
@@ -157,11 +154,8 @@ static int compare_positional(const char *a_path, const char *b_path, double tol
             max_abs = fmax(max_abs, d);
             max_rel = fmax(max_rel, rel);
         }
-    int rc = summarise(a_path, b_path, tol, same, within, differ, a->num_rows - n,
-                       b->num_rows - n, max_abs, max_rel, "fields");
-    csv_table_free(a);
-    csv_table_free(b);
-    return rc;
+    return summarise(a_path, b_path, tol, same, within, differ, a->num_rows - n,
+                     b->num_rows - n, max_abs, max_rel, "fields");
 }
 
 static int compare(const char *a_path, const char *b_path, double tol, long show)
@@ -181,9 +175,10 @@ static int compare(const char *a_path, const char *b_path, double tol, long show
                      a_path, b->header[j], b_path);
     int vcol = rc ? -1 : csv_table_col(a, "value");
     if (!rc && vcol < 0) { /* another table (a histogram, a corpus summary): row by row */
+        rc = compare_positional(a, b, a_path, b_path, tol, show);
         csv_table_free(a);
         csv_table_free(b);
-        return compare_positional(a_path, b_path, tol, show);
+        return rc;
     }
     keyed *ka = rc ? NULL : key_rows(a, vcol), *kb = rc ? NULL : key_rows(b, vcol);
     int *varies = rc ? NULL : calloc(a->num_cols, sizeof *varies);
