@@ -81,15 +81,16 @@ TESTDATA := build/testdata
 $(TESTDATA)/tiny.h5: data/make_synthetic.py data/irpdump.py python/irp/dump.py
 	@mkdir -p $(TESTDATA)
 	$(PYTHON) data/make_synthetic.py --out $@ --bad-dir $(TESTDATA)/bad
-$(TESTDATA)/slice.h5: data/train_encoders.py data/irpdump.py python/irp/dump.py data/pin_numerics.py
+$(TESTDATA)/slice.h5 $(TESTDATA)/slice-nonneg.h5 &: data/train_encoders.py data/irpdump.py python/irp/dump.py data/pin_numerics.py
 	@mkdir -p $(TESTDATA)
-	$(PYTHON) data/train_encoders.py --quick --out $@ 2> $(TESTDATA)/slice.log
+	$(PYTHON) data/train_encoders.py --quick --out $(TESTDATA)/slice.h5 \
+	  --out-nonneg $(TESTDATA)/slice-nonneg.h5 2> $(TESTDATA)/slice.log
 # ... and the gettext slice: per-language text encoders on 2,500 real parallel
 # sentences committed in tests/fixtures (made by 'make gettext-slice').
 $(TESTDATA)/gettext-slice.h5: tests/fixtures/gettext-slice.tsv data/text/train_text_encoders.py data/irpdump.py python/irp/dump.py data/pin_numerics.py
 	@mkdir -p $(TESTDATA)
 	$(PYTHON) data/text/train_text_encoders.py --quick --corpus $< --out $@ 2> $(TESTDATA)/gettext-slice.log
-testdata: $(TESTDATA)/tiny.h5 $(TESTDATA)/slice.h5 $(TESTDATA)/gettext-slice.h5
+testdata: $(TESTDATA)/tiny.h5 $(TESTDATA)/slice.h5 $(TESTDATA)/slice-nonneg.h5 $(TESTDATA)/gettext-slice.h5
 
 # Unit, pipeline and real-data tests, then the same tests built with
 # AddressSanitizer + UndefinedBehaviorSanitizer; one summary line at the end.
@@ -140,15 +141,18 @@ fuzz:
 
 # The offline default data: Fashion-MNIST encoders trained here (cached: a
 # dump is rebuilt only when its producer changes). -j2 trains both at once.
-DUMPS := data/dumps/fashion-mnist.h5 data/dumps/fashion-mnist-ae.h5
+DUMPS := data/dumps/fashion-mnist.h5 data/dumps/fashion-mnist-nonneg.h5 data/dumps/fashion-mnist-ae.h5
 CATALOGS := data/cache/catalogs
 CORPUS   := data/cache/gettext-corpus.tsv
 TEXT_DUMPS := data/dumps/gettext.h5 data/dumps/gettext-domains.h5
 TEXT_PY  := data/text/train_text_encoders.py data/irpdump.py python/irp/dump.py data/train_encoders.py data/pin_numerics.py
 data: $(DUMPS) $(TEXT_DUMPS)
-data/dumps/fashion-mnist.h5: data/train_encoders.py data/irpdump.py python/irp/dump.py data/pin_numerics.py
+# One training run writes both families: the mixed-sign features (the headline)
+# and their ReLU (the non-negative-feature study), each with its own heads.
+data/dumps/fashion-mnist.h5 data/dumps/fashion-mnist-nonneg.h5 &: data/train_encoders.py data/irpdump.py python/irp/dump.py data/pin_numerics.py
 	@scripts/ensure-deps.sh data
-	$(PYTHON) data/train_encoders.py --out $@
+	$(PYTHON) data/train_encoders.py --out data/dumps/fashion-mnist.h5 \
+	  --out-nonneg data/dumps/fashion-mnist-nonneg.h5
 data/dumps/fashion-mnist-ae.h5: data/train_encoders.py data/irpdump.py python/irp/dump.py data/pin_numerics.py
 	@scripts/ensure-deps.sh data
 	$(PYTHON) data/train_encoders.py --regime autoencoder --out $@

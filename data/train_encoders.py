@@ -17,6 +17,7 @@ same Debian packages (data/README.md has the check). Accuracies are recorded
 from the dumped float32 values, not from training-time logits.
 """
 import argparse
+import contextlib
 import gzip
 import os
 import sys
@@ -73,6 +74,11 @@ class MLP(nn.Module):
     def forward(self, x):
         return self.net(x)
 
+    def feature(self, x):
+        """Mixed-sign tap: before the final ReLU; a tanh output is kept (already signed)."""
+        h = self.net[:-1](x)
+        return h if isinstance(self.net[-1], nn.ReLU) else self.net[-1](h)
+
 
 class CNN(nn.Module):
     def __init__(self, channels, latent):
@@ -84,10 +90,18 @@ class CNN(nn.Module):
                 layers.append(nn.MaxPool2d(2))
             cin = c
         self.features = nn.Sequential(*layers)
-        self.proj = nn.Sequential(nn.Flatten(), nn.Linear(cin * 7 * 7, latent), nn.ReLU())
+        # BatchNorm before the final ReLU: the tap before it is a normalised,
+        # mixed-sign feature without the shared offset a bare FC pre-activation
+        # carries (data/README.md: the taps)
+        self.proj = nn.Sequential(nn.Flatten(), nn.Linear(cin * 7 * 7, latent),
+                                  nn.BatchNorm1d(latent), nn.ReLU())
 
     def forward(self, x):
         return self.proj(self.features(x))
+
+    def feature(self, x):
+        """Mixed-sign tap: FC + BatchNorm, before the ReLU."""
+        return self.proj[:-1](self.features(x))
 
 
 class TinyViT(nn.Module):
@@ -109,14 +123,19 @@ class TinyViT(nn.Module):
         t = torch.cat([self.cls.expand(len(t), -1, -1), t], 1) + self.pos
         return self.proj(self.norm(self.blocks(t)[:, 0]))
 
+    def feature(self, x):
+        """Mixed-sign tap: the network's output (a linear map of the normalised CLS token)."""
+        return self.forward(x)
+
 
 # name: (constructor, latent dim, seed, epochs, description)
 ENCODERS = {
     "mlp-relu": (lambda: MLP(512, 128, nn.ReLU), 128, 0, 4, "MLP 784-512-128, ReLU"),
     "mlp-tanh": (lambda: MLP(1024, 256, nn.Tanh), 256, 1, 4, "wide MLP 784-1024-256, tanh"),
-    "cnn-small": (lambda: CNN([16, 32], 128), 128, 2, 3, "CNN 16-32 channels, BN, FC-128"),
+    "cnn-small": (lambda: CNN([16, 32], 128), 128, 2, 3,
+                  "CNN 16-32 channels, BN, FC-128 + BN"),
     "cnn-deep": (lambda: CNN([32, 32, 64, 64], 384), 384, 3, 2,
-                 "CNN 32-32-64-64 channels, BN, FC-384"),
+                 "CNN 32-32-64-64 channels, BN, FC-384 + BN"),
     "vit-tiny": (lambda: TinyViT(64, 2, 4, 256), 256, 4, 4,
                  "ViT 7x7 patches, width 64, depth 2, 4 heads, latent 256"),
 }
@@ -138,9 +157,23 @@ def batches(n, bs, gen):
 
 
 def embed(enc, x, bs=1000):
+    """The two taps of every row: (mixed-sign feature, its ReLU), float32."""
     enc.eval()
     with torch.no_grad():
-        return torch.cat([enc(x[i:i + bs]) for i in range(0, len(x), bs)]).numpy()
+        mixed = torch.cat([enc.feature(x[i:i + bs]) for i in range(0, len(x), bs)])
+        return (mixed.numpy().astype(np.float32),
+                torch.relu(mixed).numpy().astype(np.float32))
+
+
+# What each tap is, per encoder (space attribute 'tap', data/README.md).
+TAPS = {
+    "mlp-relu": "pre-activation of the final ReLU (Linear 512->128)",
+    "mlp-tanh": "tanh output of the last layer (already signed)",
+    "cnn-small": "FC-128 + BatchNorm before the final ReLU",
+    "cnn-deep": "FC-384 + BatchNorm before the final ReLU",
+    "vit-tiny": "linear projection of LayerNorm(CLS)",
+}
+NONNEG_TAP = "ReLU of the mixed-sign tap"
 
 
 def encoder_seed(name, run_seed):
@@ -205,9 +238,31 @@ def train_head(z, y, hidden, activation, seed, epochs, num_classes=10, lr=1e-3):
     return [(m.weight.detach().numpy().copy(), m.bias.detach().numpy().copy()) for m in linears]
 
 
+def write_heads(f, name, seed, z, labels, head_epochs, log, family):
+    """A linear head and five one-hidden-layer MLP heads on the frozen features z."""
+    heads = [("linear", 0, "identity")] + [
+        (f"mlp-{a}", 128, a) for a in ("relu", "tanh", "sigmoid", "gelu", "identity")]
+    for j, (hname, hidden, act) in enumerate(heads):
+        th = time.time()
+        layers = train_head(z["train"], labels["train"], hidden, act, 1000 * seed + j,
+                            head_epochs)
+        acc = {s: irpdump.head_accuracy(layers, act, z[s], labels[s]) for s in z}
+        kw = dict(train_accuracy=acc["train"], test_accuracy=acc["test"],
+                  train_seconds=time.time() - th)
+        if hidden:
+            irpdump.write_mlp_head(f, name, hname, layers, act, **kw)
+        else:
+            irpdump.write_linear_head(f, name, hname, *layers[0], **kw)
+        log(f"  {family} {name}/{hname}: test accuracy {acc['test']:.4f}")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True, help="HDF5 dump to write (atomically)")
+    ap.add_argument("--out-nonneg", metavar="PATH",
+                    help="also write the non-negative family (ReLU of every mixed-sign feature; "
+                         "for mlp-relu and the CNNs the network's own output) from the same "
+                         "training run, with its own heads (the non-negative-feature study)")
     ap.add_argument("--regime", choices=["supervised", "autoencoder"], default="supervised")
     ap.add_argument("--quick", action="store_true",
                     help="CI slice: 3000 train / 1000 test images, 1 epoch, fewer head epochs")
@@ -237,39 +292,39 @@ def main(argv=None):
     t_all = time.time()
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     dataset = "fashion-mnist" if args.regime == "supervised" else "fashion-mnist-ae"
-    with irpdump.create(args.out, dataset, CLASS_NAMES, regime=args.regime,
-                        producer="data/train_encoders.py", quick=int(args.quick), run_seed=args.seed,
-                        numerics=pin_numerics.NUMERICS) as f:
-        for s in ("train", "test"):
-            irpdump.write_samples(f, s, ids[s], labels[s])
+    families = [(args.out, dataset, 0)]
+    if args.out_nonneg:
+        families.append((args.out_nonneg, dataset + "-nonneg", 1))
+    with contextlib.ExitStack() as stack:
+        files = [stack.enter_context(
+            irpdump.create(path, ds, CLASS_NAMES, regime=args.regime,
+                           producer="data/train_encoders.py", quick=int(args.quick),
+                           run_seed=args.seed, numerics=pin_numerics.NUMERICS,
+                           feature_tap="non-negative" if tap else "mixed-sign"))
+            for path, ds, tap in families]
+        for f in files:
+            for s in ("train", "test"):
+                irpdump.write_samples(f, s, ids[s], labels[s])
         for i, name in enumerate(names):
             _, latent, _, epochs, desc = ENCODERS[name]
             seed = encoder_seed(name, args.seed)
             log(f"[{i + 1}/{len(names)}] {name} ({desc}), {args.regime}, seed {seed}")
             enc, secs = train_encoder(name, args.regime, data, 1 if args.quick else epochs, log,
                                       args.seed)
-            z = {s: embed(enc, data[s][0]).astype(np.float32) for s in data}
-            irpdump.write_space(f, name, z["train"], z["test"], model=name, architecture=desc,
-                                seed=np.int64(seed), regime=args.regime,
-                                epochs=np.int32(1 if args.quick else epochs),
-                                train_seconds=float(secs), modality="image",
-                                torch_version=torch.__version__)
-            heads = [("linear", 0, "identity")] + [
-                (f"mlp-{a}", 128, a) for a in ("relu", "tanh", "sigmoid", "gelu", "identity")]
-            for j, (hname, hidden, act) in enumerate(heads):
-                th = time.time()
-                layers = train_head(z["train"], labels["train"], hidden, act, 1000 * seed + j,
-                                    head_epochs)
-                acc = {s: irpdump.head_accuracy(layers, act, z[s], labels[s]) for s in z}
-                kw = dict(train_accuracy=acc["train"], test_accuracy=acc["test"],
-                          train_seconds=time.time() - th)
-                if hidden:
-                    irpdump.write_mlp_head(f, name, hname, layers, act, **kw)
-                else:
-                    irpdump.write_linear_head(f, name, hname, *layers[0], **kw)
-                log(f"  {name}/{hname}: test accuracy {acc['test']:.4f}")
-        f.attrs["total_seconds"] = time.time() - t_all
-    log(f"wrote {args.out} in {time.time() - t_all:.0f}s")
+            taps = {s: embed(enc, data[s][0]) for s in data}
+            for f, (path, ds, tap) in zip(files, families):
+                z = {s: taps[s][tap] for s in data}
+                irpdump.write_space(f, name, z["train"], z["test"], model=name,
+                                    architecture=desc, seed=np.int64(seed), regime=args.regime,
+                                    epochs=np.int32(1 if args.quick else epochs),
+                                    train_seconds=float(secs), modality="image",
+                                    tap=NONNEG_TAP if tap else TAPS[name],
+                                    negative_fraction=float((z["test"] < 0).mean()),
+                                    torch_version=torch.__version__)
+                write_heads(f, name, seed, z, labels, head_epochs, log, ds)
+        for f in files:
+            f.attrs["total_seconds"] = time.time() - t_all
+    log(f"wrote {', '.join(p for p, _, _ in families)} in {time.time() - t_all:.0f}s")
 
 
 if __name__ == "__main__":
