@@ -4,6 +4,7 @@
 #define IRP_H
 
 #include "irp_anchors.h"
+#include "irp_auto.h"
 #include "irp_error.h"
 #include "irp_flat.h"
 #include "irp_linalg.h"

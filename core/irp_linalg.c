@@ -213,6 +213,12 @@ irp_status irp_svd(irp_mat *u, double *s, irp_mat *vt, const irp_mat *a)
 
 irp_status irp_pinv(irp_mat *out, const irp_mat *a, double rcond, irp_pinv_info *info)
 {
+    return irp_ridge_inv(out, a, 0.0, rcond, info);
+}
+
+irp_status irp_ridge_inv(irp_mat *out, const irp_mat *a, double lambda, double rcond,
+                         irp_pinv_info *info)
+{
     assert(out);
     assert(a);
     size_t m = a->rows, n = a->cols, r = m < n ? m : n;
@@ -221,6 +227,8 @@ irp_status irp_pinv(irp_mat *out, const irp_mat *a, double rcond, irp_pinv_info 
     if (out->rows != n || out->cols != m)
         return irp_fail(IRP_EINVAL, "pseudo-inverse of %zux%zu needs a %zux%zu output, got %zux%zu",
                         m, n, n, m, out->rows, out->cols);
+    if (!(lambda >= 0) || isinf(lambda))
+        return irp_fail(IRP_EINVAL, "ridge lambda must be a finite number >= 0 (got %g)", lambda);
     if (rcond < 0)
         rcond = irp_pinv_default_rcond(m, n);
     irp_mat *u = irp_mat_new(m, r), *vt = irp_mat_new(r, n);
@@ -233,12 +241,18 @@ irp_status irp_pinv(irp_mat *out, const irp_mat *a, double rcond, irp_pinv_info 
         size_t rank = 0;
         while (rank < r && s[rank] > cutoff)
             rank++;
-        /* out = V_rank · diag(1/s) · U_rankᵀ: scale the kept rows of Vᵀ, then
-         * out (n×m) = (Vtᵀ)(n×rank) · (Uᵀ)(rank×m). */
-        for (size_t i = 0; i < rank; i++)
-            cblas_dscal((int)n, 1.0 / s[i], &IRP_AT(vt, i, 0), 1);
-        if (rank > 0)
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasTrans, (int)n, (int)m, (int)rank, 1.0,
+        /* out = V_used · diag(f(s)) · U_usedᵀ: scale the used rows of Vᵀ, then
+         * out (n×m) = (Vtᵀ)(n×used) · (Uᵀ)(used×m). The pseudo-inverse uses the
+         * kept values with f = 1/s; ridge every s > 0 with f = s/(s² + λ). */
+        size_t used = rank;
+        if (lambda > 0)
+            for (used = 0; used < r && s[used] > 0;)
+                used++;
+        for (size_t i = 0; i < used; i++)
+            cblas_dscal((int)n, lambda > 0 ? s[i] / (s[i] * s[i] + lambda) : 1.0 / s[i],
+                        &IRP_AT(vt, i, 0), 1);
+        if (used > 0)
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasTrans, (int)n, (int)m, (int)used, 1.0,
                         vt->data, (int)n, u->data, (int)r, 0.0, out->data, (int)m);
         else
             memset(out->data, 0, n * m * sizeof *out->data);
@@ -248,6 +262,11 @@ irp_status irp_pinv(irp_mat *out, const irp_mat *a, double rcond, irp_pinv_info 
             info->s_min = s[r - 1];
             info->cond = s[r - 1] > 0 ? s[0] / s[r - 1] : INFINITY;
             info->cond_kept = rank > 0 ? s[0] / s[rank - 1] : INFINITY;
+            /* what ridge inverts: (s_max² + λ) / (s_min² + λ) of AᵀA + λI, as a
+             * condition of A (square root); the pseudo-inverse's is cond_kept */
+            info->cond_effective = lambda > 0 ? sqrt((s[0] * s[0] + lambda) /
+                                                     (s[r - 1] * s[r - 1] + lambda))
+                                              : info->cond_kept;
             info->rcond_used = rcond;
         }
     }

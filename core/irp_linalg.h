@@ -63,6 +63,8 @@ typedef struct irp_pinv_info {
     double s_min;      /* smallest of the min(rows, cols) singular values */
     double cond;       /* s_max / s_min (INFINITY when s_min == 0) */
     double cond_kept;  /* s_max / smallest kept singular value */
+    double cond_effective; /* of what is inverted: cond_kept for the pseudo-inverse;
+                              ridge: sqrt((s_max² + λ) / (s_min² + λ)) */
     double rcond_used; /* the relative cutoff applied */
 } irp_pinv_info;
 
@@ -73,6 +75,12 @@ double irp_pinv_default_rcond(size_t rows, size_t cols);
  * V · S⁺ · Uᵀ, singular values ≤ rcond · s_max treated as zero. rcond < 0
  * selects irp_pinv_default_rcond. info may be NULL. */
 irp_status irp_pinv(irp_mat *out, const irp_mat *a, double rcond, irp_pinv_info *info);
+
+/* Ridge (Tikhonov) inverse by the same SVD: out = V · diag(s / (s² + λ)) · Uᵀ
+ * = (AᵀA + λI)⁻¹Aᵀ, every s > 0 used; λ = 0 is irp_pinv (rcond cutoff). λ must
+ * be finite and ≥ 0. info's rank and cond_kept still describe the rcond cutoff. */
+irp_status irp_ridge_inv(irp_mat *out, const irp_mat *a, double lambda, double rcond,
+                         irp_pinv_info *info);
 
 /* Thin SVD a = U·diag(s)·Vᵀ with U (m×r), s (r), Vt (r×n), r = min(m,n). */
 irp_status irp_svd(irp_mat *u, double *s, irp_mat *vt, const irp_mat *a);

@@ -333,3 +333,121 @@ irp_status irp_dist_stats_compute(irp_dist_stats *o, const double *v, size_t n)
     o->frac_outside_3sd = (double)outside / (double)n;
     return IRP_OK;
 }
+
+irp_status irp_negative_fraction(double *out, const irp_mat *m)
+{
+    if (!out || !m)
+        return irp_fail(IRP_EINVAL, "irp_negative_fraction: NULL argument");
+    size_t n = m->rows * m->cols, neg = 0;
+    for (size_t i = 0; i < n; i++)
+        neg += m->data[i] < 0;
+    *out = n ? (double)neg / (double)n : 0;
+    return IRP_OK;
+}
+
+irp_status irp_mean_share(double *out, const irp_mat *m)
+{
+    if (!out || !m)
+        return irp_fail(IRP_EINVAL, "irp_mean_share: NULL argument");
+    double *mu = calloc(m->cols ? m->cols : 1, sizeof *mu), energy = 0, mm = 0;
+    if (!mu)
+        return irp_fail(IRP_ENOMEM, "out of memory for a mean of %zu values", m->cols);
+    for (size_t i = 0; i < m->rows; i++)
+        for (size_t j = 0; j < m->cols; j++) {
+            double v = IRP_AT(m, i, j);
+            mu[j] += v;
+            energy += v * v;
+        }
+    for (size_t j = 0; m->rows && j < m->cols; j++) {
+        mu[j] /= (double)m->rows;
+        mm += mu[j] * mu[j];
+    }
+    free(mu);
+    *out = energy > 0 ? mm / (energy / (double)m->rows) : 0;
+    return IRP_OK;
+}
+
+irp_status irp_row_cosines(double *cos, const irp_mat *a, const irp_mat *b, const double *b_norms)
+{
+    if (!cos || !a || !b || !b_norms)
+        return irp_fail(IRP_EINVAL, "irp_row_cosines: NULL argument");
+    int rc = same_shape(a, b, "row cosines");
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < a->rows; i++) { /* as irp_cosine_acc_add, row by row */
+        const double *ai = &IRP_AT(a, i, 0);
+        double na = irp_vec_norm(ai, a->cols);
+        cos[i] = na > 0 && b_norms[i] > 0 ? irp_dot(ai, &IRP_AT(b, i, 0), a->cols) /
+                                                 (na * b_norms[i])
+                                           : 0;
+    }
+    return IRP_OK;
+}
+
+irp_status irp_head_correct(double *correct, const irp_head *h, const irp_mat *z,
+                            const int32_t *labels)
+{
+    if (!correct || !h || !z || !labels)
+        return irp_fail(IRP_EINVAL, "irp_head_correct: NULL argument");
+    int rc = irp_head_check(h, z->cols);
+    if (rc)
+        return rc;
+    irp_mat *logits = irp_mat_new(z->rows, irp_head_num_classes(h));
+    rc = !logits ? IRP_ENOMEM : irp_head_forward(logits, h, z);
+    for (size_t i = 0; !rc && i < logits->rows; i++) { /* as irp_accuracy, row by row */
+        const double *row = &IRP_AT(logits, i, 0);
+        size_t best = 0;
+        for (size_t j = 1; j < logits->cols; j++)
+            if (row[j] > row[best])
+                best = j;
+        correct[i] = labels[i] >= 0 && (size_t)labels[i] == best;
+    }
+    irp_mat_free(logits);
+    return rc;
+}
+
+irp_status irp_bootstrap_ci(double *lo, double *hi, const double *v, const double *w,
+                            double *dlo, double *dhi, size_t n, size_t resamples, double level,
+                            uint64_t seed)
+{
+    if (!lo || !hi || !v || (w && (!dlo || !dhi)))
+        return irp_fail(IRP_EINVAL, "irp_bootstrap_ci: NULL argument");
+    if (n < 1 || resamples < 10 || !(level > 0 && level < 1))
+        return irp_fail(IRP_EINVAL, "bootstrap: needs rows (got %zu), at least 10 resamples "
+                                    "(got %zu) and a level in (0, 1) (got %g)",
+                        n, resamples, level);
+    double *m = malloc(resamples * sizeof *m), *md = w ? malloc(resamples * sizeof *md) : NULL;
+    if (!m || (w && !md)) {
+        free(m);
+        free(md);
+        return irp_fail(IRP_ENOMEM, "out of memory for %zu bootstrap resamples", resamples);
+    }
+    irp_rng rng;
+    irp_rng_seed(&rng, seed);
+    for (size_t b = 0; b < resamples; b++) {
+        double s = 0, sd = 0;
+        for (size_t r = 0; r < n; r++) {
+            size_t i = (size_t)(irp_rng_next(&rng) % (uint64_t)n);
+            s += v[i];
+            if (w)
+                sd += v[i] - w[i];
+        }
+        m[b] = s / (double)n;
+        if (w)
+            md[b] = sd / (double)n;
+    }
+    /* order statistics at (1 ∓ level)/2: index ⌊q·(B − 1)⌋ and ⌈q·(B − 1)⌉ */
+    size_t il = (size_t)floor((1 - level) / 2 * (double)(resamples - 1)),
+           ih = (size_t)ceil((1 + level) / 2 * (double)(resamples - 1));
+    qsort(m, resamples, sizeof *m, cmp_double);
+    *lo = m[il];
+    *hi = m[ih];
+    if (w) {
+        qsort(md, resamples, sizeof *md, cmp_double);
+        *dlo = md[il];
+        *dhi = md[ih];
+    }
+    free(m);
+    free(md);
+    return IRP_OK;
+}

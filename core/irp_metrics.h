@@ -77,6 +77,32 @@ irp_status irp_accuracy(double *out, const irp_mat *logits, const int32_t *label
 /* forward + accuracy. */
 irp_status irp_head_accuracy(double *out, const irp_head *head, const irp_mat *z, const int32_t *labels);
 
+/* Fraction of the entries of m that are < 0 (0 for an empty matrix): how far a
+ * space is from the non-negative regime of ReLU features. */
+irp_status irp_negative_fraction(double *out, const irp_mat *m);
+
+/* ‖mean row‖² / mean ‖row‖² of m, in [0, 1] (0 for an empty or all-zero
+ * matrix): the share of the rows' energy in their common mean direction, which
+ * makes every cosine large and pruning on 1 − |cos| keep few anchors. */
+irp_status irp_mean_share(double *out, const irp_mat *m);
+
+/* Percentile bootstrap interval of the mean of v (n values): `resamples`
+ * resamples of n rows drawn with replacement (splitmix64 from `seed`), and the
+ * (1 − level)/2 and (1 + level)/2 quantiles of their means (order statistics,
+ * no interpolation). With `w` (may be NULL), the same resampled rows also
+ * give the interval of mean(v − w): a paired comparison of two methods scored
+ * on the same rows (*dlo, *dhi). n ≥ 1, resamples ≥ 10, level in (0, 1). */
+irp_status irp_bootstrap_ci(double *lo, double *hi, const double *v, const double *w,
+                            double *dlo, double *dhi, size_t n, size_t resamples, double level,
+                            uint64_t seed);
+
+/* Per-row values behind irp_head_accuracy and irp_cosines: correct[i] = 1 if
+ * row i's argmax is labels[i] else 0; cos[i] = cos(a_i, b_i) (0 for a zero
+ * row), given b_norms[i] = ‖b_i‖. */
+irp_status irp_head_correct(double *correct, const irp_head *head, const irp_mat *z,
+                            const int32_t *labels);
+irp_status irp_row_cosines(double *cos, const irp_mat *a, const irp_mat *b, const double *b_norms);
+
 /* Distribution of a sample of values (e.g. embedding norms). */
 typedef struct irp_dist_stats {
     size_t n;

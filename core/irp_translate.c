@@ -36,6 +36,11 @@ irp_status irp_options_check(const irp_options *o)
     if (!(o->rcond < 1.0) || isnan(o->rcond))
         return irp_fail(IRP_EINVAL, "rcond must be below 1 (negative selects the default; got %g)",
                         o->rcond);
+    if (o->decoder != IRP_DECODER_PINV && o->decoder != IRP_DECODER_RIDGE)
+        return irp_fail(IRP_EINVAL, "unknown decoder %d", (int)o->decoder);
+    if (!(o->lambda >= 0) || isinf(o->lambda))
+        return irp_fail(IRP_EINVAL, "ridge lambda must be a finite number >= 0 (got %g)",
+                        o->lambda);
     if (o->rescale != IRP_RESCALE_MEAN_NORM && o->rescale != IRP_RESCALE_NONE)
         return irp_fail(IRP_EINVAL, "unknown rescale mode %d", (int)o->rescale);
     return IRP_OK;
@@ -165,13 +170,15 @@ static int check_pair(const irp_space *src, const irp_space *dst, const irp_subs
 /* Target-side pseudo-inverse of subset s, returned transposed-ready as P
  * (dy×m) = pinv(A_Y[I_s]); also the source-side subset A_X[I_s] (m×dx). */
 static int subset_pair(irp_mat **ax, irp_mat **p, const irp_space *src, const irp_space *dst,
-                       const irp_subsets *sub, size_t s, double rcond, irp_pinv_info *pi)
+                       const irp_subsets *sub, size_t s, const irp_options *o,
+                       irp_pinv_info *pi)
 {
     size_t m = sub->counts[s];
     *ax = irp_mat_select_rows(src->anchors, sub->indices[s], m);
     irp_mat *ay = irp_mat_select_rows(dst->anchors, sub->indices[s], m);
     *p = irp_mat_new(dst->anchors->cols, m);
-    int rc = (!*ax || !ay || !*p) ? IRP_ENOMEM : irp_pinv(*p, ay, rcond, pi);
+    double lambda = o->decoder == IRP_DECODER_RIDGE ? o->lambda : 0.0;
+    int rc = (!*ax || !ay || !*p) ? IRP_ENOMEM : irp_ridge_inv(*p, ay, lambda, o->rcond, pi);
     irp_mat_free(ay);
     return rc;
 }
@@ -234,7 +241,7 @@ static int fit_prefixes(irp_mat **out, irp_fit_info *info, const size_t *omegas,
         size_t r = rep[s], m = sub->counts[s];
         if (r == s) {
             irp_mat *ax = NULL, *p = NULL;
-            rc = subset_pair(&ax, &p, src, dst, sub, s, o->rcond, &pinfo[s]);
+            rc = subset_pair(&ax, &p, src, dst, sub, s, o, &pinfo[s]);
             if (!rc && u) {
                 cache[s] = p;
                 p = NULL;
@@ -261,6 +268,7 @@ static int fit_prefixes(irp_mat **out, irp_fit_info *info, const size_t *omegas,
         acc.mean_rank += (double)pinfo[r].rank;
         acc.mean_cond += pinfo[r].cond;
         acc.mean_cond_kept += pinfo[r].cond_kept;
+        acc.mean_cond_effective += pinfo[r].cond_effective;
         if (pinfo[r].cond > acc.max_cond)
             acc.max_cond = pinfo[r].cond;
         for (size_t j = 0; j < num && !rc; j++) {
@@ -275,6 +283,7 @@ static int fit_prefixes(irp_mat **out, irp_fit_info *info, const size_t *omegas,
                 info[j].mean_rank *= w;
                 info[j].mean_cond *= w;
                 info[j].mean_cond_kept *= w;
+                info[j].mean_cond_effective *= w;
             }
             if (o->completion)
                 rc = complete(out[j], src, dst);
@@ -490,7 +499,7 @@ irp_status irp_decode_stepwise(irp_mat *out, const irp_space *src, const irp_spa
     for (size_t s = 0; s < omega && !rc; s++) {
         size_t m = sub->counts[s];
         irp_mat *ax = NULL, *p = NULL, *r = irp_mat_new(n, m);
-        rc = !r ? IRP_ENOMEM : subset_pair(&ax, &p, src, dst, sub, s, o->rcond, NULL);
+        rc = !r ? IRP_ENOMEM : subset_pair(&ax, &p, src, dst, sub, s, o, NULL);
         if (!rc) /* R = encode(x) against the subset */
             rc = irp_space_encode(r, src, x, sub->indices[s], m);
         if (!rc) /* Ŷ += (1/ω) · R · pinv(A_Y[I])ᵀ */

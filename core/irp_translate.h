@@ -46,6 +46,11 @@ typedef enum irp_rescale_mode {
     IRP_RESCALE_NONE = 1
 } irp_rescale_mode;
 
+typedef enum irp_decoder {
+    IRP_DECODER_PINV = 0, /* Moore–Penrose pseudo-inverse (the paper), cutoff rcond */
+    IRP_DECODER_RIDGE = 1 /* Tikhonov: (AᵀA + λI)⁻¹Aᵀ on the normalised target anchors */
+} irp_decoder;
+
 typedef struct irp_options {
     size_t num_subspaces;      /* ω ≥ 1 */
     irp_prune_mode prune_mode; /* threshold (δ) or fraction */
@@ -55,9 +60,11 @@ typedef struct irp_options {
     irp_rescale_mode rescale;
     int center;                /* subtract anchor means (and add the target's back) */
     int completion;            /* anchor completion (see above) */
+    irp_decoder decoder;       /* target-side inverse of each anchor subset */
+    double lambda;             /* ridge's λ ≥ 0 (ignored by the pseudo-inverse) */
 } irp_options;
 
-/* ω = 1, δ = 0, threshold mode, seed 0, default rcond, mean-norm rescale,
+/* ω = 1, δ = 0, threshold mode, seed 0, pseudo-inverse with default rcond, mean-norm rescale,
  * no centering, no completion. */
 void irp_options_default(irp_options *opts);
 /* IRP_EINVAL with the reason if any field is out of range. */
@@ -95,6 +102,7 @@ typedef struct irp_fit_info {
     double mean_cond;        /* condition number of norm(A_Y[I_s]), averaged */
     double max_cond;
     double mean_cond_kept;   /* s_max / smallest kept s, averaged */
+    double mean_cond_effective; /* of what is inverted (ridge: with λ), averaged */
 } irp_fit_info;
 
 /* Closed-form translator T (dx×dy), with completion when opts->completion.

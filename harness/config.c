@@ -127,6 +127,12 @@ const char *config_check_value(enum sweep_key k, const char *v)
             return why;
         }
         return NULL;
+    case KC_NONNEG:
+        if (!parse_double(v, &d) || !(d >= 0) || d > s->max) {
+            snprintf(why, sizeof why, "expected a number from 0 to %g", s->max);
+            return why;
+        }
+        return NULL;
     case KC_BOOL:
         return parse_bool(v, &b) ? NULL : "expected true or false";
     case KC_CHOICE:
@@ -306,7 +312,8 @@ static int sweep_key(parse_state *st, int k, const char *name, char *v)
     if (n == 0)
         return key_error(st, name, "empty value%s%s", "", "");
     for (size_t i = 0; i < n; i++) {
-        const char *why = config_check_value((enum sweep_key)k, items[i]);
+        int is_auto = (k == SK_DELTA || k == SK_OMEGA) && !strcmp(items[i], "auto");
+        const char *why = is_auto ? NULL : config_check_value((enum sweep_key)k, items[i]);
         if (why)
             return key_error(st, name, "value '%s': %s", items[i], why);
         if (sweep_keys[k].check == KC_BOOL) /* written canonically */
@@ -378,6 +385,47 @@ static int fixed_key(parse_state *st, int k, const char *name, char *v)
             return key_error(st, name, "'%s': expected an integer from 2 to 10000%s", v, "");
         c->bins = (size_t)u;
         break;
+    case FK_AUTO_DELTAS:
+    case FK_AUTO_OMEGAS: {
+        int dl = k == FK_AUTO_DELTAS, bad;
+        char *items[CONFIG_MAX_VALUES + 1];
+        size_t n = split_list(v, items, CONFIG_MAX_VALUES, &bad);
+        if (bad || n == 0)
+            return key_error(st, name, "expected 1 to %s values%s", "64", "");
+        for (size_t i = 0; i < n; i++) {
+            const char *bad_value = config_check_value(dl ? SK_DELTA : SK_OMEGA, items[i]);
+            if (bad_value)
+                return key_error(st, name, "value '%s': %s", items[i], bad_value);
+            if (dl)
+                parse_double(items[i], &c->auto_deltas[i]);
+            else {
+                parse_u64(items[i], &u);
+                c->auto_omegas[i] = (size_t)u;
+            }
+        }
+        *(dl ? &c->num_auto_deltas : &c->num_auto_omegas) = n;
+        break;
+    }
+    case FK_AUTO_HOLDOUT: {
+        double d;
+        if (!parse_double(v, &d) || !(d > 0 && d <= 0.5))
+            return key_error(st, name, "'%s': expected a fraction in (0, 0.5]%s", v, "");
+        c->auto_holdout = d;
+        break;
+    }
+    case FK_BOOTSTRAP:
+        if (!parse_u64(v, &u) || (u && (u < 10 || u > 100000)))
+            return key_error(st, name, "'%s': expected 0 (none) or 10 to 100000 resamples%s", v,
+                             "");
+        c->bootstrap = (size_t)u;
+        break;
+    case FK_BOOTSTRAP_LEVEL: {
+        double d;
+        if (!parse_double(v, &d) || !(d >= 0.5 && d <= 0.999))
+            return key_error(st, name, "'%s': expected a level from 0.5 to 0.999%s", v, "");
+        c->bootstrap_level = d;
+        break;
+    }
     case FK_RETRIEVAL:
     case FK_REFERENCES:
     case FK_INTRA:
@@ -556,6 +604,14 @@ int config_load(config **out, const char *path)
     c->references = 1;
     c->intra = 1;
     c->bins = 40;
+    static const double dd[] = {0, 0.25, 0.5, 0.65, 0.75, 0.9};
+    static const size_t od[] = {1, 2, 4, 8, 16};
+    c->num_auto_deltas = sizeof dd / sizeof *dd;
+    memcpy(c->auto_deltas, dd, sizeof dd);
+    c->num_auto_omegas = sizeof od / sizeof *od;
+    memcpy(c->auto_omegas, od, sizeof od);
+    c->auto_holdout = 0.2;
+    c->bootstrap_level = 0.95;
     parse_state st = {c, path, text, IRP_OK, 0, 0, 0};
     int r = ini_parse_string(text, handler, &st); /* the very bytes hashed */
     rc = st.rc;
@@ -614,7 +670,8 @@ int config_load(config **out, const char *path)
         int key;
         unsigned needs;
     } only[] = {{FK_TARGETS, EXP_PAIRS}, {FK_REFERENCES, EXP_PAIRS}, {FK_INTRA, EXP_INTRA},
-                {FK_RETRIEVAL, EXP_INTRA}, {FK_BINS, EXP_BINS}};
+                {FK_RETRIEVAL, EXP_INTRA}, {FK_BINS, EXP_BINS}, {FK_BOOTSTRAP, EXP_PAIRS},
+                {FK_BOOTSTRAP_LEVEL, EXP_PAIRS}};
     for (size_t i = 0; !rc && i < sizeof only / sizeof *only; i++)
         if ((st.seen_fixed & (1u << only[i].key)) && !(c->kind->needs & only[i].needs))
             rc = irp_fail(IRP_EDATA, "%s:%d: key '%s' has no effect on a %s experiment; remove it",
@@ -629,10 +686,38 @@ int config_load(config **out, const char *path)
     /* fraction mode needs fractions > 0 */
     for (size_t i = 0; !rc && i < c->num_values[SK_DELTA]; i++)
         for (size_t j = 0; j < c->num_values[SK_PRUNE]; j++)
-            if (!strcmp(c->values[SK_PRUNE][j], "fraction") && atof(c->values[SK_DELTA][i]) <= 0)
+            if (!strcmp(c->values[SK_PRUNE][j], "fraction") && strcmp(c->values[SK_DELTA][i], "auto") &&
+                atof(c->values[SK_DELTA][i]) <= 0)
                 rc = irp_fail(IRP_EDATA, "%s:%d: key 'delta': value '%s' with prune = fraction: "
                                          "expected a fraction in (0, 1]",
                               path, line_of(text, "delta"), c->values[SK_DELTA][i]);
+    /* delta/omega = auto: pair kinds only, and its keys only with it */
+    int autos[2] = {0, 0}; /* delta, omega */
+    for (int a = 0; !rc && a < 2; a++)
+        for (size_t i = 0; i < c->num_values[a ? SK_OMEGA : SK_DELTA]; i++)
+            autos[a] |= !strcmp(c->values[a ? SK_OMEGA : SK_DELTA][i], "auto");
+    /* (only pair kinds have delta and omega: others were refused above) */
+    static const struct {
+        int key, needs_auto; /* 0: delta, 1: omega, 2: either */
+    } auto_keys[] = {{FK_AUTO_DELTAS, 0}, {FK_AUTO_OMEGAS, 1}, {FK_AUTO_HOLDOUT, 2}};
+    for (size_t i = 0; !rc && i < sizeof auto_keys / sizeof *auto_keys; i++) {
+        int a = auto_keys[i].needs_auto, on = a == 2 ? autos[0] || autos[1] : autos[a];
+        if ((st.seen_fixed & (1u << auto_keys[i].key)) && !on)
+            rc = irp_fail(IRP_EDATA, "%s:%d: key '%s' has no effect without %s = auto; remove it",
+                          path, line_of(text, fixed_keys[auto_keys[i].key].name),
+                          fixed_keys[auto_keys[i].key].name,
+                          a == 0 ? "delta" : a == 1 ? "omega" : "delta or omega");
+    }
+    if (!rc && (st.seen_fixed & (1u << FK_BOOTSTRAP_LEVEL)) && !c->bootstrap)
+        rc = irp_fail(IRP_EDATA, "%s:%d: key 'bootstrap_level' has no effect without bootstrap "
+                                 "resamples (bootstrap = 1000, say); remove it or set bootstrap",
+                      path, line_of(text, "bootstrap_level"));
+    for (size_t i = 0; !rc && autos[0] && i < c->num_auto_deltas; i++)
+        for (size_t j = 0; j < c->num_values[SK_PRUNE]; j++)
+            if (!strcmp(c->values[SK_PRUNE][j], "fraction") && c->auto_deltas[i] <= 0)
+                rc = irp_fail(IRP_EDATA, "%s: key 'auto_deltas': value %g with prune = fraction: "
+                                         "expected fractions in (0, 1] (set auto_deltas)",
+                              path, c->auto_deltas[i]);
     free(text);
     if (rc) {
         config_free(c);
@@ -662,10 +747,19 @@ void config_cell_from_text(cell *out, const char *const text[SK_COUNT])
     parse_u64(text[SK_ANCHOR_SEED], &out->anchor_seed);
     parse_u64(text[SK_OMEGA], &u);
     out->opts.num_subspaces = (size_t)u;
-    parse_double(text[SK_DELTA], &out->opts.delta);
+    out->auto_delta = !strcmp(text[SK_DELTA], "auto");
+    out->auto_omega = !strcmp(text[SK_OMEGA], "auto");
+    if (out->auto_omega) /* placeholders: the pair engine chooses per pair */
+        out->opts.num_subspaces = 1;
+    if (!out->auto_delta)
+        parse_double(text[SK_DELTA], &out->opts.delta);
+    else if (!strcmp(text[SK_PRUNE], "fraction"))
+        out->opts.delta = 1;
     out->opts.prune_mode =
         strcmp(text[SK_PRUNE], "fraction") ? IRP_PRUNE_THRESHOLD : IRP_PRUNE_FRACTION;
     parse_double(text[SK_RCOND], &out->opts.rcond);
+    parse_double(text[SK_LAMBDA], &out->opts.lambda); /* 0: the pseudo-inverse; > 0: ridge */
+    out->opts.decoder = out->opts.lambda > 0 ? IRP_DECODER_RIDGE : IRP_DECODER_PINV;
     out->opts.rescale = strcmp(text[SK_RESCALE], "none") ? IRP_RESCALE_MEAN_NORM
                                                         : IRP_RESCALE_NONE;
     parse_bool(text[SK_CENTER], &b);
@@ -719,5 +813,15 @@ uint64_t config_cell_hash(const config *c, const cell *cl)
         h = fnv1a(fnv1a(h, c->targets[i], strlen(c->targets[i])), ">", 1);
     for (int k = 0; k < SK_COUNT; k++)
         h = fnv1a(fnv1a(h, cl->text[k], strlen(cl->text[k])), ";", 1);
+    if (c->bootstrap) /* intervals: more rows (absent otherwise, as older tables) */
+        h = fnv1a(fnv1a(h, &c->bootstrap, sizeof c->bootstrap), &c->bootstrap_level,
+                  sizeof c->bootstrap_level);
+    if (cl->auto_delta || cl->auto_omega) { /* the grids it chose from (absent otherwise) */
+        h = fnv1a(h, &c->auto_holdout, sizeof c->auto_holdout);
+        if (cl->auto_delta)
+            h = fnv1a(h, c->auto_deltas, c->num_auto_deltas * sizeof *c->auto_deltas);
+        if (cl->auto_omega)
+            h = fnv1a(h, c->auto_omegas, c->num_auto_omegas * sizeof *c->auto_omegas);
+    }
     return h;
 }

@@ -36,6 +36,14 @@ typedef struct config {
     int references;    /* pair kinds: Procrustes + affine beside IRP */
     int intra;         /* invert: include X→X pairs */
     size_t bins;       /* scale-distribution histogram bins */
+    /* delta/omega = auto (pair kinds): the grids tried per pair and the share
+     * of the anchors held out to score them (irp_auto_select) */
+    size_t num_auto_deltas, num_auto_omegas;
+    double auto_deltas[CONFIG_MAX_VALUES];
+    size_t auto_omegas[CONFIG_MAX_VALUES];
+    double auto_holdout;
+    size_t bootstrap;       /* resamples (0: no intervals) */
+    double bootstrap_level; /* e.g. 0.95 */
     size_t num_values[SK_COUNT];
     char *values[SK_COUNT][CONFIG_MAX_VALUES]; /* canonical text of each value */
     size_t num_claims; /* [report] claims: names from the claims table (report.h) */
@@ -53,6 +61,7 @@ typedef struct cell {
     const char *head;
     double factor;
     const char *scale_mode;
+    int auto_delta, auto_omega; /* chosen per pair without labels (opts: placeholders) */
     const char *text[SK_COUNT]; /* the values as written in results */
 } cell;
 

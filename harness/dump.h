@@ -128,13 +128,20 @@ typedef struct dump_translator {
     int rescale;
     const size_t *anchors;
     size_t k;
+    /* what it was fitted on, so that applying it can check: the spaces, the
+     * settings as config keys, the dump's content hash, and a hash of the
+     * source anchors' values (translator_anchor_hash) */
+    const char *source_space, *target_space, *settings;
+    uint64_t source_content, anchor_hash;
 } dump_translator;
 
 /* Writes a dump holding d's samples (ids, labels, dataset, classes) and the
  * space sp; with tr, also /translator (float64, dx×dy), /translator_mean_x,
  * /translator_mean_y (float64) with attributes scale_y and rescale on
- * /translator, and /anchor_indices (k rows of the training split): the file
- * the Python module's Translator.load reads. Written to <path>.tmp and
+ * /translator, and /anchor_indices (k rows of the training split), plus the
+ * attributes source_space, target_space, settings, source_content and
+ * anchor_hash (16 hex digits) on /translator: the file the Python module's
+ * Translator.load reads and 'irp translate --apply' applies. Written to <path>.tmp and
  * renamed when complete. */
 int dump_write(const char *path, const dump *d, const dump_new_space *sp,
                const dump_translator *tr);

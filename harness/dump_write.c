@@ -106,6 +106,15 @@ int dump_write(const char *out, const dump *d, const dump_new_space *sp,
         int32_t rescale = tr->rescale;
         e |= td < 0 ? -1 : h5_write_attr_num(td, "scale_y", H5T_IEEE_F64LE, &tr->scale_y);
         e |= td < 0 ? -1 : h5_write_attr_num(td, "rescale", H5T_STD_I32LE, &rescale);
+        char hx[2][17];
+        snprintf(hx[0], sizeof hx[0], "%016llx", (unsigned long long)tr->source_content);
+        snprintf(hx[1], sizeof hx[1], "%016llx", (unsigned long long)tr->anchor_hash);
+        e |= td < 0 ? -1 : h5_write_attr_str(td, "source_space", tr->source_space);
+        e |= td < 0 ? -1 : h5_write_attr_str(td, "target_space", tr->target_space);
+        e |= td < 0 ? -1 : h5_write_attr_str(td, "settings", tr->settings);
+        e |= td < 0 ? -1 : h5_write_attr_str(td, "source_content", hx[0]);
+        e |= td < 0 ? -1 : h5_write_attr_str(td, "anchor_split", "train");
+        e |= td < 0 ? -1 : h5_write_attr_str(td, "anchor_hash", hx[1]);
         if (td >= 0)
             H5Dclose(td);
         e |= idx ? h5_write_ds(f, "anchor_indices", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &nk, idx)

@@ -3,6 +3,7 @@
  * floor (the cosine to a random other row), top-1 retrieval on request. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "experiment.h"
 #include "gnuplot.h"
@@ -12,15 +13,23 @@ static void score(run_ctx *x, size_t i, size_t j, const char *method, const irp_
 {
     const char *a = x->d->spaces[i].name, *b = x->d->spaces[j].name;
     double v, f;
-    if (!irp_cosines(&v, &f, y, x->test[j], x->test_norms[j], PAIRS_FLOOR_SEED))
+    if (!irp_cosines(&v, &f, y, x->test[j], x->test_norms[j], PAIRS_FLOOR_SEED)) {
         pairs_cosine_rows(x, i, j, method, v, f);
+        double *per_row = x->c->bootstrap ? malloc(x->n_test * sizeof *per_row) : NULL;
+        if (x->c->bootstrap && !per_row)
+            x->buf_failed = 1;
+        if (per_row && !irp_row_cosines(per_row, y, x->test[j], x->test_norms[j]))
+            pairs_interval_rows(x, i, j, method, "mean_cosine", per_row);
+        free(per_row);
+    }
     if (x->c->retrieval && !irp_top1_retrieval(&v, y, x->test[j]))
         row(x, a, b, method, "top1", v);
 }
 
 int invert_run(run_ctx *x, const cell_group *g)
 {
-    pair_scoring s = {score, !x->c->retrieval, x->c->intra};
+    /* per-row cosines (retrieval, intervals) need the translation itself */
+    pair_scoring s = {score, !x->c->retrieval && !x->c->bootstrap, x->c->intra};
     return pairs_run(x, g, &s);
 }
 

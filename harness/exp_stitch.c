@@ -3,6 +3,7 @@
  * paper's zero-shot stitching), beside each encoder on its own head. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "experiment.h"
@@ -14,19 +15,38 @@ static void score(run_ctx *x, size_t i, size_t j, const char *method, const irp_
     const dump_space *dst = &x->d->spaces[j];
     const dump_head *h = dump_find_head(dst, x->cl->head);
     double v;
-    if (!irp_head_accuracy(&v, &h->head, y, x->d->test_labels))
+    double *per_row = x->c->bootstrap ? malloc(x->n_test * sizeof *per_row) : NULL;
+    if (x->c->bootstrap && !per_row)
+        x->buf_failed = 1;
+    if (!irp_head_accuracy(&v, &h->head, y, x->d->test_labels)) {
         row(x, x->d->spaces[i].name, dst->name, method, "accuracy", v);
-    if (!irp_cosines(&v, NULL, y, x->test[j], x->test_norms[j], 0))
+        if (per_row && !irp_head_correct(per_row, &h->head, y, x->d->test_labels))
+            pairs_interval_rows(x, i, j, method, "accuracy", per_row);
+    }
+    if (!irp_cosines(&v, NULL, y, x->test[j], x->test_norms[j], 0)) {
         row(x, x->d->spaces[i].name, dst->name, method, "mean_cosine", v);
+        if (per_row && !irp_row_cosines(per_row, y, x->test[j], x->test_norms[j]))
+            pairs_interval_rows(x, i, j, method, "mean_cosine", per_row);
+    }
+    free(per_row);
 }
 
 int stitch_run(run_ctx *x, const cell_group *g)
 {
     for (size_t c = 0; c < g->n; c++) {
         rows_select_cell(x, g, c);
-        for (size_t j = 0; j < x->d->num_spaces; j++) /* the oracle: own encoder, own head */
-            if (config_is_target(x->c, x->d->spaces[j].name))
-                score(x, j, j, "non-stitch", x->test[j]);
+        for (size_t j = 0; j < x->d->num_spaces; j++) { /* the oracle: own encoder, own head */
+            if (!config_is_target(x->c, x->d->spaces[j].name))
+                continue;
+            score(x, j, j, "non-stitch", x->test[j]);
+            double neg; /* the space's sign regime (the non-negative-feature finding) */
+            if (!irp_negative_fraction(&neg, x->test[j]))
+                row(x, x->d->spaces[j].name, x->d->spaces[j].name, "non-stitch",
+                    "negative_fraction", neg);
+            if (!irp_mean_share(&neg, x->test[j]))
+                row(x, x->d->spaces[j].name, x->d->spaces[j].name, "non-stitch", "mean_share",
+                    neg);
+        }
     }
     pair_scoring s = {score, 0, 0};
     return pairs_run(x, g, &s);
@@ -105,6 +125,129 @@ static const char *pv(const report *r, const char *ds, const char *col)
     return v ? v : "—";
 }
 
+/* delta = auto beside what fixed δ gives in the same config: for every auto
+ * cell, the cells that differ from it only in a numeric δ; the best of them
+ * by mean accuracy (one δ for every pair, chosen with labels: an oracle), the
+ * per-pair oracle (each pair its best fixed δ), and the paper's δ. */
+static void auto_table(const report *r, const report_entry *l, const char *paper_delta)
+{
+    const config *c = l->c;
+    FILE *o = r->out;
+    int shown = 0;
+    agg pairs;
+    const char *pg[] = {"encoder", "decoder"};
+    agg_filter pf[] = {{"method", "irp"}, {"metric", "accuracy"}};
+    if (agg_build(&pairs, l->t, pf, 2, pg, 2))
+        return;
+    for (size_t i = 0; i < config_num_cells(c); i++) {
+        cell a;
+        config_cell(&a, c, i);
+        if (!a.auto_delta)
+            continue;
+        if (!shown++) {
+            fprintf(o, "\n**δ chosen without labels** (`delta = auto`: per ordered pair, the δ "
+                       "of {");
+            for (size_t k = 0; k < c->num_auto_deltas; k++)
+                fprintf(o, "%s%g", k ? ", " : "", c->auto_deltas[k]);
+            fprintf(o, "} whose translation of %.0f%% held-out anchors best matches the "
+                       "receiver's own embeddings of them; then fitted on all anchors). Beside "
+                       "it, from the same config's fixed-δ cells: the best single δ for all "
+                       "pairs and each pair's best δ, both chosen with the test labels (oracles, "
+                       "not zero-shot), and the paper's δ. Gap closed = (auto − paper's δ) / "
+                       "(best fixed − paper's δ).\n\n"
+                       "| ω | center | Auto: zero-shot | chosen δ: mean (min–max) | held-out "
+                       "cosine | Best fixed δ (oracle) | Per-pair oracle | Paper's δ | Gap "
+                       "closed | Auto − paper's δ, paired over pairs: mean [95%% interval], "
+                       "wins |\n",
+                    100 * c->auto_holdout);
+            md_dashes(o, 10);
+        }
+        agg_group za, dl, sc;
+        md_cell_stat(&za, l->t, &a, "irp", "accuracy", PAIRS_INTER);
+        md_cell_stat(&dl, l->t, &a, "irp", "auto_delta", PAIRS_INTER);
+        md_cell_stat(&sc, l->t, &a, "irp", "auto_score", PAIRS_INTER);
+        double best = NAN, paper = NAN, oracle = 0;
+        cell paper_cell;
+        const char *best_at = "";
+        size_t n_or = 0;
+        for (size_t d = 0; d < c->num_values[SK_DELTA]; d++) {
+            const char *dv = c->values[SK_DELTA][d];
+            if (!strcmp(dv, "auto"))
+                continue;
+            int keys[SK_COUNT];
+            const char *vals[SK_COUNT];
+            size_t nk = 0;
+            for (int k = 0; k < SK_COUNT; k++) {
+                keys[nk] = k;
+                vals[nk++] = k == SK_DELTA ? dv : a.text[k];
+            }
+            cell f;
+            agg_group g;
+            if (!md_cell_where(&f, c, keys, vals, nk))
+                continue;
+            md_cell_stat(&g, l->t, &f, "irp", "accuracy", PAIRS_INTER);
+            if (g.n && (isnan(best) || agg_mean(&g) > best)) {
+                best = agg_mean(&g);
+                best_at = dv;
+            }
+            if (g.n && paper_delta && atof(dv) == atof(paper_delta)) {
+                paper = agg_mean(&g);
+                paper_cell = f;
+            }
+        }
+        for (size_t p = 0; p < pairs.num_groups; p++) { /* each pair's best fixed δ */
+            const char *e = pairs.groups[p].key[0], *dd = pairs.groups[p].key[1];
+            if (!strcmp(e, dd) || isnan(md_pair_value(l->t, &a, e, dd, "irp", "accuracy")))
+                continue;
+            double pb = NAN;
+            for (size_t d = 0; d < c->num_values[SK_DELTA]; d++) {
+                if (!strcmp(c->values[SK_DELTA][d], "auto"))
+                    continue;
+                int keys[SK_COUNT];
+                const char *vals[SK_COUNT];
+                for (int k = 0; k < SK_COUNT; k++) {
+                    keys[k] = k;
+                    vals[k] = k == SK_DELTA ? c->values[SK_DELTA][d] : a.text[k];
+                }
+                cell f;
+                double v = md_cell_where(&f, c, keys, vals, SK_COUNT)
+                               ? md_pair_value(l->t, &f, e, dd, "irp", "accuracy")
+                               : NAN;
+                if (!isnan(v) && (isnan(pb) || v > pb))
+                    pb = v;
+            }
+            if (!isnan(pb)) {
+                oracle += pb;
+                n_or++;
+            }
+        }
+        fprintf(o, "| %s | %s |", a.text[SK_OMEGA], a.text[SK_CENTER]);
+        md_pm(o, &za);
+        if (dl.n)
+            fprintf(o, " %.3g (%g–%g) |", agg_mean(&dl), dl.min, dl.max);
+        else
+            fprintf(o, " — |");
+        md_num(o, sc.n ? agg_mean(&sc) : NAN);
+        if (isnan(best))
+            fprintf(o, " — |");
+        else
+            fprintf(o, " %.3f (δ = %s) |", best, best_at);
+        md_num(o, n_or ? oracle / (double)n_or : NAN);
+        md_num(o, paper);
+        double gap = (agg_mean(&za) - paper) / (best - paper);
+        if (za.n && !isnan(paper) && !isnan(best) && best > paper)
+            fprintf(o, " %.0f%% |", 100 * gap);
+        else
+            fprintf(o, " — |");
+        md_paired pd = {0};
+        if (!isnan(paper))
+            md_paired_pairs(&pd, l->t, &a, &paper_cell, "irp", "accuracy");
+        md_paired_print(o, &pd);
+        fprintf(o, " |\n");
+    }
+    agg_free(&pairs);
+}
+
 void stitch_report(const report *r, const report_entry *l)
 {
     const config *c = l->c;
@@ -114,11 +257,27 @@ void stitch_report(const report *r, const report_entry *l)
     fprintf(o, "\nMean ± std over ordered (encoder, head) pairs of test accuracy. Zero-shot = "
                "IRP; Absolute = raw source embeddings into the target head (only equal "
                "dimensions); Non-stitch = each encoder with its own head; Procrustes / Affine = "
-               "references fitted on both spaces' anchors at once (not zero-shot).\n\n|");
+               "references fitted on both spaces' anchors at once (not zero-shot). Cond (when the "
+               "config varies the inverse): condition number of the target's normalised anchor "
+               "subsets over all singular values, over those the pseudo-inverse keeps, and of "
+               "what is inverted (ridge: √((s_max² + λ)/(s_min² + λ))), means over pairs. "
+               "The ± columns are std over pairs, not intervals; with `bootstrap` set, each "
+               "pair's percentile interval over test rows is in the table, their bounds "
+               "averaged here, and IRP vs Procrustes counts the pairs whose paired interval "
+               "(same resampled rows) lies above 0, contains it, or lies below.\n\n|");
     md_swept_header(o, c, keys, &nk);
-    fprintf(o, " Zero-shot | Absolute | Non-stitch | Available (IRP / Absolute) |%s\n",
-            c->references ? " Procrustes | Affine |" : "");
-    md_dashes(o, nk + 4 + (c->references ? 2 : 0));
+    /* a config that varies the inverse also shows what it inverts */
+    int conds = c->num_values[SK_RCOND] > 1 || c->num_values[SK_LAMBDA] > 1;
+    int boot = c->bootstrap > 0, vs = boot && c->references;
+    fprintf(o, " Zero-shot | Absolute | Non-stitch | Available (IRP / Absolute) |%s%s",
+            c->references ? " Procrustes | Affine |" : "",
+            conds ? " Cond: all / kept / inverted |" : "");
+    if (boot)
+        fprintf(o, " Zero-shot %g%% interval, mean bounds |", 100 * c->bootstrap_level);
+    if (vs)
+        fprintf(o, " IRP vs Procrustes, paired: better / n.s. / worse |");
+    fputc('\n', o);
+    md_dashes(o, nk + 4 + (c->references ? 2 : 0) + conds + boot + vs);
     for (size_t i = 0; i < config_num_cells(c); i++) {
         cell cl;
         config_cell(&cl, c, i);
@@ -138,8 +297,56 @@ void stitch_report(const report *r, const report_entry *l)
             md_pm(o, &pr);
             md_pm(o, &af);
         }
+        if (conds) { /* means over pairs of each pair's mean over its ω subsets */
+            agg_group ca, ck, ce;
+            md_cell_stat(&ca, l->t, &cl, "irp", "cond_mean", PAIRS_INTER);
+            md_cell_stat(&ck, l->t, &cl, "irp", "cond_kept_mean", PAIRS_INTER);
+            md_cell_stat(&ce, l->t, &cl, "irp", "cond_effective_mean", PAIRS_INTER);
+            if (!ce.n)
+                ce = ck; /* the pseudo-inverse inverts the kept spectrum */
+            fprintf(o, " %.3g / %.3g / %.3g |", ca.n ? agg_mean(&ca) : NAN,
+                    ck.n ? agg_mean(&ck) : NAN, ce.n ? agg_mean(&ce) : NAN);
+        }
+        if (boot) { /* each pair's interval over test rows; their bounds averaged */
+            agg_group lo, hi;
+            md_cell_stat(&lo, l->t, &cl, "irp", "accuracy_lo", PAIRS_INTER);
+            md_cell_stat(&hi, l->t, &cl, "irp", "accuracy_hi", PAIRS_INTER);
+            if (lo.n && hi.n)
+                fprintf(o, " [%.3f, %.3f] |", agg_mean(&lo), agg_mean(&hi));
+            else
+                fprintf(o, " — |");
+        }
+        if (vs) { /* pairs whose paired interval of IRP − Procrustes excludes 0 */
+            size_t better = 0, worse = 0, all = 0;
+            agg pairs;
+            const char *pg[] = {"encoder", "decoder"};
+            agg_filter pf[] = {{"method", "irp-procrustes"}, {"metric", "accuracy_diff"}};
+            if (!agg_build(&pairs, l->t, pf, 2, pg, 2)) {
+                for (size_t q = 0; q < pairs.num_groups; q++) {
+                    const char *e = pairs.groups[q].key[0], *dd = pairs.groups[q].key[1];
+                    double dlo = md_pair_value(l->t, &cl, e, dd, "irp-procrustes",
+                                               "accuracy_diff_lo"),
+                           dhi = md_pair_value(l->t, &cl, e, dd, "irp-procrustes",
+                                               "accuracy_diff_hi");
+                    if (!strcmp(e, dd) || isnan(dlo) || isnan(dhi))
+                        continue;
+                    all++;
+                    better += dlo > 0;
+                    worse += dhi < 0;
+                }
+                agg_free(&pairs);
+            }
+            fprintf(o, " %zu / %zu / %zu |", better, all - better - worse, worse);
+        }
         fputc('\n', o);
     }
+    const char *paper_delta = NULL;
+    for (size_t p = 0; p < c->num_papers && !paper_delta; p++) {
+        const char *colon = strchr(c->papers[p], ':');
+        if (colon && !strncmp(c->papers[p], "stitching", (size_t)(colon - c->papers[p])))
+            paper_delta = md_paper(r, "stitching", colon + 1, "delta");
+    }
+    auto_table(r, l, paper_delta);
     for (size_t p = 0; p < c->num_papers; p++) { /* [report] paper = stitching:<dataset> */
         const char *colon = strchr(c->papers[p], ':');
         if (!colon || strncmp(c->papers[p], "stitching", (size_t)(colon - c->papers[p])))

@@ -34,7 +34,8 @@ enum {
 /* The keys of an IRP translation (every pair kind). */
 #define IRP_TRANSLATION_KEYS                                                                  \
     (KEY_BIT(ANCHORS) | KEY_BIT(ANCHOR_SEED) | KEY_BIT(OMEGA) | KEY_BIT(DELTA) |              \
-     KEY_BIT(PRUNE) | KEY_BIT(RCOND) | KEY_BIT(RESCALE) | KEY_BIT(CENTER) |                   \
+     KEY_BIT(PRUNE) | KEY_BIT(RCOND) | KEY_BIT(LAMBDA) | KEY_BIT(RESCALE) |                  \
+     KEY_BIT(CENTER) |                                                                       \
      KEY_BIT(COMPLETION) | KEY_BIT(SEED))
 
 typedef struct exp_kind {

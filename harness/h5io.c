@@ -159,11 +159,12 @@ int h5_read_array(void **out, hsize_t dims[2], const char *file, hid_t loc, cons
     *out = NULL;
     if (!h5_exists(loc, path))
         return FAIL("%s: %s: missing (expected %s dataset of rank %d)", file, path,
-                    kind == K_INT ? "an integer" : "a float32", rank);
+                    kind == K_INT ? "an integer" : kind == K_FLOAT32 ? "a float32" : "a float64",
+                    rank);
     hid_t ds = H5Dopen2(loc, path, H5P_DEFAULT);
     if (ds < 0)
         return FAIL("%s: %s: not a dataset (expected %s, rank %d)", file, path,
-                    kind == K_INT ? "integer" : "float32", rank);
+                    kind == K_INT ? "integer" : kind == K_FLOAT32 ? "float32" : "float64", rank);
     hid_t t = H5Dget_type(ds), sp = H5Dget_space(ds);
     H5T_class_t c = H5Tget_class(t);
     size_t size = H5Tget_size(t);
@@ -172,6 +173,9 @@ int h5_read_array(void **out, hsize_t dims[2], const char *file, hid_t loc, cons
         rc = FAIL("%s: %s: expected an integer dataset", file, path);
     else if (kind == K_FLOAT32 && !(c == H5T_FLOAT && size == 4))
         rc = FAIL("%s: %s: expected float32 values, got %s of %zu bytes", file, path,
+                  c == H5T_FLOAT ? "float" : c == H5T_INTEGER ? "integer" : "another type", size);
+    else if (kind == K_FLOAT64 && !(c == H5T_FLOAT && size == 8))
+        rc = FAIL("%s: %s: expected float64 values, got %s of %zu bytes", file, path,
                   c == H5T_FLOAT ? "float" : c == H5T_INTEGER ? "integer" : "another type", size);
     else if (r != rank)
         rc = FAIL("%s: %s: expected rank %d, got rank %d", file, path, rank, r);

@@ -29,7 +29,7 @@ int h5_shape_bytes(size_t *bytes, hsize_t rows, hsize_t cols, size_t elem);
 int h5_attr_number(double *out, int *found, const char *file, hid_t obj, const char *objname,
                    const char *name);
 
-enum h5_kind { K_INT, K_FLOAT32 };
+enum h5_kind { K_INT, K_FLOAT32, K_FLOAT64 };
 /* Dataset `path` (relative to loc) of the expected kind and rank, converted
  * to memtype into a malloc'd buffer; dims[] receives the shape. */
 int h5_read_array(void **out, hsize_t dims[2], const char *file, hid_t loc, const char *path,

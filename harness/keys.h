@@ -15,6 +15,7 @@ enum key_check {
     KC_UNIT,     /* number in [0, 1] */
     KC_RCOND,    /* number below 1 */
     KC_POSITIVE, /* number > 0 */
+    KC_NONNEG,   /* number >= 0, at most the limit */
     KC_BOOL,     /* true | false */
     KC_CHOICE,   /* one of the '|'-separated choices */
     KC_NAME      /* a name without '/' or spaces */
@@ -35,6 +36,8 @@ enum key_check {
     X(PRUNE, "prune", "threshold", KC_CHOICE, "threshold|fraction", 0, 1, "pruning rule")         \
     X(RCOND, "rcond", "-1", KC_RCOND, NULL, 0, 1,                                                 \
       "pinv cutoff relative to s_max (negative: LAPACK's eps*max(k,d))")                       \
+    X(LAMBDA, "lambda", "0", KC_NONNEG, NULL, 1e6, 1,                                             \
+      "0: the pseudo-inverse (rcond); > 0: ridge decoding, (A'A + lambda I)^-1 A'")            \
     X(RESCALE, "rescale", "mean-norm", KC_CHOICE, "mean-norm|none", 0, 1,                         \
       "decoded rows set to the target anchors' mean norm, or left")                            \
     X(CENTER, "center", "false", KC_BOOL, NULL, 0, 1,                                             \
@@ -57,7 +60,12 @@ enum key_check {
     X(RETRIEVAL, "retrieval", "invert: also top-1 retrieval (default false)")                  \
     X(REFERENCES, "references", "pair kinds: Procrustes + affine beside IRP (default true)")   \
     X(INTRA, "intra", "invert: include X->X pairs (default true)")                             \
-    X(BINS, "bins", "scale-distribution: histogram bins (default 40)")
+    X(BINS, "bins", "scale-distribution: histogram bins (default 40)")                         \
+    X(AUTO_DELTAS, "auto_deltas", "delta = auto: the values tried per pair (default 0, 0.25, 0.5, 0.65, 0.75, 0.9)") \
+    X(AUTO_OMEGAS, "auto_omegas", "omega = auto: the values tried per pair (default 1, 2, 4, 8, 16)") \
+    X(AUTO_HOLDOUT, "auto_holdout", "delta/omega = auto: fraction of the anchors held out to score each value (default 0.2)") \
+    X(BOOTSTRAP, "bootstrap", "pair kinds: resamples of the test rows for intervals of every accuracy and mean cosine, and IRP vs Procrustes paired (default 0 = none)") \
+    X(BOOTSTRAP_LEVEL, "bootstrap_level", "the intervals' level (default 0.95)")
 
 /* Keys of the optional [report] section: what 'irp report' shows for this
  * config. They never change a number, so the config's hash leaves them out.

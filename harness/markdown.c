@@ -2,6 +2,7 @@
 #include "markdown.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -51,6 +52,45 @@ double md_pair_value(const csv_table *t, const cell *cl, const char *enc, const 
         agg_free(&a);
     }
     return v;
+}
+
+void md_paired_pairs(md_paired *out, const csv_table *t, const cell *a, const cell *b,
+                     const char *method, const char *metric)
+{
+    memset(out, 0, sizeof *out);
+    agg pairs;
+    const char *pg[] = {"encoder", "decoder"};
+    agg_filter pf[] = {{"method", method}, {"metric", metric}};
+    if (agg_build(&pairs, t, pf, 2, pg, 2))
+        return;
+    double *d = malloc((pairs.num_groups ? pairs.num_groups : 1) * sizeof *d);
+    for (size_t q = 0; d && q < pairs.num_groups; q++) {
+        const char *e = pairs.groups[q].key[0], *dd = pairs.groups[q].key[1];
+        double va = md_pair_value(t, a, e, dd, method, metric),
+               vb = md_pair_value(t, b, e, dd, method, metric);
+        if (!strcmp(e, dd) || isnan(va) || isnan(vb))
+            continue;
+        d[out->n++] = va - vb;
+        out->a_wins += va > vb;
+        out->b_wins += vb > va;
+        out->mean += va - vb;
+    }
+    if (out->n) {
+        out->mean /= (double)out->n;
+        if (irp_bootstrap_ci(&out->lo, &out->hi, d, NULL, NULL, NULL, out->n, 2000, 0.95, 99))
+            out->lo = out->hi = NAN;
+    }
+    free(d);
+    agg_free(&pairs);
+}
+
+void md_paired_print(FILE *o, const md_paired *p)
+{
+    if (!p->n)
+        fprintf(o, " —");
+    else
+        fprintf(o, " %+.3f [%+.3f, %+.3f], %zu vs %zu of %zu pairs", p->mean, p->lo, p->hi,
+                p->a_wins, p->b_wins, p->n);
 }
 
 int md_cell_where(cell *out, const config *c, const int *keys, const char *const *vals,

@@ -39,6 +39,19 @@ double md_pair_value(const csv_table *t, const cell *cl, const char *enc, const 
 int md_cell_where(cell *out, const config *c, const int *keys, const char *const *vals,
                   size_t n);
 
+/* Two cells of one table compared pair by pair (ordered inter pairs present
+ * in both): mean of a − b, a 95% percentile bootstrap interval of it over the
+ * pairs (2000 resamples, fixed seed), and the pairs where each is higher.
+ * n = 0 when no pair is in both. */
+typedef struct md_paired {
+    size_t n, a_wins, b_wins;
+    double mean, lo, hi;
+} md_paired;
+void md_paired_pairs(md_paired *out, const csv_table *t, const cell *a, const cell *b,
+                     const char *method, const char *metric);
+/* " +0.123 [+0.100, +0.150], 18 vs 2 of 20 pairs" (or " —"). */
+void md_paired_print(FILE *o, const md_paired *p);
+
 /* The paper's number (table, key, column), or NULL. */
 const char *md_paper(const report *r, const char *table, const char *key, const char *col);
 

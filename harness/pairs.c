@@ -14,6 +14,57 @@ void pairs_cosine_rows(run_ctx *x, size_t i, size_t j, const char *method, doubl
     row(x, a, b, method, "cosine_floor", floor);
 }
 
+void pairs_interval_rows(run_ctx *x, size_t i, size_t j, const char *method, const char *metric,
+                         const double *v)
+{
+    const config *c = x->c;
+    if (!c->bootstrap || !x->n_test)
+        return;
+    const char *a = x->d->spaces[i].name, *b = x->d->spaces[j].name;
+    /* keep[cell][0] tags what keep[cell] + 1 holds: 0 nothing yet, else the
+     * first letter of the metric: IRP's first metric of the cell (accuracy
+     * for stitch, mean_cosine for invert), the one Procrustes is paired with */
+    double *kept = x->keep ? x->keep[x->cell_index] : NULL;
+    const double *irp = kept && !strcmp(method, "procrustes") && kept[0] == (double)metric[0]
+                            ? kept + 1
+                            : NULL;
+    /* row() keeps the metric's pointer: names are literals */
+    static const char *const names[][6] = {
+        {"accuracy", "accuracy_lo", "accuracy_hi", "accuracy_diff", "accuracy_diff_lo",
+         "accuracy_diff_hi"},
+        {"mean_cosine", "mean_cosine_lo", "mean_cosine_hi", "mean_cosine_diff",
+         "mean_cosine_diff_lo", "mean_cosine_diff_hi"}};
+    const char *const *nm = NULL;
+    for (size_t q = 0; q < sizeof names / sizeof *names; q++)
+        if (!strcmp(metric, names[q][0]))
+            nm = names[q];
+    if (!nm)
+        return;
+    double lo, hi, ilo, ihi, dlo = 0, dhi = 0;
+    /* the same resampled rows for both: the interval of mean(irp − v) */
+    if (irp_bootstrap_ci(&lo, &hi, v, NULL, NULL, NULL, x->n_test, c->bootstrap,
+                         c->bootstrap_level, PAIRS_BOOTSTRAP_SEED) ||
+        (irp && irp_bootstrap_ci(&ilo, &ihi, irp, v, &dlo, &dhi, x->n_test, c->bootstrap,
+                                 c->bootstrap_level, PAIRS_BOOTSTRAP_SEED))) {
+        x->buf_failed = 1;
+        return;
+    }
+    row(x, a, b, method, nm[1], lo);
+    row(x, a, b, method, nm[2], hi);
+    if (kept && !kept[0] && !strcmp(method, "irp")) {
+        kept[0] = (double)metric[0];
+        memcpy(kept + 1, v, x->n_test * sizeof *v);
+    }
+    if (irp) {
+        double mean = 0;
+        for (size_t r = 0; r < x->n_test; r++)
+            mean += irp[r] - v[r];
+        row(x, a, b, "irp-procrustes", nm[3], mean / (double)x->n_test);
+        row(x, a, b, "irp-procrustes", nm[4], dlo);
+        row(x, a, b, "irp-procrustes", nm[5], dhi);
+    }
+}
+
 typedef struct shared {
     run_ctx *x;
     const cell_group *gr;
@@ -28,6 +79,7 @@ typedef struct shared {
     irp_union **un;   /* anchors the subsets of each space use */
     irp_mat **ru;     /* test rows' cosines to them (the factored path) */
     size_t *pi, *pj;  /* the pairs, in order */
+    int autos;        /* δ or ω = auto: chosen per pair (pair_task_auto) */
     row_buf *out;       /* rows per pair */
 } shared;
 
@@ -44,10 +96,13 @@ static int space_task(void *arg, size_t i)
     if (x->test[i] && dump_check_nonzero(d, &d->spaces[i], "test", x->test[i], NULL))
         return IRP_EDATA;
     s->sp[i] = s->raw[i] ? irp_space_new(s->raw[i], s->opts.center) : NULL;
-    s->sub[i] = s->sp[i] ? irp_subsets_for(s->sp[i], &s->opts) : NULL;
-    s->xp[i] = s->sub[i] ? irp_mat_new(x->n_test, dx) : NULL;
+    /* with auto, the subsets depend on the pair's choice: drawn per pair */
+    s->sub[i] = s->sp[i] && !s->autos ? irp_subsets_for(s->sp[i], &s->opts) : NULL;
+    s->xp[i] = s->sub[i] || (s->sp[i] && s->autos) ? irp_mat_new(x->n_test, dx) : NULL;
     if (!s->xp[i] || irp_space_prepare(s->xp[i], s->sp[i], x->test[i]))
         return irp_fail(IRP_EDATA, "space %s: %s", d->spaces[i].name, irp_last_error());
+    if (s->autos)
+        return IRP_OK;
     /* Where pruning leaves fewer anchors than dimensions, translating through
      * them (n·|U|·dy) beats the dense translator (n·dx·dy): encode once here. */
     if (!(s->un[i] = irp_union_new(s->sub[i])))
@@ -63,9 +118,153 @@ static int space_task(void *arg, size_t i)
     return IRP_OK;
 }
 
+/* Bootstrap on: per cell of the group, room for IRP's per-row scores. */
+static double **keep_new(const run_ctx *x, size_t cells)
+{
+    if (!x->c->bootstrap)
+        return NULL;
+    double **k = calloc(cells, sizeof *k);
+    for (size_t c = 0; k && c < cells; c++)
+        if (!(k[c] = calloc(x->n_test + 1, sizeof **k))) {
+            while (c--)
+                free(k[c]);
+            free(k);
+            return NULL;
+        }
+    return k;
+}
+
+static void keep_free(double **k, size_t cells)
+{
+    for (size_t c = 0; k && c < cells; c++)
+        free(k[c]);
+    free(k);
+}
+
+/* The Procrustes and affine references of pair (i, j): ω-independent,
+ * computed once and written for every cell of the group. */
+static int references(shared *s, run_ctx *x, size_t i, size_t j, irp_mat *t, irp_mat *y,
+                      irp_mat *aff)
+{
+    const cell_group *gr = s->gr;
+    int rc = irp_procrustes_fit(t, s->sp[i]->anchors, s->sp[j]->anchors);
+    if (!rc)
+        rc = irp_translate_apply_prepared(y, t, s->sp[j], s->xp[i], &s->opts);
+    for (size_t c = 0; !rc && c < gr->n; c++) {
+        rows_select_cell(x, gr, c);
+        s->scoring->score(x, i, j, "procrustes", y);
+    }
+    if (!rc)
+        rc = irp_affine_fit(aff, s->raw[i], s->raw[j], s->opts.rcond);
+    if (!rc)
+        rc = irp_affine_apply(y, aff, x->test[i]);
+    for (size_t c = 0; !rc && c < gr->n; c++) {
+        rows_select_cell(x, gr, c);
+        s->scoring->score(x, i, j, "affine", y);
+    }
+    return rc;
+}
+
+/* The rows describing a fitted translator (anchors kept, rank, conditioning). */
+static void fit_rows(run_ctx *x, const char *a, const char *b, const irp_fit_info *info,
+                     const irp_options *o)
+{
+    row(x, a, b, "irp", "subset_size", info->mean_subset_size);
+    row(x, a, b, "irp", "rank", info->mean_rank);
+    row(x, a, b, "irp", "cond_mean", info->mean_cond);
+    row(x, a, b, "irp", "cond_max", info->max_cond);
+    row(x, a, b, "irp", "cond_kept_mean", info->mean_cond_kept);
+    if (o->decoder == IRP_DECODER_RIDGE)
+        row(x, a, b, "irp", "cond_effective_mean", info->mean_cond_effective);
+}
+
+/* The end of a pair's task: the references, then one error naming the pair. */
+static int pair_finish(shared *s, run_ctx *x, size_t i, size_t j, irp_mat *t, irp_mat *y,
+                       irp_mat *aff, int rc)
+{
+    if (!rc && x->c->references)
+        rc = references(s, x, i, j, t, y, aff);
+    if (!rc && x->buf_failed)
+        rc = irp_fail(IRP_ENOMEM, "out of memory buffering rows");
+    if (rc)
+        rc = irp_fail(rc, "%s -> %s: %s", x->d->spaces[i].name, x->d->spaces[j].name,
+                      irp_last_error());
+    return rc;
+}
+
+/* δ and/or ω = auto: per cell, the pair's own choice from the config's grids
+ * by the held-out-anchor score (irp_auto_select, no labels), then the usual
+ * translation with it on all k anchors, and rows saying what was chosen. */
+static int pair_task_auto(shared *s, size_t p)
+{
+    run_ctx x = *s->x;
+    x.buf = &s->out[p];
+    const config *c = x.c;
+    const cell_group *gr = s->gr;
+    size_t i = s->pi[p], j = s->pj[p];
+    size_t dx = x.d->spaces[i].dim, dy = x.d->spaces[j].dim;
+    const char *a = x.d->spaces[i].name, *b = x.d->spaces[j].name;
+    irp_mat *t = irp_mat_new(dx, dy), *y = irp_mat_new(x.n_test, dy);
+    irp_mat *aff = irp_mat_new(dx + 1, dy);
+    x.keep = keep_new(&x, gr->n);
+    int rc = (!t || !y || !aff || (c->bootstrap && !x.keep)) ? irp_fail(IRP_ENOMEM, "out of memory")
+                                                            : IRP_OK;
+    for (size_t q = 0; !rc && q < gr->n; q++) {
+        const cell *cl = &gr->cells[q];
+        rows_select_cell(&x, gr, q);
+        irp_options o = cl->opts;
+        double one_delta = o.delta;
+        size_t one_omega = o.num_subspaces;
+        irp_auto_choice ch;
+        rc = irp_auto_select(&ch, s->raw[i], s->raw[j], &o,
+                             cl->auto_delta ? c->auto_deltas : &one_delta,
+                             cl->auto_delta ? c->num_auto_deltas : 1,
+                             cl->auto_omega ? c->auto_omegas : &one_omega,
+                             cl->auto_omega ? c->num_auto_omegas : 1, c->auto_holdout);
+        o.delta = ch.delta;
+        o.num_subspaces = ch.omega;
+        irp_subsets *sub = rc ? NULL : irp_subsets_for(s->sp[i], &o);
+        if (!rc && !sub)
+            rc = irp_fail(IRP_EDATA, "%s", irp_last_error());
+        irp_fit_info info;
+        if (!rc)
+            rc = irp_translator_fit(t, s->sp[i], s->sp[j], sub, &o, &info);
+        irp_subsets_free(sub);
+        double cm = 0, cf = 0;
+        if (!rc && s->scoring->cosines_only) {
+            rc = irp_translate_cosines(&cm, &cf, t, s->xp[i], s->sp[j], &o, x.test[j],
+                                       x.test_norms[j], PAIRS_FLOOR_SEED);
+            if (!rc)
+                pairs_cosine_rows(&x, i, j, "irp", cm, cf);
+        } else if (!rc) {
+            rc = irp_translate_apply_prepared(y, t, s->sp[j], s->xp[i], &o);
+            if (!rc)
+                s->scoring->score(&x, i, j, "irp", y);
+        }
+        if (rc)
+            break;
+        fit_rows(&x, a, b, &info, &o);
+        if (cl->auto_delta)
+            row(&x, a, b, "irp", "auto_delta", ch.delta);
+        if (cl->auto_omega)
+            row(&x, a, b, "irp", "auto_omega", (double)ch.omega);
+        row(&x, a, b, "irp", "auto_score", ch.score);
+        if (i != j && dx == dy)
+            s->scoring->score(&x, i, j, "absolute", x.test[i]);
+    }
+    rc = pair_finish(s, &x, i, j, t, y, aff, rc);
+    keep_free(x.keep, gr->n);
+    irp_mat_free(t);
+    irp_mat_free(y);
+    irp_mat_free(aff);
+    return rc;
+}
+
 static int pair_task(void *arg, size_t p)
 {
     shared *s = arg;
+    if (s->autos)
+        return pair_task_auto(s, p);
     run_ctx x = *s->x; /* this worker's view: rows go to the pair's buffer */
     x.buf = &s->out[p];
     const dump *d = x.d;
@@ -79,7 +278,9 @@ static int pair_task(void *arg, size_t p)
     size_t *sel = malloc(n * sizeof *sel), *om = malloc(n * sizeof *om);
     irp_mat *t = irp_mat_new(dx, dy), *y = irp_mat_new(x.n_test, dy);
     irp_mat *aff = irp_mat_new(dx + 1, dy);
-    int rc = (!ts || !tsel || !info || !isel || !fac || !sel || !om || !t || !y || !aff)
+    x.keep = keep_new(&x, n);
+    int rc = (!ts || !tsel || !info || !isel || !fac || !sel || !om || !t || !y || !aff ||
+              (x.c->bootstrap && !x.keep))
                  ? irp_fail(IRP_ENOMEM, "out of memory")
                  : IRP_OK;
     for (size_t c = 0; !rc && c < n; c++) {
@@ -126,34 +327,11 @@ static int pair_task(void *arg, size_t p)
             pairs_cosine_rows(&x, i, j, "irp", cm, cf);
         else
             s->scoring->score(&x, i, j, "irp", y);
-        row(&x, a, b, "irp", "subset_size", info[c].mean_subset_size);
-        row(&x, a, b, "irp", "rank", info[c].mean_rank);
-        row(&x, a, b, "irp", "cond_mean", info[c].mean_cond);
-        row(&x, a, b, "irp", "cond_max", info[c].max_cond);
+        fit_rows(&x, a, b, &info[c], &x.cl->opts);
         if (i != j && dx == dy)
             s->scoring->score(&x, i, j, "absolute", x.test[i]);
     }
-    if (!rc && x.c->references) { /* ω-independent: computed once, written per cell */
-        rc = irp_procrustes_fit(t, s->sp[i]->anchors, s->sp[j]->anchors);
-        if (!rc)
-            rc = irp_translate_apply_prepared(y, t, s->sp[j], s->xp[i], &s->opts);
-        for (size_t c = 0; !rc && c < n; c++) {
-            rows_select_cell(&x, gr, c);
-            s->scoring->score(&x, i, j, "procrustes", y);
-        }
-        if (!rc)
-            rc = irp_affine_fit(aff, s->raw[i], s->raw[j], s->opts.rcond);
-        if (!rc)
-            rc = irp_affine_apply(y, aff, x.test[i]);
-        for (size_t c = 0; !rc && c < n; c++) {
-            rows_select_cell(&x, gr, c);
-            s->scoring->score(&x, i, j, "affine", y);
-        }
-    }
-    if (!rc && x.buf_failed)
-        rc = irp_fail(IRP_ENOMEM, "out of memory buffering rows");
-    if (rc)
-        rc = irp_fail(rc, "%s -> %s: %s", a, b, irp_last_error());
+    rc = pair_finish(s, &x, i, j, t, y, aff, rc);
     for (size_t c = 0; ts && c < n; c++)
         irp_mat_free(ts[c]);
     free(ts);
@@ -163,6 +341,7 @@ static int pair_task(void *arg, size_t p)
     free(fac);
     free(sel);
     free(om);
+    keep_free(x.keep, n);
     irp_mat_free(t);
     irp_mat_free(y);
     irp_mat_free(aff);
@@ -173,7 +352,8 @@ int pairs_run(run_ctx *x, const cell_group *gr, const pair_scoring *scoring)
 {
     const dump *d = x->d;
     size_t ns = d->num_spaces, k = gr->cells[0].anchors, np = 0;
-    shared s = {.x = x, .gr = gr, .scoring = scoring, .opts = gr->cells[0].opts};
+    shared s = {.x = x, .gr = gr, .scoring = scoring, .opts = gr->cells[0].opts,
+                .autos = gr->cells[0].auto_delta || gr->cells[0].auto_omega};
     size_t *idx = malloc(k * sizeof *idx);
     s.idx = idx;
     s.omegas = malloc(gr->n * sizeof *s.omegas);

@@ -29,6 +29,18 @@ typedef struct pair_scoring {
 
 int pairs_run(run_ctx *x, const cell_group *g, const pair_scoring *s);
 
+/* The seed of every bootstrap draw: one draw for all methods of a pair, so
+ * two methods' intervals, and their paired difference, resample the same rows. */
+enum { PAIRS_BOOTSTRAP_SEED = 4242 };
+
+/* With the config's bootstrap on: the interval rows <metric>_lo and
+ * <metric>_hi of the per-row scores v (n_test values) of one pair and method;
+ * IRP's are kept for the cell (x->keep) and a Procrustes score is then also
+ * compared with them row for row (method "irp-procrustes": <metric>_diff and
+ * its _lo/_hi, IRP minus Procrustes). No-op when bootstrap is off. */
+void pairs_interval_rows(run_ctx *x, size_t src, size_t dst, const char *method,
+                         const char *metric, const double *v);
+
 /* The two rows (mean_cosine, cosine_floor) of one pair and method. */
 void pairs_cosine_rows(run_ctx *x, size_t src, size_t dst, const char *method, double mean,
                        double floor);

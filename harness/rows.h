@@ -51,6 +51,7 @@ typedef struct run_ctx {
     row_buf *buf;      /* a worker's rows (NULL: write at once) */
     int buf_failed;
     const char *extra_table; /* path of the kind's second table, if any */
+    double **keep; /* bootstrap: per cell of the group, IRP's per-row scores (pairs.c) */
 } run_ctx;
 
 /* Makes cell j of g the current one. */

@@ -297,10 +297,15 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
         if (by_omega && (i / stride) % nom)
             continue; /* done with its group */
         cell_group g = {0, cells, writers};
-        for (size_t m = 0; !rc && m < (by_omega ? nom : 1); m++) {
-            size_t j = i + m * stride;
+        size_t n_fixed = 0; /* ω = auto is chosen per pair: its cell runs apart, after */
+        for (size_t m = 0; !rc && m < 2 * (by_omega ? nom : 1); m++) {
+            size_t j = i + (m % (by_omega ? nom : 1)) * stride;
             cell cl;
             config_cell(&cl, c, j);
+            if (m == (by_omega ? nom : 1))
+                n_fixed = g.n;
+            if ((m < (by_omega ? nom : 1)) == (by_omega && cl.auto_omega))
+                continue; /* first pass: numeric ω; second: auto */
             visited++;
             cell_path(path, sizeof path, cells_dir, c, &cl, stamp);
             /* a kind with a second table recomputes (one cheap cell): its second
@@ -320,8 +325,15 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
             g.n++;
         }
         if (!rc && g.n) {
-            rows_select_cell(&x, &g, 0);
-            rc = c->kind->run(&x, &g);
+            cell_group g1 = {n_fixed, cells, writers}, g2 = {g.n - n_fixed, cells + n_fixed,
+                                                            writers + n_fixed};
+            for (int h = 0; h < 2 && !rc; h++) {
+                cell_group *gh = h ? &g2 : &g1;
+                if (!gh->n)
+                    continue;
+                rows_select_cell(&x, gh, 0);
+                rc = c->kind->run(&x, gh);
+            }
         }
         /* rows read (anchors are read on demand) after the dump changed must not be
          * saved under the content hash of the dump as it was loaded */

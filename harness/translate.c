@@ -1,6 +1,7 @@
 /* irp translate — IRP from one space of a dump into another, written as a new
  * dump (schema irp-embeddings/1) for use outside the harness. Its options are
  * the config's sweep keys (keys.h), parsed and checked by config.c. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,10 +9,13 @@
 #include "commands.h"
 #include "config.h"
 #include "dump.h"
+#include "h5io.h"
+#include "irp_flat.h"
 #include "util.h"
 
 static const char *usage =
     "usage: irp translate --data FILE --from SPACE --to SPACE --out OUT.h5 [options]\n"
+    "       irp translate --apply TRANSLATOR.h5 --in NEW.h5 --out OUT.h5 [--space NAME]\n"
     "\n"
     "Translates both splits of SPACE into the space of --to with IRP, using only\n"
     "parallel anchors drawn from the training split. OUT.h5 is itself a dump\n"
@@ -25,8 +29,19 @@ static const char *usage =
     "true) [default]:\n";
 
 static const char *usage_tail =
-    "  --translator   also store the closed-form translator T (dx x dy, float64)\n"
-    "                 and the anchor indices\n";
+    "  --translator   also store everything needed to apply it to new rows: the\n"
+    "                 closed-form translator T (dx x dy, float64), the anchor\n"
+    "                 means, the target scale, the settings, the anchor indices\n"
+    "                 and a hash of the source anchors' values\n"
+    "\n"
+    "--apply TRANSLATOR.h5 (a file written with --translator) translates both\n"
+    "splits of the space of NEW.h5 named like the translator's source (or\n"
+    "--space NAME) into OUT.h5, with the target's heads copied from TRANSLATOR.h5.\n"
+    "NEW.h5's training split must hold the anchors at the translator's indices,\n"
+    "embedded by the same encoder: their values are hashed and must match, so a\n"
+    "translator is never applied to another encoder's space (its test rows, and\n"
+    "any other training rows, may be new). A source dimension or anchor hash that\n"
+    "does not match is refused, naming both files.\n";
 
 /* The sweep key of flag "--anchor-seed" etc., or -1. */
 static int flag_key(const char *a)
@@ -43,9 +58,213 @@ static int flag_key(const char *a)
     return -1;
 }
 
+/* The hash that ties a translator to its source anchors: their values (as
+ * doubles, in index order) and shape. */
+static uint64_t translator_anchor_hash(const irp_mat *ax)
+{
+    uint64_t h = fnv1a(FNV1A_INIT, &ax->rows, sizeof ax->rows);
+    h = fnv1a(h, &ax->cols, sizeof ax->cols);
+    return fnv1a(h, ax->data, ax->rows * ax->cols * sizeof *ax->data);
+}
+
+/* A stored translator, read and checked (untrusted file). */
+typedef struct stored_translator {
+    double *t, *mean_x, *mean_y;
+    int64_t *idx;
+    size_t dx, dy, k;
+    double scale_y;
+    int rescale;
+    char *source, *target, *settings, *hash;
+} stored_translator;
+
+static void stored_free(stored_translator *s)
+{
+    free(s->t);
+    free(s->mean_x);
+    free(s->mean_y);
+    free(s->idx);
+    free(s->source);
+    free(s->target);
+    free(s->settings);
+    free(s->hash);
+}
+
+static int all_finite(const double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return 0;
+    return 1;
+}
+
+static int read_translator(stored_translator *s, const char *path)
+{
+    memset(s, 0, sizeof *s);
+    h5_quiet();
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return irp_fail(IRP_EDATA, "%s: cannot open as HDF5 (expected a file written by 'irp "
+                                   "translate --translator')",
+                        path);
+    hsize_t dt[2], dmx[2], dmy[2], dk[2];
+    void *t = NULL, *mx = NULL, *my = NULL, *ix = NULL;
+    int rc = IRP_OK;
+    if (!h5_exists(f, "translator"))
+        rc = irp_fail(IRP_EDATA, "%s: /translator: missing (expected a file written by 'irp "
+                                 "translate --translator')",
+                      path);
+    if (!rc)
+        rc = h5_read_array(&t, dt, path, f, "translator", K_FLOAT64, 2, H5T_NATIVE_DOUBLE,
+                           sizeof(double));
+    if (!rc)
+        rc = h5_read_array(&mx, dmx, path, f, "translator_mean_x", K_FLOAT64, 1,
+                           H5T_NATIVE_DOUBLE, sizeof(double));
+    if (!rc)
+        rc = h5_read_array(&my, dmy, path, f, "translator_mean_y", K_FLOAT64, 1,
+                           H5T_NATIVE_DOUBLE, sizeof(double));
+    if (!rc)
+        rc = h5_read_array(&ix, dk, path, f, "anchor_indices", K_INT, 1, H5T_NATIVE_INT64,
+                           sizeof(int64_t));
+    s->t = t, s->mean_x = mx, s->mean_y = my, s->idx = ix;
+    if (!rc) {
+        s->dx = dt[0], s->dy = dt[1], s->k = dk[0];
+        if (!s->dx || !s->dy || dmx[0] != dt[0] || dmy[0] != dt[1])
+            rc = irp_fail(IRP_EDATA, "%s: /translator is %llux%llu but the means have %llu and "
+                                     "%llu values (expected dx and dy)",
+                          path, (unsigned long long)dt[0], (unsigned long long)dt[1],
+                          (unsigned long long)dmx[0], (unsigned long long)dmy[0]);
+        else if (!all_finite(s->t, s->dx * s->dy) || !all_finite(s->mean_x, s->dx) ||
+                 !all_finite(s->mean_y, s->dy))
+            rc = irp_fail(IRP_EDATA, "%s: /translator or its means hold a NaN or infinity", path);
+        else if (!s->k)
+            rc = irp_fail(IRP_EDATA, "%s: /anchor_indices: empty (expected the anchors' rows)",
+                          path);
+    }
+    hid_t td = rc ? -1 : H5Dopen2(f, "translator", H5P_DEFAULT);
+    if (!rc && td < 0)
+        rc = irp_fail(IRP_EDATA, "%s: /translator: cannot open", path);
+    double v = 0;
+    int found = 0;
+    if (!rc)
+        rc = h5_attr_number(&v, &found, path, td, "/translator", "scale_y");
+    if (!rc && (!found || !isfinite(v) || v <= 0))
+        rc = irp_fail(IRP_EDATA, "%s: /translator attribute 'scale_y': expected a finite "
+                                 "number > 0",
+                      path);
+    s->scale_y = v;
+    if (!rc)
+        rc = h5_attr_number(&v, &found, path, td, "/translator", "rescale");
+    if (!rc && (!found || (v != 0 && v != 1)))
+        rc = irp_fail(IRP_EDATA, "%s: /translator attribute 'rescale': expected 0 or 1", path);
+    s->rescale = v == 1;
+    const char *names[] = {"source_space", "target_space", "settings", "anchor_hash"};
+    char **dst[] = {&s->source, &s->target, &s->settings, &s->hash};
+    for (int i = 0; i < 4 && !rc; i++) {
+        rc = h5_attr_string(dst[i], path, td, "/translator", names[i], 0);
+        if (!rc && !*dst[i])
+            rc = irp_fail(IRP_EDATA, "%s: /translator attribute '%s': missing (a translator "
+                                     "written before 'irp translate --apply' existed: write "
+                                     "it again with --translator)",
+                          path, names[i]);
+    }
+    if (!rc && (strlen(s->hash) != 16 || strspn(s->hash, "0123456789abcdef") != 16))
+        rc = irp_fail(IRP_EDATA, "%s: /translator attribute 'anchor_hash': expected 16 hex "
+                                 "digits, got '%.40s'",
+                      path, s->hash);
+    if (td >= 0)
+        H5Dclose(td);
+    H5Fclose(f);
+    if (rc)
+        stored_free(s);
+    return rc;
+}
+
+/* irp translate --apply TR --in NEW --out OUT [--space NAME] */
+static int translate_apply(const char *trf, const char *in, const char *out, const char *space)
+{
+    if (!*trf || !*in || !*out)
+        return die("translate: --apply, --in and --out need file names");
+    if (check_output(out, in) || check_output(out, trf))
+        return die_last();
+    stored_translator st;
+    if (read_translator(&st, trf))
+        return die_last();
+    const char *name = space ? space : st.source;
+    dump *d = NULL, *td = NULL;
+    int rc = dump_load_checked(&d, in, &name, 1, 0);
+    if (!rc)
+        rc = dump_load(&td, trf, NULL, 0); /* the translated space: its heads */
+    const dump_space *src = rc ? NULL : dump_find_space(d, name);
+    irp_mat *ax = NULL, *y[2] = {NULL, NULL};
+    if (!rc && src->dim != st.dx)
+        rc = irp_fail(IRP_EDATA, "%s: /spaces/%s has dimension %zu but %s translates from "
+                                 "dimension %zu",
+                      in, name, src->dim, trf, st.dx);
+    size_t *idx = rc ? NULL : malloc(st.k * sizeof *idx);
+    if (!rc && !idx)
+        rc = irp_fail(IRP_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < st.k; i++) {
+        if (st.idx[i] < 0 || (uint64_t)st.idx[i] >= d->num_train)
+            rc = irp_fail(IRP_EDATA, "%s: /spaces/%s/train has %zu rows but %s's anchor %zu is "
+                                     "row %lld: the training split must hold the anchors, "
+                                     "embedded by the same encoder",
+                          in, name, d->num_train, trf, i, (long long)st.idx[i]);
+        else
+            idx[i] = (size_t)st.idx[i];
+    }
+    if (!rc && !(ax = dump_rows(&src->train, idx, st.k)))
+        rc = IRP_EDATA;
+    char got[17] = "";
+    if (!rc) {
+        snprintf(got, sizeof got, "%016llx", (unsigned long long)translator_anchor_hash(ax));
+        if (strcmp(got, st.hash))
+            rc = irp_fail(IRP_EDATA, "%s: /spaces/%s/train: the rows at %s's %zu anchor indices "
+                                     "hash to %s, not %s: not the anchors it was fitted on "
+                                     "(another encoder, another row order, or other anchors)",
+                          in, name, trf, st.k, got, st.hash);
+    }
+    for (int split = 0; split < 2 && !rc; split++) {
+        const dump_matrix *m = split ? &src->test : &src->train;
+        irp_mat *x = dump_rows(m, NULL, m->rows);
+        y[split] = irp_mat_new(m->rows, st.dy);
+        rc = !x || !y[split] ? IRP_EDATA
+                             : m->rows ? irp_flat_apply(y[split]->data, x->data, m->rows, st.dx,
+                                                        st.dy, st.t, st.mean_x, st.mean_y,
+                                                        st.scale_y, st.rescale)
+                                       : IRP_OK;
+        irp_mat_free(x);
+    }
+    const dump_space *tsp = rc ? NULL : (td->num_spaces == 1 ? &td->spaces[0] : NULL);
+    if (!rc && !tsp)
+        rc = irp_fail(IRP_EDATA, "%s: expected one space (the translated one), found %zu", trf,
+                      td->num_spaces);
+    char oname[256], settings[1024];
+    snprintf(oname, sizeof oname, "%s-to-%s", name, st.target);
+    snprintf(settings, sizeof settings, "%s; applied from %s (anchor hash %s)", st.settings, trf,
+             st.hash);
+    if (!rc) {
+        dump_new_space sp = {oname, oname, tsp->modality, settings, "irp translate --apply",
+                             y[0], y[1], tsp->heads, tsp->num_heads};
+        rc = dump_write(out, d, &sp, NULL);
+    }
+    int status = rc ? die_last() : 0;
+    if (!rc)
+        fprintf(stderr, "irp: wrote %s (%s, %zu + %zu rows, anchors match %s)\n", out, oname,
+                d->num_train, d->num_test, got);
+    free(idx);
+    irp_mat_free(ax);
+    irp_mat_free(y[0]);
+    irp_mat_free(y[1]);
+    dump_free(d);
+    dump_free(td);
+    stored_free(&st);
+    return status;
+}
+
 int cmd_translate(int argc, char **argv)
 {
     const char *data = NULL, *from = NULL, *to = NULL, *out = NULL;
+    const char *apply = NULL, *in = NULL, *space = NULL, *any_key = NULL;
     const char *text[SK_COUNT];
     int want_t = 0;
     for (int k = 0; k < SK_COUNT; k++)
@@ -86,13 +305,31 @@ int cmd_translate(int argc, char **argv)
             to = v;
         else if (!strcmp(a, "--out"))
             out = v;
+        else if (!strcmp(a, "--apply"))
+            apply = v;
+        else if (!strcmp(a, "--in"))
+            in = v;
+        else if (!strcmp(a, "--space"))
+            space = v;
         else if (k >= 0) {
             const char *why = config_check_value(k, v);
             if (why)
                 return die("translate: %s '%s': %s", a, v, why);
             text[k] = v;
+            any_key = a;
         } else
             return die("translate: unknown option '%s' (see 'irp translate --help')", a);
+    }
+    if (apply || in || space) {
+        if (!apply || !in || !out)
+            return die("translate: --apply, --in and --out go together (see 'irp translate "
+                       "--help')");
+        if (data || from || to || want_t || any_key)
+            return die("translate: --apply takes its settings from the translator file; "
+                       "--data, --from, --to, --translator and settings such as %s do not "
+                       "apply",
+                       any_key ? any_key : "--omega");
+        return translate_apply(apply, in, out, space);
     }
     if (!data || !from || !to || !out)
         return die("translate: --data, --from, --to and --out are required (see 'irp translate "
@@ -166,7 +403,9 @@ int cmd_translate(int argc, char **argv)
     if (!rc)
         rc = dump_write(out, d, &sp,
                         want_t ? &(dump_translator){t, sx->mean, sy->mean, sy->scale,
-                                                    o.rescale == IRP_RESCALE_MEAN_NORM, idx, k}
+                                                    o.rescale == IRP_RESCALE_MEAN_NORM, idx, k,
+                                                    from, to, settings, d->content_hash,
+                                                    translator_anchor_hash(ax)}
                                : NULL);
     int status = rc ? die_last() : 0;
     if (!rc)

@@ -9,6 +9,8 @@ configs=(configs/stitch.ini configs/invert.ini configs/retrieval.ini
          configs/ablation-components.ini configs/ablation-threshold.ini
          configs/ablation-pruning.ini configs/anchors.ini
          configs/stitch-ae.ini configs/invert-ae.ini
+         configs/nonneg-stitch.ini configs/nonneg-invert.ini
+         configs/ablation-inverse.ini configs/ablation-inverse-nonneg.ini configs/auto-delta.ini
          configs/language.ini configs/language-domains.ini configs/text-stitch.ini
          configs/text-grid.ini configs/text-anchors.ini configs/anchor-rank.ini)
 # REPORT.md is dated by the code and configs it came from (the commit that

@@ -84,6 +84,33 @@ for sec in sections:
                     fail(f"{where}: {vals[c]}, the table gives {want}")
                 checked += 1
                 continue
+            if cols[c].startswith("Zero-shot") and "interval" in cols[c]:  # mean bounds
+                lo = group("irp", "accuracy_lo", "inter")
+                hi = group("irp", "accuracy_hi", "inter")
+                got = [float(x) for x in vals[c].strip("[]").split(", ")]
+                if abs(got[0] - lo.mean()) > 0.0005 + 1e-9 or abs(got[1] - hi.mean()) > 0.0005 + 1e-9:
+                    fail(f"{where}: {vals[c]}, the table gives [{lo.mean():.4f}, {hi.mean():.4f}]")
+                checked += 2
+                continue
+            if cols[c].startswith("IRP vs Procrustes"):  # pairs: better / n.s. / worse
+                lo = group("irp-procrustes", "accuracy_diff_lo", "inter")
+                hi = group("irp-procrustes", "accuracy_diff_hi", "inter")
+                want = f"{(lo > 0).sum()} / {len(lo) - (lo > 0).sum() - (hi < 0).sum()} / {(hi < 0).sum()}"
+                if vals[c] != want:
+                    fail(f"{where}: {vals[c]}, the table gives {want}")
+                checked += 3
+                continue
+            if cols[c].startswith("Cond"):  # all / kept / inverted, 3 significant digits
+                ce = group("irp", "cond_effective_mean", "inter")
+                ck = group("irp", "cond_kept_mean", "inter")
+                want = [group("irp", "cond_mean", "inter"), ck, ce if len(ce) else ck]
+                got = [float(x) for x in vals[c].split(" / ")]
+                for g, w in zip(got, want):
+                    if not len(w) or abs(g - w.mean()) > 5e-3 * abs(w.mean()):
+                        fail(f"{where}: {vals[c]}, the table gives "
+                             f"{' / '.join(f'{x.mean():.3g}' for x in want)}")
+                checked += 3
+                continue
             v = group(*COLUMNS[cols[c]])
             if vals[c] == "n/a" or not len(v):
                 if vals[c] != "n/a" or len(v):
@@ -95,6 +122,69 @@ for sec in sections:
             if abs(mean - v.mean()) > 0.0005 + 1e-9 or abs(std - sd) > 0.0005 + 1e-9:
                 fail(f"{where}: {vals[c]}, the table gives {v.mean():.6f} ± {sd:.6f}")
             checked += 2
+    # the delta = auto table (stitch): every number from the same CSV
+    at = next((i for i, l in enumerate(lines) if l.startswith("**δ chosen without labels**")), None)
+    if kind == "stitch" and at is not None:
+        acols = cells(lines[at + 2])
+        fixed_keys = [k for k in rows[0] if k not in ("delta", "encoder", "decoder", "method",
+                                                      "metric", "value")]
+
+        def inter(rs, metric):
+            return [r for r in rs if r["method"] == "irp" and r["metric"] == metric
+                    and r["encoder"] != r["decoder"]]
+
+        for line in lines[at + 4:]:
+            if not line.startswith("|"):
+                break
+            v = dict(zip(acols, cells(line)))
+            where = f"section {name}, auto row ω = {v['ω']}, center = {v['center']}"
+            auto = [r for r in rows if r["delta"] == "auto" and r["omega"] == v["ω"]
+                    and r["center"] == v["center"]]
+            ref = auto[0]
+            acc = np.array([float(r["value"]) for r in inter(auto, "accuracy")])
+            mean, std = (float(x) for x in v["Auto: zero-shot"].split(" ± "))
+            if abs(mean - acc.mean()) > 0.0005 + 1e-9 or abs(std - acc.std(ddof=1)) > 0.0005 + 1e-9:
+                fail(f"{where}: zero-shot {v['Auto: zero-shot']}, the table gives {acc.mean():.4f}")
+            ch = np.array([float(r["value"]) for r in inter(auto, "auto_delta")])
+            want = f"{ch.mean():.3g} ({ch.min():g}–{ch.max():g})"
+            if v["chosen δ: mean (min–max)"] != want:
+                fail(f"{where}: chosen δ {v['chosen δ: mean (min–max)']}, the table gives {want}")
+            sc = np.array([float(r["value"]) for r in inter(auto, "auto_score")])
+            if abs(float(v["held-out cosine"]) - sc.mean()) > 0.0005 + 1e-9:
+                fail(f"{where}: held-out cosine {v['held-out cosine']}, the table gives {sc.mean()}")
+            same = [r for r in rows if r["delta"] != "auto"
+                    and all(r[k] == ref[k] for k in fixed_keys)]
+            by_delta = {}
+            for r in inter(same, "accuracy"):
+                by_delta.setdefault(r["delta"], {})[(r["encoder"], r["decoder"])] = float(r["value"])
+            means = {d: np.mean(list(p.values())) for d, p in by_delta.items()}
+            bd = max(means, key=lambda d: (means[d], -list(means).index(d)))
+            got_best, got_at = v["Best fixed δ (oracle)"].split(" (δ = ")
+            if abs(float(got_best) - means[bd]) > 0.0005 + 1e-9 or got_at.rstrip(")") != bd:
+                fail(f"{where}: best fixed {v['Best fixed δ (oracle)']}, the table gives "
+                     f"{means[bd]:.4f} at δ = {bd}")
+            pairs_ = {(r["encoder"], r["decoder"]) for r in inter(auto, "accuracy")}
+            oracle = np.mean([max(p[q] for p in by_delta.values() if q in p) for q in pairs_])
+            if abs(float(v["Per-pair oracle"]) - oracle) > 0.0005 + 1e-9:
+                fail(f"{where}: per-pair oracle {v['Per-pair oracle']}, the table gives {oracle:.4f}")
+            checked += 6
+            col = next((k for k in v if k.startswith("Auto − paper's δ")), None)
+            paper_d = [d for d in by_delta if abs(float(d) - 0.65) < 1e-12]
+            if col and v[col] != "—" and paper_d:
+                pp = by_delta[paper_d[0]]
+                auto_acc = {(r["encoder"], r["decoder"]): float(r["value"])
+                            for r in inter(auto, "accuracy")}
+                diffs = np.array([auto_acc[q] - pp[q] for q in auto_acc if q in pp])
+                m = re.match(r"([+-][\d.]+) \[([+-][\d.]+), ([+-][\d.]+)\], (\d+) vs (\d+) of (\d+) pairs",
+                             v[col])
+                if not m:
+                    fail(f"{where}: '{v[col]}' is not 'mean [lo, hi], a vs b of n pairs'")
+                mean, lo, hi = (float(m.group(k)) for k in (1, 2, 3))
+                wins = (int(m.group(4)), int(m.group(5)), int(m.group(6)))
+                want = ((diffs > 0).sum(), (diffs < 0).sum(), len(diffs))
+                if abs(mean - diffs.mean()) > 0.0005 + 1e-9 or wins != want or not lo <= mean <= hi:
+                    fail(f"{where}: '{v[col]}', the table gives {diffs.mean():+.4f}, {want}")
+                checked += 4
 if not tables:
     fail("no stitch or invert section to check")
 print(f"{checked} numbers checked in {tables} tables")

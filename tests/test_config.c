@@ -215,6 +215,9 @@ static void value_checks_per_key(void **state)
         {SK_HEAD, "mlp-gelu", "a/b", "expected a head name of letters, digits, '.', '_', '-' or '+'"},
         {SK_HEAD, "lin_2.b", "a`touch x`", "expected a head name of letters, digits, '.', '_', '-' or '+'"},
         {SK_DELTA, "0.5", "nan", "expected a number in [0, 1]"},
+        {SK_LAMBDA, "0", "-1e-3", "expected a number from 0 to 1e+06"},
+        {SK_LAMBDA, "1e6", "inf", "expected a number from 0 to 1e+06"},
+        {SK_LAMBDA, "0.01", "nan", "expected a number from 0 to 1e+06"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         assert_null(config_check_value(cases[i].k, cases[i].good));
@@ -229,8 +232,9 @@ static void errors_name_file_line_and_key(void **state)
     (void)state;
     load_fails("[experiment]\ntype = invert\ndata = x\ncolour = blue\n",
                "bad.ini:4: key 'colour': unknown key (known: type, data, name, spaces, targets, "
-               "test_limit, retrieval, references, intra, bins, anchors, anchor_seed, omega, "
-               "delta, prune, rcond, rescale, center, completion, seed, head, factor, "
+               "test_limit, retrieval, references, intra, bins, auto_deltas, auto_omegas, auto_holdout, "
+               "bootstrap, bootstrap_level, anchors, anchor_seed, omega, "
+               "delta, prune, rcond, lambda, rescale, center, completion, seed, head, factor, "
                "scale_mode)");
     load_fails("[experiment]\ntype = invert\ndata = x\nomega = 1\nomega = 2\n",
                "bad.ini:4: key 'omega': given twice");

@@ -84,18 +84,14 @@ static void pinv_moore_penrose_identities(void **state)
     check_pinv_identity(30, 20, 7, 30);  /* rank-deficient */
 }
 
-static void pinv_matches_normal_equations(void **state)
+/* Plain Gauss–Jordan inverse of the n×n matrix g + λI (n ≤ 8), into inv. */
+static void gj_inverse_shifted(double inv[8][8], const irp_mat *g, double lambda)
 {
-    (void)state;
-    /* Full column rank: A⁺ = (AᵀA)⁻¹Aᵀ. Reference by Gauss–Jordan on AᵀA. */
-    size_t m = 25, n = 5;
-    irp_mat *a = tu_gauss_mat(m, n, 11), *p = irp_mat_new(n, m), *g = irp_mat_new(n, n);
-    assert_ok(irp_pinv(p, a, -1, NULL));
-    assert_ok(irp_gemm_tn(g, a, a));
-    double aug[5][10];
+    size_t n = g->rows;
+    double aug[8][16];
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < 2 * n; j++)
-            aug[i][j] = j < n ? IRP_AT(g, i, j) : (j - n == i);
+            aug[i][j] = j < n ? IRP_AT(g, i, j) + (i == j) * lambda : (j - n == i);
     for (size_t c = 0; c < n; c++) {
         double piv = aug[c][c];
         for (size_t j = 0; j < 2 * n; j++)
@@ -108,13 +104,78 @@ static void pinv_matches_normal_equations(void **state)
             }
     }
     for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            inv[i][j] = aug[i][n + j];
+}
+
+static void pinv_matches_normal_equations(void **state)
+{
+    (void)state;
+    /* Full column rank: A⁺ = (AᵀA)⁻¹Aᵀ. Reference by Gauss–Jordan on AᵀA. */
+    size_t m = 25, n = 5;
+    irp_mat *a = tu_gauss_mat(m, n, 11), *p = irp_mat_new(n, m), *g = irp_mat_new(n, n);
+    assert_ok(irp_pinv(p, a, -1, NULL));
+    assert_ok(irp_gemm_tn(g, a, a));
+    double inv[8][8];
+    gj_inverse_shifted(inv, g, 0);
+    for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < m; j++) {
             double ref = 0;
             for (size_t l = 0; l < n; l++)
-                ref += aug[i][n + l] * IRP_AT(a, j, l);
+                ref += inv[i][l] * IRP_AT(a, j, l);
             assert_close(IRP_AT(p, i, j), ref, 1e-10);
         }
     irp_mat_free(a); irp_mat_free(p); irp_mat_free(g);
+}
+
+/* Ridge against its definition: tall A (25×5): (AᵀA + λI)⁻¹Aᵀ; wide A (5×25),
+ * the same matrix written Aᵀ(AAᵀ + λI)⁻¹ (only a 5×5 inverse); λ → 0 is the
+ * pseudo-inverse on well-conditioned A; a negative, NaN or infinite λ is refused. */
+static void ridge_matches_definition(void **state)
+{
+    (void)state;
+    const double lambda = 0.3;
+    double inv[8][8];
+    irp_mat *a = tu_gauss_mat(25, 5, 12), *r = irp_mat_new(5, 25), *g = irp_mat_new(5, 5);
+    irp_pinv_info info;
+    assert_ok(irp_ridge_inv(r, a, lambda, -1, &info));
+    assert_ok(irp_gemm_tn(g, a, a));
+    gj_inverse_shifted(inv, g, lambda);
+    for (size_t i = 0; i < 5; i++)
+        for (size_t j = 0; j < 25; j++) {
+            double ref = 0;
+            for (size_t l = 0; l < 5; l++)
+                ref += inv[i][l] * IRP_AT(a, j, l);
+            assert_close(IRP_AT(r, i, j), ref, 1e-12);
+        }
+    /* the condition of what ridge inverts, from the singular values */
+    assert_true(info.cond_effective < info.cond_kept);
+    assert_close(info.cond_effective * info.cond_effective,
+                 (info.s_max * info.s_max + lambda) / (info.s_min * info.s_min + lambda), 1e-12);
+    irp_mat *w = tu_gauss_mat(5, 25, 13), *rw = irp_mat_new(25, 5), *gw = irp_mat_new(5, 5);
+    assert_ok(irp_ridge_inv(rw, w, lambda, -1, NULL));
+    assert_ok(irp_gemm_nt(gw, w, w));
+    gj_inverse_shifted(inv, gw, lambda);
+    for (size_t i = 0; i < 25; i++)
+        for (size_t j = 0; j < 5; j++) {
+            double ref = 0;
+            for (size_t l = 0; l < 5; l++)
+                ref += IRP_AT(w, l, i) * inv[l][j];
+            assert_close(IRP_AT(rw, i, j), ref, 1e-12);
+        }
+    /* λ → 0: the pseudo-inverse (error ~ λ/s_min², far below the tolerance) */
+    irp_mat *p = irp_mat_new(5, 25);
+    assert_ok(irp_pinv(p, a, -1, NULL));
+    assert_ok(irp_ridge_inv(r, a, 1e-13, -1, NULL));
+    for (size_t i = 0; i < 5 * 25; i++)
+        assert_close(r->data[i], p->data[i], 1e-9);
+    assert_ok(irp_ridge_inv(r, a, 0, -1, NULL)); /* λ = 0 is exactly the pseudo-inverse */
+    assert_memory_equal(r->data, p->data, 5 * 25 * sizeof(double));
+    assert_int_equal(irp_ridge_inv(r, a, -1e-3, -1, NULL), IRP_EINVAL);
+    assert_int_equal(irp_ridge_inv(r, a, NAN, -1, NULL), IRP_EINVAL);
+    assert_int_equal(irp_ridge_inv(r, a, INFINITY, -1, NULL), IRP_EINVAL);
+    irp_mat_free(a); irp_mat_free(r); irp_mat_free(g);
+    irp_mat_free(w); irp_mat_free(rw); irp_mat_free(gw); irp_mat_free(p);
 }
 
 static void pinv_reports_rank_and_condition(void **state)
@@ -181,6 +242,7 @@ int main(void)
         cmocka_unit_test(relative_projection_rejects_bad_shapes),
         cmocka_unit_test(pinv_moore_penrose_identities),
         cmocka_unit_test(pinv_matches_normal_equations),
+        cmocka_unit_test(ridge_matches_definition),
         cmocka_unit_test(pinv_reports_rank_and_condition),
         cmocka_unit_test(pinv_cutoff_boundaries),
     };

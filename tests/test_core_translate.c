@@ -235,6 +235,132 @@ static void closed_form_equals_stepwise(void **state)
     irp_space_free(s); irp_space_free(t);
 }
 
+/* The ridge inverse in the translator: λ → 0 gives the pseudo-inverse's
+ * translator on well-conditioned anchors; a real λ changes it, and the closed
+ * form and the step-by-step path agree on it; bad decoder/λ are refused. */
+static void ridge_decoder_in_translator(void **state)
+{
+    (void)state;
+    irp_mat *ax = tu_gauss_mat(60, 12, 51), *ay = tu_gauss_mat(60, 20, 52);
+    irp_mat *x = tu_gauss_mat(40, 12, 53);
+    irp_options o;
+    irp_options_default(&o);
+    o.num_subspaces = 4;
+    o.delta = 0.3;
+    o.seed = 2;
+    irp_space *s = irp_space_new(ax, 0), *t = irp_space_new(ay, 0);
+    irp_subsets *sub = irp_subsets_for(s, &o);
+    assert_non_null(sub);
+    irp_mat *pinv = irp_mat_new(12, 20), *ridge = irp_mat_new(12, 20);
+    irp_mat *fast = irp_mat_new(40, 20), *slow = irp_mat_new(40, 20);
+    assert_ok(irp_translator_fit(pinv, s, t, sub, &o, NULL));
+    o.decoder = IRP_DECODER_RIDGE;
+    o.lambda = 1e-13;
+    assert_ok(irp_translator_fit(ridge, s, t, sub, &o, NULL));
+    double rel = tu_max_abs_diff(ridge, pinv) / tu_max_abs(pinv);
+    if (!(rel <= 1e-9))
+        fail_msg("ridge with lambda 1e-13 vs pinv: relative difference %g > 1e-9", rel);
+    o.lambda = 0.5;
+    irp_fit_info fi;
+    assert_ok(irp_translator_fit(ridge, s, t, sub, &o, &fi));
+    assert_true(tu_max_abs_diff(ridge, pinv) / tu_max_abs(pinv) > 1e-3);
+    assert_true(fi.mean_cond_effective < fi.mean_cond_kept);
+    assert_ok(irp_translate_apply(fast, ridge, s, t, x, &o));
+    assert_ok(irp_decode_stepwise(slow, s, t, sub, x, &o));
+    rel = tu_max_abs_diff(fast, slow) / tu_max_abs(slow);
+    if (!(rel <= 1e-10))
+        fail_msg("ridge: closed form vs stepwise relative difference %g > 1e-10", rel);
+    o.lambda = -1;
+    assert_fails(irp_options_check(&o), IRP_EINVAL, "lambda");
+    o.lambda = NAN;
+    assert_fails(irp_options_check(&o), IRP_EINVAL, "lambda");
+    o.lambda = 0;
+    o.decoder = (irp_decoder)7;
+    assert_fails(irp_options_check(&o), IRP_EINVAL, "decoder");
+    irp_mat_free(ax); irp_mat_free(ay); irp_mat_free(x); irp_mat_free(pinv);
+    irp_mat_free(ridge); irp_mat_free(fast); irp_mat_free(slow); irp_subsets_free(sub);
+    irp_space_free(s); irp_space_free(t);
+}
+
+/* Auto choice against its definition, through the public API: fit on the
+ * first k − h anchors for each (δ, ω), decode the last h, mean cosine to the
+ * target's own last h; the best wins, ties to the earlier δ then ω. And its
+ * argument checks. */
+static void auto_select_matches_definition(void **state)
+{
+    (void)state;
+    size_t k = 50, dx = 12, dy = 9;
+    irp_mat *ax = tu_gauss_mat(k, dx, 61), *ay = irp_mat_new(k, dy);
+    irp_mat *m = tu_gauss_mat(dx, dy, 62), *noise = tu_gauss_mat(k, dy, 63);
+    assert_ok(irp_gemm_nn(ay, ax, m));
+    for (size_t i = 0; i < k * dy; i++)
+        ay->data[i] += 0.8 * noise->data[i] + 0.5; /* a noisy map and a shared offset */
+    double deltas[] = {0.9, 0.6, 0.3, 0};
+    size_t omegas[] = {1, 3, 6};
+    irp_options o;
+    irp_options_default(&o);
+    o.center = 1;
+    o.seed = 4;
+    irp_auto_choice ch;
+    assert_ok(irp_auto_select(&ch, ax, ay, &o, deltas, 4, omegas, 3, 0.2));
+    assert_int_equal(ch.held_out, 10);
+    assert_int_equal(ch.fit, 40);
+    /* the reference: the same loop written out */
+    size_t fi[40], hi[10];
+    for (size_t i = 0; i < 40; i++)
+        fi[i] = i;
+    for (size_t i = 0; i < 10; i++)
+        hi[i] = 40 + i;
+    irp_mat *axf = irp_mat_select_rows(ax, fi, 40), *ayf = irp_mat_select_rows(ay, fi, 40);
+    irp_mat *axh = irp_mat_select_rows(ax, hi, 10), *ayh = irp_mat_select_rows(ay, hi, 10);
+    irp_space *sx = irp_space_new(axf, 1), *sy = irp_space_new(ayf, 1);
+    irp_mat *t = irp_mat_new(dx, dy), *y = irp_mat_new(10, dy);
+    double best = -2, bd = -1, scores[4][3];
+    size_t bo = 0;
+    for (size_t a = 0; a < 4; a++)
+        for (size_t b = 0; b < 3; b++) {
+            irp_options q = o;
+            q.delta = deltas[a];
+            q.num_subspaces = omegas[b];
+            irp_subsets *sub = irp_subsets_for(sx, &q);
+            assert_non_null(sub);
+            assert_ok(irp_translator_fit(t, sx, sy, sub, &q, NULL));
+            assert_ok(irp_translate_apply(y, t, sx, sy, axh, &q));
+            assert_ok(irp_mean_cosine(&scores[a][b], y, ayh));
+            if (scores[a][b] > best) {
+                best = scores[a][b];
+                bd = deltas[a];
+                bo = omegas[b];
+            }
+            irp_subsets_free(sub);
+        }
+    if (ch.delta != bd || ch.omega != bo || fabs(ch.score - best) > 1e-12)
+        fail_msg("auto chose delta %g omega %zu (%.15f); the definition gives %g %zu (%.15f)",
+                 ch.delta, ch.omega, ch.score, bd, bo, best);
+    /* the grid is not flat here, or the test would check only tie-breaking */
+    assert_true(fabs(scores[0][0] - scores[3][0]) > 0.01);
+    /* ties: δ = 0 makes every ω the same translator, so ω = the first */
+    double zero = 0;
+    size_t rev[] = {6, 1};
+    assert_ok(irp_auto_select(&ch, ax, ay, &o, &zero, 1, rev, 2, 0.2));
+    assert_int_equal(ch.omega, 6);
+    /* arguments */
+    assert_fails(irp_auto_select(&ch, ax, ay, &o, deltas, 0, omegas, 3, 0.2), IRP_EINVAL, "empty");
+    assert_fails(irp_auto_select(&ch, ax, ay, &o, deltas, 4, omegas, 3, 1.0), IRP_EINVAL,
+                 "held-out fraction");
+    assert_fails(irp_auto_select(&ch, ax, axh, &o, deltas, 4, omegas, 3, 0.2), IRP_EINVAL,
+                 "50 source anchors but 10 target anchors");
+    irp_mat *two = irp_mat_select_rows(ax, fi, 2);
+    assert_fails(irp_auto_select(&ch, two, two, &o, deltas, 4, omegas, 3, 0.2), IRP_EINVAL,
+                 "cannot be split");
+    double bad = 1.5;
+    assert_fails(irp_auto_select(&ch, ax, ay, &o, &bad, 1, omegas, 3, 0.2), IRP_EINVAL, "delta");
+    irp_mat_free(ax); irp_mat_free(ay); irp_mat_free(m); irp_mat_free(noise);
+    irp_mat_free(axf); irp_mat_free(ayf); irp_mat_free(axh); irp_mat_free(ayh);
+    irp_mat_free(t); irp_mat_free(y); irp_mat_free(two);
+    irp_space_free(sx); irp_space_free(sy);
+}
+
 static void omega_average_is_mean_of_members(void **state)
 {
     (void)state;
@@ -425,6 +551,8 @@ int main(void)
         cmocka_unit_test(intra_space_inversion_exact_when_k_ge_d),
         cmocka_unit_test(rotation_and_scale_recovered),
         cmocka_unit_test(closed_form_equals_stepwise),
+        cmocka_unit_test(ridge_decoder_in_translator),
+        cmocka_unit_test(auto_select_matches_definition),
         cmocka_unit_test(omega_average_is_mean_of_members),
         cmocka_unit_test(rescale_sets_target_scale),
         cmocka_unit_test(centering_recovers_offset_spaces),

@@ -308,8 +308,8 @@ static void compare_tables(void **state)
                         "grep -q \"identical to a.csv ($n cells)\""),
                      0);
     /* one value changed in the last digits */
-    assert_int_equal(sh("awk -F, 'BEGIN{OFS=\",\"} /mean_cosine/ && !done && $16==\"rot-a\" && "
-                        "$17==\"rot-b\" && $18==\"irp\" {$20=$20+1e-9; done=1} {print}' a.csv > b.csv"),
+    assert_int_equal(sh("awk -F, 'BEGIN{OFS=\",\"} /mean_cosine/ && !done && $17==\"rot-a\" && "
+                        "$18==\"rot-b\" && $19==\"irp\" {$21=$21+1e-9; done=1} {print}' a.csv > b.csv"),
                      0);
     assert_int_equal(irp("compare a.csv b.csv"), 1);
     assert_int_equal(sh("\"$IRP\" compare a.csv b.csv > out.txt; grep -q 'DIFFERS from a.csv: 1 of' "
@@ -1024,6 +1024,67 @@ static void own_configs_get_their_findings(void **state)
         fail_msg("paper message: %s", err_out);
 }
 
+/* The non-negative-feature study on the real slice: both families from one
+ * training run; the sign regime in the table is the dump's (counted by NumPy);
+ * finding 7 names each family and its verdict follows its rule from the gains
+ * it prints; with one family it is not tested. */
+static void nonneg_study_on_slice(void **state)
+{
+    (void)state;
+    char p[1024], q[1024], cfg[2048];
+    const char *body = "[experiment]\ndata = %s\ntype = stitch\nanchors = 200\nomega = 4\n"
+                       "delta = 0.65\ncenter = false, true\n[report]\nclaims = nonneg\n";
+    snprintf(cfg, sizeof cfg, body, testdata(p, sizeof p, "slice.h5"));
+    write_file("mixed.ini", cfg);
+    snprintf(cfg, sizeof cfg, body, testdata(q, sizeof q, "slice-nonneg.h5"));
+    write_file("nn.ini", cfg);
+    assert_int_equal(irp("run --no-plots --quiet --results nr mixed.ini nn.ini"), 0);
+    char py[4096];
+    snprintf(py, sizeof py,
+             "import csv, h5py, numpy as np\n"
+             "for tab, dump in (('nr/mixed.csv', '%s'), ('nr/nn.csv', '%s')):\n"
+             "    rows = [r for r in csv.DictReader(l for l in open(tab) if l[0] != '#')\n"
+             "            if r['metric'] in ('negative_fraction', 'mean_share')]\n"
+             "    f = h5py.File(dump, 'r')\n"
+             "    assert len(rows) == 4 * len(f['spaces']), (tab, len(rows))\n"
+             "    for r in rows:\n"
+             "        z = f['spaces'][r['encoder']]['test'][:].astype(np.float64)\n"
+             "        mu = z.mean(0)\n"
+             "        want = float((z < 0).mean()) if r['metric'] == 'negative_fraction' \\\n"
+             "            else mu @ mu / (z * z).sum(1).mean()\n"
+             "        assert abs(float(r['value']) - want) <= 1e-12, (tab, r, want)\n"
+             "        if r['metric'] == 'negative_fraction':\n"
+             "            assert ('nn' in tab) == (want == 0), (tab, r)\n",
+             p, q);
+    write_file("negfrac.py", py);
+    const char *cmd = "/usr/bin/python3 negfrac.py";
+    if (sh(cmd))
+        fail_msg("negative_fraction rows: %s", err_out);
+    if (irp("report --results nr --plots nr --paper none --out R.md mixed.ini nn.ini"))
+        fail_msg("report: %s", err_out);
+    const char *f7 = line_starting(slurp("R.md"), "**7. ");
+    if (!strstr(f7, "`mixed` (ω = 4, δ = 0.65, k = 200, head linear): negative entries") ||
+        !strstr(f7, "(mixed-sign)") || !strstr(f7, "`nn` (ω = 4") ||
+        !strstr(f7, "0–0% per space (non-negative), energy in the mean direction") || !strstr(f7, "does not report this"))
+        fail_msg("finding 7: %s", f7);
+    /* the verdict from the printed gains: [mixed, nonneg] in config order */
+    double gain[2] = {NAN, NAN};
+    const char *at = f7;
+    for (int i = 0; i < 2; i++) {
+        at = strstr(at, "(gain ");
+        assert_non_null(at);
+        gain[i] = atof(at += 6);
+    }
+    int holds = gain[1] >= 0.05 && gain[0] < gain[1] / 2;
+    if (!strstr(f7, holds ? "**Holds**" : "**Does not hold**"))
+        fail_msg("verdict against gains %g (mixed) %g (non-negative): %s", gain[0], gain[1], f7);
+    /* one family alone is not enough to decide it */
+    assert_int_equal(irp("report --results nr --plots nr --paper none --out R1.md nn.ini"), 0);
+    if (!strstr(line_starting(slurp("R1.md"), "**7. "),
+                "**Not tested** (needs a non-negative and a mixed-sign family; have 1 and 0"))
+        fail_msg("one family: %s", line_starting(slurp("R1.md"), "**7. "));
+}
+
 /* The anchor-rank kind (the README's worked example of a new kind): known
  * ranks on the synthetic dump, whose spaces embed a 16-dimensional latent. */
 static void anchor_rank_kind(void **state)
@@ -1107,6 +1168,15 @@ static bad_config bad_configs[] = {
     {"[experiment]\ntype = invert\n" DATA "omega = 1\nomega = 2\n", "key 'omega': given twice"},
     {"[experiment]\ntype = invert\n" DATA "this line has no equals sign\n", "bad.ini:4: not valid INI"},
     {"[experiment]\ntype = invert\n" DATA "anchors = 100\ntargets = rot-a, nope\n", "targets: space 'nope' is not among"},
+    {"[experiment]\ntype = invert\n" DATA "auto_deltas = 0, 0.5\n", "bad.ini:4: key 'auto_deltas' has no effect without delta = auto"},
+    {"[experiment]\ntype = invert\n" DATA "delta = auto\nauto_holdout = 0.7\n", "key 'auto_holdout': '0.7': expected a fraction in (0, 0.5]"},
+    {"[experiment]\ntype = invert\n" DATA "delta = auto\nprune = fraction\n", "key 'auto_deltas': value 0 with prune = fraction"},
+    {"[experiment]\ntype = invert\n" DATA "delta = auto\nauto_deltas = 0, 1.5\n", "key 'auto_deltas': value '1.5': expected a number in [0, 1]"},
+    {"[experiment]\ntype = invert\n" DATA "omega = auto\nauto_omegas = 0\n", "key 'auto_omegas': value '0': expected an integer >= 1"},
+    {"[experiment]\ntype = invert\n" DATA "lambda = -1\n", "key 'lambda': value '-1': expected a number from 0 to 1e+06"},
+    {"[experiment]\ntype = invert\n" DATA "bootstrap = 5\n", "key 'bootstrap': '5': expected 0 (none) or 10 to 100000 resamples"},
+    {"[experiment]\ntype = invert\n" DATA "bootstrap_level = 0.9\n", "key 'bootstrap_level' has no effect without bootstrap resamples"},
+    {"[experiment]\ntype = scale-distribution\n" DATA "bootstrap = 100\n", "key 'bootstrap' has no effect on a scale-distribution experiment"},
 };
 
 static void translate_writes_hdf5(void **state)
@@ -1127,7 +1197,7 @@ static void translate_writes_hdf5(void **state)
     assert_int_equal(sh("/usr/bin/python3 attr.py tr.h5 > settings.txt"), 0);
     assert_string_equal(slurp("settings.txt"),
                         "anchors=200 anchor_seed=0 omega=1 delta=0 prune=threshold rcond=1e-4 "
-                        "rescale=mean-norm center=false completion=false seed=0\n");
+                        "lambda=0 rescale=mean-norm center=false completion=false seed=0\n");
     if (irp("inspect tr.h5")) /* the written dump passes the loader */
         fail_msg("inspect of translate's output failed: %s", err_out);
     /* every vector written equals an independent NumPy translation */
@@ -1145,7 +1215,7 @@ static void translate_writes_hdf5(void **state)
     assert_int_equal(sh("/usr/bin/python3 attr.py tr3.h5 > settings.txt"), 0);
     assert_string_equal(slurp("settings.txt"),
                         "anchors=200 anchor_seed=3 omega=4 delta=0.5 prune=threshold rcond=-1 "
-                        "rescale=mean-norm center=true completion=false seed=0\n");
+                        "lambda=0 rescale=mean-norm center=true completion=false seed=0\n");
     snprintf(check, sizeof check,
              "/usr/bin/python3 '%s/tests/check_translate.py' '%s' tr3.h5 rot-a rot-b 200 3 4 0.5 -1 1",
              getenv("PWD"), tiny());
@@ -1170,6 +1240,251 @@ static void translate_writes_hdf5(void **state)
     assert_false(exists("tr2.h5"));
 }
 
+/* A saved translator applied to rows it never saw: on the dump it came from it
+ * gives translate's rows exactly and the runner's accuracy; on new test rows it
+ * gives NumPy's formula from the stored T, means and scale; a wrong encoder
+ * (dimension or anchors), an old or broken translator file and mixed flags
+ * are refused with one line, writing nothing. */
+static void translator_apply_round_trip(void **state)
+{
+    (void)state;
+    char args[2048];
+    const char *set = "--anchors 200 --omega 4 --delta 0.5 --center --lambda 0.01";
+    snprintf(args, sizeof args, "translate --data %s --from rot-a --to narrow %s --translator "
+                                "--out tr.h5", tiny(), set);
+    assert_int_equal(irp(args), 0);
+    snprintf(args, sizeof args, "translate --apply tr.h5 --in %s --out a.h5", tiny());
+    if (irp(args))
+        fail_msg("apply: %s", err_out);
+    assert_non_null(strstr(err_out, "anchors match"));
+    /* new test rows: rot-a's test split scaled, shifted and reversed */
+    char py[4096];
+    snprintf(py, sizeof py,
+             "import shutil, sys, h5py, numpy as np\n"
+             "shutil.copy('%s', 'new.h5')\n"
+             "with h5py.File('new.h5', 'r+') as f:\n"
+             "    z = f['spaces/rot-a/test'][:]\n"
+             "    del f['spaces/rot-a/test']\n"
+             "    f['spaces/rot-a/test'] = (1.7 * z[::-1] + 0.3).astype(np.float32)\n"
+             "def rows(p, s):\n"
+             "    return h5py.File(p, 'r')['spaces/rot-a-to-narrow/' + s][:]\n"
+             "if sys.argv[1] == 'same':\n"
+             "    for s in ('train', 'test'):\n"
+             "        assert np.array_equal(rows('tr.h5', s), rows('a.h5', s)), s\n"
+             "    sys.exit(0)\n"
+             "t = h5py.File('tr.h5', 'r')\n"
+             "T, mx, my = t['translator'][:], t['translator_mean_x'][:], t['translator_mean_y'][:]\n"
+             "assert t['translator'].attrs['rescale'] == 1\n"
+             "x = h5py.File('new.h5', 'r')['spaces/rot-a/test'][:].astype(np.float64) - mx\n"
+             "y = (x / np.linalg.norm(x, axis=1, keepdims=True)) @ T\n"
+             "y = y / np.linalg.norm(y, axis=1, keepdims=True) * t['translator'].attrs['scale_y'] + my\n"
+             "got = rows('b.h5', 'test')\n"
+             "err = np.abs(got - y).max() / np.abs(y).max()\n"
+             "assert err < 1e-6, err\n"
+             "assert not np.array_equal(got, rows('tr.h5', 'test'))\n",
+             tiny());
+    write_file("rt.py", py);
+    if (sh("/usr/bin/python3 rt.py same"))
+        fail_msg("apply on the source dump: %s", err_out);
+    assert_int_equal(irp("translate --apply tr.h5 --in new.h5 --out b.h5"), 0);
+    if (sh("/usr/bin/python3 rt.py new"))
+        fail_msg("apply on new rows: %s", err_out);
+    /* the runner's accuracy for the same pair and settings */
+    char cfg[2048];
+    snprintf(cfg, sizeof cfg, "[experiment]\ntype = stitch\ndata = %s\nspaces = rot-a, narrow\n"
+                              "targets = narrow\nanchors = 200\nomega = 4\ndelta = 0.5\n"
+                              "center = true\nlambda = 0.01\nreferences = false\n", tiny());
+    write_file("rt.ini", cfg);
+    assert_int_equal(irp("run --no-plots --quiet --results rr rt.ini"), 0);
+    assert_int_equal(sh("grep ',rot-a,narrow,irp,accuracy,' rr/rt.csv | awk -F, "
+                        "'{printf \"test acc %.4f\\n\", $NF}' > want.txt && "
+                        "\"$IRP\" inspect a.h5 | grep -o 'head linear .*' | "
+                        "grep -o 'test acc [0-9.]*' > got.txt && test -s want.txt && "
+                        "cmp want.txt got.txt"),
+                     0);
+    /* refusals: one line naming the files, nothing written */
+    write_file("old.py", "import h5py\n"
+                         "with h5py.File('old.h5', 'r+') as f:\n"
+                         "    del f['translator'].attrs['anchor_hash']\n"
+                         "with h5py.File('nan.h5', 'r+') as f:\n"
+                         "    f['translator'][0, 0] = float('nan')\n");
+    assert_int_equal(sh("cp tr.h5 old.h5 && cp tr.h5 nan.h5 && /usr/bin/python3 old.py && "
+                        "head -c 300 tr.h5 > cut.h5"),
+                     0);
+    struct {
+        const char *args, *why;
+    } bad[] = {
+        {"--apply tr.h5 --in %s --out x.h5 --space narrow",
+         "/spaces/narrow has dimension 16 but tr.h5 translates from dimension 24"},
+        {"--apply tr.h5 --in %s --out x.h5 --space rot-b",
+         "not the anchors it was fitted on"},
+        {"--apply old.h5 --in %s --out x.h5", "attribute 'anchor_hash': missing"},
+        {"--apply nan.h5 --in %s --out x.h5", "hold a NaN or infinity"},
+        {"--apply cut.h5 --in %s --out x.h5", "cut.h5"},
+        {"--apply %s --in %s --out x.h5", "/translator: missing"},
+        {"--apply tr.h5 --in %s --out x.h5 --omega 2", "settings such as --omega do not apply"},
+        {"--apply tr.h5 --out x.h5 --data %s", "--apply, --in and --out go together"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char a[1024];
+        snprintf(a, sizeof a, bad[i].args, tiny(), tiny());
+        snprintf(args, sizeof args, "translate %s", a);
+        assert_int_equal(irp(args), 1);
+        if (!strstr(err_out, bad[i].why) || strchr(err_out, '\n') != strrchr(err_out, '\n'))
+            fail_msg("%s: '%s'", a, err_out);
+        assert_false(exists("x.h5"));
+        assert_false(exists("x.h5.tmp"));
+    }
+}
+
+/* delta/omega = auto on the synthetic dump, where the answer is known: among
+ * rot-a, rot-b (rotations and scalings of one latent) and narrow (16 of its
+ * dimensions), every pair has one fixed δ whose test mean cosine beats the
+ * others by > 0.1 — δ = 0 into narrow and between the rotations, δ = 0.75
+ * out of narrow (where δ = 0 decodes to nothing). Auto, offered the values in
+ * another order, must pick that δ for every pair and give exactly its cell's
+ * numbers. With δ = 0 every ω is the same
+ * translator: a tie, which goes to the first ω offered. The report's auto
+ * table is checked number by number (check_report.py). */
+static void auto_delta_known_answer(void **state)
+{
+    (void)state;
+    char cfg[2048];
+    snprintf(cfg, sizeof cfg,
+             "[experiment]\ntype = invert\ndata = %s\nspaces = rot-a, rot-b, narrow\n"
+             "anchors = 200\nintra = false\nreferences = false\ndelta = auto, 0, 0.75, 0.9\n"
+             "auto_deltas = 0.9, 0.75, 0\n", tiny());
+    write_file("ad.ini", cfg);
+    snprintf(cfg, sizeof cfg,
+             "[experiment]\ntype = invert\ndata = %s\nspaces = rot-a, rot-b, narrow\n"
+             "anchors = 200\nintra = false\nreferences = false\nomega = auto, 4\n"
+             "auto_omegas = 4, 1\n", tiny());
+    write_file("ao.ini", cfg);
+    snprintf(cfg, sizeof cfg,
+             "[experiment]\ntype = stitch\ndata = %s\nanchors = 200\nomega = 1, 4\n"
+             "delta = auto, 0, 0.5, 0.65\ncenter = false, true\n", tiny());
+    write_file("as.ini", cfg);
+    if (irp("run --no-plots --quiet --results ar ad.ini ao.ini as.ini"))
+        fail_msg("run: %s", err_out);
+    write_file("ad.py",
+               "import csv\n"
+               "def load(p):\n"
+               "    return [r for r in csv.DictReader(l for l in open(p) if l[0] != '#')]\n"
+               "rows = load('ar/ad.csv')\n"
+               "def val(delta, metric, e, d):\n"
+               "    v = [float(r['value']) for r in rows if r['delta'] == delta and\n"
+               "         r['metric'] == metric and r['method'] == 'irp' and\n"
+               "         r['encoder'] == e and r['decoder'] == d]\n"
+               "    assert len(v) == 1, (delta, metric, e, d, v)\n"
+               "    return v[0]\n"
+               "pairs = {(r['encoder'], r['decoder']) for r in rows}\n"
+               "assert len(pairs) == 6, pairs\n"
+               "chose = set()\n"
+               "for e, d in pairs:\n"
+               "    fixed = {x: val(x, 'mean_cosine', e, d) for x in ('0', '0.75', '0.9')}\n"
+               "    best, second = sorted(fixed, key=fixed.get, reverse=True)[:2]\n"
+               "    assert fixed[best] > fixed[second] + 0.1, fixed  # the answer is known\n"
+               "    assert val('auto', 'auto_delta', e, d) == float(best), (e, d, fixed)\n"
+               "    chose.add(best)\n"
+               "    for m in ('mean_cosine', 'cosine_floor', 'subset_size'):\n"
+               "        assert abs(val('auto', m, e, d) - val(best, m, e, d)) <= 1e-12, (e, d, m)\n"
+               "    assert 0.5 < val('auto', 'auto_score', e, d) <= 1, (e, d)\n"
+               "assert chose == {'0', '0.75'}, chose  # both ways: pruning needed and not\n"
+               "om = [r for r in load('ar/ao.csv') if r['metric'] == 'auto_omega']\n"
+               "assert len(om) == 6 and all(float(r['value']) == 4 for r in om), om\n"
+               "fixed = {(r['encoder'], r['decoder'], r['metric']): float(r['value'])\n"
+               "         for r in load('ar/ao.csv') if r['omega'] == '4' and r['method'] == 'irp'}\n"
+               "for r in load('ar/ao.csv'):\n"
+               "    k = (r['encoder'], r['decoder'], r['metric'])\n"
+               "    if r['omega'] == 'auto' and r['method'] == 'irp' and k in fixed:\n"
+               "        assert abs(float(r['value']) - fixed[k]) <= 1e-12, (k, r['value'])\n");
+    if (sh("/usr/bin/python3 ad.py"))
+        fail_msg("auto on the synthetic dump: %s", err_out);
+    if (irp("report --results ar --plots ar --paper none --out R.md as.ini"))
+        fail_msg("report: %s", err_out);
+    const char *md = slurp("R.md");
+    if (!strstr(md, "**δ chosen without labels** (`delta = auto`") ||
+        !strstr(md, "| 4 | true |"))
+        fail_msg("no auto table: %s", md);
+    char check[1024];
+    snprintf(check, sizeof check, "/usr/bin/python3 '%s/tests/check_report.py' R.md ar",
+             getenv("PWD"));
+    if (sh(check))
+        fail_msg("auto table: %s%s", slurp("stdout.txt"), err_out);
+    /* auto is for configs: the translate flag refuses it */
+    snprintf(cfg, sizeof cfg, "translate --data %s --from rot-a --to rot-b --delta auto "
+                              "--out x.h5", tiny());
+    assert_int_equal(irp(cfg), 1);
+    assert_non_null(strstr(err_out, "--delta 'auto': expected a number in [0, 1]"));
+}
+
+/* Bootstrap intervals in the tables: every accuracy and mean cosine of a
+ * stitch run (and every mean cosine of an invert run) gets _lo/_hi rows that
+ * bracket it; IRP − Procrustes is paired on the same rows, its point value
+ * exactly the difference of the two accuracies; the same config gives the
+ * same bytes again (the seed is fixed); the report's interval columns are
+ * checked number by number; without bootstrap no interval row exists. */
+static void bootstrap_intervals(void **state)
+{
+    (void)state;
+    char cfg[2048];
+    snprintf(cfg, sizeof cfg,
+             "[experiment]\ntype = stitch\ndata = %s\nanchors = 200\nomega = 4\ndelta = 0.5\n"
+             "center = false, true\nbootstrap = 300\nbootstrap_level = 0.9\n", tiny());
+    write_file("bs.ini", cfg);
+    snprintf(cfg, sizeof cfg,
+             "[experiment]\ntype = invert\ndata = %s\nanchors = 200\nomega = 4\ndelta = 0.5\n"
+             "bootstrap = 300\n", tiny());
+    write_file("bi.ini", cfg);
+    if (irp("run --no-plots --quiet --results b1 bs.ini bi.ini") ||
+        irp("run --no-plots --quiet --force --results b2 bs.ini bi.ini"))
+        fail_msg("run: %s", err_out);
+    assert_int_equal(sh("for t in bs bi; do grep -v '^#' b1/$t.csv > x1; "
+                        "grep -v '^#' b2/$t.csv > x2; cmp x1 x2 || exit 1; done"),
+                     0);
+    write_file("bc.py",
+               "import csv\n"
+               "def load(p):\n"
+               "    return [r for r in csv.DictReader(l for l in open(p) if l[0] != '#')]\n"
+               "for tab, metrics in (('b1/bs.csv', ('accuracy', 'mean_cosine')),\n"
+               "                     ('b1/bi.csv', ('mean_cosine',))):\n"
+               "    v = {}\n"
+               "    for r in load(tab):\n"
+               "        v[(r['center'], r['encoder'], r['decoder'], r['method'], r['metric'])] = \\\n"
+               "            float(r['value'])\n"
+               "    n = 0\n"
+               "    for k, x in v.items():\n"
+               "        if k[4] in metrics and k[3] != 'irp-procrustes':\n"
+               "            lo, hi = v[k[:4] + (k[4] + '_lo',)], v[k[:4] + (k[4] + '_hi',)]\n"
+               "            assert lo <= x + 1e-12 and x <= hi + 1e-12, (tab, k, lo, x, hi)\n"
+               "            n += 1\n"
+               "        if k[3] == 'irp-procrustes' and k[4].endswith('_diff'):\n"
+               "            m = k[4][:-5]\n"
+               "            want = v[k[:3] + ('irp', m)] - v[k[:3] + ('procrustes', m)]\n"
+               "            assert abs(x - want) <= 1e-12, (tab, k, x, want)\n"
+               "            assert v[k[:4] + (k[4] + '_lo',)] <= x + 1e-12 <= v[k[:4] + (k[4] + '_hi',)] + 2e-12\n"
+               "            n += 1\n"
+               "    assert n > 40, (tab, n)\n"
+               "    assert any(k[3] == 'irp-procrustes' for k in v), tab\n");
+    if (sh("/usr/bin/python3 bc.py"))
+        fail_msg("intervals: %s", err_out);
+    if (irp("report --results b1 --plots b1 --paper none --out R.md bs.ini"))
+        fail_msg("report: %s", err_out);
+    if (!strstr(slurp("R.md"), "| Zero-shot 90% interval, mean bounds | IRP vs Procrustes, "
+                               "paired: better / n.s. / worse |"))
+        fail_msg("no interval columns: %s", slurp("R.md"));
+    char check[1024];
+    snprintf(check, sizeof check, "/usr/bin/python3 '%s/tests/check_report.py' R.md b1",
+             getenv("PWD"));
+    if (sh(check))
+        fail_msg("interval columns: %s%s", slurp("stdout.txt"), err_out);
+    /* off by default: no interval rows, and the column is not shown */
+    snprintf(cfg, sizeof cfg, "[experiment]\ntype = stitch\ndata = %s\nanchors = 200\n", tiny());
+    write_file("nb.ini", cfg);
+    assert_int_equal(irp("run --no-plots --quiet --results b1 nb.ini"), 0);
+    assert_int_not_equal(sh("grep -q '_lo,\\|_hi,\\|irp-procrustes' b1/nb.csv"), 0);
+}
+
 int main(void)
 {
     setenv("IRP", irp_path(), 1); /* the binary, for tests' shell lines */
@@ -1190,7 +1505,11 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(killed_run_leaves_no_half_file, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(scale_experiments, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(translate_writes_hdf5, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(translator_apply_round_trip, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(auto_delta_known_answer, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(bootstrap_intervals, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(own_configs_get_their_findings, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(nonneg_study_on_slice, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(anchor_rank_kind, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(paper_path_offline_standins, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(text_corpus_builder, setup, teardown);
@@ -1203,5 +1522,7 @@ int main(void)
         t.name = names[i];
         tests[n++] = t;
     }
+    if (getenv("IRP_TEST_ONLY")) /* a developer's shortcut: one test by name (glob) */
+        cmocka_set_test_filter(getenv("IRP_TEST_ONLY"));
     return _cmocka_run_group_tests("pipeline", tests, n, NULL, NULL);
 }
