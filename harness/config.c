@@ -402,6 +402,11 @@ static int fixed_key(parse_state *st, int k, const char *name, char *v)
                 parse_u64(items[i], &u);
                 c->auto_omegas[i] = (size_t)u;
             }
+            for (size_t j = 0; j < i; j++)
+                if (dl ? c->auto_deltas[j] == c->auto_deltas[i]
+                       : c->auto_omegas[j] == c->auto_omegas[i])
+                    return key_error(st, name, "value '%s' given twice in the list%s", items[i],
+                                     "");
         }
         *(dl ? &c->num_auto_deltas : &c->num_auto_omegas) = n;
         break;
@@ -712,12 +717,27 @@ int config_load(config **out, const char *path)
         rc = irp_fail(IRP_EDATA, "%s:%d: key 'bootstrap_level' has no effect without bootstrap "
                                  "resamples (bootstrap = 1000, say); remove it or set bootstrap",
                       path, line_of(text, "bootstrap_level"));
+    /* the split auto makes of each anchor count (irp_auto_select): ≥ 1 held out, ≥ 2 fitted */
+    for (size_t i = 0; !rc && (autos[0] || autos[1]) && i < c->num_values[SK_ANCHORS]; i++) {
+        uint64_t k = 0;
+        parse_u64(c->values[SK_ANCHORS][i], &k);
+        long long h = llround(c->auto_holdout * (double)k);
+        if (h < 1)
+            h = 1;
+        if (k < 3 || (uint64_t)h > k - 2)
+            rc = irp_fail(IRP_EDATA, "%s:%d: key 'anchors': %llu anchors are too few for %s = "
+                                     "auto, which holds out %lld of them (auto_holdout = %g) and "
+                                     "fits on the rest: expected at least 2 left to fit",
+                          path, line_of(text, "anchors"), (unsigned long long)k,
+                          autos[0] ? "delta" : "omega", h, c->auto_holdout);
+    }
     for (size_t i = 0; !rc && autos[0] && i < c->num_auto_deltas; i++)
         for (size_t j = 0; j < c->num_values[SK_PRUNE]; j++)
             if (!strcmp(c->values[SK_PRUNE][j], "fraction") && c->auto_deltas[i] <= 0)
-                rc = irp_fail(IRP_EDATA, "%s: key 'auto_deltas': value %g with prune = fraction: "
-                                         "expected fractions in (0, 1] (set auto_deltas)",
-                              path, c->auto_deltas[i]);
+                rc = irp_fail(IRP_EDATA, "%s:%d: key 'auto_deltas': value %g with prune = "
+                                         "fraction: expected fractions in (0, 1] (set "
+                                         "auto_deltas)",
+                              path, line_of(text, "prune"), c->auto_deltas[i]);
     free(text);
     if (rc) {
         config_free(c);

@@ -617,10 +617,11 @@ int dump_load_flags(dump **out, const char *path, const char *const *only, size_
         size_t j = 0;
         while (j < l.n && strcmp(l.names[j], only[i]))
             j++;
+        char shown[80];
         if (j == l.n)
             rc = FAIL("%s: /spaces/%s: no such space (the file has %zu spaces; see 'irp inspect "
                       "%s')",
-                      path, only[i], l.n, path);
+                      path, printable(shown, sizeof shown, only[i]), l.n, path);
     }
     if (!rc && !(d->spaces = calloc(l.n, sizeof *d->spaces)))
         rc = irp_fail(IRP_ENOMEM, "out of memory");

@@ -167,6 +167,14 @@ static int read_translator(stored_translator *s, const char *path)
                                      "it again with --translator)",
                           path, names[i]);
     }
+    char *split = NULL;
+    if (!rc)
+        rc = h5_attr_string(&split, path, td, "/translator", "anchor_split", 0);
+    if (!rc && split && strcmp(split, "train"))
+        rc = irp_fail(IRP_EDATA, "%s: /translator attribute 'anchor_split': expected 'train' "
+                                 "(the anchors are rows of the training split)",
+                      path);
+    free(split);
     if (!rc && (strlen(s->hash) != 16 || strspn(s->hash, "0123456789abcdef") != 16))
         rc = irp_fail(IRP_EDATA, "%s: /translator attribute 'anchor_hash': expected 16 hex "
                                  "digits, got '%.40s'",
@@ -179,6 +187,32 @@ static int read_translator(stored_translator *s, const char *path)
     return rc;
 }
 
+/* What applying must give, checked on every row: finite values, and with
+ * rescaling each row at the target scale from the target mean (a translator
+ * whose values overflow the row norms would collapse rows onto the mean). */
+static int applied_rows_check(const irp_mat *y, const irp_mat *x, const stored_translator *st,
+                              const char *trf, const char *split)
+{
+    for (size_t i = 0; i < y->rows; i++) {
+        double ny = 0, nx = 0;
+        for (size_t j = 0; j < y->cols; j++) {
+            double v = IRP_AT(y, i, j);
+            if (!isfinite(v))
+                return irp_fail(IRP_EDATA, "%s: applying it gives a non-finite value (%s row %zu); "
+                                           "its values or means are out of range",
+                                trf, split, i);
+            ny += (v - st->mean_y[j]) * (v - st->mean_y[j]);
+        }
+        for (size_t j = 0; j < x->cols; j++)
+            nx += fabs(IRP_AT(x, i, j) - st->mean_x[j]);
+        if (st->rescale && nx > 0 && !(fabs(sqrt(ny) / st->scale_y - 1) < 1e-6))
+            return irp_fail(IRP_EDATA, "%s: applying it gives %s row %zu a norm of %g instead of "
+                                       "the target scale %g: its values overflow or vanish",
+                            trf, split, i, sqrt(ny), st->scale_y);
+    }
+    return IRP_OK;
+}
+
 /* irp translate --apply TR --in NEW --out OUT [--space NAME] */
 static int translate_apply(const char *trf, const char *in, const char *out, const char *space)
 {
@@ -186,14 +220,40 @@ static int translate_apply(const char *trf, const char *in, const char *out, con
         return die("translate: --apply, --in and --out need file names");
     if (check_output(out, in) || check_output(out, trf))
         return die_last();
-    stored_translator st;
-    if (read_translator(&st, trf))
-        return die_last();
-    const char *name = space ? space : st.source;
     dump *d = NULL, *td = NULL;
-    int rc = dump_load_checked(&d, in, &name, 1, 0);
+    /* the translator file is a dump first (a regular HDF5 file, its translated
+     * space and the target's heads checked), then a translator */
+    if (dump_load(&td, trf, NULL, 0))
+        return die_last();
+    stored_translator st;
+    if (read_translator(&st, trf)) {
+        dump_free(td);
+        return die_last();
+    }
+    const char *name = space ? space : st.source;
+    char shown[80];
+    const char *why = space_name_problem(name);
+    if (!why && (why = space_name_problem(st.target)))
+        name = st.target;
+    int rc = why ? irp_fail(IRP_EDATA, "%s: space '%s': %s (expected a printable name of at most "
+                                       "200 characters without '/')",
+                            name == space ? "--space" : trf, printable(shown, sizeof shown, name),
+                            why)
+                 : IRP_OK;
+    const dump_space *tsp = rc ? NULL : (td->num_spaces == 1 ? &td->spaces[0] : NULL);
+    if (!rc && !tsp)
+        rc = irp_fail(IRP_EDATA, "%s: expected one space (the translated one), found %zu", trf,
+                      td->num_spaces);
+    if (!rc && tsp->dim != st.dy)
+        rc = irp_fail(IRP_EDATA, "%s: /translator maps into dimension %zu but its space %s has "
+                                 "dimension %zu (and heads for it)",
+                      trf, st.dy, tsp->name, tsp->dim);
     if (!rc)
-        rc = dump_load(&td, trf, NULL, 0); /* the translated space: its heads */
+        rc = dump_load_checked(&d, in, &name, 1, 0);
+    if (!rc && d->num_classes != td->num_classes)
+        rc = irp_fail(IRP_EDATA, "%s has %zu classes but the heads in %s have %zu: not the same "
+                                 "task",
+                      in, d->num_classes, trf, td->num_classes);
     const dump_space *src = rc ? NULL : dump_find_space(d, name);
     irp_mat *ax = NULL, *y[2] = {NULL, NULL};
     if (!rc && src->dim != st.dx)
@@ -232,14 +292,16 @@ static int translate_apply(const char *trf, const char *in, const char *out, con
                                                         st.dy, st.t, st.mean_x, st.mean_y,
                                                         st.scale_y, st.rescale)
                                        : IRP_OK;
+        if (!rc)
+            rc = applied_rows_check(y[split], x, &st, trf, split ? "test" : "train");
         irp_mat_free(x);
     }
-    const dump_space *tsp = rc ? NULL : (td->num_spaces == 1 ? &td->spaces[0] : NULL);
-    if (!rc && !tsp)
-        rc = irp_fail(IRP_EDATA, "%s: expected one space (the translated one), found %zu", trf,
-                      td->num_spaces);
-    char oname[256], settings[1024];
+    char oname[512], settings[1024];
     snprintf(oname, sizeof oname, "%s-to-%s", name, st.target);
+    if (!rc && space_name_problem(oname))
+        rc = irp_fail(IRP_EDATA, "the output space '%s': %s; give the input space a shorter name "
+                                 "(--space)",
+                      printable(shown, sizeof shown, oname), space_name_problem(oname));
     snprintf(settings, sizeof settings, "%s; applied from %s (anchor hash %s)", st.settings, trf,
              st.hash);
     if (!rc) {
@@ -267,6 +329,7 @@ int cmd_translate(int argc, char **argv)
     const char *apply = NULL, *in = NULL, *space = NULL, *any_key = NULL;
     const char *text[SK_COUNT];
     int want_t = 0;
+    unsigned seen = 0; /* sweep keys given */
     for (int k = 0; k < SK_COUNT; k++)
         text[k] = sweep_key_default(k);
     for (int i = 1; i < argc; i++) {
@@ -286,32 +349,35 @@ int cmd_translate(int argc, char **argv)
             return 0;
         }
         if (!strcmp(a, "--translator")) {
+            if (inline_value)
+                return die("translate: --translator takes no value (given '%s')", v);
             want_t = 1;
             continue;
         }
+        if (k >= 0 && (seen & (1u << k)))
+            return die("translate: option '%s' given twice", a);
+        if (k >= 0)
+            seen |= 1u << k;
         if ((k == SK_CENTER || k == SK_COMPLETION) && !inline_value &&
             (!v || flag_key(v) >= 0 || v[0] == '-')) {
             text[k] = "true"; /* a bare boolean flag */
+            any_key = a;
             continue;
         }
         if (!v)
             return die("translate: option '%s' needs a value (see 'irp translate --help')", a);
         i += !inline_value;
-        if (!strcmp(a, "--data"))
-            data = v;
-        else if (!strcmp(a, "--from"))
-            from = v;
-        else if (!strcmp(a, "--to"))
-            to = v;
-        else if (!strcmp(a, "--out"))
-            out = v;
-        else if (!strcmp(a, "--apply"))
-            apply = v;
-        else if (!strcmp(a, "--in"))
-            in = v;
-        else if (!strcmp(a, "--space"))
-            space = v;
-        else if (k >= 0) {
+        static const char *const files[] = {"--data", "--from", "--to", "--out",
+                                            "--apply", "--in", "--space"};
+        const char **slot[] = {&data, &from, &to, &out, &apply, &in, &space};
+        size_t fi = 0;
+        while (fi < sizeof files / sizeof *files && strcmp(a, files[fi]))
+            fi++;
+        if (fi < sizeof files / sizeof *files) {
+            if (*slot[fi])
+                return die("translate: option '%s' given twice", a);
+            *slot[fi] = v;
+        } else if (k >= 0) {
             const char *why = config_check_value(k, v);
             if (why)
                 return die("translate: %s '%s': %s", a, v, why);
@@ -325,10 +391,10 @@ int cmd_translate(int argc, char **argv)
             return die("translate: --apply, --in and --out go together (see 'irp translate "
                        "--help')");
         if (data || from || to || want_t || any_key)
-            return die("translate: --apply takes its settings from the translator file; "
-                       "--data, --from, --to, --translator and settings such as %s do not "
-                       "apply",
-                       any_key ? any_key : "--omega");
+            return die("translate: --apply takes its settings from the translator file; %s "
+                       "does not apply (nor --data, --from, --to, --translator or settings)",
+                       any_key ? any_key : data ? "--data" : from ? "--from" : to ? "--to"
+                                                                              : "--translator");
         return translate_apply(apply, in, out, space);
     }
     if (!data || !from || !to || !out)
@@ -394,6 +460,11 @@ int cmd_translate(int argc, char **argv)
     char name[256], settings[512];
     size_t len = 0;
     snprintf(name, sizeof name, "%s-to-%s", from, to);
+    if (!rc && space_name_problem(name)) {
+        char shown[80];
+        rc = irp_fail(IRP_EDATA, "translate: the output space '%s': %s; rename the spaces",
+                      printable(shown, sizeof shown, name), space_name_problem(name));
+    }
     for (int key = 0; key < SK_COUNT; key++) /* the settings as the config keys spell them */
         if (sweep_key_is_flag(key))
             len += (size_t)snprintf(settings + len, len < sizeof settings ? sizeof settings - len : 0,

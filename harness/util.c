@@ -83,6 +83,33 @@ void fmt_secs(char *buf, size_t n, double s)
         snprintf(buf, n, "%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
 }
 
+const char *printable(char *buf, size_t n, const char *s)
+{
+    size_t k = 0, len = strlen(s);
+    for (const char *p = s; *p && k + 4 < n; p++)
+        buf[k++] = (unsigned char)*p < 32 || *p == 127 ? '?' : *p;
+    if (k < len && n >= 4)
+        k = k > n - 4 ? n - 4 : k, memcpy(buf + k, "...", 3), k += 3;
+    buf[k < n ? k : n - 1] = '\0';
+    return buf;
+}
+
+const char *space_name_problem(const char *s)
+{
+    size_t len = strlen(s);
+    if (!len)
+        return "an empty name";
+    if (len > 200)
+        return "a name longer than 200 characters";
+    for (const char *p = s; *p; p++) {
+        if ((unsigned char)*p < 32 || *p == 127)
+            return "a name with a control character";
+        if (*p == '/')
+            return "a name with '/'";
+    }
+    return NULL;
+}
+
 FILE *fopen_regular(const char *path, const char *what)
 {
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);

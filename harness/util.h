@@ -21,6 +21,13 @@ uint64_t fnv1a(uint64_t h, const void *data, size_t n);
 /* mkdir -p; IRP_EDATA naming the directory that could not be made. */
 int mkdirs(const char *path);
 
+/* s for a one-line message: control characters as '?', at most n − 4
+ * characters then "...", into buf (n bytes); returns buf. */
+const char *printable(char *buf, size_t n, const char *s);
+/* NULL if s can name a space (1 to 200 printable characters, no '/'), else
+ * why not. */
+const char *space_name_problem(const char *s);
+
 /* Opens an input for reading only if it is a regular file (a FIFO, device or
  * directory would hang or mislead); NULL and IRP_EDATA "PATH: ..." naming
  * what was expected (`what`, e.g. "config") otherwise. */

@@ -1174,6 +1174,8 @@ static bad_config bad_configs[] = {
     {"[experiment]\ntype = invert\n" DATA "delta = auto\nauto_deltas = 0, 1.5\n", "key 'auto_deltas': value '1.5': expected a number in [0, 1]"},
     {"[experiment]\ntype = invert\n" DATA "omega = auto\nauto_omegas = 0\n", "key 'auto_omegas': value '0': expected an integer >= 1"},
     {"[experiment]\ntype = invert\n" DATA "lambda = -1\n", "key 'lambda': value '-1': expected a number from 0 to 1e+06"},
+    {"[experiment]\ntype = invert\n" DATA "delta = auto\nanchors = 2\n", "bad.ini:5: key 'anchors': 2 anchors are too few for delta = auto"},
+    {"[experiment]\ntype = invert\n" DATA "delta = auto\nauto_deltas = 0.5, 0.50\n", "key 'auto_deltas': value '0.50' given twice in the list"},
     {"[experiment]\ntype = invert\n" DATA "bootstrap = 5\n", "key 'bootstrap': '5': expected 0 (none) or 10 to 100000 resamples"},
     {"[experiment]\ntype = invert\n" DATA "bootstrap_level = 0.9\n", "key 'bootstrap_level' has no effect without bootstrap resamples"},
     {"[experiment]\ntype = scale-distribution\n" DATA "bootstrap = 100\n", "key 'bootstrap' has no effect on a scale-distribution experiment"},
@@ -1307,10 +1309,34 @@ static void translator_apply_round_trip(void **state)
                          "with h5py.File('old.h5', 'r+') as f:\n"
                          "    del f['translator'].attrs['anchor_hash']\n"
                          "with h5py.File('nan.h5', 'r+') as f:\n"
-                         "    f['translator'][0, 0] = float('nan')\n");
-    assert_int_equal(sh("cp tr.h5 old.h5 && cp tr.h5 nan.h5 && /usr/bin/python3 old.py && "
-                        "head -c 300 tr.h5 > cut.h5"),
-                     0);
+                         "    f['translator'][0, 0] = float('nan')\n"
+                         "with h5py.File('dy.h5', 'r+') as f:  # a 20-dimensional target\n"
+                         "    t = f['translator']\n"
+                         "    a = dict(t.attrs)\n"
+                         "    del f['translator'], f['translator_mean_y']\n"
+                         "    f['translator'] = [[0.5] * 20] * 24\n"
+                         "    f['translator_mean_y'] = [0.0] * 20\n"
+                         "    f['translator'].attrs.update(a)\n"
+                         "with h5py.File('split.h5', 'r+') as f:\n"
+                         "    f['translator'].attrs['anchor_split'] = 'test'\n"
+                         "with h5py.File('big.h5', 'r+') as f:  # norms overflow: rows collapse\n"
+                         "    f['translator'][...] = f['translator'][...] * 1e160\n"
+                         "import numpy as np\n"
+                         "with h5py.File('five.h5', 'r+') as f:  # another task: 5 classes\n"
+                         "    f.attrs['num_classes'] = np.int32(5)\n"
+                         "    if 'class_names' in f.attrs: del f.attrs['class_names']\n"
+                         "    for sp in f['spaces'].values():\n"
+                         "        for h in sp['heads'].values():\n"
+                         "            g = h if 'weight' in h else h['layer_%d' % (len(h) - 1)]\n"
+                         "            w, b = g['weight'][...], g['bias'][...]\n"
+                         "            del g['weight'], g['bias']\n"
+                         "            g['weight'] = np.vstack([w, w[:1]])\n"
+                         "            g['bias'] = np.append(b, b[0])\n");
+    snprintf(args, sizeof args,
+             "cp tr.h5 old.h5 && cp tr.h5 nan.h5 && cp tr.h5 dy.h5 && cp tr.h5 split.h5 && "
+             "cp tr.h5 big.h5 && cp '%s' five.h5 && /usr/bin/python3 old.py && "
+             "head -c 300 tr.h5 > cut.h5 && mkfifo fifo.h5", tiny());
+    assert_int_equal(sh(args), 0);
     struct {
         const char *args, *why;
     } bad[] = {
@@ -1322,8 +1348,17 @@ static void translator_apply_round_trip(void **state)
         {"--apply nan.h5 --in %s --out x.h5", "hold a NaN or infinity"},
         {"--apply cut.h5 --in %s --out x.h5", "cut.h5"},
         {"--apply %s --in %s --out x.h5", "/translator: missing"},
-        {"--apply tr.h5 --in %s --out x.h5 --omega 2", "settings such as --omega do not apply"},
+        {"--apply tr.h5 --in %s --out x.h5 --translator=false", "--translator takes no value"},
+        {"--apply tr.h5 --in %s --out x.h5 --omega 2", "--omega does not apply"},
+        {"--apply tr.h5 --in %s --out x.h5 --center", "--center does not apply"},
         {"--apply tr.h5 --out x.h5 --data %s", "--apply, --in and --out go together"},
+        {"--apply fifo.h5 --in %s --out x.h5", "fifo.h5: not a regular file"},
+        {"--apply dy.h5 --in %s --out x.h5", "maps into dimension 20 but its space rot-a-to-narrow"},
+        {"--apply split.h5 --in %s --out x.h5", "attribute 'anchor_split': expected 'train'"},
+        {"--apply big.h5 --in %s --out x.h5", "its values overflow or vanish"},
+        {"--apply tr.h5 --in five.h5 --out x.h5", "five.h5 has 5 classes but the heads in tr.h5 have 4"},
+        {"--apply tr.h5 --apply tr.h5 --in %s --out x.h5", "option '--apply' given twice"},
+        {"--apply tr.h5 --in %s --out x.h5 --space 'a\033[31m'", "--space: space 'a?[31m': a name with a control character"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char a[1024];
@@ -1485,6 +1520,39 @@ static void bootstrap_intervals(void **state)
     assert_int_not_equal(sh("grep -q '_lo,\\|_hi,\\|irp-procrustes' b1/nb.csv"), 0);
 }
 
+/* lambda in the runner: into a well-conditioned target (narrow's anchors,
+ * condition ≈ 3), λ → 0 gives the pseudo-inverse's numbers, a real λ changes
+ * them, and only ridge cells report what they invert, better conditioned than
+ * the kept spectrum. (Into an ill-conditioned target λ → 0 is not the
+ * pseudo-inverse: ridge keeps singular values the cutoff drops.) */
+static void ridge_in_the_runner(void **state)
+{
+    (void)state;
+    char cfg[2048];
+    snprintf(cfg, sizeof cfg,
+             "[experiment]\ntype = invert\ndata = %s\nspaces = rot-a, wide, narrow\n"
+             "targets = narrow\nanchors = 200\nintra = false\nreferences = false\n"
+             "lambda = 0, 1e-12, 5\n", tiny());
+    write_file("rg.ini", cfg);
+    if (irp("run --no-plots --quiet --results rr rg.ini"))
+        fail_msg("run: %s", err_out);
+    write_file("rg.py",
+               "import csv\n"
+               "rows = [r for r in csv.DictReader(l for l in open('rr/rg.csv') if l[0] != '#')\n"
+               "        if r['method'] == 'irp']\n"
+               "v = {(r['lambda'], r['encoder'], r['decoder'], r['metric']): float(r['value'])\n"
+               "     for r in rows}\n"
+               "for e, d in (('rot-a', 'narrow'), ('wide', 'narrow')):\n"
+               "    m = lambda l, k: v[(l, e, d, k)]\n"
+               "    assert abs(m('1e-12', 'mean_cosine') - m('0', 'mean_cosine')) < 1e-6, e\n"
+               "    if e == 'rot-a':  # (wide decodes poorly either way: 0.257)\n"
+               "        assert abs(m('5', 'mean_cosine') - m('0', 'mean_cosine')) > 1e-3, e\n"
+               "    assert ('0', e, d, 'cond_effective_mean') not in v\n"
+               "    assert m('5', 'cond_effective_mean') < m('5', 'cond_kept_mean'), e\n");
+    if (sh("/usr/bin/python3 rg.py"))
+        fail_msg("ridge in the runner: %s", err_out);
+}
+
 int main(void)
 {
     setenv("IRP", irp_path(), 1); /* the binary, for tests' shell lines */
@@ -1508,6 +1576,7 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(translator_apply_round_trip, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(auto_delta_known_answer, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(bootstrap_intervals, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(ridge_in_the_runner, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(own_configs_get_their_findings, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(nonneg_study_on_slice, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(anchor_rank_kind, setup, teardown);
