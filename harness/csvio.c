@@ -26,7 +26,7 @@ int csv_out_open(csv_out *w, const char *path)
     snprintf(w->tmp, n + 5, "%s.tmp", path);
     int rc = check_output(path, NULL);
     if (!rc && !(w->fp = create_tmp(w->tmp)))
-        rc = irp_fail(IRP_EDATA, "%s: cannot write (%s)", path, strerror(errno));
+        rc = irp_fail(IRP_EDATA, "%s: cannot write (%s)", path, tmp_strerror(errno));
     if (rc) {
         free(w->path);
         free(w->tmp);

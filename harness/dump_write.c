@@ -22,7 +22,7 @@ int dump_write(const char *out, const dump *d, const dump_new_space *sp,
         return IRP_EDATA;
     FILE *img = create_tmp(tmp); /* never through a link; the reason if it fails */
     if (!img)
-        return irp_fail(IRP_EDATA, "%s: cannot create (%s)", tmp, strerror(errno));
+        return irp_fail(IRP_EDATA, "%s: cannot create (%s)", tmp, tmp_strerror(errno));
     /* HDF5 builds the file in memory (the core driver, no backing store) and
      * irp writes the image: a full disk is then an ordinary write error here,
      * never a file libhdf5 failed to close (which crashed it at exit). */

@@ -93,7 +93,7 @@ FILE *gp_open(const char *dir, const char *name, const char *size_png,
         return NULL;
     FILE *gp = create_tmp(tmp);
     if (!gp) {
-        irp_fail(IRP_EDATA, "%s: cannot write (%s)", path, strerror(errno));
+        irp_fail(IRP_EDATA, "%s: cannot write (%s)", path, tmp_strerror(errno));
         return NULL;
     }
     char png[1100], pdf[1100];
@@ -124,7 +124,7 @@ FILE *gp_open_dat(const char *dir, const char *name)
         return NULL;
     FILE *f = create_tmp(tmp);
     if (!f)
-        irp_fail(IRP_EDATA, "%s: cannot write (%s)", path, strerror(errno));
+        irp_fail(IRP_EDATA, "%s: cannot write (%s)", path, tmp_strerror(errno));
     return f;
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -211,19 +212,45 @@ int check_output(const char *path, const char *input)
 
 FILE *create_tmp(const char *tmp)
 {
-    struct stat st;
-    if (!lstat(tmp, &st)) {
-        if (!S_ISREG(st.st_mode)) { /* not irp's leftover: leave it alone */
+    /* A regular file already there is either a killed run's leftover or another
+     * irp's file in the making: the latter holds a lock on it. Only an unlocked
+     * one is removed (a writer between closing it and renaming it then fails to
+     * rename, never publishes another's bytes). */
+    int old = open(tmp, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (old >= 0) {
+        struct stat st;
+        if (fstat(old, &st) || !S_ISREG(st.st_mode)) { /* not irp's leftover: leave it alone */
+            close(old);
             errno = EEXIST;
             return NULL;
         }
-        if (unlink(tmp)) /* a leftover of a killed run (only this name goes, not the data of
-                            other links to it) */
+        if (flock(old, LOCK_EX | LOCK_NB)) {
+            close(old);
+            errno = EBUSY;
             return NULL;
+        }
+        int gone = unlink(tmp);
+        int e = errno;
+        close(old);
+        if (gone && e != ENOENT) {
+            errno = e;
+            return NULL;
+        }
+    } else if (errno != ENOENT) {
+        if (errno == ELOOP || errno == ENXIO)
+            errno = EEXIST; /* a symlink or a FIFO: left alone */
+        return NULL;
     }
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (fd < 0)
         return NULL;
+    if (flock(fd, LOCK_EX | LOCK_NB)) { /* held until the writer closes it */
+        int e = errno;
+        close(fd);
+        unlink(tmp);
+        errno = e;
+        return NULL;
+    }
     FILE *f = fdopen(fd, "w");
     if (!f) {
         int e = errno;
@@ -232,4 +259,10 @@ FILE *create_tmp(const char *tmp)
         errno = e;
     }
     return f;
+}
+
+const char *tmp_strerror(int e)
+{
+    return e == EBUSY ? "another process is writing it now (its temporary file is locked)"
+                      : strerror(e);
 }

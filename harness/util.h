@@ -39,11 +39,15 @@ int read_regular(char **out, size_t *len, const char *path, size_t max, const ch
  * file (not a symlink, device, FIFO or directory) other than `input` (NULL:
  * none); else IRP_EDATA naming it and what to do. */
 int check_output(const char *path, const char *input);
-/* A fresh file at `tmp` for writing: an old regular file there is unlinked
- * (its name only), anything else there is left alone and refused (errno
- * EEXIST); the new file is created exclusively, never through a symlink.
- * NULL and errno set on failure. */
+/* A fresh file at `tmp` for writing, locked (flock) while the caller holds it
+ * open: an old regular file there is unlinked (its name only) unless another
+ * process holds its lock (errno EBUSY: another irp is writing the same
+ * output); anything else there is left alone and refused (errno EEXIST); the
+ * new file is created exclusively, never through a symlink. NULL and errno
+ * set on failure. */
 FILE *create_tmp(const char *tmp);
+/* strerror for create_tmp's failures (EBUSY: another irp is writing it). */
+const char *tmp_strerror(int e);
 
 /* Monotonic clock in seconds. */
 double now_seconds(void);
