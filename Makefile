@@ -24,7 +24,7 @@ TESTS       := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 CORE_TESTS  := $(filter $(B)/tests/test_core_%,$(TESTS))
 
 .PHONY: install man
-.PHONY: all deps test test-core test-asan fuzz mutants testdata data gettext-slice reproduce bench seeds paper-data clean help
+.PHONY: all deps test test-core test-asan fuzz mutants testdata data gettext-slice emoji-data emoji-fixture reproduce bench seeds paper-data clean help
 all: $(B)/irp $(B)/libirp.so
 
 # The shared library (the core only: what the Python module and C programs
@@ -172,6 +172,20 @@ data/dumps/gettext.h5: $(CORPUS) $(TEXT_PY)
 data/dumps/gettext-domains.h5: $(CORPUS) $(TEXT_PY)
 	@scripts/ensure-deps.sh text
 	$(PYTHON) data/text/train_text_encoders.py --corpus $(CORPUS) --split domain --out $@
+# The offline image<->text data (issue 16, first part): emoji glyphs from
+# fonts-noto-color-emoji with their CLDR names in en/es/fr/ja (downloaded, not
+# installed) -> data/cache/emoji.npz. Encoders and configs are not built yet.
+EMOJI_SRC := data/cache/emoji
+$(EMOJI_SRC)/packages.txt: data/emoji/packages.txt data/emoji/fetch-emoji.sh
+	@scripts/ensure-deps.sh data
+	data/emoji/fetch-emoji.sh $(EMOJI_SRC)
+data/cache/emoji.npz: $(EMOJI_SRC)/packages.txt data/emoji/build_emoji.py
+	$(PYTHON) data/emoji/build_emoji.py --src $(EMOJI_SRC) --out $@ \
+	  --summary-out results/emoji-data.txt
+emoji-data: data/cache/emoji.npz
+# Regenerates the committed emoji test fixture from the fetched files.
+emoji-fixture: $(EMOJI_SRC)/packages.txt
+	$(PYTHON) data/emoji/make_fixture.py $(EMOJI_SRC) tests/fixtures/emoji
 # Regenerates the committed test slice from the real corpus.
 gettext-slice: $(CORPUS)
 	$(PYTHON) data/text/build_corpus.py --catalogs $(CATALOGS) --sample 2500 \

@@ -7,7 +7,7 @@ declare -A GROUP=(
   [build]="gcc make pkg-config libopenblas-dev liblapacke-dev libhdf5-dev libcsv-dev libinih-dev libcmocka-dev valgrind"
   [plot]="gnuplot-nox"
   [fuzz]="clang libclang-rt-14-dev"
-  [data]="python3-torch python3-torchvision python3-pil python3-numpy python3-h5py dataset-fashion-mnist"
+  [data]="python3-torch python3-torchvision python3-pil python3-numpy python3-h5py dataset-fashion-mnist fonts-dejavu-core"
   [text]="python3-sklearn python3-threadpoolctl python3-numpy python3-h5py python3-torch fasttext mecab mecab-ipadic-utf8 gettext"
   [install]="help2man python3-pytest python3-numpy python3-h5py python3-sklearn"
 )

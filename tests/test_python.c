@@ -48,12 +48,19 @@ static void make_install(void **state)
     pytest("test_install.py");
 }
 
+static void emoji_builder(void **state)
+{
+    (void)state;
+    pytest("test_emoji.py");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(python_module),
         cmocka_unit_test(walkthrough),
         cmocka_unit_test(make_install),
+        cmocka_unit_test(emoji_builder),
     };
     return cmocka_run_group_tests_name("python", tests, NULL, NULL);
 }

@@ -17,21 +17,9 @@ tmp="$out.tmp"
 rm -rf "$tmp"
 trap 'rm -rf "$tmp"' EXIT  # nothing half-made is left behind
 mkdir -p "$tmp/debs" "$tmp/root"
-mapfile -t pkgs < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$list" | grep -v '^$')
-echo "fetch-catalogs: downloading ${#pkgs[@]} packages (catalogs only, nothing installed)" >&2
-sandbox=()
-[[ $(id -u) -eq 0 ]] && sandbox=(-o APT::Sandbox::User=root)  # _apt cannot enter our tree
-download() {
-  (cd "$tmp/debs" && apt-get download -q "${sandbox[@]}" "${pkgs[@]}" >/dev/null 2>"$tmp/apt.err")
-}
-# stale package lists name versions the mirror no longer has: refresh once (root only)
-if ! download && ! { [[ $(id -u) -eq 0 && -z "${IRP_NO_APT_UPDATE:-}" ]] &&
-                     apt-get update -qq >/dev/null 2>&1 && download; }; then
-  why=$(grep -m1 '^E:' "$tmp/apt.err" || true)
-  echo "fetch-catalogs: $list: apt-get download failed (${why:-see apt-get download}); run" \
-       "'apt-get update' as root, or remove the package from the list" >&2
-  exit 1
-fi
+# shellcheck source=../apt-download.sh
+source "$here/../apt-download.sh"
+apt_download fetch-catalogs "$list" "$tmp/debs"
 for deb in "$tmp"/debs/*.deb; do
   dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp/root" --wildcards --no-anchored \
     'locale/es/LC_MESSAGES/*.mo' 'locale/fr/LC_MESSAGES/*.mo' 'locale/ja/LC_MESSAGES/*.mo' \
