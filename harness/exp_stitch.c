@@ -10,23 +10,41 @@
 #include "gnuplot.h"
 #include "pairs.h"
 
+static double row_mean(const double *v, size_t n)
+{
+    double sum = 0;
+    for (size_t r = 0; r < n; r++)
+        sum += v[r];
+    return sum / (double)n;
+}
+
 static void score(run_ctx *x, size_t i, size_t j, const char *method, const irp_mat *y)
 {
     const dump_space *dst = &x->d->spaces[j];
     const dump_head *h = dump_find_head(dst, x->cl->head);
+    const char *a = x->d->spaces[i].name;
     double v;
-    double *per_row = x->c->bootstrap ? malloc(x->n_test * sizeof *per_row) : NULL;
-    if (x->c->bootstrap && !per_row)
-        x->buf_failed = 1;
-    if (!irp_head_accuracy(&v, &h->head, y, x->d->test_labels)) {
-        row(x, x->d->spaces[i].name, dst->name, method, "accuracy", v);
-        if (per_row && !irp_head_correct(per_row, &h->head, y, x->d->test_labels))
-            pairs_interval_rows(x, i, j, method, "accuracy", per_row);
+    if (!x->c->bootstrap) {
+        if (!irp_head_accuracy(&v, &h->head, y, x->d->test_labels))
+            row(x, a, dst->name, method, "accuracy", v);
+        if (!irp_cosines(&v, NULL, y, x->test[j], x->test_norms[j], 0))
+            row(x, a, dst->name, method, "mean_cosine", v);
+        return;
     }
-    if (!irp_cosines(&v, NULL, y, x->test[j], x->test_norms[j], 0)) {
-        row(x, x->d->spaces[i].name, dst->name, method, "mean_cosine", v);
-        if (per_row && !irp_row_cosines(per_row, y, x->test[j], x->test_norms[j]))
-            pairs_interval_rows(x, i, j, method, "mean_cosine", per_row);
+    /* intervals: the per-row scores, whose mean in row order is the same value
+     * to the bit (a count of 0/1, and the cosines summed as irp_cosines sums them) */
+    double *per_row = malloc((x->n_test ? x->n_test : 1) * sizeof *per_row);
+    if (!per_row) {
+        x->buf_failed = 1;
+        return;
+    }
+    if (!irp_head_correct(per_row, &h->head, y, x->d->test_labels)) {
+        row(x, a, dst->name, method, "accuracy", row_mean(per_row, x->n_test));
+        pairs_interval_rows(x, i, j, method, "accuracy", per_row);
+    }
+    if (!irp_row_cosines(per_row, y, x->test[j], x->test_norms[j])) {
+        row(x, a, dst->name, method, "mean_cosine", row_mean(per_row, x->n_test));
+        pairs_interval_rows(x, i, j, method, "mean_cosine", per_row);
     }
     free(per_row);
 }

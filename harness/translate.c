@@ -223,7 +223,7 @@ static int translate_apply(const char *trf, const char *in, const char *out, con
     dump *d = NULL, *td = NULL;
     /* the translator file is a dump first (a regular HDF5 file, its translated
      * space and the target's heads checked), then a translator */
-    if (dump_load(&td, trf, NULL, 0))
+    if (dump_load_checked(&td, trf, NULL, 0, 0)) /* untrusted: read in a guarded child first */
         return die_last();
     stored_translator st;
     if (read_translator(&st, trf)) {
@@ -231,15 +231,16 @@ static int translate_apply(const char *trf, const char *in, const char *out, con
         return die_last();
     }
     const char *name = space ? space : st.source;
+    const char *names[2] = {name, st.target}, *from[2] = {space ? "--space" : trf, trf};
     char shown[80];
-    const char *why = space_name_problem(name);
-    if (!why && (why = space_name_problem(st.target)))
-        name = st.target;
-    int rc = why ? irp_fail(IRP_EDATA, "%s: space '%s': %s (expected a printable name of at most "
-                                       "200 characters without '/')",
-                            name == space ? "--space" : trf, printable(shown, sizeof shown, name),
-                            why)
-                 : IRP_OK;
+    int rc = IRP_OK;
+    for (int q = 0; q < 2 && !rc; q++) {
+        const char *why = space_name_problem(names[q]);
+        if (why)
+            rc = irp_fail(IRP_EDATA, "%s: space '%s': %s (expected a printable name of at most "
+                                     "200 characters without '/')",
+                          from[q], printable(shown, sizeof shown, names[q]), why);
+    }
     const dump_space *tsp = rc ? NULL : (td->num_spaces == 1 ? &td->spaces[0] : NULL);
     if (!rc && !tsp)
         rc = irp_fail(IRP_EDATA, "%s: expected one space (the translated one), found %zu", trf,
