@@ -24,7 +24,7 @@ TESTS       := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 CORE_TESTS  := $(filter $(B)/tests/test_core_%,$(TESTS))
 
 .PHONY: install man
-.PHONY: all deps test test-core test-asan fuzz mutants testdata data gettext-slice emoji-data emoji-fixture reproduce bench seeds paper-data clean help
+.PHONY: all deps test test-core test-asan fuzz mutants testdata data gettext-slice emoji-data emoji-fixture emoji-slice reproduce bench seeds paper-data clean help
 all: $(B)/irp $(B)/libirp.so
 
 # The shared library (the core only: what the Python module and C programs
@@ -90,7 +90,12 @@ $(TESTDATA)/slice.h5 $(TESTDATA)/slice-nonneg.h5 &: data/train_encoders.py data/
 $(TESTDATA)/gettext-slice.h5: tests/fixtures/gettext-slice.tsv data/text/train_text_encoders.py data/irpdump.py python/irp/dump.py data/pin_numerics.py
 	@mkdir -p $(TESTDATA)
 	$(PYTHON) data/text/train_text_encoders.py --quick --corpus $< --out $@ 2> $(TESTDATA)/gettext-slice.log
-testdata: $(TESTDATA)/tiny.h5 $(TESTDATA)/slice.h5 $(TESTDATA)/slice-nonneg.h5 $(TESTDATA)/gettext-slice.h5
+# ... and the emoji slice: the image and text encoders in --quick mode on 263
+# real emoji committed in tests/fixtures (made by 'make emoji-slice').
+$(TESTDATA)/emoji-slice.h5: tests/fixtures/emoji-slice.npz data/emoji/train_emoji_encoders.py data/text/train_text_encoders.py data/train_encoders.py data/irpdump.py python/irp/dump.py data/pin_numerics.py
+	@mkdir -p $(TESTDATA)
+	$(PYTHON) data/emoji/train_emoji_encoders.py --quick --data $< --out $@ 2> $(TESTDATA)/emoji-slice.log
+testdata: $(TESTDATA)/tiny.h5 $(TESTDATA)/slice.h5 $(TESTDATA)/slice-nonneg.h5 $(TESTDATA)/gettext-slice.h5 $(TESTDATA)/emoji-slice.h5
 
 # Unit, pipeline and real-data tests, then the same tests built with
 # AddressSanitizer + UndefinedBehaviorSanitizer; one summary line at the end.
@@ -145,8 +150,9 @@ DUMPS := data/dumps/fashion-mnist.h5 data/dumps/fashion-mnist-nonneg.h5 data/dum
 CATALOGS := data/cache/catalogs
 CORPUS   := data/cache/gettext-corpus.tsv
 TEXT_DUMPS := data/dumps/gettext.h5 data/dumps/gettext-domains.h5
+EMOJI_DUMP := data/dumps/emoji.h5
 TEXT_PY  := data/text/train_text_encoders.py data/irpdump.py python/irp/dump.py data/train_encoders.py data/pin_numerics.py
-data: $(DUMPS) $(TEXT_DUMPS)
+data: $(DUMPS) $(TEXT_DUMPS) $(EMOJI_DUMP)
 # One training run writes both families: the mixed-sign features (the headline)
 # and their ReLU (the non-negative-feature study), each with its own heads.
 data/dumps/fashion-mnist.h5 data/dumps/fashion-mnist-nonneg.h5 &: data/train_encoders.py data/irpdump.py python/irp/dump.py data/pin_numerics.py
@@ -172,9 +178,10 @@ data/dumps/gettext.h5: $(CORPUS) $(TEXT_PY)
 data/dumps/gettext-domains.h5: $(CORPUS) $(TEXT_PY)
 	@scripts/ensure-deps.sh text
 	$(PYTHON) data/text/train_text_encoders.py --corpus $(CORPUS) --split domain --out $@
-# The offline image<->text data (issue 16, first part): emoji glyphs from
+# The offline image<->text data (finding 4): emoji glyphs from
 # fonts-noto-color-emoji with their CLDR names in en/es/fr/ja (downloaded, not
-# installed) -> data/cache/emoji.npz. Encoders and configs are not built yet.
+# installed) -> data/cache/emoji.npz -> 3 image and 8 text encoders, each on its
+# own modality -> data/dumps/emoji.h5.
 EMOJI_SRC := data/cache/emoji
 $(EMOJI_SRC)/packages.txt: data/emoji/packages.txt data/emoji/fetch-emoji.sh
 	@scripts/ensure-deps.sh data
@@ -182,7 +189,14 @@ $(EMOJI_SRC)/packages.txt: data/emoji/packages.txt data/emoji/fetch-emoji.sh
 data/cache/emoji.npz: $(EMOJI_SRC)/packages.txt data/emoji/build_emoji.py
 	$(PYTHON) data/emoji/build_emoji.py --src $(EMOJI_SRC) --out $@ \
 	  --summary-out results/emoji-data.txt
-emoji-data: data/cache/emoji.npz
+EMOJI_PY := data/emoji/train_emoji_encoders.py data/text/train_text_encoders.py data/train_encoders.py data/irpdump.py python/irp/dump.py data/pin_numerics.py
+$(EMOJI_DUMP): data/cache/emoji.npz $(EMOJI_PY)
+	@scripts/ensure-deps.sh data text
+	$(PYTHON) data/emoji/train_emoji_encoders.py --data data/cache/emoji.npz --out $@
+emoji-data: $(EMOJI_DUMP)
+# Regenerates the committed real-data slice the tests train on.
+emoji-slice: data/cache/emoji.npz
+	$(PYTHON) data/emoji/make_slice.py data/cache/emoji.npz tests/fixtures/emoji-slice.npz
 # Regenerates the committed emoji test fixture from the fetched files.
 emoji-fixture: $(EMOJI_SRC)/packages.txt
 	$(PYTHON) data/emoji/make_fixture.py $(EMOJI_SRC) tests/fixtures/emoji

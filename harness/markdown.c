@@ -37,6 +37,15 @@ void md_cell_stat(agg_group *out, const csv_table *t, const cell *cl, const char
     agg_free(&a);
 }
 
+int md_cell_pairs(agg *out, const csv_table *t, const cell *cl, const char *method,
+                  const char *metric)
+{
+    agg_filter f[SK_COUNT + 2];
+    size_t n = cell_filters(f, cl, method, metric);
+    const char *g[] = {"encoder", "decoder"};
+    return agg_build(out, t, f, n, g, 2);
+}
+
 double md_pair_value(const csv_table *t, const cell *cl, const char *enc, const char *dec,
                      const char *method, const char *metric)
 {

@@ -35,6 +35,10 @@ void md_cell_stat(agg_group *out, const csv_table *t, const cell *cl, const char
 /* The value of one pair in one cell (NAN when absent). */
 double md_pair_value(const csv_table *t, const cell *cl, const char *enc, const char *dec,
                      const char *method, const char *metric);
+/* One cell's rows of `method` and `metric` grouped by (encoder, decoder), for
+ * many lookups with agg_find (md_pair_value scans the table once per call). */
+int md_cell_pairs(agg *out, const csv_table *t, const cell *cl, const char *method,
+                  const char *metric);
 /* The cell of c whose values for `keys` are `vals` (others: any); 0 if none. */
 int md_cell_where(cell *out, const config *c, const int *keys, const char *const *vals,
                   size_t n);

@@ -1,6 +1,7 @@
 /* The pair engine; see pairs.h. */
 #include "pairs.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -348,8 +349,47 @@ static int pair_task(void *arg, size_t p)
     return rc;
 }
 
+/* A modality attribute the tables can carry: a plain word, e.g. image, text. */
+static int plain_modality(const char *m)
+{
+    size_t n = strlen(m);
+    if (!n || n > 32)
+        return 0;
+    for (const char *p = m; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '-'))
+            return 0;
+    return 1;
+}
+
+/* When the loaded spaces mix modalities (two or more distinct plain-word
+ * modality attributes, every space having one), each cell gets one row per
+ * space: encoder = decoder = the space, method "space", metric
+ * "modality:<m>", value 1. The cross-domain finding reads them; a dump of one
+ * modality gets none, so its tables are as before. */
+static void modality_rows(run_ctx *x, const cell_group *gr)
+{
+    const dump *d = x->d;
+    int mixed = 0;
+    for (size_t i = 0; i < d->num_spaces; i++) {
+        if (!plain_modality(d->spaces[i].modality))
+            return;
+        mixed |= strcmp(d->spaces[i].modality, d->spaces[0].modality) != 0;
+    }
+    for (size_t c = 0; mixed && c < gr->n; c++) {
+        rows_select_cell(x, gr, c);
+        for (size_t i = 0; i < d->num_spaces; i++) {
+            char metric[48];
+            snprintf(metric, sizeof metric, "modality:%s", d->spaces[i].modality);
+            row(x, d->spaces[i].name, d->spaces[i].name, "space", metric, 1);
+        }
+    }
+}
+
 int pairs_run(run_ctx *x, const cell_group *gr, const pair_scoring *scoring)
 {
+    if (!x->buf) /* rows written at once: the metric names are not kept */
+        modality_rows(x, gr);
     const dump *d = x->d;
     size_t ns = d->num_spaces, k = gr->cells[0].anchors, np = 0;
     shared s = {.x = x, .gr = gr, .scoring = scoring, .opts = gr->cells[0].opts,

@@ -12,7 +12,8 @@ configs=(configs/stitch.ini configs/invert.ini configs/retrieval.ini
          configs/nonneg-stitch.ini configs/nonneg-invert.ini
          configs/ablation-inverse.ini configs/ablation-inverse-nonneg.ini configs/auto-delta.ini
          configs/language.ini configs/language-domains.ini configs/text-stitch.ini
-         configs/text-grid.ini configs/text-anchors.ini configs/anchor-rank.ini)
+         configs/text-grid.ini configs/text-anchors.ini configs/anchor-rank.ini
+         configs/emoji-stitch.ini configs/emoji-invert.ini configs/emoji-anchors.ini)
 # REPORT.md is dated by the code and configs it came from (the commit that
 # scripts/version.sh names: the last one that could change a number), so a rerun
 # leaves the report unchanged. An

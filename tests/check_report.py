@@ -185,6 +185,105 @@ for sec in sections:
                 if abs(mean - diffs.mean()) > 0.0005 + 1e-9 or wins != want or not lo <= mean <= hi:
                     fail(f"{where}: '{v[col]}', the table gives {diffs.mean():+.4f}, {want}")
                 checked += 4
+# Finding 4 (cross-domain): every direction row recomputed from the table's
+# modality rows and pairs, and the verdict from the stated rule.
+f4 = re.search(r"^\*\*4\. .*?(?=^\*\*5\. )", text, flags=re.M | re.S)
+if f4 and "Direction" in f4.group(0):
+    block = f4.group(0).splitlines()
+    works_any = all_works = beat_any = False
+    lang_w = lang_n = 0
+    i = 0
+    while i < len(block):
+        m = re.match(r"`([^`]+)` \(`[^`]*`\): ", block[i])
+        if not m:
+            i += 1
+            continue
+        name = m.group(1)
+        head = next(j for j in range(i, len(block)) if block[j].startswith("|"))
+        cols = cells(block[head])
+        nkeys = cols.index("Direction")
+        with open(os.path.join(results, name + ".csv"), newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(l for l in f if not l.startswith("#")))
+        mod = {r["encoder"]: r["metric"][9:] for r in rows
+               if r["method"] == "space" and r["metric"].startswith("modality:")}
+        stitch = "Ratio" in cols
+        tables += 1
+        cellres = {}
+        j = head + 2
+        while j < len(block) and block[j].startswith("|"):
+            vals = cells(block[j])
+            key = tuple(vals[:nkeys])
+            sel = [r for r in rows if all(r[cols[k]] == vals[k] for k in range(nkeys))]
+            a, b = vals[nkeys].replace(" (same modality)", "").split(" → ")
+            where = f"finding 4, {name}, row {vals[:nkeys + 1]}"
+
+            def pv(method, metric):
+                return {(r["encoder"], r["decoder"]): float(r["value"]) for r in sel
+                        if r["method"] == method and r["metric"] == metric}
+
+            first = pv("irp", "accuracy" if stitch else "mean_cosine")
+            pairs = [q for q in first if q[0] != q[1] and mod.get(q[0]) == a and mod.get(q[1]) == b]
+            if int(vals[nkeys + 1]) != len(pairs) or not pairs:
+                fail(f"{where}: {vals[nkeys + 1]} pairs, the table has {len(pairs)}")
+
+            def mean(d):
+                v = [d[q] for q in pairs if q in d]
+                return np.mean(v) if v else float("nan")
+
+            def same(got, want, what):
+                if got in ("—", "n/a") and np.isnan(want):
+                    return
+                if abs(float(got) - want) > 0.0005 + 1e-9:
+                    fail(f"{where}, {what}: {got}, the table gives {want:.4f}")
+
+            if stitch:
+                z, ab = pv("irp", "accuracy"), pv("absolute", "accuracy")
+                ns = pv("non-stitch", "accuracy")
+                zm, nm = mean(z), np.mean([ns[(q[1], q[1])] for q in pairs])
+                same(vals[nkeys + 2], zm, "Zero-shot")
+                same(vals[nkeys + 3], mean(ab), "Absolute")
+                same(vals[nkeys + 4], nm, "Non-stitch")
+                if vals[nkeys + 5] != f"{100 * zm / nm:.0f}%":
+                    fail(f"{where}: ratio {vals[nkeys + 5]}, the table gives {100 * zm / nm:.1f}%")
+                wa = [q for q in pairs if q in ab]
+                beat = sum(z[q] > ab[q] for q in wa)
+                if vals[nkeys + 6] != f"{beat} of {len(wa)}":
+                    fail(f"{where}: IRP > Absolute {vals[nkeys + 6]}, the table gives {beat} of {len(wa)}")
+                same(vals[nkeys + 7], mean(pv("procrustes", "accuracy")), "Procrustes")
+                same(vals[nkeys + 8], mean(pv("affine", "accuracy")), "Affine")
+                checked += 8
+                if a != b:
+                    c = cellres.setdefault(key, {"works": [], "beat": [], "src": [], "dst": []})
+                    c["works"].append(zm >= 0.6 * nm and beat == len(wa))
+                    c["beat"].append(beat == len(wa))
+                    if a == "text":
+                        c["src"].append(zm / nm)
+                    elif b == "text":
+                        c["dst"].append(zm / nm)
+            else:
+                got = re.match(r"([-\d.]+) \(([-\d.]+)\)", vals[nkeys + 2])
+                same(got.group(1), mean(pv("irp", "mean_cosine")), "IRP cosine")
+                same(got.group(2), mean(pv("irp", "cosine_floor")), "floor")
+                same(vals[nkeys + 3], mean(pv("affine", "mean_cosine")), "Affine cosine")
+                same(vals[nkeys + 4], mean(pv("irp", "top1")), "top-1 IRP")
+                same(vals[nkeys + 5], mean(pv("affine", "top1")), "top-1 Affine")
+                checked += 6
+            j += 1
+        for c in cellres.values():
+            all_works |= all(c["works"])
+            works_any |= any(c["works"])
+            beat_any |= all(c["beat"])
+            if c["src"] and c["dst"]:
+                lang_n += 1
+                lang_w += np.mean(c["src"]) > np.mean(c["dst"])
+        i = j
+    want = ("Reproduced" if all_works else "Partly reproduced" if works_any or beat_any
+            else "Not reproduced")
+    if f"**{want}.**" not in f4.group(0):
+        fail(f"finding 4: the rule gives '{want}', the report says otherwise")
+    if lang_n and f"holds in {lang_w} of {lang_n} cells" not in f4.group(0):
+        fail(f"finding 4: text sources stronger in {lang_w} of {lang_n} cells, not what the report says")
+    checked += 1
 if not tables:
     fail("no stitch or invert section to check")
 print(f"{checked} numbers checked in {tables} tables")

@@ -187,6 +187,16 @@ def fill_unknown(z, train):
     return int(zero.sum())
 
 
+def fill_all_unknown(spaces, train):
+    """fill_unknown on every space {name: (z, attrs)}, counted in attrs["unknown_rows"]."""
+    for name in sorted(spaces):
+        z, attrs = spaces[name]
+        attrs["unknown_rows"] = np.int64(fill_unknown(z, train))
+        if attrs["unknown_rows"]:
+            log(f"{name}: {attrs['unknown_rows']} rows without a known feature set to the "
+                "mean training embedding")
+
+
 def remove_common(z, train):
     """fastText sentence vectors share one dominant direction (mean cosine between
     random sentences > 0.95 here): subtract the training mean and rescale to unit
@@ -205,6 +215,21 @@ def multilingual_lsa(tok, train_rows, dim, seed, min_df):
     svd = TruncatedSVD(n_components=dim, n_iter=7, random_state=seed)
     svd.fit(vec.fit_transform(joint))
     return {lg: svd.transform(vec.transform(tagged[lg])).astype(np.float32) for lg in LANGS}
+
+
+def linear_head(f, name, z, labels, train, test, seed, epochs, num_classes):
+    """A linear softmax head on the frozen training rows of z (the image
+    trainer's train_head), written beside space `name` with its accuracies.
+    The embeddings are small in norm; standardising them would change the
+    head's input space, so the head learns on the raw rows with more epochs."""
+    from train_encoders import train_head
+    layers = train_head(z[train], labels[train], 0, "identity", seed, epochs,
+                        num_classes=num_classes, lr=1e-2)
+    tr = irpdump.head_accuracy(layers, "identity", z[train], labels[train])
+    te = irpdump.head_accuracy(layers, "identity", z[test], labels[test])
+    irpdump.write_linear_head(f, name, "linear", *layers[0], train_accuracy=tr,
+                              test_accuracy=te)
+    log(f"{name}: linear head on {num_classes} classes, train {tr:.3f} test {te:.3f}")
 
 
 def main(argv=None):
@@ -251,16 +276,11 @@ def main(argv=None):
     for lg, z in multilingual_lsa(tok, train, dim_lsa, a.seed, min_df).items():
         spaces[f"multi-{lg}"] = (z, dict(model=f"cross-language-lsa{dim_lsa}", language=lg))
     log("multi: done")
-    for name in sorted(spaces):
-        z, attrs = spaces[name]
-        attrs["unknown_rows"] = np.int64(fill_unknown(z, train))
-        if attrs["unknown_rows"]:
-            log(f"{name}: {attrs['unknown_rows']} rows without a known feature set to the "
-                "mean training embedding")
+    fill_all_unknown(spaces, train)
     labels = np.array([cls[d] for d in domains], dtype=np.int64)
     with_heads = a.split == "random"
     if with_heads:
-        from train_encoders import torch, train_head  # the same head trainer as the images
+        from train_encoders import torch  # the same head trainer as the images
         pin_numerics.torch_deterministic(torch)
     with irpdump.create(a.out, dataset="gettext-parallel", class_names=classes,
                         split=a.split, corpus=os.path.basename(a.corpus),
@@ -272,15 +292,7 @@ def main(argv=None):
             irpdump.write_space(f, name, z[train], z[test], modality="text", **attrs)
             if not with_heads:
                 continue
-            # the embeddings are small in norm; standardising them would change the
-            # head's input space, so the head learns on the raw rows with more epochs
-            layers = train_head(z[train], labels[train], 0, "identity", a.seed,
-                                head_epochs, num_classes=len(classes), lr=1e-2)
-            tr = irpdump.head_accuracy(layers, "identity", z[train], labels[train])
-            te = irpdump.head_accuracy(layers, "identity", z[test], labels[test])
-            irpdump.write_linear_head(f, name, "linear", *layers[0], train_accuracy=tr,
-                                      test_accuracy=te)
-            log(f"{name}: linear head train {tr:.3f} test {te:.3f}")
+            linear_head(f, name, z, labels, train, test, a.seed, head_epochs, len(classes))
     log(f"wrote {a.out} in {time.time() - t0:.0f} s")
 
 

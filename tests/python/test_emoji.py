@@ -115,3 +115,80 @@ def test_fetcher_names_an_unreadable_list(root, tmp_path):
     assert r.returncode == 1
     assert "nope.txt: cannot read the package list" in r.stderr
     assert not os.path.exists(tmp_path / "o") and not os.path.exists(tmp_path / "o.tmp")
+
+
+# ---- the encoders (data/emoji/train_emoji_encoders.py) on the committed real slice ----
+
+def train(root, data, out, *extra):
+    return subprocess.run(["/usr/bin/python3",
+                           os.path.join(root, "data", "emoji", "train_emoji_encoders.py"),
+                           "--quick", "--data", data, "--out", out, *extra],
+                          capture_output=True, text=True)
+
+
+@pytest.fixture
+def slice_npz(root):
+    return os.path.join(root, "tests", "fixtures", "emoji-slice.npz")
+
+
+def test_encoders_on_the_slice(root, slice_npz, tmp_path):
+    import h5py
+    out = str(tmp_path / "e.h5")
+    r = train(root, slice_npz, out)
+    assert r.returncode == 0, r.stderr
+    d = np.load(slice_npz)
+    _, first = np.unique(d["base"], return_index=True)
+    keep = np.sort(first)  # --rows base: the variant-free entry of every base
+    assert len(keep) < len(d["base"])
+    with h5py.File(out, "r") as f:
+        ids = np.concatenate([f["samples/train/ids"][:], f["samples/test/ids"][:]])
+        assert sorted(ids) == list(keep)
+        assert list(f["samples/test/ids"][:]) == list(keep[d["test"][keep]])
+        assert (f["samples/test/labels"][:] == d["group"][f["samples/test/ids"][:]]).all()
+        names = sorted(f["spaces"])
+        assert names == sorted(["pca-pixels", "cae", "cnn-subgroup"] +
+                               [f"{k}-{lg}" for k in ("char", "word")
+                                for lg in ("en", "es", "fr", "ja")])
+        for n in names:
+            s = f["spaces"][n]
+            assert s["train"].shape == (len(f["samples/train/ids"]), 16)
+            want = "text" if n.startswith(("char-", "word-")) else "image"
+            assert s.attrs["modality"] == want
+            assert s["heads/linear/weight"].shape == (9, 16)
+        z1 = f["spaces/cnn-subgroup/test"][:]
+    out2 = str(tmp_path / "e2.h5")  # the same run again: the same numbers
+    assert train(root, slice_npz, out2).returncode == 0
+    with h5py.File(out2, "r") as f:
+        assert np.array_equal(f["spaces/cnn-subgroup/test"][:], z1)
+
+
+@pytest.mark.parametrize("case,why", [
+    ("not_npz", "cannot read"),
+    ("no_key", "no array 'text_ja'"),
+    ("bad_label", "group must be integers indexing group_names"),
+    ("all_test", "test must be a boolean mask with rows on both sides"),
+    ("short", "subgroup has shape"),
+])
+def test_encoders_refuse_bad_data(root, slice_npz, tmp_path, case, why):
+    bad = str(tmp_path / "bad.npz")
+    if case == "not_npz":
+        open(bad, "w").write("group,text\n1,a\n")
+    else:
+        d = dict(np.load(slice_npz))
+        if case == "no_key":
+            del d["text_ja"]
+        elif case == "bad_label":
+            d["group"] = d["group"].copy()
+            d["group"][3] = 9
+        elif case == "all_test":
+            d["test"] = np.ones_like(d["test"])
+        else:
+            d["subgroup"] = d["subgroup"][:-1]
+        np.savez(bad, **d)
+    out = str(tmp_path / "out.h5")
+    r = train(root, bad, out)
+    assert r.returncode != 0
+    err = r.stderr.strip()
+    assert err.startswith("train_emoji_encoders: ") and "bad.npz" in err and why in err, err
+    assert "\n" not in err, err
+    assert not os.path.exists(out) and not os.path.exists(out + ".tmp")
