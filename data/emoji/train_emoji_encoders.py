@@ -20,7 +20,8 @@ Every space has DIM (64) dimensions, so the raw source embedding can always be
 fed to another space's head: the paper's "Absolute" baseline is available for
 every pair. Every space gets a linear softmax head on the 9 emoji groups (its
 frozen training rows; torch). Subgroups are not a second label set: the dump
-holds one, and 46 of the 99 subgroups have fewer than 10 training rows.
+holds one, and with one row per base emoji 52 of the 99 subgroups have fewer
+than 10 training rows.
 
 Rows: one per base emoji by default (--rows base: the first fully-qualified
 entry of each base, the one without skin tone), 1,855 of the 3,624. With every
