@@ -24,6 +24,8 @@ TESTS       := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 CORE_TESTS  := $(filter $(B)/tests/test_core_%,$(TESTS))
 
 .PHONY: install man
+
+.PHONY: mpi
 .PHONY: all deps test test-core test-asan fuzz mutants testdata data gettext-slice emoji-data emoji-fixture emoji-slice reproduce bench seeds paper-data clean help
 all: $(B)/irp $(B)/libirp.so
 
@@ -60,6 +62,19 @@ $(B)/libirp.a: $(CORE_OBJ)
 $(B)/irp: $(B)/harness/main.o $(HARNESS_OBJ) $(B)/libirp.a
 	$(CC) $(CFLAGS) $(XCFLAGS) $^ -o $@ $(LDLIBS)
 
+# The MPI build of the runner (Debian's libopenmpi-dev; 'make mpi'): the same
+# objects, with harness/mpi/par_mpi.c in place of par_stub.c, linked by mpicc.
+# The plain build above needs no MPI installed.
+MPICC ?= mpicc
+$(B)/mpi/par_mpi.o: harness/mpi/par_mpi.c harness/par.h $(wildcard core/*.h)
+	@mkdir -p $(dir $@)
+	$(MPICC) $(CFLAGS) $(XCFLAGS) -c $< -o $@
+$(B)/irp-mpi: $(B)/harness/main.o $(filter-out $(B)/harness/par_stub.o,$(HARNESS_OBJ)) $(B)/mpi/par_mpi.o $(B)/libirp.a
+	$(MPICC) $(CFLAGS) $(XCFLAGS) $^ -o $@ $(LDLIBS)
+mpi:
+	@scripts/ensure-deps.sh build mpi
+	@$(MAKE) --no-print-directory $(B)/irp-mpi
+
 $(B)/tests/%: tests/%.c $(HARNESS_OBJ) $(B)/libirp.a tests/testutil.h $(wildcard fuzz/*.c fuzz/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(XCFLAGS) -Itests $< $(HARNESS_OBJ) $(B)/libirp.a -o $@ $(LDLIBS) -lcmocka
@@ -72,7 +87,8 @@ $(B)/tests/test_core_%: tests/test_core_%.c $(B)/libirp.a tests/testutil.h
 ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 # valgrind's memcheck runs on the normal build only (it does not mix with ASan);
 # so do the Python tests (they load the normal build's libirp.so)
-ASAN_TESTS  := $(filter-out build-asan/tests/test_valgrind build-asan/tests/test_python,\
+# and so do the MPI tests (they run build/irp-mpi, which has no sanitizer build)
+ASAN_TESTS  := $(filter-out build-asan/tests/test_valgrind build-asan/tests/test_python build-asan/tests/test_mpi,\
                  $(TEST_SRC:tests/%.c=build-asan/tests/%))
 
 # Test inputs: the synthetic dump (+ one broken copy per loader check) and a
@@ -100,8 +116,8 @@ testdata: $(TESTDATA)/tiny.h5 $(TESTDATA)/slice.h5 $(TESTDATA)/slice-nonneg.h5 $
 # Unit, pipeline and real-data tests, then the same tests built with
 # AddressSanitizer + UndefinedBehaviorSanitizer; one summary line at the end.
 test:
-	@scripts/ensure-deps.sh build plot data text install
-	@$(MAKE) --no-print-directory all $(TESTS) testdata
+	@scripts/ensure-deps.sh build plot data text mpi install
+	@$(MAKE) --no-print-directory all $(B)/irp-mpi $(TESTS) testdata
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS="$(ASAN_CFLAGS)" build-asan/irp $(ASAN_TESTS)
 	@IRP_TEST_DATA=$(TESTDATA) tests/run.sh $(TESTS) $(ASAN_TESTS)
 
@@ -210,9 +226,12 @@ $(B)/bench-kernels: bench/kernels.c bench/testutil_rand.h $(HARNESS_OBJ) $(B)/li
 
 # Benchmark: the C runner against two NumPy peers on the omega x delta grid,
 # kernel throughput against OpenBLAS's own peak, scaling curves. Prints ratios.
-bench: all $(B)/bench-kernels data/dumps/fashion-mnist.h5
-	@scripts/ensure-deps.sh build plot data
+# Then the paper-scale figures (bench/paper_scale.py: a generated dump of the
+# paper's size, cached in data/cache/bench/; the MPI build's strong scaling).
+bench: all $(B)/bench-kernels $(B)/irp-mpi data/dumps/fashion-mnist.h5
+	@scripts/ensure-deps.sh build plot data mpi
 	$(PYTHON) bench/bench.py $(BENCH_ARGS)
+	$(PYTHON) bench/paper_scale.py $(BENCH_ARGS)
 
 # The seed spread (issue: same numbers on every machine): the offline encoders
 # trained again with run seeds 1 and 2 (-j2: both at once, ~15 min each here),

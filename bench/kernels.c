@@ -117,10 +117,36 @@ static bench_space rotated(const bench_space *base, uint64_t seed)
     return r;
 }
 
+/* --peaks: the peaks (2 threads and 1) and the apply kernel at the paper's
+ * dimensions, in double and single precision, for bench/paper_scale.py. */
+static int peaks_only(void)
+{
+    printf("kind,name,param,value,unit\n");
+    out("peak", "dgemm", 2048, gemm_gflops(0, 2048, 2048, 2048, 3), "GFLOP/s");
+    out("peak", "sgemm", 2048, gemm_gflops(1, 2048, 2048, 2048, 3), "GFLOP/s");
+    static const size_t dims[] = {384, 512, 768, 1280};
+    for (size_t i = 0; i < 4; i++) {
+        out("kernel", "apply_dgemm_10000xd_dxd", (double)dims[i],
+            gemm_gflops(0, 10000, dims[i], dims[i], 3), "GFLOP/s");
+        out("kernel", "apply_sgemm_10000xd_dxd", (double)dims[i],
+            gemm_gflops(1, 10000, dims[i], dims[i], 3), "GFLOP/s");
+    }
+    int threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    out("peak", "dgemm_1thread", 2048, gemm_gflops(0, 2048, 2048, 2048, 3), "GFLOP/s");
+    out("peak", "sgemm_1thread", 2048, gemm_gflops(1, 2048, 2048, 2048, 3), "GFLOP/s");
+    out("kernel", "apply_dgemm_1thread_10000xd_dxd", 768, gemm_gflops(0, 10000, 768, 768, 3),
+        "GFLOP/s");
+    openblas_set_num_threads(threads);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 2 && !strcmp(argv[1], "--peaks"))
+        return peaks_only();
     if (argc != 2) {
-        fprintf(stderr, "usage: bench-kernels DUMP.h5\n");
+        fprintf(stderr, "usage: bench-kernels DUMP.h5 | --peaks\n");
         return 2;
     }
     printf("kind,name,param,value,unit\n");

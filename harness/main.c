@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "par.h"
 #include "provenance.h"
 #include "util.h"
 
@@ -36,7 +37,13 @@ int main(int argc, char **argv)
     } cmds[] = {{"inspect", cmd_inspect}, {"run", cmd_run}, {"report", cmd_report}, {"translate", cmd_translate},
                 {"compare", cmd_compare}};
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
-        if (!strcmp(argv[1], cmds[i].name))
-            return cmds[i].fn(argc - 1, argv + 1);
+        if (!strcmp(argv[1], cmds[i].name)) {
+            /* build/irp-mpi: 'run' is split across the MPI ranks; any other
+             * command is rank 0's alone (the others would only repeat it) */
+            par_init(&argc, &argv);
+            int rc = cmds[i].fn == cmd_run || !par_rank() ? cmds[i].fn(argc - 1, argv + 1) : 0;
+            par_finalize();
+            return rc;
+        }
     return die("unknown command '%s' (see 'irp --help')", argv[1]);
 }

@@ -12,11 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "experiment.h"
+#include "par.h"
 #include "pool.h"
 #include "provenance.h"
 #include "util.h"
@@ -239,6 +241,12 @@ static size_t count_cell_files(const char *dir)
  * file is gone, so a test can change things at a known point of a run. */
 static void test_pause(const char *results_dir, const char *name, size_t computed)
 {
+    /* and with IRP_TEST_KILL_RANK=R and IRP_TEST_KILL_AFTER_CELLS=N, rank R
+     * dies by SIGKILL once it has computed N cells (a node lost mid-run) */
+    const char *kr = getenv("IRP_TEST_KILL_RANK"), *kn = getenv("IRP_TEST_KILL_AFTER_CELLS");
+    if (kr && *kr && kn && *kn && strtol(kr, NULL, 10) == par_rank() &&
+        strtoull(kn, NULL, 10) == computed)
+        raise(SIGKILL);
     const char *e = getenv("IRP_TEST_PAUSE_AFTER_CELLS");
     if (!e || !*e || strtoull(e, NULL, 10) != computed)
         return;
@@ -254,12 +262,80 @@ static void test_pause(const char *results_dir, const char *name, size_t compute
 
 int run_experiment(const config *c, const dump *d, const run_opts *o)
 {
-    int fd, rc = lock_results(&fd, o->results_dir, c->name);
-    if (rc)
+    /* MPI: rank 0 holds the lock for the job; the others write only the cells
+     * rank 0 hands them */
+    int fd = -1, rc = par_rank() ? IRP_OK : lock_results(&fd, o->results_dir, c->name);
+    if ((rc = par_agree(rc)))
         return rc;
     rc = run_locked(c, d, o);
-    close(fd); /* releases the lock */
+    if (fd >= 0)
+        close(fd); /* releases the lock */
     return rc;
+}
+
+/* Whether group i (the cells i + m·stride, m < nom; nom = 1 when cells do not
+ * group by ω) has a cell to compute. */
+static int group_pending(const config *c, size_t i, size_t stride, size_t nom,
+                         const char *cells_dir, uint64_t stamp, const run_opts *o, int extra)
+{
+    for (size_t m = 0; m < nom; m++) {
+        cell cl;
+        char path[1200];
+        config_cell(&cl, c, i + m * stride);
+        cell_path(path, sizeof path, cells_dir, c, &cl, stamp);
+        if (o->force || extra || !cell_complete(path, c, &cl))
+            return 1;
+    }
+    return 0;
+}
+
+/* Which rank computes each group: rank 0 finds the groups with work left (one
+ * look at the cells directory, sent to all, so every rank decides alike), then
+ * they go to ranks by longest-first (cost: cells × anchors), ties to the lower
+ * rank. A group's per-space work (anchors, FPS, subsets) is done once, by its
+ * rank. owner[g] = -1: nothing to do. */
+static int assign_groups(int *owner, const size_t *start, size_t ngroups, const config *c,
+                         size_t stride, size_t nom, const char *cells_dir, uint64_t stamp,
+                         const run_opts *o, int extra)
+{
+    unsigned char *pending = calloc(ngroups ? ngroups : 1, 1);
+    double *load = calloc((size_t)par_size(), sizeof *load), *cost = calloc(ngroups ? ngroups : 1,
+                                                                           sizeof *cost);
+    size_t *order = calloc(ngroups ? ngroups : 1, sizeof *order);
+    int ok = pending && load && cost && order;
+    for (size_t g = 0; ok && !par_rank() && g < ngroups; g++)
+        pending[g] = (unsigned char)group_pending(c, start[g], stride, nom, cells_dir, stamp, o,
+                                                  extra);
+    if (ok)
+        par_bcast(pending, ngroups);
+    size_t np = 0;
+    for (size_t g = 0; ok && g < ngroups; g++) {
+        owner[g] = -1;
+        if (!pending[g])
+            continue;
+        cell cl;
+        config_cell(&cl, c, start[g]);
+        cost[g] = (double)nom * (double)cl.anchors;
+        size_t at = np++; /* insertion sort: costliest first, then by index */
+        while (at && cost[order[at - 1]] < cost[g]) {
+            order[at] = order[at - 1];
+            at--;
+        }
+        order[at] = g;
+    }
+    for (size_t q = 0; ok && q < np; q++) {
+        int best = 0;
+        for (int r = 1; r < par_size(); r++)
+            if (load[r] < load[best])
+                best = r;
+        owner[order[q]] = best;
+        load[best] += cost[order[q]];
+    }
+    free(pending);
+    free(load);
+    free(cost);
+    free(order);
+    return ok ? IRP_OK : irp_fail(IRP_ENOMEM, "out of memory for %zu cell groups", ngroups);
 }
 
 static int run_locked(const config *c, const dump *d, const run_opts *o)
@@ -270,22 +346,23 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
     if (c->kind->extra_table)
         snprintf(extra, sizeof extra, "%s/%s%s.csv", o->results_dir, c->name,
                  c->kind->extra_table);
-    int rc = mkdirs(cells_dir);
-    if (rc)
-        return rc;
+    int rc = mkdirs(cells_dir); /* no early return: every rank reaches par_agree below */
     /* finished cells are valid for the dump's content (not its mtime or path):
      * a regenerated dump with other numbers invalidates them, a touched or
      * copied one does not */
     uint64_t stamp = fnv1a(d->content_hash, d->dataset, strlen(d->dataset)); /* rows carry it */
     run_ctx x = {.c = c, .d = d, .threads = o->threads ? o->threads : pool_default_threads(),
                  .extra_table = extra};
-    rc = load_test_rows(&x);
+    if (!rc)
+        rc = load_test_rows(&x);
     size_t ncells = config_num_cells(c), done = 0, computed = 0, visited = 0;
     double t0 = now_seconds();
     int tty = isatty(2) && !o->quiet;
     cell *cells = calloc(ncells, sizeof *cells);
     csv_out *writers = calloc(ncells, sizeof *writers);
-    if (!rc && (!cells || !writers))
+    size_t *start = calloc(ncells, sizeof *start), ngroups = 0, gi = 0, others = 0, mine = 0;
+    int *owner = calloc(ncells, sizeof *owner);
+    if (!rc && (!cells || !writers || !start || !owner))
         rc = irp_fail(IRP_ENOMEM, "out of memory for %zu cells", ncells);
     /* Pair kinds compute the cells that differ only in ω together (they share
      * per-space and per-subset work): cell i + m·stride for the m-th ω. */
@@ -293,9 +370,26 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
     for (int k = SK_OMEGA + 1; k < SK_COUNT; k++)
         stride *= c->num_values[k];
     int by_omega = (c->kind->needs & EXP_PAIRS) != 0;
+    for (size_t i = 0; !rc && i < ncells; i++)
+        if (!by_omega || !((i / stride) % nom))
+            start[ngroups++] = i;
+    if ((rc = par_agree(rc)) == IRP_OK)
+        rc = par_agree(assign_groups(owner, start, ngroups, c, stride, by_omega ? nom : 1,
+                                     cells_dir, stamp, o, extra[0] != 0));
+    for (size_t g = 0; !rc && g < ngroups; g++) /* progress counts this rank's share */
+        mine += owner[g] == par_rank() || par_size() == 1 ? (by_omega ? nom : 1) : 0;
     for (size_t i = 0; !rc && i < ncells; i++) {
         if (by_omega && (i / stride) % nom)
             continue; /* done with its group */
+        if (owner[gi++] != par_rank()) { /* another rank's, or nothing to do */
+            size_t cnt = by_omega ? nom : 1;
+            if (owner[gi - 1] < 0) {
+                done += cnt;
+                visited += par_size() == 1 ? cnt : 0;
+            } else
+                others += cnt;
+            continue;
+        }
         cell_group g = {0, cells, writers};
         size_t n_fixed = 0; /* ω = auto is chosen per pair: its cell runs apart, after */
         for (size_t m = 0; !rc && m < 2 * (by_omega ? nom : 1); m++) {
@@ -352,21 +446,29 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
         }
         if (!rc && g.n)
             test_pause(o->results_dir, c->name, computed);
+        if (!rc && g.n) { /* tests only: rank R fails after its first group */
+            const char *fr = getenv("IRP_TEST_FAIL_RANK");
+            if (fr && *fr && strtol(fr, NULL, 10) == par_rank())
+                rc = irp_fail(IRP_EDATA, "injected failure (IRP_TEST_FAIL_RANK=%s)", fr);
+        }
         if (!rc && g.n && !o->quiet) {
             char eta[32], el[32];
             double elapsed = now_seconds() - t0;
             fmt_secs(el, sizeof el, elapsed);
-            fmt_secs(eta, sizeof eta, elapsed / (double)computed * (double)(ncells - visited));
-            fprintf(stderr, "%s[%s] %zu/%zu cells done (elapsed %s, ETA %s)%s", tty ? "\r" : "",
-                    c->name, visited, ncells, el, eta, tty ? "   " : "\n");
+            fmt_secs(eta, sizeof eta, elapsed / (double)computed * (double)(mine - visited));
+            fprintf(stderr, "%s[%s] %zu/%zu cells done%s (elapsed %s, ETA %s)%s",
+                    tty ? "\r" : "", c->name, visited, mine,
+                    par_size() > 1 ? " of rank 0's share" : "", el, eta, tty ? "   " : "\n");
         }
     }
     free(cells);
     free(writers);
+    free(start);
+    free(owner);
     if (tty)
         fputc('\n', stderr);
     free_test_rows(&x);
-    if (rc)
+    if ((rc = par_agree(rc)) || par_rank()) /* rank 0 assembles the table */
         return rc;
     if ((rc = dump_unchanged(d)))
         return rc;
@@ -392,8 +494,14 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
         return rc;
     }
     if (!o->quiet) {
-        fprintf(stderr, "[%s] %zu cells (%zu computed, %zu resumed) -> %s in %.1fs\n", c->name,
-                ncells, computed, done, table, now_seconds() - t0);
+        if (par_size() > 1)
+            fprintf(stderr, "[%s] %zu cells (%zu computed by rank 0, %zu by the other %d ranks, "
+                            "%zu resumed) -> %s in %.1fs\n",
+                    c->name, ncells, computed, others, par_size() - 1, done, table,
+                    now_seconds() - t0);
+        else
+            fprintf(stderr, "[%s] %zu cells (%zu computed, %zu resumed) -> %s in %.1fs\n",
+                    c->name, ncells, computed, done, table, now_seconds() - t0);
         size_t unused = count_cell_files(cells_dir);
         unused = unused > ncells ? unused - ncells : 0;
         if (unused) /* kept, not deleted: a researcher may switch back to those settings */

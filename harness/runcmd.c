@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "experiment.h"
+#include "par.h"
 #include "run.h"
 #include "util.h"
 
@@ -66,38 +67,47 @@ int cmd_run(int argc, char **argv)
     }
     if (first == argc)
         return fputs(usage, stderr), 2;
+    if (par_rank()) /* MPI: rank 0 reports and draws, the others compute */
+        o.quiet = o.no_plots = 1;
     size_t n = (size_t)(argc - first);
     config **cs = calloc(n, sizeof *cs);
     dump **ds = calloc(n, sizeof *ds);
-    int rc = !cs || !ds ? die("out of memory") : 0;
+    /* Errors are agreed on by every rank (par_agree; the plain build's is the
+     * identity) before anyone prints or stops, so that no rank waits for one
+     * that gave up. */
+    int rc = !cs || !ds ? irp_fail(IRP_ENOMEM, "out of memory") : 0;
     /* 1. every config parses and validates */
     for (size_t i = 0; !rc && i < n; i++)
-        if (config_load(&cs[i], argv[first + (int)i]))
-            rc = die_last();
+        rc = config_load(&cs[i], argv[first + (int)i]);
     for (size_t i = 0; !rc && i < n; i++) /* names and extra tables ("x-hist") must not clash */
         for (size_t j = 0; !rc && j < n; j++) {
             const char *extra = cs[j]->kind->extra_table;
             size_t len = strlen(cs[j]->name);
             if (j < i && !strcmp(cs[i]->name, cs[j]->name))
-                rc = die("%s and %s both write results named '%s'; give one a different 'name'",
-                         cs[j]->path, cs[i]->path, cs[i]->name);
+                rc = irp_fail(IRP_EDATA, "%s and %s both write results named '%s'; give one a "
+                              "different 'name'",
+                              cs[j]->path, cs[i]->path, cs[i]->name);
             else if (i != j && extra && !strncmp(cs[i]->name, cs[j]->name, len) &&
                      !strcmp(cs[i]->name + len, extra))
-                rc = die("%s writes results named '%s', which %s also writes (its second "
-                         "table); give one a different 'name'",
-                         cs[i]->path, cs[i]->name, cs[j]->path);
+                rc = irp_fail(IRP_EDATA, "%s writes results named '%s', which %s also writes "
+                              "(its second table); give one a different 'name'",
+                              cs[i]->path, cs[i]->name, cs[j]->path);
         }
     /* 2. every dump loads and holds what its config needs */
     for (size_t i = 0; !rc && i < n; i++)
-        if (run_load(&ds[i], cs[i]))
-            rc = die_last();
+        rc = run_load(&ds[i], cs[i]);
     if (!rc && (mkdirs(o.results_dir) || (!o.no_plots && mkdirs(o.plots_dir))))
+        rc = IRP_EDATA;
+    if ((rc = par_agree(rc)))
         rc = die_last();
     /* 3. run, 4. draw */
     for (size_t i = 0; !rc && i < n; i++) {
         double t0 = now_seconds();
-        if (run_experiment(cs[i], ds[i], &o) || (!o.no_plots && run_figure(cs[i], &o))) {
-            char msg[1024];
+        int r = run_experiment(cs[i], ds[i], &o);
+        if (!r && !o.no_plots)
+            r = run_figure(cs[i], &o);
+        if (par_agree(r)) {
+            char msg[2300];
             snprintf(msg, sizeof msg, "%s", irp_last_error());
             rc = die("%s: %s", cs[i]->path, msg);
         } else if (!o.quiet)

@@ -1,6 +1,8 @@
 /* Small helpers shared by the harness modules. */
 #include "util.h"
 
+#include "par.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -16,6 +18,8 @@
 
 int die(const char *fmt, ...)
 {
+    if (par_rank()) /* MPI: the message is rank 0's to print (errors are agreed first) */
+        return 1;
     va_list ap;
     va_start(ap, fmt);
     fputs("irp: ", stderr);

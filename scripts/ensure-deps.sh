@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages a make target needs, when they are missing.
-# Usage: scripts/ensure-deps.sh GROUP...   (groups: build, plot, data, text, fuzz, install)
+# Usage: scripts/ensure-deps.sh GROUP...   (groups: build, plot, data, text, fuzz, mpi, install)
 # As root it runs apt-get; otherwise it prints the apt-get line to run and fails.
 set -euo pipefail
 declare -A GROUP=(
@@ -9,11 +9,12 @@ declare -A GROUP=(
   [fuzz]="clang libclang-rt-14-dev"
   [data]="python3-torch python3-torchvision python3-pil python3-numpy python3-h5py dataset-fashion-mnist fonts-dejavu-core"
   [text]="python3-sklearn python3-threadpoolctl python3-numpy python3-h5py python3-torch fasttext mecab mecab-ipadic-utf8 gettext"
+  [mpi]="libopenmpi-dev openmpi-bin"
   [install]="help2man python3-pytest python3-numpy python3-h5py python3-sklearn"
 )
 want=()
 for g in "$@"; do
-  [[ -n "${GROUP[$g]:-}" ]] || { echo "ensure-deps: unknown group '$g' (build, plot, data, text, fuzz, install)" >&2; exit 2; }
+  [[ -n "${GROUP[$g]:-}" ]] || { echo "ensure-deps: unknown group '$g' (build, plot, data, text, fuzz, mpi, install)" >&2; exit 2; }
   for p in ${GROUP[$g]}; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || want+=("$p")
   done

@@ -1,0 +1,199 @@
+/* The MPI build (build/irp-mpi) under mpirun on the synthetic dump: its tables
+ * are byte-identical to the plain build's for any number of ranks and threads;
+ * a rank killed mid-run leaves no table and the finished cells, and a rerun
+ * with another number of ranks gives the same tables; a rank's error and a bad
+ * config end the job non-zero with irp's message printed once. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+static char work[256], err_out[65536], root[1024], plain[1100], mpi[1200], tiny[1100];
+
+/* Runs a shell command in `work`; stderr kept in err_out. */
+static int sh(const char *fmt, ...)
+{
+    char body[4096], cmd[4600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(body, sizeof body, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "cd '%s' && ( %s ) > stdout.txt 2> stderr.txt", work, body);
+    int st = system(cmd);
+    char path[512];
+    snprintf(path, sizeof path, "%s/stderr.txt", work);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(err_out, 1, sizeof err_out - 1, f) : 0;
+    err_out[n] = '\0';
+    if (f)
+        fclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* mpirun as the tests need it: root allowed (CI runs as root), more ranks
+ * than cores, no other hosts. */
+#define MPIRUN "mpirun --allow-run-as-root --oversubscribe"
+
+static int exists(const char *rel)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s", work, rel);
+    struct stat st;
+    return !stat(p, &st);
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(work, sizeof work, "/tmp/irp-mpi-XXXXXX");
+    if (!mkdtemp(work))
+        return -1;
+    snprintf(root, sizeof root, "%s", getenv("PWD"));
+    const char *bin = getenv("IRP_BIN") ? getenv("IRP_BIN") : "build/irp";
+    snprintf(plain, sizeof plain, "%s%s%s", bin[0] == '/' ? "" : root, bin[0] == '/' ? "" : "/",
+             bin);
+    snprintf(mpi, sizeof mpi, "%s-mpi", plain);
+    const char *d = getenv("IRP_TEST_DATA");
+    snprintf(tiny, sizeof tiny, "%s/%s/tiny.h5", d && d[0] == '/' ? "" : root,
+             d ? d : "build/testdata");
+    /* a grid of 12 cell groups (anchors x delta x center; omega grouped) and an
+     * invert config with retrieval */
+    FILE *f;
+    char p[600];
+    snprintf(p, sizeof p, "%s/grid.ini", work);
+    if (!(f = fopen(p, "w")))
+        return -1;
+    fprintf(f, "[experiment]\ntype = stitch\ndata = %s\nanchors = 100, 200\nomega = 1, 4\n"
+               "delta = 0, 0.5, 0.65\ncenter = false, true\n", tiny);
+    fclose(f);
+    snprintf(p, sizeof p, "%s/inv.ini", work);
+    if (!(f = fopen(p, "w")))
+        return -1;
+    fprintf(f, "[experiment]\ntype = invert\ndata = %s\nanchors = 150\nomega = 1, 2, 8\n"
+               "delta = 0, 0.5, 0.75\ncenter = false, true\nretrieval = true\n", tiny);
+    fclose(f);
+    /* the reference: the plain build, one process */
+    return sh("'%s' run --quiet --no-plots --results ref grid.ini inv.ini", plain) ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", work);
+    return system(cmd) ? -1 : 0;
+}
+
+static void same_tables(const char *dir)
+{
+    if (sh("cmp ref/grid.csv %s/grid.csv && cmp ref/inv.csv %s/inv.csv", dir, dir))
+        fail_msg("tables in %s differ from the single-process run:\n%s", dir, err_out);
+}
+
+static void identical_for_any_ranks_and_threads(void **state)
+{
+    (void)state;
+    if (sh(MPIRUN " -np 3 '%s' run --quiet --no-plots --threads 1 --results r3 grid.ini inv.ini",
+           mpi))
+        fail_msg("mpirun -np 3 failed:\n%s", err_out);
+    same_tables("r3");
+    if (sh(MPIRUN " -np 2 '%s' run --quiet --no-plots --threads 2 --results r2 grid.ini inv.ini",
+           mpi))
+        fail_msg("mpirun -np 2 failed:\n%s", err_out);
+    same_tables("r2");
+    /* one rank of the MPI build is the plain build */
+    if (sh(MPIRUN " -np 1 '%s' run --quiet --no-plots --results r1 grid.ini inv.ini", mpi))
+        fail_msg("mpirun -np 1 failed:\n%s", err_out);
+    same_tables("r1");
+    /* the work was split: the summary names the other ranks' share */
+    assert_int_equal(sh(MPIRUN " -np 3 '%s' run --force --no-plots --threads 1 --results r3 "
+                        "grid.ini", mpi), 0);
+    assert_non_null(strstr(err_out, "[grid] 24 cells ("));
+    assert_non_null(strstr(err_out, "by the other 2 ranks, 0 resumed)"));
+    assert_null(strstr(err_out, "(0 computed by rank 0"));
+    same_tables("r3");
+}
+
+static void killed_rank_then_resume(void **state)
+{
+    (void)state;
+    /* rank 1 dies (SIGKILL) after its second cell: the job fails, no table */
+    int rc = sh("IRP_TEST_KILL_RANK=1 IRP_TEST_KILL_AFTER_CELLS=2 " MPIRUN " -np 3 '%s' run "
+                "--quiet --no-plots --threads 1 --results rk grid.ini",
+                mpi);
+    assert_int_not_equal(rc, 0);
+    assert_false(exists("rk/grid.csv"));
+    assert_true(exists("rk/grid.cells"));
+    /* the cells finished before it are kept; a rerun with 2 ranks completes */
+    if (sh(MPIRUN " -np 2 '%s' run --no-plots --threads 1 --results rk grid.ini inv.ini", mpi))
+        fail_msg("rerun failed:\n%s", err_out);
+    const char *at = strstr(err_out, "[grid] 24 cells (");
+    assert_non_null(at);
+    char line[256];
+    snprintf(line, sizeof line, "%.*s", (int)strcspn(at, "\n"), at);
+    assert_non_null(strstr(line, " resumed)"));
+    assert_null(strstr(line, ", 0 resumed)")); /* the killed run's cells were kept */
+    same_tables("rk");
+}
+
+static void rank_error_once_no_table(void **state)
+{
+    (void)state;
+    int rc = sh("IRP_TEST_FAIL_RANK=2 " MPIRUN " -np 3 '%s' run --quiet --no-plots --threads 1 "
+                "--results rf grid.ini",
+                mpi);
+    assert_int_not_equal(rc, 0);
+    assert_int_equal(count(err_out, "irp: "), 1);
+    assert_non_null(strstr(err_out, "irp: grid.ini: rank 2 of 3: injected failure "
+                                    "(IRP_TEST_FAIL_RANK=2)\n"));
+    assert_false(exists("rf/grid.csv"));
+    assert_false(exists("rf/grid.csv.tmp"));
+}
+
+static void bad_config_once(void **state)
+{
+    (void)state;
+    assert_int_equal(sh("printf '[experiment]\\ntype = stitch\\ndata = %s\\nomega = 0\\n' > "
+                        "bad.ini",
+                        tiny),
+                     0);
+    int rc = sh(MPIRUN " -np 3 '%s' run --results rb bad.ini", mpi);
+    assert_int_not_equal(rc, 0);
+    assert_int_equal(count(err_out, "irp: "), 1);
+    assert_non_null(strstr(err_out, "irp: bad.ini:4: key 'omega': value '0': expected an "
+                                    "integer >= 1\n"));
+    assert_false(exists("rb/bad.csv"));
+    /* a missing dump, too: one message, every rank stops */
+    assert_int_equal(sh("sed 's|^data = .*|data = nowhere.h5|' grid.ini > nodump.ini"), 0);
+    rc = sh(MPIRUN " -np 2 '%s' run --results rb nodump.ini", mpi);
+    assert_int_not_equal(rc, 0);
+    assert_int_equal(count(err_out, "irp: "), 1);
+    assert_non_null(strstr(err_out, "nowhere.h5"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(identical_for_any_ranks_and_threads, setup, teardown),
+        cmocka_unit_test_setup_teardown(killed_rank_then_resume, setup, teardown),
+        cmocka_unit_test_setup_teardown(rank_error_once_no_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(bad_config_once, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
