@@ -213,12 +213,13 @@ static void auto_table(const report *r, const report_entry *l, const char *paper
                 paper_cell = f;
             }
         }
-        for (size_t p = 0; p < pairs.num_groups; p++) { /* each pair's best fixed δ */
-            const char *e = pairs.groups[p].key[0], *dd = pairs.groups[p].key[1];
-            if (!strcmp(e, dd) || isnan(md_pair_value(l->t, &a, e, dd, "irp", "accuracy")))
-                continue;
-            double pb = NAN;
-            for (size_t d = 0; d < c->num_values[SK_DELTA]; d++) {
+        /* each pair's best fixed δ: every cell's accuracies grouped by pair once */
+        size_t nd = c->num_values[SK_DELTA];
+        agg *by = calloc(nd + 1, sizeof *by); /* [nd]: the auto cell */
+        int *have = calloc(nd + 1, sizeof *have);
+        for (size_t d = 0; by && have && d <= nd; d++) {
+            cell f = a;
+            if (d < nd) {
                 if (!strcmp(c->values[SK_DELTA][d], "auto"))
                     continue;
                 int keys[SK_COUNT];
@@ -227,10 +228,18 @@ static void auto_table(const report *r, const report_entry *l, const char *paper
                     keys[k] = k;
                     vals[k] = k == SK_DELTA ? c->values[SK_DELTA][d] : a.text[k];
                 }
-                cell f;
-                double v = md_cell_where(&f, c, keys, vals, SK_COUNT)
-                               ? md_pair_value(l->t, &f, e, dd, "irp", "accuracy")
-                               : NAN;
+                if (!md_cell_where(&f, c, keys, vals, SK_COUNT))
+                    continue;
+            }
+            have[d] = !md_cell_pairs(&by[d], l->t, &f, "irp", "accuracy");
+        }
+        for (size_t p = 0; by && have && have[nd] && p < pairs.num_groups; p++) {
+            const char *e = pairs.groups[p].key[0], *dd = pairs.groups[p].key[1];
+            if (!strcmp(e, dd) || isnan(md_pair_at(&by[nd], e, dd)))
+                continue;
+            double pb = NAN;
+            for (size_t d = 0; d < nd; d++) {
+                double v = have[d] ? md_pair_at(&by[d], e, dd) : NAN;
                 if (!isnan(v) && (isnan(pb) || v > pb))
                     pb = v;
             }
@@ -239,6 +248,11 @@ static void auto_table(const report *r, const report_entry *l, const char *paper
                 n_or++;
             }
         }
+        for (size_t d = 0; by && have && d <= nd; d++)
+            if (have[d])
+                agg_free(&by[d]);
+        free(by);
+        free(have);
         fprintf(o, "| %s | %s |", a.text[SK_OMEGA], a.text[SK_CENTER]);
         md_pm(o, &za);
         if (dl.n)
@@ -339,18 +353,26 @@ void stitch_report(const report *r, const report_entry *l)
             agg pairs;
             const char *pg[] = {"encoder", "decoder"};
             agg_filter pf[] = {{"method", "irp-procrustes"}, {"metric", "accuracy_diff"}};
+            agg lo_p, hi_p;
             if (!agg_build(&pairs, l->t, pf, 2, pg, 2)) {
-                for (size_t q = 0; q < pairs.num_groups; q++) {
+                int bad = md_cell_pairs(&lo_p, l->t, &cl, "irp-procrustes", "accuracy_diff_lo");
+                if (!bad && md_cell_pairs(&hi_p, l->t, &cl, "irp-procrustes",
+                                          "accuracy_diff_hi")) {
+                    agg_free(&lo_p);
+                    bad = 1;
+                }
+                for (size_t q = 0; !bad && q < pairs.num_groups; q++) {
                     const char *e = pairs.groups[q].key[0], *dd = pairs.groups[q].key[1];
-                    double dlo = md_pair_value(l->t, &cl, e, dd, "irp-procrustes",
-                                               "accuracy_diff_lo"),
-                           dhi = md_pair_value(l->t, &cl, e, dd, "irp-procrustes",
-                                               "accuracy_diff_hi");
+                    double dlo = md_pair_at(&lo_p, e, dd), dhi = md_pair_at(&hi_p, e, dd);
                     if (!strcmp(e, dd) || isnan(dlo) || isnan(dhi))
                         continue;
                     all++;
                     better += dlo > 0;
                     worse += dhi < 0;
+                }
+                if (!bad) {
+                    agg_free(&lo_p);
+                    agg_free(&hi_p);
                 }
                 agg_free(&pairs);
             }

@@ -46,6 +46,13 @@ int md_cell_pairs(agg *out, const csv_table *t, const cell *cl, const char *meth
     return agg_build(out, t, f, n, g, 2);
 }
 
+double md_pair_at(const agg *a, const char *enc, const char *dec)
+{
+    const char *k[] = {enc, dec};
+    const agg_group *g = agg_find(a, k);
+    return g && g->n ? agg_mean(g) : NAN;
+}
+
 double md_pair_value(const csv_table *t, const cell *cl, const char *enc, const char *dec,
                      const char *method, const char *metric)
 {
@@ -72,11 +79,16 @@ void md_paired_pairs(md_paired *out, const csv_table *t, const cell *a, const ce
     agg_filter pf[] = {{"method", method}, {"metric", metric}};
     if (agg_build(&pairs, t, pf, 2, pg, 2))
         return;
-    double *d = malloc((pairs.num_groups ? pairs.num_groups : 1) * sizeof *d);
+    agg ca, cb; /* each cell's values once, then looked up per pair */
+    int bad = md_cell_pairs(&ca, t, a, method, metric);
+    if (!bad && md_cell_pairs(&cb, t, b, method, metric)) {
+        agg_free(&ca);
+        bad = 1;
+    }
+    double *d = bad ? NULL : malloc((pairs.num_groups ? pairs.num_groups : 1) * sizeof *d);
     for (size_t q = 0; d && q < pairs.num_groups; q++) {
         const char *e = pairs.groups[q].key[0], *dd = pairs.groups[q].key[1];
-        double va = md_pair_value(t, a, e, dd, method, metric),
-               vb = md_pair_value(t, b, e, dd, method, metric);
+        double va = md_pair_at(&ca, e, dd), vb = md_pair_at(&cb, e, dd);
         if (!strcmp(e, dd) || isnan(va) || isnan(vb))
             continue;
         d[out->n++] = va - vb;
@@ -90,6 +102,10 @@ void md_paired_pairs(md_paired *out, const csv_table *t, const cell *a, const ce
             out->lo = out->hi = NAN;
     }
     free(d);
+    if (!bad) {
+        agg_free(&ca);
+        agg_free(&cb);
+    }
     agg_free(&pairs);
 }
 

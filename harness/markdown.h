@@ -39,6 +39,8 @@ double md_pair_value(const csv_table *t, const cell *cl, const char *enc, const 
  * many lookups with agg_find (md_pair_value scans the table once per call). */
 int md_cell_pairs(agg *out, const csv_table *t, const cell *cl, const char *method,
                   const char *metric);
+/* The mean of (enc, dec) in an md_cell_pairs result (NAN when absent). */
+double md_pair_at(const agg *a, const char *enc, const char *dec);
 /* The cell of c whose values for `keys` are `vals` (others: any); 0 if none. */
 int md_cell_where(cell *out, const config *c, const int *keys, const char *const *vals,
                   size_t n);
