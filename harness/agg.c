@@ -47,8 +47,16 @@ int agg_build(agg *out, const csv_table *t, const agg_filter *filters, size_t nf
             continue;
         double v = strtod(row[vc], NULL);
         const char *keys[AGG_MAX_KEYS];
-        for (size_t k = 0; k < ng; k++)
+        for (size_t k = 0; k < ng; k++) {
             keys[k] = row[gc[k]];
+            if (strlen(keys[k]) >= sizeof out->groups->key[0]) { /* never truncated, merged */
+                agg_free(out);
+                return irp_fail(IRP_EDATA, "result table: a '%s' value of %zu bytes (at most "
+                                "%zu): '%.40s...'",
+                                group_cols[k], strlen(keys[k]), sizeof out->groups->key[0] - 1,
+                                keys[k]);
+            }
+        }
         agg_group *g = (agg_group *)agg_find(out, keys);
         if (!g) {
             if (out->num_groups == out->cap) {

@@ -9,7 +9,7 @@
 #define AGG_MAX_KEYS 4
 
 typedef struct agg_group {
-    char key[AGG_MAX_KEYS][96];
+    char key[AGG_MAX_KEYS][256]; /* names are at most 200 bytes (dump.c); longer: an error */
     double sum, sumsq, min, max;
     size_t n;
 } agg_group;

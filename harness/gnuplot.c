@@ -65,7 +65,7 @@ void gp_distinct(names *out, const agg *a, size_t k)
     if (numeric) /* insertion sort by value */
         for (size_t i = 1; i < out->n; i++)
             for (size_t j = i; j > 0 && atof(out->v[j - 1]) > atof(out->v[j]); j--) {
-                char t[96];
+                char t[256];
                 memcpy(t, out->v[j], sizeof t);
                 memcpy(out->v[j], out->v[j - 1], sizeof t);
                 memcpy(out->v[j - 1], t, sizeof t);

@@ -14,7 +14,7 @@
 
 typedef struct names {
     size_t n;
-    char v[64][96];
+    char v[64][256]; /* as agg keys: names up to 200 bytes, never cut */
 } names;
 
 /* s as a gnuplot string literal, safe whatever s holds (names come from dumps

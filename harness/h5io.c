@@ -97,6 +97,13 @@ int h5_attr_string(char **out, const char *file, hid_t obj, const char *objname,
         rc = irp_fail(IRP_ENOMEM, "out of memory");
     else if (H5Aread(a, mt, vlen ? (void *)v : (void *)buf) < 0)
         rc = FAIL("%s: %s attribute '%s': unreadable string", file, objname, name);
+    for (size_t i = 0; !rc && !vlen && i < n; i++) { /* NUL padding only after the text */
+        const char *e = buf + i * size;
+        for (size_t j = strnlen(e, size); j < size && !rc; j++)
+            if (e[j])
+                rc = FAIL("%s: %s attribute '%s': a NUL byte inside the string", file, objname,
+                          name);
+    }
     if (!rc) { /* join the strings with ',' */
         size_t total = 1;
         for (size_t i = 0; i < n; i++)

@@ -1024,6 +1024,42 @@ static void emoji_cross_domain_slice(void **state)
     assert_non_null(strstr(md, "`odd`: not tested, its table has no spaces of two modalities"));
     assert_non_null(strstr(md, "Not tested: no opted-in stitch table has spaces of two "
                                "modalities."));
+    /* forged tables: a space under two modalities is refused with the reason, and
+     * with no Absolute anywhere IRP cannot "beat" it: all-zero accuracies decide
+     * nothing but "Not reproduced" */
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p f1 f2 && cp emoji-stitch.ini f1/ && cp emoji-stitch.ini f2/ && "
+             "/usr/bin/python3 -c \"import csv,sys\n"
+             "rows=[l for l in open('results/emoji-stitch.csv')]\n"
+             "dup=[l for l in rows if ',cae,cae,space,modality:image,' in l][0]\n"
+             "open('f1/emoji-stitch.csv','w').write(''.join(rows)+dup.replace('modality:image',"
+             "'modality:text'))\n"
+             "out=[]\n"
+             "for l in rows:\n"
+             "    if ',absolute,' in l: continue\n"
+             "    if ',irp,accuracy,' in l: l=l[:l.rindex(',')]+',0\\n'\n"
+             "    out.append(l)\n"
+             "open('f2/emoji-stitch.csv','w').write(''.join(out))\n\"");
+    if (sh(cmd) != 0)
+        fail_msg("forging failed: %s", err_out);
+    assert_int_equal(irp("report --paper none --results f1 --out f1.md emoji-stitch.ini"), 0);
+    assert_non_null(strstr(slurp("f1.md"), "`emoji-stitch`: not tested, its table's modality "
+                                           "rows are not the runner's: space 'cae' is listed "
+                                           "under two modalities."));
+    assert_int_equal(irp("report --paper none --results f2 --out f2.md emoji-stitch.ini"), 0);
+    md = slurp("f2.md");
+    assert_non_null(strstr(md, "| 0.000 | — |"));
+    assert_non_null(strstr(md, "**Not reproduced.**"));
+    /* a NUL inside a fixed-length modality string is refused, not cut */
+    snprintf(cmd, sizeof cmd,
+             "cp '%s' nul.h5 && /usr/bin/python3 -c \"import h5py,numpy as np\n"
+             "with h5py.File('nul.h5','r+') as f:\n"
+             "    f['spaces/cae'].attrs['modality'] = np.bytes_(b'ima\\x00ge')\n\"",
+             emoji_slice());
+    assert_int_equal(sh(cmd), 0);
+    assert_int_not_equal(irp("inspect nul.h5"), 0);
+    assert_non_null(strstr(err_out, "/spaces/cae attribute 'modality': a NUL byte inside the "
+                                    "string"));
 }
 
 /* A researcher's own configs — names of their choosing, in a directory of

@@ -41,8 +41,10 @@ data/pin_numerics.py (BLAS kernel and threads, torch's kernels).
 import argparse
 import os
 import re
+import stat
 import sys
 import time
+import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -68,27 +70,50 @@ def log(msg):
 
 
 def load(path):
-    """The dataset build_emoji.py wrote, checked: every key, shapes that agree,
-    labels within their name lists, both splits non-empty."""
+    """The dataset build_emoji.py wrote, checked: a regular file, every key,
+    shapes that agree, text as Unicode, labels within their name lists, both
+    splits non-empty, square images whose side the autoencoder can halve twice."""
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        die(f"{path}: cannot read ({e.strerror}); expected the .npz of data/emoji/build_emoji.py")
+    if not stat.S_ISREG(st.st_mode):  # a FIFO would block, a device never end
+        die(f"{path}: not a regular file; expected the .npz of data/emoji/build_emoji.py")
     try:
         z = np.load(path, allow_pickle=False)
+        if not hasattr(z, "files"):
+            die(f"{path}: a single array, not an .npz archive; expected the .npz of "
+                "data/emoji/build_emoji.py")
         d = {k: z[k] for k in KEYS if k in z.files}
-    except (OSError, ValueError, EOFError) as e:
-        die(f"{path}: cannot read ({e}); expected the .npz of data/emoji/build_emoji.py")
+    except SystemExit:
+        raise
+    except Exception as e:  # a damaged archive: zipfile, numpy header, memory errors
+        die(f"{path}: cannot read ({type(e).__name__}: {str(e)[:200]}); expected the .npz of "
+            "data/emoji/build_emoji.py")
     missing = [k for k in KEYS if k not in d]
     if missing:
         die(f"{path}: no array {missing[0]!r}; expected the .npz of data/emoji/build_emoji.py")
     img = d["images"]
-    n = len(img)
+    n = len(img) if img.ndim else 0
     if img.dtype != np.uint8 or img.ndim != 4 or img.shape[3] != 3 or n < 2:
         die(f"{path}: images is {img.dtype} {img.shape}, expected uint8 [n, h, w, 3], n >= 2")
+    if img.shape[1] != img.shape[2] or img.shape[1] % 4 or not 8 <= img.shape[1] <= 256:
+        die(f"{path}: images are {img.shape[1]}x{img.shape[2]}, expected square, a multiple "
+            "of 4 from 8 to 256 pixels")
     for k in KEYS[1:]:
         if k in ("group_names", "subgroup_names"):
+            if d[k].ndim != 1 or not 1 <= len(d[k]) <= 10000 or d[k].dtype.kind != "U":
+                die(f"{path}: {k} is {d[k].dtype} {d[k].shape}, expected 1 to 10000 strings")
             continue
         if d[k].shape != (n,):
             die(f"{path}: {k} has shape {d[k].shape}, expected ({n},) like images")
+        if k.startswith("text_") or k in ("codepoints", "base"):
+            if d[k].dtype.kind != "U":
+                die(f"{path}: {k} is {d[k].dtype}, expected Unicode strings")
+    if any("," in str(g) for g in d["group_names"]):
+        die(f"{path}: group_names: a name contains ',' (the dump joins class names with ',')")
     for lab, names in (("group", "group_names"), ("subgroup", "subgroup_names")):
-        if not np.issubdtype(d[lab].dtype, np.integer) or d[names].ndim != 1 or \
+        if not np.issubdtype(d[lab].dtype, np.integer) or \
                 d[lab].min() < 0 or d[lab].max() >= len(d[names]):
             die(f"{path}: {lab} must be integers indexing {names} ({len(d[names])} names)")
     if d["test"].dtype != np.bool_ or d["test"].all() or not d["test"].any():
@@ -229,12 +254,32 @@ def word_tfidf_svd(train_text, all_text, dim, seed, min_df):
     return svd.transform(vec.transform(all_text)).astype(np.float32)
 
 
+def check_output(path):
+    """Before any training: where the dump goes can take it (the writer
+    re-checks and never replaces anything but a regular file)."""
+    if not path:
+        die("--out: expected a file name")
+    parent = os.path.dirname(path) or "."
+    if not os.path.isdir(parent):
+        die(f"{path}: the directory {parent} does not exist")
+    for p in (path, path + ".tmp"):
+        if os.path.lexists(p) and (os.path.islink(p) or not os.path.isfile(p)):
+            die(f"{p}: exists and is not a regular file; irp replaces only regular files")
+
+
+def seed_arg(text):
+    v = int(text)
+    if not 0 <= v < 2 ** 32:
+        raise argparse.ArgumentTypeError(f"{text}: expected 0 to 4294967295")
+    return v
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True, help=".npz from data/emoji/build_emoji.py")
     ap.add_argument("--out", required=True, help="HDF5 dump to write (atomically)")
-    ap.add_argument("--seed", type=int, default=0, help="every seed of the run (default 0)")
+    ap.add_argument("--seed", type=seed_arg, default=0, help="every seed of the run (default 0)")
     ap.add_argument("--dim", type=int, default=64, help="dimensions of every space (default 64)")
     ap.add_argument("--rows", choices=("base", "all"), default="base",
                     help="one row per base emoji (default), or every variant")
@@ -242,6 +287,7 @@ def main(argv=None):
                     help="CI slice: 16 dimensions, a few epochs")
     a = ap.parse_args(argv)
     t0 = time.time()
+    check_output(a.out)
     d = load(a.data)
     dim, cae_epochs, cnn_epochs, head_epochs, min_df = a.dim, 30, 40, 200, 2
     if a.quick:
@@ -272,6 +318,29 @@ def main(argv=None):
     pin_numerics.torch_deterministic(torch)
     x = torch.from_numpy(d["images"][keep].astype(np.float32) / 255.0).permute(0, 3, 1, 2).contiguous()
     spaces = {}
+    try:
+        with warnings.catch_warnings():  # degenerate input: the checks below say it in one line
+            warnings.simplefilter("ignore", RuntimeWarning)
+            encode(spaces, x, train, d, keep, subgroup, dim, a, cae_epochs, cnn_epochs, min_df,
+                   t0)
+            from train_text_encoders import fill_all_unknown
+            fill_all_unknown(spaces, train)
+    except (ValueError, RuntimeError) as e:  # e.g. fewer distinct n-grams than --dim
+        die(f"{a.data}: {str(e).splitlines()[0][:300]}; a smaller --dim may fit")
+    for name, (z, _) in spaces.items():  # all-zero rows with no known row to stand in: NaN
+        if not np.isfinite(z).all() or not np.any(z[train]):
+            die(f"{a.data}: {name} gave no usable embeddings (non-finite or all zero: "
+                "images or texts without variation?)")
+    ids = keep.astype(np.int64)
+    try:
+        write_dump(a, spaces, groups, labels, ids, train, test, head_epochs)
+    except (ValueError, OSError) as e:
+        die(f"{a.out}: cannot write ({e})")
+    log(f"wrote {a.out} in {time.time() - t0:.0f} s")
+
+
+def encode(spaces, x, train, d, keep, subgroup, dim, a, cae_epochs, cnn_epochs, min_df, t0):
+    """Every encoder, each on its own modality's training rows."""
     t = time.time()
     spaces["pca-pixels"] = (pca_pixels(x.numpy(), train, dim, a.seed),
                             dict(model=f"pca{dim}-pixels", modality="image"))
@@ -286,7 +355,7 @@ def main(argv=None):
                               dict(model=f"cnn-subgroups-augmented-fc{dim}-bn",
                                    modality="image"))
     log(f"cnn-subgroup: {time.time() - t:.1f} s")
-    from train_text_encoders import fill_all_unknown, tfidf_svd  # the gettext encoders' code
+    from train_text_encoders import tfidf_svd  # the gettext encoders' code
     for lg in LANGS:
         text = [str(d[f"text_{lg}"][i]) for i in keep]
         tr = [text[i] for i in train]
@@ -295,9 +364,11 @@ def main(argv=None):
         spaces[f"word-{lg}"] = (word_tfidf_svd(tr, text, dim, a.seed, min_df),
                                 dict(model=f"tfidf-word+svd{dim}", modality="text", language=lg))
     log(f"text encoders: done ({time.time() - t0:.0f} s so far)")
-    fill_all_unknown(spaces, train)
+
+
+def write_dump(a, spaces, groups, labels, ids, train, test, head_epochs):
+    """The dump, written atomically, with a linear head per space."""
     from train_text_encoders import linear_head
-    ids = keep.astype(np.int64)
     with irpdump.create(a.out, dataset="emoji-cldr", class_names=groups,
                         source=os.path.basename(a.data), split="by-base-emoji", rows=a.rows,
                         languages=",".join(LANGS), numerics=pin_numerics.NUMERICS) as f:
@@ -308,8 +379,6 @@ def main(argv=None):
             irpdump.write_space(f, name, z[train], z[test], **attrs)
             linear_head(f, name, z, labels, train, test, 1000 * a.seed + j, head_epochs,
                         len(groups))
-    log(f"wrote {a.out} in {time.time() - t0:.0f} s")
-
 
 if __name__ == "__main__":
     main()

@@ -168,11 +168,22 @@ def test_encoders_on_the_slice(root, slice_npz, tmp_path):
     ("bad_label", "group must be integers indexing group_names"),
     ("all_test", "test must be a boolean mask with rows on both sides"),
     ("short", "subgroup has shape"),
+    ("truncated", "cannot read (BadZipFile"),
+    ("fifo", "not a regular file"),
+    ("nonsquare", "images are 32x16, expected square"),
+    ("white", "pca-pixels gave no usable embeddings"),
+    ("comma", "group_names: a name contains ','"),
+    ("bytes_text", "text_en is |S"),
 ])
 def test_encoders_refuse_bad_data(root, slice_npz, tmp_path, case, why):
     bad = str(tmp_path / "bad.npz")
     if case == "not_npz":
         open(bad, "w").write("group,text\n1,a\n")
+    elif case == "truncated":
+        data = open(slice_npz, "rb").read()
+        open(bad, "wb").write(data[:len(data) // 2])
+    elif case == "fifo":
+        os.mkfifo(bad)  # would block a reader forever
     else:
         d = dict(np.load(slice_npz))
         if case == "no_key":
@@ -182,13 +193,31 @@ def test_encoders_refuse_bad_data(root, slice_npz, tmp_path, case, why):
             d["group"][3] = 9
         elif case == "all_test":
             d["test"] = np.ones_like(d["test"])
-        else:
+        elif case == "short":
             d["subgroup"] = d["subgroup"][:-1]
+        elif case == "nonsquare":
+            d["images"] = np.ascontiguousarray(d["images"][:, :, :16])
+        elif case == "white":
+            d["images"] = np.full_like(d["images"], 255)
+        elif case == "comma":
+            d["group_names"] = np.array(["a,b"] + list(d["group_names"][1:]))
+        else:
+            d["text_en"] = np.char.encode(d["text_en"], "utf-8")
         np.savez(bad, **d)
     out = str(tmp_path / "out.h5")
     r = train(root, bad, out)
     assert r.returncode != 0
-    err = r.stderr.strip()
+    lines = r.stderr.strip().split("\n")  # progress lines "[hh:mm:ss] ...", then the error
+    err = lines[-1]
     assert err.startswith("train_emoji_encoders: ") and "bad.npz" in err and why in err, err
-    assert "\n" not in err, err
+    assert all(ln.startswith("[") for ln in lines[:-1]), r.stderr
     assert not os.path.exists(out) and not os.path.exists(out + ".tmp")
+
+
+def test_encoders_check_the_output_first(root, slice_npz, tmp_path):
+    for out, why in ((str(tmp_path / "no" / "e.h5"), "does not exist"),
+                     ("", "--out: expected a file name"),
+                     (str(tmp_path), "exists and is not a regular file")):
+        r = train(root, slice_npz, out)
+        assert r.returncode != 0 and why in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr and "cnn-subgroup" not in r.stderr  # before training
