@@ -4,7 +4,8 @@
 #                   (unit, pipeline, real-data slice) plus the ASan+UBSan build
 #   make test-core  only the core unit tests, one binary per core module (seconds)
 #   make reproduce  data → experiments → results/ + plots/ + results/REPORT.md
-#   make bench      benchmark figures (ratios, throughput)
+#   make bench      benchmark figures (ratios, throughput; offline grid, then paper scale)
+#   make mpi        build/irp-mpi: irp run split across MPI ranks (mpirun / srun)
 CC      ?= gcc
 PKGS    := hdf5 inih lapacke openblas
 CFLAGS  ?= -O2 -g
