@@ -187,7 +187,8 @@ static void free_test_rows(run_ctx *x)
 /* <results>/<name>.lock, held (flock) while a run of this config writes its
  * cells and table: a second run at once refuses, naming the first's PID. The
  * lock dies with its process, so a killed run leaves nothing to clean. */
-static int lock_results(int *fd_out, const char *results_dir, const char *name)
+static int lock_results(int *fd_out, const char *results_dir, const char *name,
+                        unsigned long long token)
 {
     char path[1100];
     snprintf(path, sizeof path, "%s/%s.lock", results_dir, name);
@@ -210,9 +211,9 @@ static int lock_results(int *fd_out, const char *results_dir, const char *name)
                         "is writing %s); wait for it to finish",
                         name, pid[0] ? pid : "?", results_dir);
     }
-    char pid[32];
-    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-    if (ftruncate(fd, 0) || pwrite(fd, pid, (size_t)n, 0) != n) {
+    char pid[64]; /* the PID, then the run's token: other MPI ranks look for it (below) */
+    int n = snprintf(pid, sizeof pid, "%ld\n%016llx\n", (long)getpid(), token);
+    if (ftruncate(fd, 0) || pwrite(fd, pid, (size_t)n, 0) != n || fsync(fd)) {
         close(fd);
         return irp_fail(IRP_EDATA, "%s: cannot write the lock (%s)", path, strerror(errno));
     }
@@ -260,13 +261,42 @@ static void test_pause(const char *results_dir, const char *name, size_t compute
         nanosleep(&(struct timespec){0, 100000000}, NULL);
 }
 
+/* MPI: whether this rank sees the results directory rank 0 locked (its lock
+ * file holds the token), i.e. whether they share a file system; otherwise the
+ * cells one rank writes are invisible to rank 0, found only at the end. */
+static int same_results_dir(const char *results_dir, const char *name,
+                            unsigned long long token)
+{
+    char path[1100], line[64] = "", want[32];
+    snprintf(path, sizeof path, "%s/%s.lock", results_dir, name);
+    snprintf(want, sizeof want, "%016llx\n", token);
+    FILE *f = fopen(path, "r");
+    if (f && fgets(line, sizeof line, f)) /* the PID */
+        if (!fgets(line, sizeof line, f))
+            line[0] = '\0';
+    if (f)
+        fclose(f);
+    if (strcmp(line, want))
+        return irp_fail(IRP_EDATA, "%s: not the results directory rank 0 writes (its lock %s "
+                        "is not visible here); every rank needs --results on a shared file "
+                        "system", results_dir, path);
+    return IRP_OK;
+}
+
 int run_experiment(const config *c, const dump *d, const run_opts *o)
 {
     /* MPI: rank 0 holds the lock for the job; the others write only the cells
-     * rank 0 hands them */
-    int fd = -1, rc = par_rank() ? IRP_OK : lock_results(&fd, o->results_dir, c->name);
+     * rank 0 hands them, into the same directory (checked) */
+    unsigned long long token = ((unsigned long long)time(NULL) << 20) ^ (unsigned long long)getpid();
+    par_bcast(&token, sizeof token);
+    int fd = -1, rc = par_rank() ? IRP_OK : lock_results(&fd, o->results_dir, c->name, token);
     if ((rc = par_agree(rc)))
         return rc;
+    if ((rc = par_agree(par_rank() ? same_results_dir(o->results_dir, c->name, token) : 0))) {
+        if (fd >= 0)
+            close(fd);
+        return rc;
+    }
     rc = run_locked(c, d, o);
     if (fd >= 0)
         close(fd); /* releases the lock */

@@ -100,6 +100,18 @@ int cmd_run(int argc, char **argv)
         rc = IRP_EDATA;
     if ((rc = par_agree(rc)))
         rc = die_last();
+    /* MPI: every rank must have read the same dumps (a shared file system, or
+     * identical copies), or their cells would mix two datasets */
+    for (size_t i = 0; !rc && par_size() > 1 && i < n; i++) {
+        unsigned long long h = ds[i]->content_hash, h0 = h;
+        par_bcast(&h0, sizeof h0);
+        if (par_agree(h != h0 ? irp_fail(IRP_EDATA, "%s: data = %s: this rank read content "
+                                         "%016llx, rank 0 %016llx; every rank must read the "
+                                         "same dump",
+                                         cs[i]->path, cs[i]->data, h, h0)
+                              : IRP_OK))
+            rc = die_last();
+    }
     /* 3. run, 4. draw */
     for (size_t i = 0; !rc && i < n; i++) {
         double t0 = now_seconds();

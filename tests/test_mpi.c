@@ -187,6 +187,40 @@ static void bad_config_once(void **state)
     assert_non_null(strstr(err_out, "nowhere.h5"));
 }
 
+/* Ranks that do not share the results directory, or read different dumps at
+ * the same path (two "nodes" simulated by two working directories): refused at
+ * the start, once, naming the rank, before any cell is computed. */
+static void ranks_must_share_results_and_dump(void **state)
+{
+    (void)state;
+    assert_int_equal(sh("mkdir -p A B && cp '%s' A/d.h5 && cp '%s' B/d.h5 && "
+                        "sed 's|^data = .*|data = d.h5|' grid.ini > A/g.ini && cp A/g.ini B/g.ini",
+                        tiny, tiny),
+                     0);
+    int rc = sh(MPIRUN " -np 1 --wdir A '%s' run --quiet --no-plots --threads 1 --results r "
+                "g.ini : -np 1 --wdir B '%s' run --quiet --no-plots --threads 1 --results r g.ini",
+                mpi, mpi);
+    assert_int_not_equal(rc, 0);
+    assert_int_equal(count(err_out, "irp: "), 1);
+    assert_non_null(strstr(err_out, "irp: g.ini: rank 1 of 2: r: not the results directory "
+                                    "rank 0 writes"));
+    assert_false(exists("A/r/g.csv"));
+    assert_false(exists("B/r/g.cells")); /* nothing computed */
+    /* the same results directory (absolute), but rank 1's dump has other numbers */
+    assert_int_equal(sh("/usr/bin/python3 -c \"import h5py\n"
+                        "with h5py.File('B/d.h5','r+') as f:\n"
+                        "    s=list(f['spaces'])[0]; x=f['spaces'][s]['test']; x[0,0]=x[0,0]+1\n\""),
+                     0);
+    rc = sh(MPIRUN " -np 1 --wdir A '%s' run --quiet --no-plots --results '%s/shared' g.ini : "
+            "-np 1 --wdir B '%s' run --quiet --no-plots --results '%s/shared' g.ini",
+            mpi, work, mpi, work);
+    assert_int_not_equal(rc, 0);
+    assert_int_equal(count(err_out, "irp: "), 1);
+    assert_non_null(strstr(err_out, "rank 1 of 2: g.ini: data = d.h5: this rank read content "));
+    assert_non_null(strstr(err_out, "every rank must read the same dump"));
+    assert_false(exists("shared/g.csv"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -194,6 +228,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(killed_rank_then_resume, setup, teardown),
         cmocka_unit_test_setup_teardown(rank_error_once_no_table, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_config_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(ranks_must_share_results_and_dump, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
