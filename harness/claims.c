@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "experiment.h"
+#include "util.h"
 
 typedef void (*claim_fn)(const report *r, const report_entry *const *e, size_t n);
 
@@ -384,11 +385,10 @@ static void read_modalities(modalities *m, const csv_table *t)
         size_t j = 0;
         while (j < m->n && strcmp(m->space[j], sp))
             j++;
-        size_t ml = strlen(mod), k = 0;
+        size_t k = 0;
         while (k < m->num_kinds && strcmp(m->name[k], mod))
             k++;
-        if (!ml || ml > 32 || strspn(mod, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                          "0123456789_-") != ml)
+        if (!plain_modality(mod))
             snprintf(m->problem, sizeof m->problem, "modality '%.40s' is not a plain word of "
                      "1 to 32 letters, digits, '_' or '-'", mod);
         else if (j < m->n && m->kind[j] != k)
@@ -425,12 +425,6 @@ typedef struct direction {
     double z, ns, abs, pro, aff;
 } direction;
 
-static const agg_group *pair_at(const agg *a, const char *enc, const char *dec)
-{
-    const char *k[] = {enc, dec};
-    return agg_find(a, k);
-}
-
 static void stitch_direction(direction *d, const modalities *m, size_t a, size_t b,
                              const agg *z, const agg *ns, const agg *ab, const agg *pr,
                              const agg *af)
@@ -441,28 +435,28 @@ static void stitch_direction(direction *d, const modalities *m, size_t a, size_t
         for (size_t j = 0; j < m->n; j++) {
             if (i == j || m->kind[i] != a || m->kind[j] != b)
                 continue;
-            const agg_group *gz = pair_at(z, m->space[i], m->space[j]),
-                            *gn = pair_at(ns, m->space[j], m->space[j]);
-            if (!gz || !gn)
+            double vz = md_pair_at(z, m->space[i], m->space[j]),
+                   vn = md_pair_at(ns, m->space[j], m->space[j]);
+            if (isnan(vz) || isnan(vn))
                 continue;
-            const agg_group *ga = pair_at(ab, m->space[i], m->space[j]),
-                            *gp = pair_at(pr, m->space[i], m->space[j]),
-                            *gf = pair_at(af, m->space[i], m->space[j]);
+            double va = md_pair_at(ab, m->space[i], m->space[j]),
+                   vp = md_pair_at(pr, m->space[i], m->space[j]),
+                   vf = md_pair_at(af, m->space[i], m->space[j]);
             d->pairs++;
-            d->z += agg_mean(gz);
-            d->ns += agg_mean(gn);
-            if (ga) {
+            d->z += vz;
+            d->ns += vn;
+            if (!isnan(va)) {
                 d->with_abs++;
-                d->abs += agg_mean(ga);
-                d->beat += agg_mean(gz) > agg_mean(ga);
+                d->abs += va;
+                d->beat += vz > va;
             }
-            if (gp) {
+            if (!isnan(vp)) {
                 npro++;
-                d->pro += agg_mean(gp);
+                d->pro += vp;
             }
-            if (gf) {
+            if (!isnan(vf)) {
                 naff++;
-                d->aff += agg_mean(gf);
+                d->aff += vf;
             }
         }
     if (d->pairs) {
@@ -611,11 +605,11 @@ static void cross_domain_invert(const report *r, const report_entry *l, const mo
                     for (size_t q = 0; q < m->n; q++) {
                         if (p == q || m->kind[p] != a || m->kind[q] != b)
                             continue;
-                        pairs += pair_at(&g[0], m->space[p], m->space[q]) != NULL;
+                        pairs += !isnan(md_pair_at(&g[0], m->space[p], m->space[q]));
                         for (int k = 0; k < 5; k++) {
-                            const agg_group *v = pair_at(&g[k], m->space[p], m->space[q]);
-                            if (v) {
-                                s[k] += agg_mean(v);
+                            double v = md_pair_at(&g[k], m->space[p], m->space[q]);
+                            if (!isnan(v)) {
+                                s[k] += v;
                                 n[k]++;
                             }
                         }

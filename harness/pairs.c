@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pool.h"
+#include "util.h"
 
 void pairs_cosine_rows(run_ctx *x, size_t i, size_t j, const char *method, double mean,
                        double floor)
@@ -349,19 +350,6 @@ static int pair_task(void *arg, size_t p)
     return rc;
 }
 
-/* A modality attribute the tables can carry: a plain word, e.g. image, text. */
-static int plain_modality(const char *m)
-{
-    size_t n = strlen(m);
-    if (!n || n > 32)
-        return 0;
-    for (const char *p = m; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '_' || *p == '-'))
-            return 0;
-    return 1;
-}
-
 /* When the loaded spaces mix modalities (two or more distinct plain-word
  * modality attributes, every space having one), each cell gets one row per
  * space: encoder = decoder = the space, method "space", metric
@@ -372,7 +360,7 @@ static void modality_rows(run_ctx *x, const cell_group *gr)
     const dump *d = x->d;
     int mixed = 0;
     for (size_t i = 0; i < d->num_spaces; i++) {
-        if (!plain_modality(d->spaces[i].modality))
+        if (!plain_modality(d->spaces[i].modality)) /* util.c */
             return;
         mixed |= strcmp(d->spaces[i].modality, d->spaces[0].modality) != 0;
     }

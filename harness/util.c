@@ -99,6 +99,18 @@ const char *printable(char *buf, size_t n, const char *s)
     return buf;
 }
 
+int plain_modality(const char *s)
+{
+    size_t n = strlen(s);
+    if (!n || n > 32)
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '-'))
+            return 0;
+    return 1;
+}
+
 const char *space_name_problem(const char *s)
 {
     size_t len = strlen(s);

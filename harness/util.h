@@ -27,6 +27,10 @@ const char *printable(char *buf, size_t n, const char *s);
 /* NULL if s can name a space (1 to 200 printable characters, no '/'), else
  * why not. */
 const char *space_name_problem(const char *s);
+/* Whether s is a modality the result tables can carry ("modality:<s>" rows):
+ * a plain word of 1 to 32 letters, digits, '_' or '-'. The runner writes only
+ * such rows and the report accepts only such rows. */
+int plain_modality(const char *s);
 
 /* Opens an input for reading only if it is a regular file (a FIFO, device or
  * directory would hang or mislead); NULL and IRP_EDATA "PATH: ..." naming
