@@ -72,6 +72,18 @@ def main():
     c_wall, c_rss, _ = timed([os.path.join(ROOT, "build/irp"), "run", "--force", "--no-plots",
                               "--quiet", "--results", res, cfg])
     cos_c = c_cosines(os.path.join(res, "bench-grid.csv"))
+    # the same grid with the apply stage in float32 (precision = float32): every mean
+    # cosine must stay within 1e-6 of float64 (the bound), or the bench stops
+    cfg32 = os.path.join(work, "grid32.ini")
+    with open(cfg32, "w") as fh:
+        fh.write(grid.replace("data = data/", f"data = {ROOT}/data/") + "precision = float32\n")
+    res32 = os.path.join(work, "results32")
+    c32_wall, c32_rss, _ = timed([os.path.join(ROOT, "build/irp"), "run", "--force",
+                                  "--no-plots", "--quiet", "--results", res32, cfg32])
+    cos_c32 = c_cosines(os.path.join(res32, "bench-grid.csv"))
+    diff32 = max(abs(cos_c32[k] - cos_c[k]) for k in cos_c)
+    if set(cos_c32) != set(cos_c) or diff32 > 1e-6:
+        sys.exit(f"bench: float32 apply moved a mean cosine by {diff32:.3g} (bound 1e-6)")
     peers = {}
     for mode in ("closedform", "stepwise"):
         print(f"bench: NumPy {mode} peer ...", file=sys.stderr, flush=True)
@@ -91,6 +103,12 @@ def main():
              ("embeddings_read_bytes", read_bytes, "B"),
              ("c_peak_memory_over_embeddings", c_rss / read_bytes, "x"),
              ("pair_cells", cells, "count"), ("c_pair_cells_per_second", cells / c_wall, "1/s")]
+    rows += [("c_float32_wall_seconds", c32_wall, "s"),
+             ("c_float32_peak_rss_bytes", c32_rss, "B"),
+             ("c_float32_max_abs_cosine_diff_vs_float64", diff32, ""),
+             ("c_float32_speedup_over_float64", c_wall / c32_wall, "x")]
+    for mode, (wall, rss, res_py, diff) in peers.items():
+        rows += [(f"speedup_c_float32_vs_numpy_{mode}", wall / c32_wall, "x")]
     for mode, (wall, rss, res_py, diff) in peers.items():
         rows += [(f"numpy_{mode}_wall_seconds", wall, "s"),
                  (f"numpy_{mode}_peak_rss_bytes", rss, "B"),
@@ -164,10 +182,13 @@ unset multiplot; set output
           f" {limit or n_test} test rows)")
     print(f"  C runner            {c_wall:8.1f} s   peak RSS {c_rss / 2**20:7.0f} MiB "
           f"({v['c_peak_memory_over_embeddings']:.2f}x the {read_bytes / 2**20:.0f} MiB read)")
+    print(f"  C, apply in float32 {c32_wall:8.1f} s   peak RSS {c32_rss / 2**20:7.0f} MiB "
+          f"({c_wall / c32_wall:.2f}x float64; mean cosines within {diff32:.1g} of float64)")
     for mode in ("stepwise", "closedform"):
         wall, rss, _, diff = peers[mode]
         print(f"  NumPy {mode:<13} {wall:8.1f} s   peak RSS {rss / 2**20:7.0f} MiB   "
-              f"C is {wall / c_wall:5.1f}x faster  (cosines equal to {diff:.1g})")
+              f"C is {wall / c_wall:5.1f}x faster, {wall / c32_wall:5.1f}x in float32  "
+              f"(float64 cosines equal to {diff:.1g})")
     for r in kern:
         d, g = r["param"], float(r["value"])
         if r["name"] == "apply_dgemm_10000xd_dxd":

@@ -79,21 +79,69 @@ void irp_cosine_acc_start(irp_cosine_acc *acc, size_t n, int floor, uint64_t see
     irp_rng_seed(&acc->rng, seed);
 }
 
+/* a·a, a·b and (c != NULL) a·c in one pass over a: three independent chains
+ * instead of three latency-bound loops, each summed exactly as irp_dot sums
+ * (four lanes, then (s0 + s1) + (s2 + s3)), so the results are irp_dot's to
+ * the bit. */
+static void dot3(double *aa, double *ab, double *ac, const double *a, const double *b,
+                 const double *c, size_t n)
+{
+    double p0 = 0, p1 = 0, p2 = 0, p3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+    size_t i = 0;
+    if (c) {
+        double r0 = 0, r1 = 0, r2 = 0, r3 = 0;
+        for (; i + 4 <= n; i += 4) {
+            p0 += a[i] * a[i];
+            p1 += a[i + 1] * a[i + 1];
+            p2 += a[i + 2] * a[i + 2];
+            p3 += a[i + 3] * a[i + 3];
+            q0 += a[i] * b[i];
+            q1 += a[i + 1] * b[i + 1];
+            q2 += a[i + 2] * b[i + 2];
+            q3 += a[i + 3] * b[i + 3];
+            r0 += a[i] * c[i];
+            r1 += a[i + 1] * c[i + 1];
+            r2 += a[i + 2] * c[i + 2];
+            r3 += a[i + 3] * c[i + 3];
+        }
+        for (size_t t = i; t < n; t++)
+            r0 += a[t] * c[t];
+        *ac = (r0 + r1) + (r2 + r3);
+    } else
+        for (; i + 4 <= n; i += 4) {
+            p0 += a[i] * a[i];
+            p1 += a[i + 1] * a[i + 1];
+            p2 += a[i + 2] * a[i + 2];
+            p3 += a[i + 3] * a[i + 3];
+            q0 += a[i] * b[i];
+            q1 += a[i + 1] * b[i + 1];
+            q2 += a[i + 2] * b[i + 2];
+            q3 += a[i + 3] * b[i + 3];
+        }
+    for (; i < n; i++) {
+        p0 += a[i] * a[i];
+        q0 += a[i] * b[i];
+    }
+    *aa = (p0 + p1) + (p2 + p3);
+    *ab = (q0 + q1) + (q2 + q3);
+}
+
 void irp_cosine_acc_add(irp_cosine_acc *acc, const irp_mat *a, size_t row0, const irp_mat *b,
                         const double *b_norms)
 {
     size_t n = acc->n, d = a->cols;
     for (size_t r = 0; r < a->rows; r++) {
-        size_t i = row0 + r;
+        size_t i = row0 + r, j = 0;
         const double *ai = &IRP_AT(a, r, 0);
-        double na = irp_vec_norm(ai, d);
+        if (acc->floor) /* a random other row: (i + 1 + r mod (n − 1)) mod n */
+            j = (i + 1 + (size_t)(irp_rng_next(&acc->rng) % (uint64_t)(n - 1))) % n;
+        double aa, ab, aj = 0;
+        dot3(&aa, &ab, &aj, ai, &IRP_AT(b, i, 0), acc->floor ? &IRP_AT(b, j, 0) : NULL, d);
+        double na = sqrt(aa);
         if (na > 0 && b_norms[i] > 0)
-            acc->sum += irp_dot(ai, &IRP_AT(b, i, 0), d) / (na * b_norms[i]);
-        if (acc->floor) { /* a random other row: (i + 1 + r mod (n − 1)) mod n */
-            size_t j = (i + 1 + (size_t)(irp_rng_next(&acc->rng) % (uint64_t)(n - 1))) % n;
-            if (na > 0 && b_norms[j] > 0)
-                acc->sum_floor += irp_dot(ai, &IRP_AT(b, j, 0), d) / (na * b_norms[j]);
-        }
+            acc->sum += ab / (na * b_norms[i]);
+        if (acc->floor && na > 0 && b_norms[j] > 0)
+            acc->sum_floor += aj / (na * b_norms[j]);
     }
 }
 

@@ -344,6 +344,83 @@ irp_status irp_union_encode(irp_mat *r, const irp_space *src, const irp_mat *xp,
     return rc;
 }
 
+/* Float32 apply (opts->single): the map rounded to float once, the input
+ * rows block by block, the product summed in float by sgemm (about twice
+ * dgemm's rate), everything after it (rescale, cosines, heads) in double. */
+typedef struct apply32 {
+    float *map, *in, *out; /* map k×dy; blocks of up to `rows` rows */
+    size_t rows;
+} apply32;
+
+static int apply32_new(apply32 *a, const irp_mat *map, size_t rows)
+{
+    size_t k = map->rows, dy = map->cols;
+    a->rows = rows;
+    a->map = malloc(k * dy * sizeof *a->map);
+    a->in = malloc(rows * k * sizeof *a->in);
+    a->out = malloc(rows * dy * sizeof *a->out);
+    if (!a->map || !a->in || !a->out) {
+        free(a->map);
+        free(a->in);
+        free(a->out);
+        return irp_fail(IRP_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < k * dy; i++)
+        a->map[i] = (float)map->data[i];
+    return IRP_OK;
+}
+
+static void apply32_free(apply32 *a)
+{
+    free(a->map);
+    free(a->in);
+    free(a->out);
+}
+
+/* out (rows×dy, leading dimension dy) = in[0..rows)[0..k) · map, where in
+ * has leading dimension ld: in double, or through a (rows ≤ a->rows). */
+static void apply_block(double *out, size_t rows, const double *in, size_t ld, const irp_mat *map,
+                        const apply32 *a)
+{
+    size_t k = map->rows, dy = map->cols;
+    if (!a) {
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)dy, (int)k, 1.0,
+                    in, (int)ld, map->data, (int)dy, 0.0, out, (int)dy);
+        return;
+    }
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < k; j++)
+            a->in[i * k + j] = (float)in[i * ld + j];
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)dy, (int)k, 1.0f, a->in,
+                (int)k, a->map, (int)dy, 0.0f, a->out, (int)dy);
+    for (size_t i = 0; i < rows * dy; i++)
+        out[i] = (double)a->out[i];
+}
+
+enum { APPLY_BLOCK = 128 }; /* rows translated, post-processed and compared while in cache */
+
+/* out = in[:, 0..map->rows) · map, then rescaled and un-centred; in float32
+ * block by block when o->single. */
+static int apply_all(irp_mat *out, const irp_mat *in, const irp_mat *map, const irp_space *dst,
+                     const irp_options *o)
+{
+    if (!o->single)
+        apply_block(out->data, out->rows, in->data, in->cols, map, NULL);
+    else {
+        apply32 a;
+        size_t n = out->rows, dy = map->cols;
+        int rc = apply32_new(&a, map, APPLY_BLOCK < n ? APPLY_BLOCK : n);
+        if (rc)
+            return rc;
+        for (size_t r0 = 0; r0 < n; r0 += APPLY_BLOCK)
+            apply_block(&out->data[r0 * dy], n - r0 < APPLY_BLOCK ? n - r0 : APPLY_BLOCK,
+                        &in->data[r0 * in->cols], in->cols, map, &a);
+        apply32_free(&a);
+    }
+    irp_postprocess(out, dst, o->rescale);
+    return IRP_OK;
+}
+
 irp_status irp_translate_apply_factored(irp_mat *out, const irp_mat *m, const irp_mat *r,
                                  const irp_space *dst, const irp_options *o)
 {
@@ -359,10 +436,7 @@ irp_status irp_translate_apply_factored(irp_mat *out, const irp_mat *m, const ir
     if (out->rows != r->rows || out->cols != dy)
         return irp_fail(IRP_EINVAL, "translated output must be %zux%zu", r->rows, dy);
     /* out = R[:, 0..u) · M: the first u columns of R, leading dimension R's width */
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)r->rows, (int)dy, (int)m->rows,
-                1.0, r->data, (int)r->cols, m->data, (int)dy, 0.0, out->data, (int)dy);
-    irp_postprocess(out, dst, o->rescale);
-    return IRP_OK;
+    return apply_all(out, r, m, dst, o);
 }
 
 irp_status irp_translator_fit(irp_mat *out, const irp_space *src, const irp_space *dst,
@@ -409,10 +483,7 @@ irp_status irp_translate_apply_prepared(irp_mat *out, const irp_mat *t, const ir
                         t->cols, xp->cols, dy);
     if (out->rows != xp->rows || out->cols != dy)
         return irp_fail(IRP_EINVAL, "translated output must be %zux%zu", xp->rows, dy);
-    int rc = irp_gemm_nn(out, xp, t);
-    if (!rc)
-        irp_postprocess(out, dst, o->rescale);
-    return rc;
+    return apply_all(out, xp, t, dst, o);
 }
 
 irp_status irp_translate_cosines(double *mean, double *floor, const irp_mat *map, const irp_mat *in,
@@ -422,36 +493,75 @@ irp_status irp_translate_cosines(double *mean, double *floor, const irp_mat *map
     assert(mean);
     assert(map);
     assert(in);
+    return irp_translate_cosines_many(mean, floor, &map, &in, 1, dst, o, truth, truth_norms, seed);
+}
+
+irp_status irp_translate_cosines_many(double *mean, double *floor, const irp_mat *const *maps,
+                                      const irp_mat *const *ins, size_t num, const irp_space *dst,
+                                      const irp_options *o, const irp_mat *truth,
+                                      const double *truth_norms, uint64_t seed)
+{
+    assert(mean);
+    assert(maps);
+    assert(ins);
     assert(dst);
     assert(o);
     assert(truth);
-    size_t n = in->rows, dy = dst->anchors->cols, k = map->rows;
-    if (map->cols != dy || k == 0 || k > in->cols)
-        return irp_fail(IRP_EINVAL, "translator is %zux%zu but needs (1..%zu)x%zu", k, map->cols,
-                        in->cols, dy);
+    size_t n = num ? ins[0]->rows : 0, dy = dst->anchors->cols;
+    for (size_t m = 0; m < num; m++) {
+        size_t k = maps[m]->rows;
+        if (maps[m]->cols != dy || k == 0 || k > ins[m]->cols)
+            return irp_fail(IRP_EINVAL, "translator is %zux%zu but needs (1..%zu)x%zu", k,
+                            maps[m]->cols, ins[m]->cols, dy);
+        if (ins[m]->rows != n)
+            return irp_fail(IRP_EINVAL, "translation %zu has %zu rows, translation 0 has %zu", m,
+                            ins[m]->rows, n);
+    }
+    if (num == 0)
+        return IRP_OK;
     if (truth->rows != n || truth->cols != dy || n == 0)
         return irp_fail(IRP_EINVAL, "truth is %zux%zu but the translation is %zux%zu",
                         truth->rows, truth->cols, n, dy);
     if (floor && n < 2)
         return irp_fail(IRP_EINVAL, "cosine floor needs at least 2 rows (got %zu)", n);
-    enum { BLOCK = 128 }; /* rows translated, post-processed and compared while in cache */
-    irp_mat *blk = irp_mat_new(BLOCK < n ? BLOCK : n, dy);
-    if (!blk)
-        return irp_fail(IRP_ENOMEM, "out of memory");
-    irp_cosine_acc acc;
-    irp_cosine_acc_start(&acc, n, floor != NULL, seed);
-    for (size_t r0 = 0; r0 < n; r0 += blk->rows) {
-        irp_mat view = {n - r0 < blk->rows ? n - r0 : blk->rows, dy, blk->data};
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)view.rows, (int)dy, (int)k,
-                    1.0, &IRP_AT(in, r0, 0), (int)in->cols, map->data, (int)dy, 0.0, view.data,
-                    (int)dy);
-        irp_postprocess(&view, dst, o->rescale);
-        irp_cosine_acc_add(&acc, &view, r0, truth, truth_norms);
+    irp_mat *blk = irp_mat_new(APPLY_BLOCK < n ? APPLY_BLOCK : n, dy);
+    irp_cosine_acc *acc = malloc(num * sizeof *acc);
+    apply32 *a32 = o->single ? calloc(num, sizeof *a32) : NULL;
+    int rc = !blk || !acc || (o->single && !a32) ? irp_fail(IRP_ENOMEM, "out of memory") : IRP_OK;
+    size_t made = 0;
+    for (; !rc && a32 && made < num; made++)
+        rc = apply32_new(&a32[made], maps[made], blk->rows);
+    if (rc) {
+        for (size_t m = 0; a32 && m < made; m++)
+            apply32_free(&a32[m]);
+        free(a32);
+        irp_mat_free(blk);
+        free(acc);
+        return rc;
     }
+    for (size_t m = 0; m < num; m++)
+        irp_cosine_acc_start(&acc[m], n, floor != NULL, seed);
+    /* every translation of a block meets the same truth rows (and, with one seed, the same
+     * floor rows) while they are still in cache */
+    for (size_t r0 = 0; r0 < n; r0 += blk->rows)
+        for (size_t m = 0; m < num; m++) {
+            const irp_mat *in = ins[m], *map = maps[m];
+            irp_mat view = {n - r0 < blk->rows ? n - r0 : blk->rows, dy, blk->data};
+            apply_block(view.data, view.rows, &IRP_AT(in, r0, 0), in->cols, map,
+                        a32 ? &a32[m] : NULL);
+            irp_postprocess(&view, dst, o->rescale);
+            irp_cosine_acc_add(&acc[m], &view, r0, truth, truth_norms);
+        }
+    for (size_t m = 0; m < num; m++) {
+        mean[m] = acc[m].sum / (double)n;
+        if (floor)
+            floor[m] = acc[m].sum_floor / (double)n;
+    }
+    for (size_t m = 0; a32 && m < num; m++)
+        apply32_free(&a32[m]);
+    free(a32);
     irp_mat_free(blk);
-    *mean = acc.sum / (double)n;
-    if (floor)
-        *floor = acc.sum_floor / (double)n;
+    free(acc);
     return IRP_OK;
 }
 

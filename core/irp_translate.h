@@ -62,6 +62,9 @@ typedef struct irp_options {
     int completion;            /* anchor completion (see above) */
     irp_decoder decoder;       /* target-side inverse of each anchor subset */
     double lambda;             /* ridge's λ ≥ 0 (ignored by the pseudo-inverse) */
+    int single;                /* apply stage in float32: the fitted translator and the rows
+                                  it multiplies rounded to float, the product summed by sgemm;
+                                  fitting, rescaling and every metric stay in double */
 } irp_options;
 
 /* ω = 1, δ = 0, threshold mode, seed 0, pseudo-inverse with default rcond, mean-norm rescale,
@@ -147,6 +150,16 @@ irp_status irp_translate_apply_factored(irp_mat *out, const irp_mat *m, const ir
 irp_status irp_translate_cosines(double *mean, double *floor, const irp_mat *map, const irp_mat *in,
                           const irp_space *dst, const irp_options *opts, const irp_mat *truth,
                           const double *truth_norms, uint64_t seed);
+
+/* The same for num translations of the same rows into the same target at
+ * once: mean[m] (and floor[m]) for maps[m] applied to ins[m] (every ins[m]
+ * has the truth's rows; each map is dense or factored as above). Results are
+ * irp_translate_cosines' to the bit; the truth and floor rows of a block are
+ * read from memory once for all of them. */
+irp_status irp_translate_cosines_many(double *mean, double *floor, const irp_mat *const *maps,
+                                      const irp_mat *const *ins, size_t num, const irp_space *dst,
+                                      const irp_options *opts, const irp_mat *truth,
+                                      const double *truth_norms, uint64_t seed);
 
 /* out (n×dy) = rescale(norm(x − μ_X) · T) + μ_Y. T may be any dx×dy map (the
  * Procrustes reference goes through here too). */

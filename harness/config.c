@@ -431,6 +431,11 @@ static int fixed_key(parse_state *st, int k, const char *name, char *v)
         c->bootstrap_level = d;
         break;
     }
+    case FK_PRECISION:
+        if (strcmp(v, "float64") && strcmp(v, "float32"))
+            return key_error(st, name, "'%s': expected float64 or float32%s", v, "");
+        c->single = !strcmp(v, "float32");
+        break;
     case FK_RETRIEVAL:
     case FK_REFERENCES:
     case FK_INTRA:
@@ -676,12 +681,18 @@ int config_load(config **out, const char *path)
         unsigned needs;
     } only[] = {{FK_TARGETS, EXP_PAIRS}, {FK_REFERENCES, EXP_PAIRS}, {FK_INTRA, EXP_INTRA},
                 {FK_RETRIEVAL, EXP_INTRA}, {FK_BINS, EXP_BINS}, {FK_BOOTSTRAP, EXP_PAIRS},
-                {FK_BOOTSTRAP_LEVEL, EXP_PAIRS}};
+                {FK_BOOTSTRAP_LEVEL, EXP_PAIRS}, {FK_PRECISION, EXP_PAIRS}};
     for (size_t i = 0; !rc && i < sizeof only / sizeof *only; i++)
         if ((st.seen_fixed & (1u << only[i].key)) && !(c->kind->needs & only[i].needs))
             rc = irp_fail(IRP_EDATA, "%s:%d: key '%s' has no effect on a %s experiment; remove it",
                           path, line_of(text, fixed_keys[only[i].key].name),
                           fixed_keys[only[i].key].name, c->kind->name);
+    if (!rc && c->single && c->retrieval)
+        rc = irp_fail(IRP_EDATA, "%s:%d: key 'precision': float32 is not offered with retrieval = "
+                                 "true (top-1 retrieval can move far more than 1e-6 in float32 "
+                                 "where translated rows are nearly parallel: 0.012 -> 0.003 on the "
+                                 "Fashion-MNIST slice); use float64",
+                      path, line_of(text, "precision"));
     /* sweep keys given that this kind's numbers do not depend on */
     for (int k = 0; !rc && k < SK_COUNT; k++)
         if ((st.seen_sweep & (1u << k)) && !(c->kind->keys & (1u << k)))
@@ -800,6 +811,7 @@ void config_cell(cell *out, const config *c, size_t i)
         i /= c->num_values[k];
     }
     config_cell_from_text(out, text);
+    out->opts.single = c->single;
 }
 
 int config_is_target(const config *c, const char *name)
@@ -836,6 +848,8 @@ uint64_t config_cell_hash(const config *c, const cell *cl)
     if (c->bootstrap) /* intervals: more rows (absent otherwise, as older tables) */
         h = fnv1a(fnv1a(h, &c->bootstrap, sizeof c->bootstrap), &c->bootstrap_level,
                   sizeof c->bootstrap_level);
+    if (c->single) /* float32 apply (absent otherwise, as older tables) */
+        h = fnv1a(h, "precision=float32;", 18);
     if (cl->auto_delta || cl->auto_omega) { /* the grids it chose from (absent otherwise) */
         h = fnv1a(h, &c->auto_holdout, sizeof c->auto_holdout);
         if (cl->auto_delta)

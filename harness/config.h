@@ -44,6 +44,7 @@ typedef struct config {
     double auto_holdout;
     size_t bootstrap;       /* resamples (0: no intervals) */
     double bootstrap_level; /* e.g. 0.95 */
+    int single;             /* precision = float32: the apply stage in float32 */
     size_t num_values[SK_COUNT];
     char *values[SK_COUNT][CONFIG_MAX_VALUES]; /* canonical text of each value */
     size_t num_claims; /* [report] claims: names from the claims table (report.h) */

@@ -65,7 +65,8 @@ enum key_check {
     X(AUTO_OMEGAS, "auto_omegas", "omega = auto: the values tried per pair (default 1, 2, 4, 8, 16)") \
     X(AUTO_HOLDOUT, "auto_holdout", "delta/omega = auto: fraction of the anchors held out to score each value (default 0.2)") \
     X(BOOTSTRAP, "bootstrap", "pair kinds: resamples of the test rows for intervals of every accuracy and mean cosine, and IRP vs Procrustes paired (default 0 = none)") \
-    X(BOOTSTRAP_LEVEL, "bootstrap_level", "the intervals' level (default 0.95)")
+    X(BOOTSTRAP_LEVEL, "bootstrap_level", "the intervals' level (default 0.95)") \
+    X(PRECISION, "precision", "pair kinds: the apply stage (translator x rows) in float64 (default) or float32 (sgemm, about twice as fast; fitting, rescaling and metrics stay float64; numbers move by about 1e-8)")
 
 /* Keys of the optional [report] section: what 'irp report' shows for this
  * config. They never change a number, so the config's hash leaves them out.

@@ -310,18 +310,34 @@ static int pair_task(void *arg, size_t p)
     /* inversion scored by cosines alone: never materialise the translation */
     int cos_only = s->scoring->cosines_only;
     double cm = 0, cf = 0;
+    /* δ = 0 gives every ω the same translator: translate once */
+    int *same = calloc(n, sizeof *same);
+    const irp_mat **ins = calloc(n, sizeof *ins), **maps = calloc(n, sizeof *maps);
+    double *cms = calloc(n, sizeof *cms), *cfs = calloc(n, sizeof *cfs);
+    if (!rc && (!same || !ins || !maps || !cms || !cfs))
+        rc = irp_fail(IRP_ENOMEM, "out of memory");
+    size_t nm = 0;
     for (size_t c = 0; !rc && c < n; c++) {
+        same[c] = c && !fac[c] && !fac[c - 1] &&
+                  !memcmp(ts[c]->data, ts[c - 1]->data, dx * dy * sizeof(double));
+        ins[c] = fac[c] ? s->ru[i] : s->xp[i];
+        if (cos_only && !same[c]) { /* all cells' cosines in one pass over the truth */
+            ins[nm] = ins[c];
+            maps[nm++] = ts[c];
+        }
+    }
+    if (!rc && cos_only)
+        rc = irp_translate_cosines_many(cms, cfs, maps, ins, nm, s->sp[j], &s->opts, x.test[j],
+                                        x.test_norms[j], PAIRS_FLOOR_SEED);
+    for (size_t c = 0, m = 0; !rc && c < n; c++) {
         rows_select_cell(&x, gr, c);
-        /* δ = 0 gives every ω the same translator: translate once */
-        int same = c && !fac[c] && !fac[c - 1] &&
-                   !memcmp(ts[c]->data, ts[c - 1]->data, dx * dy * sizeof(double));
         const irp_mat *in = fac[c] ? s->ru[i] : s->xp[i];
-        if (cos_only && !same)
-            rc = irp_translate_cosines(&cm, &cf, ts[c], in, s->sp[j], &s->opts, x.test[j],
-                                       x.test_norms[j], PAIRS_FLOOR_SEED);
-        else if (!cos_only && fac[c])
+        if (cos_only && !same[c]) {
+            cm = cms[m];
+            cf = cfs[m++];
+        } else if (!cos_only && fac[c])
             rc = irp_translate_apply_factored(y, ts[c], in, s->sp[j], &s->opts);
-        else if (!cos_only && !same)
+        else if (!cos_only && !same[c])
             rc = irp_translate_apply_prepared(y, ts[c], s->sp[j], in, &s->opts);
         if (rc)
             break;
@@ -333,6 +349,11 @@ static int pair_task(void *arg, size_t p)
         if (i != j && dx == dy)
             s->scoring->score(&x, i, j, "absolute", x.test[i]);
     }
+    free(same);
+    free(ins);
+    free(maps);
+    free(cms);
+    free(cfs);
     rc = pair_finish(s, &x, i, j, t, y, aff, rc);
     for (size_t c = 0; ts && c < n; c++)
         irp_mat_free(ts[c]);

@@ -506,8 +506,9 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
     csv_out w;
     if ((rc = csv_out_open(&w, table)))
         return rc;
-    csv_out_comment(&w, "irp run %s (fnv1a %016llx), data %s, %zu cells", c->path,
-                    (unsigned long long)c->hash, d->path, ncells);
+    csv_out_comment(&w, "irp run %s (fnv1a %016llx), data %s, %zu cells%s", c->path,
+                    (unsigned long long)c->hash, d->path, ncells,
+                    c->single ? ", apply stage in float32 (precision = float32)" : "");
     /* this run's; a resumed cell's file names the run that computed it */
     csv_out_comment(&w, "provenance: dump content fnv1a64 %016llx (of the %zu spaces read); %s",
                     (unsigned long long)d->content_hash, d->num_spaces, provenance_machine());

@@ -162,6 +162,23 @@ static void booleans(void **state)
         assert_string_equal(config_check_value(SK_COMPLETION, bad[i]), "expected true or false");
     load_fails("[experiment]\ntype = invert\ndata = x\nintra = yes\n",
                "bad.ini:4: key 'intra': 'yes': expected true or false");
+    /* the apply stage's precision: two words, pair kinds only, in the cells' hash */
+    load_fails("[experiment]\ntype = invert\ndata = x\nprecision = float16\n",
+               "bad.ini:4: key 'precision': 'float16': expected float64 or float32");
+    load_fails("[experiment]\ntype = anchor-rank\ndata = x\nprecision = float32\n",
+               "bad.ini:4: key 'precision' has no effect on a anchor-rank experiment; remove it");
+    load_fails("[experiment]\ntype = invert\ndata = x\nretrieval = true\nprecision = float32\n",
+               "bad.ini:5: key 'precision': float32 is not offered with retrieval = true");
+    config *c64 = load_ok("[experiment]\ntype = invert\ndata = x\nprecision = float64\n");
+    config *c32 = load_ok("[experiment]\ntype = invert\ndata = x\nprecision = float32\n");
+    cell a, b;
+    config_cell(&a, c64, 0);
+    config_cell(&b, c32, 0);
+    assert_int_equal(a.opts.single, 0);
+    assert_int_equal(b.opts.single, 1);
+    assert_true(config_cell_hash(c64, &a) != config_cell_hash(c32, &b));
+    config_free(c64);
+    config_free(c32);
 }
 
 /* Cells enumerate every combination, the last key varying fastest. */
@@ -233,7 +250,7 @@ static void errors_name_file_line_and_key(void **state)
     load_fails("[experiment]\ntype = invert\ndata = x\ncolour = blue\n",
                "bad.ini:4: key 'colour': unknown key (known: type, data, name, spaces, targets, "
                "test_limit, retrieval, references, intra, bins, auto_deltas, auto_omegas, auto_holdout, "
-               "bootstrap, bootstrap_level, anchors, anchor_seed, omega, "
+               "bootstrap, bootstrap_level, precision, anchors, anchor_seed, omega, "
                "delta, prune, rcond, lambda, rescale, center, completion, seed, head, factor, "
                "scale_mode)");
     load_fails("[experiment]\ntype = invert\ndata = x\nomega = 1\nomega = 2\n",

@@ -152,6 +152,77 @@ static void translate_cosines_equal_materialized(void **state)
     irp_mat_free(ax); irp_mat_free(ay);
 }
 
+static void cosines_many_and_float32_apply(void **state)
+{
+    (void)state;
+    /* Several maps at once give each map's single-call cosines to the bit; the
+     * float32 apply stage stays within 1e-6 of float64 (cosines and rows, the
+     * bound the issue sets on real dumps) yet is not float64 (it ran). */
+    irp_mat *ax = tu_gauss_mat(150, 24, 231), *ay = tu_gauss_mat(150, 20, 232);
+    irp_mat *x = tu_gauss_mat(300, 24, 233), *truth = tu_gauss_mat(300, 20, 234);
+    irp_options o;
+    irp_options_default(&o);
+    o.num_subspaces = 4;
+    o.delta = 0.5;
+    o.center = 1;
+    irp_space *s = irp_space_new(ax, 1), *t = irp_space_new(ay, 1);
+    irp_subsets *sub = irp_subsets_for(s, &o);
+    irp_union *u = irp_union_new(sub);
+    size_t om[2] = {1, 4};
+    irp_mat *dense[2] = {irp_mat_new(24, 20), irp_mat_new(24, 20)};
+    irp_mat *fac = irp_mat_new(u->prefix[0], 20);
+    assert_ok(irp_translator_fit_prefixes(dense, NULL, om, 2, s, t, sub, &o));
+    assert_ok(irp_translator_fit_factored(&fac, NULL, om, 1, s, t, sub, u, &o));
+    irp_mat *xp = irp_mat_new(300, 24), *r = irp_mat_new(300, u->len);
+    irp_mat *y64 = irp_mat_new(300, 20), *y32 = irp_mat_new(300, 20);
+    double norms[300], m[3], f[3], m1, f1;
+    irp_row_norms(norms, truth);
+    assert_ok(irp_space_prepare(xp, s, x));
+    assert_ok(irp_union_encode(r, s, xp, u));
+    const irp_mat *maps[3] = {dense[0], fac, dense[1]}, *ins[3] = {xp, r, xp};
+    assert_ok(irp_translate_cosines_many(m, f, maps, ins, 3, t, &o, truth, norms, 7));
+    for (int k = 0; k < 3; k++) {
+        assert_ok(irp_translate_cosines(&m1, &f1, maps[k], ins[k], t, &o, truth, norms, 7));
+        assert_true(m[k] == m1 && f[k] == f1);
+    }
+    irp_mat *short_rows = irp_mat_new(299, 24);
+    const irp_mat *bad_maps[2] = {dense[0], dense[1]}, *bad_ins[2] = {xp, short_rows};
+    assert_fails(irp_translate_cosines_many(m, f, bad_maps, bad_ins, 2, t, &o, truth, norms, 7),
+                 IRP_EINVAL, "translation 1 has 299 rows, translation 0 has 300");
+    irp_mat_free(short_rows);
+    irp_options o32 = o;
+    o32.single = 1;
+    double m32[3], f32[3], worst = 0, moved = 0;
+    assert_ok(irp_translate_cosines_many(m32, f32, maps, ins, 3, t, &o32, truth, norms, 7));
+    for (int k = 0; k < 3; k++) {
+        assert_close(m32[k], m[k], 1e-6);
+        assert_close(f32[k], f[k], 1e-6);
+        moved += fabs(m32[k] - m[k]);
+    }
+    assert_true(moved > 0);
+    for (int k = 0; k < 2; k++) { /* materialised: dense, then factored */
+        if (k == 0) {
+            assert_ok(irp_translate_apply_prepared(y64, dense[0], t, xp, &o));
+            assert_ok(irp_translate_apply_prepared(y32, dense[0], t, xp, &o32));
+        } else {
+            assert_ok(irp_translate_apply_factored(y64, fac, r, t, &o));
+            assert_ok(irp_translate_apply_factored(y32, fac, r, t, &o32));
+        }
+        double d = 0, scale = 0;
+        for (size_t i = 0; i < 300 * 20; i++) {
+            d = fmax(d, fabs(y32->data[i] - y64->data[i]));
+            scale = fmax(scale, fabs(y64->data[i]));
+        }
+        worst = fmax(worst, d / scale);
+        assert_true(d > 0);
+    }
+    assert_true(worst < 1e-6);
+    irp_mat_free(dense[0]); irp_mat_free(dense[1]); irp_mat_free(fac); irp_mat_free(xp);
+    irp_mat_free(r); irp_mat_free(y64); irp_mat_free(y32); irp_mat_free(x); irp_mat_free(truth);
+    irp_union_free(u); irp_subsets_free(sub); irp_space_free(s); irp_space_free(t);
+    irp_mat_free(ax); irp_mat_free(ay);
+}
+
 /* IRP src → dst through the closed-form translator; returns mean cosine. */
 static double irp_cos(const irp_mat *ax, const irp_mat *ay, const irp_mat *x, const irp_mat *y,
                       const irp_options *o, irp_fit_info *info)
@@ -559,6 +630,7 @@ int main(void)
         cmocka_unit_test(completion_is_a_rotation_of_the_translator),
         cmocka_unit_test(completion_is_identity_on_exact_rotation),
         cmocka_unit_test(options_check_rejects_out_of_range),
+        cmocka_unit_test(cosines_many_and_float32_apply),
         cmocka_unit_test(space_and_translator_reject_bad_inputs),
     };
     return cmocka_run_group_tests(core_translate, NULL, NULL);
