@@ -51,7 +51,7 @@ static void score(run_ctx *x, size_t i, size_t j, const char *method, const irp_
 
 int stitch_run(run_ctx *x, const cell_group *g)
 {
-    for (size_t c = 0; c < g->n; c++) {
+    for (size_t c = 0; SLICE_HAS_CELL_ROWS(x) && c < g->n; c++) {
         rows_select_cell(x, g, c);
         for (size_t j = 0; j < x->d->num_spaces; j++) { /* the oracle: own encoder, own head */
             if (!config_is_target(x->c, x->d->spaces[j].name))

@@ -92,12 +92,17 @@ static int space_task(void *arg, size_t i)
     const dump *d = x->d;
     const cell_group *gr = s->gr;
     size_t k = gr->cells[0].anchors, dx = d->spaces[i].dim, cols = 0;
+    /* in a slice, the other spaces are targets only: their anchors are all they need */
+    int target_only = x->slice != SLICE_ALL && x->slice != i;
     s->raw[i] = dump_rows(&d->spaces[i].train, s->idx, k);
     if (s->raw[i] && dump_check_nonzero(d, &d->spaces[i], "train", s->raw[i], s->idx))
         return IRP_EDATA;
     if (x->test[i] && dump_check_nonzero(d, &d->spaces[i], "test", x->test[i], NULL))
         return IRP_EDATA;
     s->sp[i] = s->raw[i] ? irp_space_new(s->raw[i], s->opts.center) : NULL;
+    if (target_only)
+        return s->sp[i] ? IRP_OK
+                        : irp_fail(IRP_EDATA, "space %s: %s", d->spaces[i].name, irp_last_error());
     /* with auto, the subsets depend on the pair's choice: drawn per pair */
     s->sub[i] = s->sp[i] && !s->autos ? irp_subsets_for(s->sp[i], &s->opts) : NULL;
     s->xp[i] = s->sub[i] || (s->sp[i] && s->autos) ? irp_mat_new(x->n_test, dx) : NULL;
@@ -397,7 +402,7 @@ static void modality_rows(run_ctx *x, const cell_group *gr)
 
 int pairs_run(run_ctx *x, const cell_group *gr, const pair_scoring *scoring)
 {
-    if (!x->buf) /* rows written at once: the metric names are not kept */
+    if (!x->buf && SLICE_HAS_CELL_ROWS(x)) /* rows written at once: the metric names are not kept */
         modality_rows(x, gr);
     const dump *d = x->d;
     size_t ns = d->num_spaces, k = gr->cells[0].anchors, np = 0;
@@ -433,7 +438,8 @@ int pairs_run(run_ctx *x, const cell_group *gr, const pair_scoring *scoring)
         rc = pool_for(ns, space_task, &s, x->threads);
     for (size_t i = 0; !rc && i < ns; i++)
         for (size_t j = 0; j < ns; j++)
-            if ((i != j || scoring->intra) && config_is_target(x->c, d->spaces[j].name)) {
+            if ((i != j || scoring->intra) && config_is_target(x->c, d->spaces[j].name) &&
+                (x->slice == SLICE_ALL || x->slice == i)) {
                 s.pi[np] = i;
                 s.pj[np++] = j;
             }

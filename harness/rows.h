@@ -52,7 +52,14 @@ typedef struct run_ctx {
     int buf_failed;
     const char *extra_table; /* path of the kind's second table, if any */
     double **keep; /* bootstrap: per cell of the group, IRP's per-row scores (pairs.c) */
+    /* MPI: compute only the pairs whose source is space `slice` (the cell's rows
+     * that do not belong to a pair go with slice 0); SLICE_ALL: every pair */
+    size_t slice;
 } run_ctx;
+
+#define SLICE_ALL ((size_t)-1)
+/* Whether the current slice writes the rows of a cell that belong to no pair. */
+#define SLICE_HAS_CELL_ROWS(x) ((x)->slice == SLICE_ALL || (x)->slice == 0)
 
 /* Makes cell j of g the current one. */
 void rows_select_cell(run_ctx *x, const cell_group *g, size_t j);

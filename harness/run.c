@@ -93,8 +93,9 @@ int run_load(dump **out, const config *c)
     return IRP_OK;
 }
 
-/* Appends the data lines (not comments, not the header) of a cell file. */
-static int append_cell(FILE *out, const char *path)
+/* Appends the data lines (not comments, not the header) of a cell file;
+ * *rows (if not NULL) gets their count added. */
+static int append_cell(FILE *out, const char *path, size_t *rows)
 {
     FILE *in = fopen(path, "r");
     if (!in)
@@ -109,6 +110,8 @@ static int append_cell(FILE *out, const char *path)
             continue;
         }
         fputs(line, out);
+        if (rows && strchr(line, '\n'))
+            (*rows)++;
     }
     fclose(in);
     return IRP_OK;
@@ -120,6 +123,13 @@ static void cell_path(char *buf, size_t n, const char *cells_dir, const config *
 {
     snprintf(buf, n, "%s/%016llx.csv", cells_dir,
              (unsigned long long)(config_cell_hash(c, cl) ^ stamp));
+}
+
+/* MPI: the rows of a cell whose pairs start in space `slice`, before rank 0
+ * merges them into the cell file (not a .csv: no cell of another setting). */
+static void slice_path(char *buf, size_t n, const char *cell_file, size_t slice)
+{
+    snprintf(buf, n, "%s.src%zu", cell_file, slice);
 }
 
 /* Whether a cell file is complete: a regular file, the result header, rows
@@ -303,69 +313,137 @@ int run_experiment(const config *c, const dump *d, const run_opts *o)
     return rc;
 }
 
-/* Whether group i (the cells i + m·stride, m < nom; nom = 1 when cells do not
- * group by ω) has a cell to compute. */
-static int group_pending(const config *c, size_t i, size_t stride, size_t nom,
-                         const char *cells_dir, uint64_t stamp, const run_opts *o, int extra)
+/* What unit u has left to do: its group's cells first + m·stride (m < nom;
+ * nom = 1 when cells do not group by ω), whole or (nsl > 1) their slice u %
+ * nsl. Returns how many cells (or cell slices) to compute; *resumed counts
+ * the complete cells (for slice 0 only), *reused the slices a stopped run
+ * finished. */
+static size_t unit_scan(const config *c, size_t first, size_t slice, size_t nsl, size_t stride,
+                        size_t nom, const char *cells_dir, uint64_t stamp, const run_opts *o,
+                        int extra, size_t *resumed, size_t *reused)
 {
+    size_t need = 0;
     for (size_t m = 0; m < nom; m++) {
         cell cl;
-        char path[1200];
-        config_cell(&cl, c, i + m * stride);
+        char path[1200], sp[1240];
+        config_cell(&cl, c, first + m * stride);
         cell_path(path, sizeof path, cells_dir, c, &cl, stamp);
-        if (o->force || extra || !cell_complete(path, c, &cl))
-            return 1;
+        if (!o->force && !extra && cell_complete(path, c, &cl)) {
+            *resumed += slice == 0;
+            continue;
+        }
+        if (nsl > 1) {
+            slice_path(sp, sizeof sp, path, slice);
+            if (!o->force && cell_complete(sp, c, &cl)) {
+                (*reused)++;
+                continue;
+            }
+        }
+        need++;
     }
-    return 0;
+    return need;
 }
 
-/* Which rank computes each group: rank 0 finds the groups with work left (one
- * look at the cells directory, sent to all, so every rank decides alike), then
- * they go to ranks by longest-first (cost: cells × anchors), ties to the lower
- * rank. A group's per-space work (anchors, FPS, subsets) is done once, by its
- * rank. owner[g] = -1: nothing to do. */
-static int assign_groups(int *owner, const size_t *start, size_t ngroups, const config *c,
-                         size_t stride, size_t nom, const char *cells_dir, uint64_t stamp,
-                         const run_opts *o, int extra)
+/* The units with work left, in the order ranks take them: a unit is a group
+ * of cells (those differing only in ω), or with MPI and a pair kind one slice
+ * of it (the pairs from one source space; unit g·nsl + s). Rank 0 looks at
+ * the cells directory once and sends the result to all, so every rank sees
+ * the same list. One process takes them in sweep order; MPI ranks claim them
+ * one at a time from a shared counter (par_claim), costliest first (cost:
+ * cells × anchors × source dimension), so a rank that finishes early takes
+ * the next. A slice does the per-space work (FPS, subsets, union encoding) of
+ * its source alone; only the targets' anchors are prepared by every rank that
+ * needs them. need[u] (rank 0): cells or slices to compute; *resumed,
+ * *reused as unit_scan says. */
+static int pending_units(size_t *order, size_t *np_out, size_t *need, size_t *resumed,
+                         size_t *reused, const size_t *start, size_t ngroups, size_t nsl,
+                         const dump *d, const config *c, size_t stride, size_t nom,
+                         const char *cells_dir, uint64_t stamp, const run_opts *o, int extra)
 {
-    unsigned char *pending = calloc(ngroups ? ngroups : 1, 1);
-    double *load = calloc((size_t)par_size(), sizeof *load), *cost = calloc(ngroups ? ngroups : 1,
-                                                                           sizeof *cost);
-    size_t *order = calloc(ngroups ? ngroups : 1, sizeof *order);
-    int ok = pending && load && cost && order;
-    for (size_t g = 0; ok && !par_rank() && g < ngroups; g++)
-        pending[g] = (unsigned char)group_pending(c, start[g], stride, nom, cells_dir, stamp, o,
-                                                  extra);
+    size_t nu = ngroups * nsl, np = 0;
+    unsigned char *pending = calloc(nu ? nu : 1, 1);
+    double *cost = calloc(nu ? nu : 1, sizeof *cost);
+    int ok = pending && cost;
+    for (size_t u = 0; ok && !par_rank() && u < nu; u++) {
+        need[u] = unit_scan(c, start[u / nsl], u % nsl, nsl, stride, nom, cells_dir, stamp, o,
+                            extra, resumed, reused);
+        pending[u] = need[u] > 0;
+    }
     if (ok)
-        par_bcast(pending, ngroups);
-    size_t np = 0;
-    for (size_t g = 0; ok && g < ngroups; g++) {
-        owner[g] = -1;
-        if (!pending[g])
+        par_bcast(pending, nu ? nu : 1);
+    for (size_t u = 0; ok && u < nu; u++) {
+        if (!pending[u])
             continue;
         cell cl;
-        config_cell(&cl, c, start[g]);
-        cost[g] = (double)nom * (double)cl.anchors;
-        size_t at = np++; /* insertion sort: costliest first, then by index */
-        while (at && cost[order[at - 1]] < cost[g]) {
+        config_cell(&cl, c, start[u / nsl]);
+        cost[u] = (double)nom * (double)cl.anchors * (nsl > 1 ? (double)d->spaces[u % nsl].dim : 1);
+        size_t at = np++; /* insertion sort (MPI): costliest first, then by index */
+        while (par_size() > 1 && at && cost[order[at - 1]] < cost[u]) {
             order[at] = order[at - 1];
             at--;
         }
-        order[at] = g;
+        order[at] = u;
     }
-    for (size_t q = 0; ok && q < np; q++) {
-        int best = 0;
-        for (int r = 1; r < par_size(); r++)
-            if (load[r] < load[best])
-                best = r;
-        owner[order[q]] = best;
-        load[best] += cost[order[q]];
-    }
+    *np_out = np;
     free(pending);
-    free(load);
     free(cost);
-    free(order);
     return ok ? IRP_OK : irp_fail(IRP_ENOMEM, "out of memory for %zu cell groups", ngroups);
+}
+
+/* MPI slices, on rank 0 once every rank is done: each cell of a group with
+ * work left becomes the concatenation of its slices in source order, which is
+ * the order a single process writes its rows in; the slices are then removed.
+ * A cell already complete (resumed) only loses any leftover slices. */
+static int merge_slices(const config *c, const dump *d, const size_t *start, size_t ngroups,
+                        size_t stride, size_t nom, const char *cells_dir, uint64_t stamp)
+{
+    size_t ncells = config_num_cells(c), nsl = d->num_spaces;
+    char path[1200], sp[1240];
+    int rc = IRP_OK;
+    for (size_t g = 0; !rc && g < ngroups; g++)
+        for (size_t m = 0; !rc && m < nom; m++) {
+            size_t j = start[g] + m * stride, have = 0;
+            cell cl;
+            config_cell(&cl, c, j);
+            cell_path(path, sizeof path, cells_dir, c, &cl, stamp);
+            for (size_t s = 0; s < nsl; s++) {
+                slice_path(sp, sizeof sp, path, s);
+                have += cell_complete(sp, c, &cl);
+            }
+            if (have == nsl) {
+                csv_out w;
+                size_t rows = 0;
+                if ((rc = csv_out_open(&w, path)))
+                    break;
+                csv_out_comment(&w, "irp cell %zu/%zu of %s", j + 1, ncells, c->path);
+                csv_out_comment(&w, "provenance: dump content fnv1a64 %016llx (of the %zu spaces "
+                                "read); %s", (unsigned long long)d->content_hash, d->num_spaces,
+                                provenance_machine());
+                rows_header(&w);
+                fflush(w.fp);
+                for (size_t s = 0; !rc && s < nsl; s++) {
+                    slice_path(sp, sizeof sp, path, s);
+                    rc = append_cell(w.fp, sp, &rows);
+                }
+                if (rc) {
+                    csv_out_abort(&w);
+                    break;
+                }
+                csv_out_comment(&w, "end: %zu rows", rows);
+                if ((rc = csv_out_commit(&w)))
+                    break;
+            } else if (!cell_complete(path, c, &cl)) {
+                rc = irp_fail(IRP_EDATA, "%s: %zu of the %zu slices of cell %zu are missing after "
+                              "every rank finished; run again to compute them",
+                              cells_dir, nsl - have, nsl, j + 1);
+                break;
+            }
+            for (size_t s = 0; s < nsl; s++) {
+                slice_path(sp, sizeof sp, path, s);
+                unlink(sp);
+            }
+        }
+    return rc;
 }
 
 static int run_locked(const config *c, const dump *d, const run_opts *o)
@@ -382,7 +460,7 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
      * copied one does not */
     uint64_t stamp = fnv1a(d->content_hash, d->dataset, strlen(d->dataset)); /* rows carry it */
     run_ctx x = {.c = c, .d = d, .threads = o->threads ? o->threads : pool_default_threads(),
-                 .extra_table = extra};
+                 .extra_table = extra, .slice = SLICE_ALL};
     if (!rc)
         rc = load_test_rows(&x);
     size_t ncells = config_num_cells(c), done = 0, computed = 0, visited = 0;
@@ -390,36 +468,37 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
     int tty = isatty(2) && !o->quiet;
     cell *cells = calloc(ncells, sizeof *cells);
     csv_out *writers = calloc(ncells, sizeof *writers);
-    size_t *start = calloc(ncells, sizeof *start), ngroups = 0, gi = 0, others = 0, mine = 0;
-    int *owner = calloc(ncells, sizeof *owner);
-    if (!rc && (!cells || !writers || !start || !owner))
+    size_t *start = calloc(ncells, sizeof *start), ngroups = 0, others = 0, mine = 0;
+    int by_omega = (c->kind->needs & EXP_PAIRS) != 0;
+    /* MPI splits a pair kind's groups further, by source space: more, smaller
+     * units balance better, and no per-space work is repeated (see pending_units) */
+    size_t nsl = par_size() > 1 && by_omega && !extra[0] && d->num_spaces > 1 ? d->num_spaces : 1;
+    size_t *order = calloc(ncells * nsl + 1, sizeof *order), np = 0, claimed = 0;
+    size_t *need = calloc(ncells * nsl + 1, sizeof *need), resumed = 0, reused = 0;
+    if (!rc && (!cells || !writers || !start || !order || !need))
         rc = irp_fail(IRP_ENOMEM, "out of memory for %zu cells", ncells);
     /* Pair kinds compute the cells that differ only in ω together (they share
      * per-space and per-subset work): cell i + m·stride for the m-th ω. */
     size_t stride = 1, nom = c->num_values[SK_OMEGA];
     for (int k = SK_OMEGA + 1; k < SK_COUNT; k++)
         stride *= c->num_values[k];
-    int by_omega = (c->kind->needs & EXP_PAIRS) != 0;
     for (size_t i = 0; !rc && i < ncells; i++)
         if (!by_omega || !((i / stride) % nom))
             start[ngroups++] = i;
     if ((rc = par_agree(rc)) == IRP_OK)
-        rc = par_agree(assign_groups(owner, start, ngroups, c, stride, by_omega ? nom : 1,
-                                     cells_dir, stamp, o, extra[0] != 0));
-    for (size_t g = 0; !rc && g < ngroups; g++) /* progress counts this rank's share */
-        mine += owner[g] == par_rank() || par_size() == 1 ? (by_omega ? nom : 1) : 0;
-    for (size_t i = 0; !rc && i < ncells; i++) {
-        if (by_omega && (i / stride) % nom)
-            continue; /* done with its group */
-        if (owner[gi++] != par_rank()) { /* another rank's, or nothing to do */
-            size_t cnt = by_omega ? nom : 1;
-            if (owner[gi - 1] < 0) {
-                done += cnt;
-                visited += par_size() == 1 ? cnt : 0;
-            } else
-                others += cnt;
-            continue;
-        }
+        rc = par_agree(pending_units(order, &np, need, &resumed, &reused, start, ngroups, nsl, d,
+                                     c, stride, by_omega ? nom : 1, cells_dir, stamp, o,
+                                     extra[0] != 0));
+    for (size_t u = 0; !rc && u < ngroups * nsl; u++) /* rank 0's summary */
+        others += need[u];
+    /* progress (one process): every cell, the finished ones counted at once */
+    mine = par_size() == 1 ? ncells : 0;
+    visited = done = par_size() == 1 ? ncells - np * (by_omega ? nom : 1) : 0;
+    int queue = rc ? rc : par_agree(par_queue_open());
+    rc = queue;
+    while (!rc && (claimed = par_claim()) < np) {
+        size_t u = order[claimed], i = start[u / nsl];
+        x.slice = nsl > 1 ? u % nsl : SLICE_ALL;
         cell_group g = {0, cells, writers};
         size_t n_fixed = 0; /* ω = auto is chosen per pair: its cell runs apart, after */
         for (size_t m = 0; !rc && m < 2 * (by_omega ? nom : 1); m++) {
@@ -435,11 +514,17 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
             /* a kind with a second table recomputes (one cheap cell): its second
              * table must come from the same cell as the first */
             if (!o->force && !extra[0] && cell_complete(path, c, &cl)) {
-                done++;
+                done += nsl == 1;
                 continue;
             }
+            char sp[1240];
+            if (nsl > 1) { /* this rank's slice of the cell; a killed job's is kept */
+                slice_path(sp, sizeof sp, path, x.slice);
+                if (!o->force && cell_complete(sp, c, &cl))
+                    continue;
+            }
             cells[g.n] = cl;
-            if ((rc = csv_out_open(&writers[g.n], path)))
+            if ((rc = csv_out_open(&writers[g.n], nsl > 1 ? sp : path)))
                 break;
             csv_out_comment(&writers[g.n], "irp cell %zu/%zu of %s", j + 1, ncells, c->path);
             csv_out_comment(&writers[g.n], "provenance: dump content fnv1a64 %016llx (of the %zu "
@@ -486,19 +571,31 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
             double elapsed = now_seconds() - t0;
             fmt_secs(el, sizeof el, elapsed);
             fmt_secs(eta, sizeof eta, elapsed / (double)computed * (double)(mine - visited));
-            fprintf(stderr, "%s[%s] %zu/%zu cells done%s (elapsed %s, ETA %s)%s",
-                    tty ? "\r" : "", c->name, visited, mine,
-                    par_size() > 1 ? " of rank 0's share" : "", el, eta, tty ? "   " : "\n");
+            if (par_size() > 1) /* the ranks claim work as they go: no share known ahead */
+                fprintf(stderr, "%s[%s] rank 0 has computed %zu cell%s of %zu to compute "
+                                "(elapsed %s)%s",
+                        tty ? "\r" : "", c->name, computed, nsl > 1 ? " slices" : "s", others,
+                        el, tty ? "   " : "\n");
+            else
+                fprintf(stderr, "%s[%s] %zu/%zu cells done (elapsed %s, ETA %s)%s",
+                        tty ? "\r" : "", c->name, visited, mine, el, eta, tty ? "   " : "\n");
         }
     }
     free(cells);
     free(writers);
-    free(start);
-    free(owner);
+    free(order);
     if (tty)
         fputc('\n', stderr);
     free_test_rows(&x);
-    if ((rc = par_agree(rc)) || par_rank()) /* rank 0 assembles the table */
+    if (queue == IRP_OK)
+        par_queue_close(); /* collective: every rank is out of the loop */
+    rc = par_agree(rc);
+    others = others > computed ? others - computed : 0; /* rank 0's summary */
+    if (!rc && nsl > 1 && !par_rank())
+        rc = merge_slices(c, d, start, ngroups, stride, nom, cells_dir, stamp);
+    free(start);
+    free(need);
+    if (rc || par_rank()) /* rank 0 assembles the table */
         return rc;
     if ((rc = dump_unchanged(d)))
         return rc;
@@ -518,17 +615,23 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
         cell cl;
         config_cell(&cl, c, i);
         cell_path(path, sizeof path, cells_dir, c, &cl, stamp);
-        rc = append_cell(w.fp, path);
+        rc = append_cell(w.fp, path, NULL);
     }
     if (rc) {
         csv_out_abort(&w);
         return rc;
     }
     if (!o->quiet) {
-        if (par_size() > 1)
+        if (nsl > 1)
+            fprintf(stderr, "[%s] %zu cells, split by source space into %zu slices each (%zu "
+                            "cell slices computed by rank 0, %zu by the other %d ranks, %zu "
+                            "reused from a stopped run; %zu cells resumed) -> %s in %.1fs\n",
+                    c->name, ncells, nsl, computed, others, par_size() - 1, reused, resumed,
+                    table, now_seconds() - t0);
+        else if (par_size() > 1)
             fprintf(stderr, "[%s] %zu cells (%zu computed by rank 0, %zu by the other %d ranks, "
                             "%zu resumed) -> %s in %.1fs\n",
-                    c->name, ncells, computed, others, par_size() - 1, done, table,
+                    c->name, ncells, computed, others, par_size() - 1, resumed, table,
                     now_seconds() - t0);
         else
             fprintf(stderr, "[%s] %zu cells (%zu computed, %zu resumed) -> %s in %.1fs\n",

@@ -124,10 +124,13 @@ static void identical_for_any_ranks_and_threads(void **state)
     /* the work was split: the summary names the other ranks' share */
     assert_int_equal(sh(MPIRUN " -np 3 '%s' run --force --no-plots --threads 1 --results r3 "
                         "grid.ini", mpi), 0);
-    assert_non_null(strstr(err_out, "[grid] 24 cells ("));
-    assert_non_null(strstr(err_out, "by the other 2 ranks, 0 resumed)"));
-    assert_null(strstr(err_out, "(0 computed by rank 0"));
+    assert_non_null(strstr(err_out, "[grid] 24 cells, split by source space into "));
+    assert_non_null(strstr(err_out, "by the other 2 ranks, 0 reused from a stopped run; 0 cells "
+                                    "resumed)"));
+    assert_null(strstr(err_out, "(0 cell slices computed by rank 0"));
     same_tables("r3");
+    /* the slices are merged into cell files and removed */
+    assert_int_equal(sh("ls r3/grid.cells | grep -q src"), 1);
 }
 
 static void killed_rank_then_resume(void **state)
@@ -143,12 +146,19 @@ static void killed_rank_then_resume(void **state)
     /* the cells finished before it are kept; a rerun with 2 ranks completes */
     if (sh(MPIRUN " -np 2 '%s' run --no-plots --threads 1 --results rk grid.ini inv.ini", mpi))
         fail_msg("rerun failed:\n%s", err_out);
-    const char *at = strstr(err_out, "[grid] 24 cells (");
+    const char *at = strstr(err_out, "[grid] 24 cells, split by source space");
     assert_non_null(at);
-    char line[256];
+    char line[512];
     snprintf(line, sizeof line, "%.*s", (int)strcspn(at, "\n"), at);
-    assert_non_null(strstr(line, " resumed)"));
-    assert_null(strstr(line, ", 0 resumed)")); /* the killed run's cells were kept */
+    assert_non_null(strstr(line, " reused from a stopped run"));
+    assert_null(strstr(line, "ranks, 0 reused")); /* the killed run's slices were kept */
+    same_tables("rk");
+    assert_int_equal(sh("ls rk/grid.cells | grep -q src"), 1);
+    /* a rerun resumes every cell, with any number of ranks */
+    if (sh(MPIRUN " -np 3 '%s' run --no-plots --threads 1 --results rk grid.ini", mpi))
+        fail_msg("second rerun failed:\n%s", err_out);
+    assert_non_null(strstr(err_out, "0 cell slices computed by rank 0, 0 by the other 2 ranks, 0 "
+                                    "reused from a stopped run; 24 cells resumed)"));
     same_tables("rk");
 }
 

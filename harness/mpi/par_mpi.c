@@ -58,3 +58,38 @@ void par_bcast(void *buf, size_t n)
 {
     MPI_Bcast(buf, (int)n, MPI_BYTE, 0, MPI_COMM_WORLD);
 }
+
+/* The queue: one counter in a window on rank 0, advanced by an atomic
+ * fetch-and-add under a shared passive-target lock. */
+static MPI_Win queue_win = MPI_WIN_NULL;
+static long *queue_counter;
+
+int par_queue_open(void)
+{
+    MPI_Aint bytes = rank == 0 ? (MPI_Aint)sizeof(long) : 0;
+    if (MPI_Win_allocate(bytes, (int)sizeof(long), MPI_INFO_NULL, MPI_COMM_WORLD, &queue_counter,
+                         &queue_win) != MPI_SUCCESS)
+        return irp_fail(IRP_ENOMEM, "MPI: cannot create the work queue's window");
+    if (rank == 0) {
+        MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, queue_win);
+        *queue_counter = 0;
+        MPI_Win_unlock(0, queue_win);
+    }
+    MPI_Barrier(MPI_COMM_WORLD); /* nobody claims before the counter is 0 */
+    return IRP_OK;
+}
+
+size_t par_claim(void)
+{
+    long one = 1, got = 0;
+    MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, queue_win);
+    MPI_Fetch_and_op(&one, &got, MPI_LONG, 0, 0, MPI_SUM, queue_win);
+    MPI_Win_unlock(0, queue_win);
+    return (size_t)got;
+}
+
+void par_queue_close(void)
+{
+    if (queue_win != MPI_WIN_NULL)
+        MPI_Win_free(&queue_win);
+}
