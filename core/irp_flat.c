@@ -117,7 +117,8 @@ irp_status irp_flat_apply(double *y, const double *x, size_t n, size_t dx, size_
     /* spaces with only what applying needs: the means (zero when not centred:
      * subtracting and adding zero changes no value) and the target scale */
     irp_mat none_x = {0, dx, NULL}, none_y = {0, dy, NULL};
-    irp_space src = {&none_x, (double *)mu_x, 0, 1}, dst = {&none_y, (double *)mu_y, scale_y, 1};
+    irp_space src = {.anchors = &none_x, .mean = (double *)mu_x, .scale = 0, .centered = 1},
+              dst = {.anchors = &none_y, .mean = (double *)mu_y, .scale = scale_y, .centered = 1};
     irp_mat xm = wrap(x, n, dx), tm = wrap(t, dx, dy), ym = wrap(y, n, dy);
     irp_options o;
     irp_options_default(&o);

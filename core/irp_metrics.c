@@ -82,66 +82,96 @@ void irp_cosine_acc_start(irp_cosine_acc *acc, size_t n, int floor, uint64_t see
 /* a·a, a·b and (c != NULL) a·c in one pass over a: three independent chains
  * instead of three latency-bound loops, each summed exactly as irp_dot sums
  * (four lanes, then (s0 + s1) + (s2 + s3)), so the results are irp_dot's to
- * the bit. */
-static void dot3(double *aa, double *ab, double *ac, const double *a, const double *b,
-                 const double *c, size_t n)
+ * the bit. Where the CPU has AVX2 the four lanes sit in one register (same
+ * products, same sums: C11 mode contracts nothing into fused multiply-adds). */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+__attribute__((target("avx2"))) static void dot3_avx2(double *out, const double *a,
+                                                      const double *b, const double *c, size_t n)
+{
+    __m256d p = _mm256_setzero_pd(), q = p, r = p;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m256d x = _mm256_loadu_pd(a + i);
+        p = _mm256_add_pd(p, _mm256_mul_pd(x, x));
+        q = _mm256_add_pd(q, _mm256_mul_pd(x, _mm256_loadu_pd(b + i)));
+        if (c)
+            r = _mm256_add_pd(r, _mm256_mul_pd(x, _mm256_loadu_pd(c + i)));
+    }
+    double pv[4], qv[4], rv[4];
+    _mm256_storeu_pd(pv, p);
+    _mm256_storeu_pd(qv, q);
+    _mm256_storeu_pd(rv, r);
+    for (; i < n; i++) {
+        pv[0] += a[i] * a[i];
+        qv[0] += a[i] * b[i];
+        if (c)
+            rv[0] += a[i] * c[i];
+    }
+    out[0] = (pv[0] + pv[1]) + (pv[2] + pv[3]);
+    out[1] = (qv[0] + qv[1]) + (qv[2] + qv[3]);
+    out[2] = c ? (rv[0] + rv[1]) + (rv[2] + rv[3]) : 0;
+}
+#define HAVE_DOT3_AVX2 1
+#endif
+
+static void dot3_plain(double *out, const double *a, const double *b, const double *c, size_t n)
 {
     double p0 = 0, p1 = 0, p2 = 0, p3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+    double r0 = 0, r1 = 0, r2 = 0, r3 = 0;
     size_t i = 0;
-    if (c) {
-        double r0 = 0, r1 = 0, r2 = 0, r3 = 0;
-        for (; i + 4 <= n; i += 4) {
-            p0 += a[i] * a[i];
-            p1 += a[i + 1] * a[i + 1];
-            p2 += a[i + 2] * a[i + 2];
-            p3 += a[i + 3] * a[i + 3];
-            q0 += a[i] * b[i];
-            q1 += a[i + 1] * b[i + 1];
-            q2 += a[i + 2] * b[i + 2];
-            q3 += a[i + 3] * b[i + 3];
+    for (; i + 4 <= n; i += 4) {
+        p0 += a[i] * a[i];
+        p1 += a[i + 1] * a[i + 1];
+        p2 += a[i + 2] * a[i + 2];
+        p3 += a[i + 3] * a[i + 3];
+        q0 += a[i] * b[i];
+        q1 += a[i + 1] * b[i + 1];
+        q2 += a[i + 2] * b[i + 2];
+        q3 += a[i + 3] * b[i + 3];
+        if (c) {
             r0 += a[i] * c[i];
             r1 += a[i + 1] * c[i + 1];
             r2 += a[i + 2] * c[i + 2];
             r3 += a[i + 3] * c[i + 3];
         }
-        for (size_t t = i; t < n; t++)
-            r0 += a[t] * c[t];
-        *ac = (r0 + r1) + (r2 + r3);
-    } else
-        for (; i + 4 <= n; i += 4) {
-            p0 += a[i] * a[i];
-            p1 += a[i + 1] * a[i + 1];
-            p2 += a[i + 2] * a[i + 2];
-            p3 += a[i + 3] * a[i + 3];
-            q0 += a[i] * b[i];
-            q1 += a[i + 1] * b[i + 1];
-            q2 += a[i + 2] * b[i + 2];
-            q3 += a[i + 3] * b[i + 3];
-        }
+    }
     for (; i < n; i++) {
         p0 += a[i] * a[i];
         q0 += a[i] * b[i];
+        if (c)
+            r0 += a[i] * c[i];
     }
-    *aa = (p0 + p1) + (p2 + p3);
-    *ab = (q0 + q1) + (q2 + q3);
+    out[0] = (p0 + p1) + (p2 + p3);
+    out[1] = (q0 + q1) + (q2 + q3);
+    out[2] = (r0 + r1) + (r2 + r3);
 }
 
 void irp_cosine_acc_add(irp_cosine_acc *acc, const irp_mat *a, size_t row0, const irp_mat *b,
                         const double *b_norms)
 {
     size_t n = acc->n, d = a->cols;
+#ifdef HAVE_DOT3_AVX2
+    int avx2 = __builtin_cpu_supports("avx2");
+#endif
     for (size_t r = 0; r < a->rows; r++) {
         size_t i = row0 + r, j = 0;
         const double *ai = &IRP_AT(a, r, 0);
         if (acc->floor) /* a random other row: (i + 1 + r mod (n − 1)) mod n */
             j = (i + 1 + (size_t)(irp_rng_next(&acc->rng) % (uint64_t)(n - 1))) % n;
-        double aa, ab, aj = 0;
-        dot3(&aa, &ab, &aj, ai, &IRP_AT(b, i, 0), acc->floor ? &IRP_AT(b, j, 0) : NULL, d);
-        double na = sqrt(aa);
+        double dots[3]; /* a·a, a·b_i, a·b_j */
+        const double *bj = acc->floor ? &IRP_AT(b, j, 0) : NULL;
+#ifdef HAVE_DOT3_AVX2
+        if (avx2)
+            dot3_avx2(dots, ai, &IRP_AT(b, i, 0), bj, d);
+        else
+#endif
+            dot3_plain(dots, ai, &IRP_AT(b, i, 0), bj, d);
+        double na = sqrt(dots[0]);
         if (na > 0 && b_norms[i] > 0)
-            acc->sum += ab / (na * b_norms[i]);
+            acc->sum += dots[1] / (na * b_norms[i]);
         if (acc->floor && na > 0 && b_norms[j] > 0)
-            acc->sum_floor += aj / (na * b_norms[j]);
+            acc->sum_floor += dots[2] / (na * b_norms[j]);
     }
 }
 

@@ -51,8 +51,32 @@ void irp_space_free(irp_space *s)
     if (!s)
         return;
     irp_mat_free(s->anchors);
+    irp_mat_free(s->full_inverse);
     free(s->mean);
     free(s);
+}
+
+irp_status irp_space_keep_full_inverse(irp_space *s, const irp_options *o)
+{
+    assert(s);
+    assert(o);
+    int rc = irp_options_check(o);
+    if (rc)
+        return rc;
+    double lambda = o->decoder == IRP_DECODER_RIDGE ? o->lambda : 0.0;
+    irp_mat *p = irp_mat_new(s->anchors->cols, s->anchors->rows);
+    if (!p)
+        return irp_fail(IRP_ENOMEM, "out of memory");
+    if ((rc = irp_ridge_inv(p, s->anchors, lambda, o->rcond, &s->full_info))) {
+        irp_mat_free(p);
+        return rc;
+    }
+    irp_mat_free(s->full_inverse);
+    s->full_inverse = p;
+    s->full_decoder = o->decoder;
+    s->full_lambda = lambda;
+    s->full_rcond = o->rcond;
+    return IRP_OK;
 }
 
 irp_space *irp_space_new(const irp_mat *anchors, int center)
@@ -175,9 +199,19 @@ static int subset_pair(irp_mat **ax, irp_mat **p, const irp_space *src, const ir
 {
     size_t m = sub->counts[s];
     *ax = irp_mat_select_rows(src->anchors, sub->indices[s], m);
+    double lambda = o->decoder == IRP_DECODER_RIDGE ? o->lambda : 0.0;
+    /* every anchor in order: the target's kept inverse, when made with these options */
+    int full = dst->full_inverse && m == dst->anchors->rows && dst->full_decoder == o->decoder &&
+               dst->full_lambda == lambda && dst->full_rcond == o->rcond;
+    for (size_t t = 0; full && t < m; t++)
+        full = sub->indices[s][t] == t;
+    if (full) {
+        *p = irp_mat_copy(dst->full_inverse);
+        *pi = dst->full_info;
+        return (!*ax || !*p) ? IRP_ENOMEM : IRP_OK;
+    }
     irp_mat *ay = irp_mat_select_rows(dst->anchors, sub->indices[s], m);
     *p = irp_mat_new(dst->anchors->cols, m);
-    double lambda = o->decoder == IRP_DECODER_RIDGE ? o->lambda : 0.0;
     int rc = (!*ax || !ay || !*p) ? IRP_ENOMEM : irp_ridge_inv(*p, ay, lambda, o->rcond, pi);
     irp_mat_free(ay);
     return rc;
@@ -344,6 +378,54 @@ irp_status irp_union_encode(irp_mat *r, const irp_space *src, const irp_mat *xp,
     return rc;
 }
 
+/* Rounding to float and widening back, n values: exact conversions (the
+ * widening is exact, the rounding is to nearest), so the AVX2 loops give the
+ * plain loops' values. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+__attribute__((target("avx2"))) static void to_float_avx2(float *dst, const double *src, size_t n)
+{
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        _mm_storeu_ps(dst + i, _mm256_cvtpd_ps(_mm256_loadu_pd(src + i)));
+    for (; i < n; i++)
+        dst[i] = (float)src[i];
+}
+__attribute__((target("avx2"))) static void to_double_avx2(double *dst, const float *src, size_t n)
+{
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        _mm256_storeu_pd(dst + i, _mm256_cvtps_pd(_mm_loadu_ps(src + i)));
+    for (; i < n; i++)
+        dst[i] = (double)src[i];
+}
+#define HAVE_CONVERT_AVX2 1
+#endif
+
+static void to_float(float *dst, const double *src, size_t n)
+{
+#ifdef HAVE_CONVERT_AVX2
+    if (__builtin_cpu_supports("avx2")) {
+        to_float_avx2(dst, src, n);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < n; i++)
+        dst[i] = (float)src[i];
+}
+
+static void to_double(double *dst, const float *src, size_t n)
+{
+#ifdef HAVE_CONVERT_AVX2
+    if (__builtin_cpu_supports("avx2")) {
+        to_double_avx2(dst, src, n);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < n; i++)
+        dst[i] = (double)src[i];
+}
+
 /* Float32 apply (opts->single): the map rounded to float once, the input
  * rows block by block, the product summed in float by sgemm (about twice
  * dgemm's rate), everything after it (rescale, cosines, heads) in double. */
@@ -365,8 +447,7 @@ static int apply32_new(apply32 *a, const irp_mat *map, size_t rows)
         free(a->out);
         return irp_fail(IRP_ENOMEM, "out of memory");
     }
-    for (size_t i = 0; i < k * dy; i++)
-        a->map[i] = (float)map->data[i];
+    to_float(a->map, map->data, k * dy);
     return IRP_OK;
 }
 
@@ -389,12 +470,10 @@ static void apply_block(double *out, size_t rows, const double *in, size_t ld, c
         return;
     }
     for (size_t i = 0; i < rows; i++)
-        for (size_t j = 0; j < k; j++)
-            a->in[i * k + j] = (float)in[i * ld + j];
+        to_float(&a->in[i * k], &in[i * ld], k);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)dy, (int)k, 1.0f, a->in,
                 (int)k, a->map, (int)dy, 0.0f, a->out, (int)dy);
-    for (size_t i = 0; i < rows * dy; i++)
-        out[i] = (double)a->out[i];
+    to_double(out, a->out, rows * dy);
 }
 
 enum { APPLY_BLOCK = 128 }; /* rows translated, post-processed and compared while in cache */

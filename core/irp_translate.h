@@ -80,12 +80,25 @@ typedef struct irp_space {
     double *mean;     /* d: μ (all zero when not centred) */
     double scale;     /* mean ‖A − μ‖ over anchors: the characteristic scale */
     int centered;
+    /* optional (irp_space_keep_full_inverse): the inverse of every anchor, which
+     * every subset holding all anchors in order (δ = 0) needs, from any source */
+    irp_mat *full_inverse; /* d×k */
+    irp_pinv_info full_info;
+    irp_decoder full_decoder;
+    double full_lambda, full_rcond;
 } irp_space;
 
 /* anchors: k×d raw anchors (finite, no zero row after centring). NULL and an
  * error on failure. */
 irp_space *irp_space_new(const irp_mat *anchors, int center);
 void irp_space_free(irp_space *space);
+
+/* Computes and keeps, as the target of translations, the inverse of all its
+ * anchors as opts would compute it for a subset holding every anchor: a fit
+ * whose subset is all anchors in order (δ = 0, ω any) then copies it instead
+ * of inverting again, from any source, with the same bits. Not thread-safe
+ * against fits running on the space: call it before. */
+irp_status irp_space_keep_full_inverse(irp_space *space, const irp_options *opts);
 
 /* out (n×d) = norm(x − μ). */
 irp_status irp_space_prepare(irp_mat *out, const irp_space *space, const irp_mat *x);

@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <hdf5.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -74,7 +75,7 @@ static int read_floats(dump_matrix *out, uint64_t *hash, const char *file, hid_t
         free(buf);
         return rc;
     }
-    *out = (dump_matrix){dims[0], dims[1], buf, NULL, NULL};
+    *out = (dump_matrix){dims[0], dims[1], buf, NULL, NULL, NULL};
     *hash = hash_shape(*hash, out->rows, out->cols);
     *hash = fnv1a(*hash, buf, out->rows * out->cols * sizeof *buf);
     return IRP_OK;
@@ -137,7 +138,7 @@ static int scan_floats(dump_matrix *out, uint64_t *hash, const char *file, hid_t
     H5Tclose(t);
     H5Dclose(ds);
     if (!rc) {
-        *out = (dump_matrix){dims[0], dims[1], NULL, xstrdup(file), xstrdup(path)};
+        *out = (dump_matrix){dims[0], dims[1], NULL, xstrdup(file), xstrdup(path), NULL};
         if (!out->file || !out->object)
             rc = irp_fail(IRP_ENOMEM, "out of memory");
     }
@@ -224,10 +225,59 @@ static int read_matrix(irp_mat **out, const char *file, hid_t loc, const char *p
     return *out ? IRP_OK : irp_fail(IRP_ENOMEM, "%s: %s: out of memory", file, path);
 }
 
+struct dump_memo {
+    size_t n, *idx; /* idx NULL: rows 0..n-1 */
+    irp_mat *rows;
+};
+
+static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void memo_free(struct dump_memo *memo)
+{
+    if (memo) {
+        free(memo->idx);
+        irp_mat_free(memo->rows);
+        free(memo);
+    }
+}
+
+/* Rows read on demand, through the matrix's memo: the same indices again (the
+ * anchors of the next cell group) are a copy, not another read. The file is
+ * still checked unchanged after each group (dump_unchanged), as before. */
+static irp_mat *read_rows_memo(const dump_matrix *m, const size_t *idx, size_t n)
+{
+    dump_matrix *mm = (dump_matrix *)m; /* the memo is a cache, not the matrix's content */
+    irp_mat *out = NULL;
+    pthread_mutex_lock(&memo_lock);
+    struct dump_memo *memo = mm->memo;
+    if (memo && memo->n == n && !memo->idx == !idx &&
+        (!idx || !memcmp(memo->idx, idx, n * sizeof *idx)))
+        out = irp_mat_copy(memo->rows);
+    pthread_mutex_unlock(&memo_lock);
+    if (out)
+        return out;
+    if (!(out = read_rows(m, idx, n)))
+        return NULL;
+    struct dump_memo *fresh = calloc(1, sizeof *fresh);
+    if (fresh && (fresh->rows = irp_mat_copy(out)) &&
+        (!idx || (fresh->idx = malloc((n ? n : 1) * sizeof *idx)))) {
+        fresh->n = n;
+        if (idx)
+            memcpy(fresh->idx, idx, n * sizeof *idx);
+        pthread_mutex_lock(&memo_lock);
+        memo = mm->memo;
+        mm->memo = fresh;
+        pthread_mutex_unlock(&memo_lock);
+        memo_free(memo);
+    } else
+        memo_free(fresh); /* no memo: only slower */
+    return out;
+}
+
 irp_mat *dump_rows(const dump_matrix *m, const size_t *idx, size_t n)
 {
     if (!m->data)
-        return read_rows(m, idx, n);
+        return read_rows_memo(m, idx, n);
     irp_mat *out = irp_mat_new(n, m->cols);
     if (!out)
         return NULL;
@@ -361,6 +411,7 @@ static void space_free(dump_space *s)
     free(s->train.data);
     free(s->train.file);
     free(s->train.object);
+    memo_free(s->train.memo);
     free(s->test.data);
     for (size_t i = 0; i < s->num_heads; i++)
         head_free(&s->heads[i]);

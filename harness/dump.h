@@ -28,6 +28,9 @@ typedef struct dump_matrix {
     size_t rows, cols;
     float *data;         /* row-major; NULL when read on demand (below) */
     char *file, *object; /* on demand: where dump_rows reads the rows it is asked for */
+    /* on demand: the last rows read and their indices, kept (a sweep asks for the same
+     * anchors in every cell group); dump_rows serialises access */
+    struct dump_memo *memo;
 } dump_matrix;
 
 typedef struct dump_space {

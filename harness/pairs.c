@@ -100,6 +100,11 @@ static int space_task(void *arg, size_t i)
     if (x->test[i] && dump_check_nonzero(d, &d->spaces[i], "test", x->test[i], NULL))
         return IRP_EDATA;
     s->sp[i] = s->raw[i] ? irp_space_new(s->raw[i], s->opts.center) : NULL;
+    /* δ = 0 (threshold): every subset from every source is all the anchors, so each
+     * target's inverse is computed once here instead of once per pair */
+    if (s->sp[i] && !s->autos && s->opts.prune_mode == IRP_PRUNE_THRESHOLD &&
+        s->opts.delta == 0.0 && irp_space_keep_full_inverse(s->sp[i], &s->opts))
+        return irp_fail(IRP_EDATA, "space %s: %s", d->spaces[i].name, irp_last_error());
     if (target_only)
         return s->sp[i] ? IRP_OK
                         : irp_fail(IRP_EDATA, "space %s: %s", d->spaces[i].name, irp_last_error());

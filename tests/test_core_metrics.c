@@ -66,6 +66,35 @@ static void cosine_and_retrieval_known_answers(void **state)
     irp_mat_free(a); irp_mat_free(b); irp_mat_free(x); irp_mat_free(shift); irp_mat_free(other);
 }
 
+/* The mean cosine and floor are summed row by row from irp_dot's sums (four
+ * lanes, then (s0 + s1) + (s2 + s3)), whichever instruction set runs them
+ * (AVX2 where the CPU has it): equal to the bit to a plain loop over irp_dot,
+ * for widths with and without a remainder of 4. */
+static void cosines_equal_irp_dot_to_the_bit(void **state)
+{
+    (void)state;
+    for (size_t d = 1; d <= 13; d += 3) {
+        irp_mat *a = tu_gauss_mat(40, d, 300 + d), *b = tu_gauss_mat(40, d, 400 + d);
+        double norms[40], mean, floor;
+        irp_row_norms(norms, b);
+        assert_ok(irp_cosines(&mean, &floor, a, b, norms, 9));
+        irp_rng rng;
+        irp_rng_seed(&rng, 9);
+        double want = 0, want_floor = 0;
+        for (size_t i = 0; i < 40; i++) {
+            size_t j = (i + 1 + (size_t)(irp_rng_next(&rng) % 39)) % 40;
+            const double *ai = &IRP_AT(a, i, 0);
+            double na = sqrt(irp_dot(ai, ai, d));
+            want += irp_dot(ai, &IRP_AT(b, i, 0), d) / (na * norms[i]);
+            want_floor += irp_dot(ai, &IRP_AT(b, j, 0), d) / (na * norms[j]);
+        }
+        assert_true(mean == want / 40);
+        assert_true(floor == want_floor / 40);
+        irp_mat_free(a);
+        irp_mat_free(b);
+    }
+}
+
 static void linear_head_accuracy_known_answer(void **state)
 {
     (void)state;
@@ -263,6 +292,7 @@ int main(void)
 {
     const struct CMUnitTest core_metrics[] = {
         cmocka_unit_test(cosine_and_retrieval_known_answers),
+        cmocka_unit_test(cosines_equal_irp_dot_to_the_bit),
         cmocka_unit_test(linear_head_accuracy_known_answer),
         cmocka_unit_test(mlp_forward_each_activation),
         cmocka_unit_test(distribution_statistics_known_answers),

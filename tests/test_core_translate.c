@@ -223,6 +223,47 @@ static void cosines_many_and_float32_apply(void **state)
     irp_mat_free(ax); irp_mat_free(ay);
 }
 
+/* δ = 0: a target that keeps the inverse of all its anchors gives every
+ * source's translators to the bit, dense and with ω > 1; options it was not
+ * made with (another pinv cutoff, ridge) are not served from it. */
+static void kept_full_inverse_gives_the_same_translators(void **state)
+{
+    (void)state;
+    irp_mat *ax = tu_gauss_mat(60, 12, 241), *ay = tu_gauss_mat(60, 9, 242);
+    for (int variant = 0; variant < 3; variant++) {
+        irp_options o;
+        irp_options_default(&o);
+        o.num_subspaces = 3;
+        irp_space *s = irp_space_new(ax, 0), *t = irp_space_new(ay, 0), *tk = irp_space_new(ay, 0);
+        assert_ok(irp_space_keep_full_inverse(tk, &o));
+        if (variant == 1)
+            o.rcond = 0.9; /* kept with the default cutoff: must not be used */
+        if (variant == 2) {
+            o.decoder = IRP_DECODER_RIDGE;
+            o.lambda = 0.5;
+        }
+        irp_subsets *sub = irp_subsets_for(s, &o);
+        size_t om[2] = {1, 3};
+        irp_mat *plain[2] = {irp_mat_new(12, 9), irp_mat_new(12, 9)};
+        irp_mat *kept[2] = {irp_mat_new(12, 9), irp_mat_new(12, 9)};
+        irp_fit_info fp[2], fk[2];
+        assert_ok(irp_translator_fit_prefixes(plain, fp, om, 2, s, t, sub, &o));
+        assert_ok(irp_translator_fit_prefixes(kept, fk, om, 2, s, tk, sub, &o));
+        for (int j = 0; j < 2; j++) {
+            assert_memory_equal(plain[j]->data, kept[j]->data, 12 * 9 * sizeof(double));
+            assert_true(fp[j].mean_rank == fk[j].mean_rank && fp[j].max_cond == fk[j].max_cond);
+            irp_mat_free(plain[j]);
+            irp_mat_free(kept[j]);
+        }
+        irp_subsets_free(sub);
+        irp_space_free(s);
+        irp_space_free(t);
+        irp_space_free(tk);
+    }
+    irp_mat_free(ax);
+    irp_mat_free(ay);
+}
+
 /* IRP src → dst through the closed-form translator; returns mean cosine. */
 static double irp_cos(const irp_mat *ax, const irp_mat *ay, const irp_mat *x, const irp_mat *y,
                       const irp_options *o, irp_fit_info *info)
@@ -631,6 +672,7 @@ int main(void)
         cmocka_unit_test(completion_is_identity_on_exact_rotation),
         cmocka_unit_test(options_check_rejects_out_of_range),
         cmocka_unit_test(cosines_many_and_float32_apply),
+        cmocka_unit_test(kept_full_inverse_gives_the_same_translators),
         cmocka_unit_test(space_and_translator_reject_bad_inputs),
     };
     return cmocka_run_group_tests(core_translate, NULL, NULL);

@@ -84,6 +84,21 @@ static void train_on_demand_reads_the_same_rows(void **state)
     assert_memory_equal(x->data, y->data, 600 * 40 * sizeof(double));
     irp_mat_free(x);
     irp_mat_free(y);
+    /* the rows asked again come from the memo, other rows from the file: each is right,
+     * and a caller may free or change its copy */
+    size_t other[3] = {1, 2, 598};
+    for (int round = 0; round < 3; round++) {
+        const size_t *want = round == 1 ? other : idx;
+        size_t n = round == 1 ? 3 : 5;
+        x = dump_rows(&a->train, want, n);
+        y = dump_rows(&b->train, want, n);
+        assert_non_null(y);
+        assert_memory_equal(x->data, y->data, n * 40 * sizeof(double));
+        y->data[0] += 1;
+        irp_mat_free(x);
+        irp_mat_free(y);
+    }
+    assert_non_null(b->train.memo);
     dump_free(eager);
     dump_free(lazy);
     /* validation still covers the whole split */
