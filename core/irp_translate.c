@@ -514,8 +514,11 @@ irp_status irp_translate_apply_factored(irp_mat *out, const irp_mat *m, const ir
                         m->rows, m->cols, r->cols, dy);
     if (out->rows != r->rows || out->cols != dy)
         return irp_fail(IRP_EINVAL, "translated output must be %zux%zu", r->rows, dy);
-    /* out = R[:, 0..u) · M: the first u columns of R, leading dimension R's width */
-    return apply_all(out, r, m, dst, o);
+    /* out = R[:, 0..u) · M: the first u columns of R, leading dimension R's width;
+     * in float64 whatever o->single says (see the header) */
+    irp_options o64 = *o;
+    o64.single = 0;
+    return apply_all(out, r, m, dst, &o64);
 }
 
 irp_status irp_translator_fit(irp_mat *out, const irp_space *src, const irp_space *dst,

@@ -62,9 +62,10 @@ typedef struct irp_options {
     int completion;            /* anchor completion (see above) */
     irp_decoder decoder;       /* target-side inverse of each anchor subset */
     double lambda;             /* ridge's λ ≥ 0 (ignored by the pseudo-inverse) */
-    int single;                /* apply stage in float32: the fitted translator and the rows
+    int single;                /* apply stage in float32: a dense translator T and the rows
                                   it multiplies rounded to float, the product summed by sgemm;
-                                  fitting, rescaling and every metric stay in double */
+                                  fitting, rescaling and every metric stay in double. Not for
+                                  factored maps (see irp_translate_apply_factored) */
 } irp_options;
 
 /* ω = 1, δ = 0, threshold mode, seed 0, pseudo-inverse with default rcond, mean-norm rescale,
@@ -151,7 +152,10 @@ irp_status irp_translator_fit_factored(irp_mat **out, irp_fit_info *info, const 
 irp_status irp_union_encode(irp_mat *r, const irp_space *src, const irp_mat *prepared,
                      const irp_union *u);
 
-/* out (n×dy) = rescale(r[:, 0..m->rows) · M) + μ_Y: a factored translation. */
+/* out (n×dy) = rescale(r[:, 0..m->rows) · M) + μ_Y: a factored translation,
+ * always in float64 (opts->single is ignored): M's entries are large and
+ * cancel, which T = Â_X[U]ᵀ·M resolves in float64 — applied in float32, an
+ * intra-space inversion (vit-tiny, δ 0.25) fell from cosine 1.000 to 0.686. */
 irp_status irp_translate_apply_factored(irp_mat *out, const irp_mat *m, const irp_mat *r,
                                  const irp_space *dst, const irp_options *opts);
 
@@ -168,7 +172,8 @@ irp_status irp_translate_cosines(double *mean, double *floor, const irp_mat *map
  * once: mean[m] (and floor[m]) for maps[m] applied to ins[m] (every ins[m]
  * has the truth's rows; each map is dense or factored as above). Results are
  * irp_translate_cosines' to the bit; the truth and floor rows of a block are
- * read from memory once for all of them. */
+ * read from memory once for all of them. With opts->single every map is
+ * applied in float32: pass factored maps with single = 0. */
 irp_status irp_translate_cosines_many(double *mean, double *floor, const irp_mat *const *maps,
                                       const irp_mat *const *ins, size_t num, const irp_space *dst,
                                       const irp_options *opts, const irp_mat *truth,

@@ -297,7 +297,9 @@ static int pair_task(void *arg, size_t p)
                  : IRP_OK;
     for (size_t c = 0; !rc && c < n; c++) {
         size_t u = s->un[i]->prefix[s->omegas[c] - 1];
-        fac[c] = s->ru[i] && u <= s->ru[i]->cols;
+        /* float32 applies dense translators only (a factored M cancels: see
+         * irp_translate_apply_factored); factored in float64 still wins below dx / 2 */
+        fac[c] = s->ru[i] && u <= s->ru[i]->cols && (!s->opts.single || 2 * u <= dx);
         if (!(ts[c] = irp_mat_new(fac[c] ? u : dx, dy)))
             rc = irp_fail(IRP_ENOMEM, "out of memory");
     }
@@ -322,29 +324,40 @@ static int pair_task(void *arg, size_t p)
     double cm = 0, cf = 0;
     /* δ = 0 gives every ω the same translator: translate once */
     int *same = calloc(n, sizeof *same);
+    /* cells' cosines in one pass over the truth: [0, nf) factored (always float64),
+     * [nf, nm) dense (in the config's precision) */
     const irp_mat **ins = calloc(n, sizeof *ins), **maps = calloc(n, sizeof *maps);
     double *cms = calloc(n, sizeof *cms), *cfs = calloc(n, sizeof *cfs);
-    if (!rc && (!same || !ins || !maps || !cms || !cfs))
+    size_t *slot = calloc(n, sizeof *slot);
+    if (!rc && (!same || !ins || !maps || !cms || !cfs || !slot))
         rc = irp_fail(IRP_ENOMEM, "out of memory");
-    size_t nm = 0;
-    for (size_t c = 0; !rc && c < n; c++) {
-        same[c] = c && !fac[c] && !fac[c - 1] &&
-                  !memcmp(ts[c]->data, ts[c - 1]->data, dx * dy * sizeof(double));
-        ins[c] = fac[c] ? s->ru[i] : s->xp[i];
-        if (cos_only && !same[c]) { /* all cells' cosines in one pass over the truth */
-            ins[nm] = ins[c];
-            maps[nm++] = ts[c];
+    size_t nm = 0, nf = 0;
+    for (int f = 1; f >= 0 && !rc; f--)
+        for (size_t c = 0; c < n; c++) {
+            same[c] = c && !fac[c] && !fac[c - 1] &&
+                      !memcmp(ts[c]->data, ts[c - 1]->data, dx * dy * sizeof(double));
+            if (cos_only && !same[c] && fac[c] == f) {
+                slot[c] = nm;
+                ins[nm] = f ? s->ru[i] : s->xp[i];
+                maps[nm++] = ts[c];
+            }
+            nf = f ? nm : nf;
         }
-    }
-    if (!rc && cos_only)
-        rc = irp_translate_cosines_many(cms, cfs, maps, ins, nm, s->sp[j], &s->opts, x.test[j],
+    irp_options o64 = s->opts;
+    o64.single = 0;
+    if (!rc && cos_only && nf)
+        rc = irp_translate_cosines_many(cms, cfs, maps, ins, nf, s->sp[j], &o64, x.test[j],
                                         x.test_norms[j], PAIRS_FLOOR_SEED);
-    for (size_t c = 0, m = 0; !rc && c < n; c++) {
+    if (!rc && cos_only && nm > nf)
+        rc = irp_translate_cosines_many(cms + nf, cfs + nf, maps + nf, ins + nf, nm - nf,
+                                        s->sp[j], &s->opts, x.test[j], x.test_norms[j],
+                                        PAIRS_FLOOR_SEED);
+    for (size_t c = 0; !rc && c < n; c++) {
         rows_select_cell(&x, gr, c);
         const irp_mat *in = fac[c] ? s->ru[i] : s->xp[i];
         if (cos_only && !same[c]) {
-            cm = cms[m];
-            cf = cfs[m++];
+            cm = cms[slot[c]];
+            cf = cfs[slot[c]];
         } else if (!cos_only && fac[c])
             rc = irp_translate_apply_factored(y, ts[c], in, s->sp[j], &s->opts);
         else if (!cos_only && !same[c])
@@ -360,6 +373,7 @@ static int pair_task(void *arg, size_t p)
             s->scoring->score(&x, i, j, "absolute", x.test[i]);
     }
     free(same);
+    free(slot);
     free(ins);
     free(maps);
     free(cms);

@@ -214,7 +214,10 @@ static void cosines_many_and_float32_apply(void **state)
             scale = fmax(scale, fabs(y64->data[i]));
         }
         worst = fmax(worst, d / scale);
-        assert_true(d > 0);
+        if (k == 0)
+            assert_true(d > 0);
+        else /* a factored map is never applied in float32: its entries cancel */
+            assert_true(d == 0);
     }
     assert_true(worst < 1e-6);
     irp_mat_free(dense[0]); irp_mat_free(dense[1]); irp_mat_free(fac); irp_mat_free(xp);

@@ -463,8 +463,8 @@ static void data_path_rule(void **state)
 
 /* precision = float32 on the real slice: the apply stage in sgemm keeps every
  * mean cosine and accuracy (stitching with its references, inversion plain
- * and centred; dense and factored translators) within 1e-6 of float64, the
- * issue's bound; some value does move (the float path ran), and the table
+ * and centred; dense translators in float32, factored ones stay float64)
+ * within 1e-6 of float64, the issue's bound; some value does move (the float path ran), and the table
  * says how it was made. (Retrieval is refused with float32: test_config.) */
 static void float32_apply_within_1e6_on_slice(void **state)
 {
