@@ -145,6 +145,34 @@ def main():
         ns = [r for r in table(s, "non-stitch", "accuracy") if r["anchors"] == kk]
         put(f"check_stitch_k{kk}", mean(z), "",
             f"  check: stitching k = {kk}: zero-shot {mean(z):.3f}, non-stitch {mean(ns):.3f}")
+    # the same two configs with the apply stage in float32 (precision = float32)
+    res32 = os.path.join(work, "r2t32")
+    for name in ("grid", "stitch"):
+        with open(cfg[name], "a") as fh:
+            fh.write("precision = float32\n")
+    print("bench: the same in float32 ...", file=sys.stderr, flush=True)
+    wall32, _, _ = timed([irp, "run", "--force", "--no-plots", "--quiet", "--threads", "2",
+                          "--results", res32, cfg["grid"], cfg["stitch"]])
+    for name in ("grid", "stitch"):  # back to float64 for everything below
+        with open(cfg[name], "w") as fh:
+            fh.write((GRID if name == "grid" else STITCH).format(data=data))
+    worst = {}
+    for t in ("paper-grid.csv", "paper-stitch.csv"):
+        for metric in ("mean_cosine", "accuracy"):
+            a = {tuple(r[c] for c in r if c != "value"): float(r["value"])
+                 for r in table(os.path.join(res, t), "irp", metric)}
+            b = {tuple(r[c] for c in r if c != "value"): float(r["value"])
+                 for r in table(os.path.join(res32, t), "irp", metric)}
+            if a.keys() != b.keys():
+                sys.exit(f"bench: float32 {t} has other rows than float64")
+            worst[metric] = max([worst.get(metric, 0.0)] + [abs(a[x] - b[x]) for x in a])
+    put("paper_float32_wall_seconds", wall32, "s",
+        f"  float32 apply: {wall32:.1f} s = {wall / wall32:.2f}x float64; IRP mean cosines "
+        f"within {worst['mean_cosine']:.1g}, accuracies within {worst['accuracy']:.1g} of "
+        "float64")
+    rows.append(("paper_float32_speedup", wall / wall32, "x"))
+    rows.append(("paper_float32_max_cosine_diff", worst["mean_cosine"], ""))
+    rows.append(("paper_float32_max_accuracy_diff", worst["accuracy"], ""))
     print("time per ordered pair as encoders are added (omega 8, delta 0.65, k = 1280, "
           "1 thread; whole run incl. loading, / pairs):")
     for e in range(2, len(names) + 1):
