@@ -136,7 +136,8 @@ static void slice_path(char *buf, size_t n, const char *cell_file, size_t slice)
  * of the right field count (the reader checks), and the trailer written last
  * ("# end: N rows") naming as many rows. A damaged or truncated file is not
  * trusted: its cell is computed again. */
-static int cell_complete(const char *path, const config *c, const cell *cl)
+static int rows_complete(const char *path, const config *c, const cell *cl, const char *source,
+                         int first_slice)
 {
     csv_table *t;
     if (access(path, R_OK) || csv_table_read(&t, path))
@@ -147,6 +148,13 @@ static int cell_complete(const char *path, const config *c, const cell *cl)
         ok = !strcmp(t->rows[r][0], c->name);
         for (int k = 0; ok && k < SK_COUNT; k++)
             ok = !strcmp(t->rows[r][2 + k], cl->text[k]);
+        /* a slice holds its source's pairs (slice 0 also the cell's rows of no pair:
+         * the non-stitched oracle, the modality rows) */
+        const char *const *row = (const char *const *)t->rows[r];
+        if (ok && source)
+            ok = !strcmp(row[2 + SK_COUNT], source) ||
+                 (first_slice && (!strcmp(row[4 + SK_COUNT], "non-stitch") ||
+                                  !strcmp(row[4 + SK_COUNT], "space")));
     }
     size_t rows = t->num_rows;
     csv_table_free(t);
@@ -160,6 +168,18 @@ static int cell_complete(const char *path, const config *c, const cell *cl)
     snprintf(want, sizeof want, "\n# end: %zu rows\n", rows);
     size_t n = strlen(want), have = strlen(tail);
     return ok && have >= n && !strcmp(tail + have - n, want);
+}
+
+static int cell_complete(const char *path, const config *c, const cell *cl)
+{
+    return rows_complete(path, c, cl, NULL, 0);
+}
+
+/* The same for slice `slice` of a cell: also every row from that source space. */
+static int slice_complete(const char *path, const config *c, const cell *cl, const dump *d,
+                          size_t slice)
+{
+    return rows_complete(path, c, cl, d->spaces[slice].name, slice == 0);
 }
 
 /* The test rows every kind reads: the first n_test, as doubles, with norms. */
@@ -256,7 +276,7 @@ static void test_pause(const char *results_dir, const char *name, size_t compute
      * dies by SIGKILL once it has computed N cells (a node lost mid-run) */
     const char *kr = getenv("IRP_TEST_KILL_RANK"), *kn = getenv("IRP_TEST_KILL_AFTER_CELLS");
     if (kr && *kr && kn && *kn && strtol(kr, NULL, 10) == par_rank() &&
-        strtoull(kn, NULL, 10) == computed)
+        computed >= strtoull(kn, NULL, 10)) /* at the first group that reaches N */
         raise(SIGKILL);
     const char *e = getenv("IRP_TEST_PAUSE_AFTER_CELLS");
     if (!e || !*e || strtoull(e, NULL, 10) != computed)
@@ -318,9 +338,9 @@ int run_experiment(const config *c, const dump *d, const run_opts *o)
  * nsl. Returns how many cells (or cell slices) to compute; *resumed counts
  * the complete cells (for slice 0 only), *reused the slices a stopped run
  * finished. */
-static size_t unit_scan(const config *c, size_t first, size_t slice, size_t nsl, size_t stride,
-                        size_t nom, const char *cells_dir, uint64_t stamp, const run_opts *o,
-                        int extra, size_t *resumed, size_t *reused)
+static size_t unit_scan(const config *c, const dump *d, size_t first, size_t slice, size_t nsl,
+                        size_t stride, size_t nom, const char *cells_dir, uint64_t stamp,
+                        const run_opts *o, int extra, size_t *resumed, size_t *reused)
 {
     size_t need = 0;
     for (size_t m = 0; m < nom; m++) {
@@ -334,7 +354,7 @@ static size_t unit_scan(const config *c, size_t first, size_t slice, size_t nsl,
         }
         if (nsl > 1) {
             slice_path(sp, sizeof sp, path, slice);
-            if (!o->force && cell_complete(sp, c, &cl)) {
+            if (!o->force && slice_complete(sp, c, &cl, d, slice)) {
                 (*reused)++;
                 continue;
             }
@@ -365,8 +385,8 @@ static int pending_units(size_t *order, size_t *np_out, size_t *need, size_t *re
     double *cost = calloc(nu ? nu : 1, sizeof *cost);
     int ok = pending && cost;
     for (size_t u = 0; ok && !par_rank() && u < nu; u++) {
-        need[u] = unit_scan(c, start[u / nsl], u % nsl, nsl, stride, nom, cells_dir, stamp, o,
-                            extra, resumed, reused);
+        need[u] = unit_scan(c, d, start[u / nsl], u % nsl, nsl, stride, nom, cells_dir, stamp,
+                            o, extra, resumed, reused);
         pending[u] = need[u] > 0;
     }
     if (ok)
@@ -390,6 +410,19 @@ static int pending_units(size_t *order, size_t *np_out, size_t *need, size_t *re
     return ok ? IRP_OK : irp_fail(IRP_ENOMEM, "out of memory for %zu cell groups", ngroups);
 }
 
+/* Removes the slices of the cell file `path` (and a killed writer's temp
+ * files of them): once the cell is complete they are not needed. */
+static void drop_slices(const char *path, size_t nsl)
+{
+    char sp[1240], tmp[1250];
+    for (size_t s = 0; s < nsl; s++) {
+        slice_path(sp, sizeof sp, path, s);
+        snprintf(tmp, sizeof tmp, "%s.tmp", sp);
+        unlink(sp);
+        unlink(tmp);
+    }
+}
+
 /* MPI slices, on rank 0 once every rank is done: each cell of a group with
  * work left becomes the concatenation of its slices in source order, which is
  * the order a single process writes its rows in; the slices are then removed.
@@ -408,7 +441,7 @@ static int merge_slices(const config *c, const dump *d, const size_t *start, siz
             cell_path(path, sizeof path, cells_dir, c, &cl, stamp);
             for (size_t s = 0; s < nsl; s++) {
                 slice_path(sp, sizeof sp, path, s);
-                have += cell_complete(sp, c, &cl);
+                have += slice_complete(sp, c, &cl, d, s);
             }
             if (have == nsl) {
                 csv_out w;
@@ -438,10 +471,7 @@ static int merge_slices(const config *c, const dump *d, const size_t *start, siz
                               cells_dir, nsl - have, nsl, j + 1);
                 break;
             }
-            for (size_t s = 0; s < nsl; s++) {
-                slice_path(sp, sizeof sp, path, s);
-                unlink(sp);
-            }
+            drop_slices(path, nsl);
         }
     return rc;
 }
@@ -520,7 +550,7 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
             char sp[1240];
             if (nsl > 1) { /* this rank's slice of the cell; a killed job's is kept */
                 slice_path(sp, sizeof sp, path, x.slice);
-                if (!o->force && cell_complete(sp, c, &cl))
+                if (!o->force && slice_complete(sp, c, &cl, d, x.slice))
                     continue;
             }
             cells[g.n] = cl;
@@ -593,6 +623,13 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
     others = others > computed ? others - computed : 0; /* rank 0's summary */
     if (!rc && nsl > 1 && !par_rank())
         rc = merge_slices(c, d, start, ngroups, stride, nom, cells_dir, stamp);
+    /* a one-process run completes cells an MPI job left in slices: drop those */
+    for (size_t i = 0; !rc && nsl == 1 && by_omega && !par_rank() && i < ncells; i++) {
+        cell cl;
+        config_cell(&cl, c, i);
+        cell_path(path, sizeof path, cells_dir, c, &cl, stamp);
+        drop_slices(path, d->num_spaces);
+    }
     free(start);
     free(need);
     if (rc || par_rank()) /* rank 0 assembles the table */

@@ -162,6 +162,31 @@ static void killed_rank_then_resume(void **state)
     same_tables("rk");
 }
 
+/* A stopped job's slices are checked before they are reused: a slice holding
+ * another source's rows (with a valid trailer) is computed again; a plain run
+ * that completes the cells removes the slices it does not need. */
+static void tampered_and_leftover_slices(void **state)
+{
+    (void)state;
+    const char *kill = "IRP_TEST_KILL_RANK=1 IRP_TEST_KILL_AFTER_CELLS=2 " MPIRUN " -np 3 '%s' run "
+                       "--quiet --no-plots --threads 1 --results %s grid.ini";
+    assert_int_not_equal(sh(kill, mpi, "rt"), 0);
+    /* slice 1 of some cell replaced by slice 0 of the same cell: rows of the wrong source */
+    assert_int_equal(sh("f=$(ls rt/grid.cells/*.csv.src0 | head -1) && test -n \"$f\" && "
+                        "cp \"$f\" \"${f%%0}1\""),
+                     0);
+    if (sh(MPIRUN " -np 2 '%s' run --quiet --no-plots --threads 1 --results rt grid.ini", mpi))
+        fail_msg("rerun failed:\n%s", err_out);
+    assert_int_equal(sh("cmp ref/grid.csv rt/grid.csv"), 0);
+    /* leftovers completed by the plain build: same table, no slice left */
+    assert_int_not_equal(sh(kill, mpi, "rp"), 0);
+    assert_int_equal(sh("ls rp/grid.cells | grep -q src"), 0);
+    if (sh("'%s' run --quiet --no-plots --results rp grid.ini", plain))
+        fail_msg("plain rerun failed:\n%s", err_out);
+    assert_int_equal(sh("cmp ref/grid.csv rp/grid.csv"), 0);
+    assert_int_equal(sh("ls rp/grid.cells | grep -q src"), 1);
+}
+
 static void rank_error_once_no_table(void **state)
 {
     (void)state;
@@ -236,6 +261,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(identical_for_any_ranks_and_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(killed_rank_then_resume, setup, teardown),
+        cmocka_unit_test_setup_teardown(tampered_and_leftover_slices, setup, teardown),
         cmocka_unit_test_setup_teardown(rank_error_once_no_table, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_config_once, setup, teardown),
         cmocka_unit_test_setup_teardown(ranks_must_share_results_and_dump, setup, teardown),
