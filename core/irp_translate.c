@@ -56,6 +56,13 @@ void irp_space_free(irp_space *s)
     free(s);
 }
 
+/* The λ the target-side inverse uses: the ridge's, 0 for the pseudo-inverse
+ * (irp_ridge_inv with λ = 0 is the pseudo-inverse). */
+static double inverse_lambda(const irp_options *o)
+{
+    return o->decoder == IRP_DECODER_RIDGE ? o->lambda : 0.0;
+}
+
 irp_status irp_space_keep_full_inverse(irp_space *s, const irp_options *o)
 {
     assert(s);
@@ -63,7 +70,7 @@ irp_status irp_space_keep_full_inverse(irp_space *s, const irp_options *o)
     int rc = irp_options_check(o);
     if (rc)
         return rc;
-    double lambda = o->decoder == IRP_DECODER_RIDGE ? o->lambda : 0.0;
+    double lambda = inverse_lambda(o);
     irp_mat *p = irp_mat_new(s->anchors->cols, s->anchors->rows);
     if (!p)
         return irp_fail(IRP_ENOMEM, "out of memory");
@@ -73,7 +80,6 @@ irp_status irp_space_keep_full_inverse(irp_space *s, const irp_options *o)
     }
     irp_mat_free(s->full_inverse);
     s->full_inverse = p;
-    s->full_decoder = o->decoder;
     s->full_lambda = lambda;
     s->full_rcond = o->rcond;
     return IRP_OK;
@@ -199,10 +205,10 @@ static int subset_pair(irp_mat **ax, irp_mat **p, const irp_space *src, const ir
 {
     size_t m = sub->counts[s];
     *ax = irp_mat_select_rows(src->anchors, sub->indices[s], m);
-    double lambda = o->decoder == IRP_DECODER_RIDGE ? o->lambda : 0.0;
-    /* every anchor in order: the target's kept inverse, when made with these options */
-    int full = dst->full_inverse && m == dst->anchors->rows && dst->full_decoder == o->decoder &&
-               dst->full_lambda == lambda && dst->full_rcond == o->rcond;
+    double lambda = inverse_lambda(o);
+    /* every anchor in order: the target's kept inverse, when made with this λ and cutoff */
+    int full = dst->full_inverse && m == dst->anchors->rows && dst->full_lambda == lambda &&
+               dst->full_rcond == o->rcond;
     for (size_t t = 0; full && t < m; t++)
         full = sub->indices[s][t] == t;
     if (full) {

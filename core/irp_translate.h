@@ -85,8 +85,7 @@ typedef struct irp_space {
      * every subset holding all anchors in order (δ = 0) needs, from any source */
     irp_mat *full_inverse; /* d×k */
     irp_pinv_info full_info;
-    irp_decoder full_decoder;
-    double full_lambda, full_rcond;
+    double full_lambda, full_rcond; /* what it was made with (λ 0: the pseudo-inverse) */
 } irp_space;
 
 /* anchors: k×d raw anchors (finite, no zero row after centring). NULL and an

@@ -103,7 +103,8 @@ static int space_task(void *arg, size_t i)
     /* δ = 0 (threshold): every subset from every source is all the anchors, so each
      * target's inverse is computed once here instead of once per pair */
     if (s->sp[i] && !s->autos && s->opts.prune_mode == IRP_PRUNE_THRESHOLD &&
-        s->opts.delta == 0.0 && irp_space_keep_full_inverse(s->sp[i], &s->opts))
+        s->opts.delta == 0.0 && config_is_target(x->c, d->spaces[i].name) &&
+        irp_space_keep_full_inverse(s->sp[i], &s->opts))
         return irp_fail(IRP_EDATA, "space %s: %s", d->spaces[i].name, irp_last_error());
     if (target_only)
         return s->sp[i] ? IRP_OK
@@ -331,18 +332,20 @@ static int pair_task(void *arg, size_t p)
     size_t *slot = calloc(n, sizeof *slot);
     if (!rc && (!same || !ins || !maps || !cms || !cfs || !slot))
         rc = irp_fail(IRP_ENOMEM, "out of memory");
+    for (size_t c = 0; !rc && c < n; c++)
+        same[c] = c && !fac[c] && !fac[c - 1] &&
+                  !memcmp(ts[c]->data, ts[c - 1]->data, dx * dy * sizeof(double));
     size_t nm = 0, nf = 0;
-    for (int f = 1; f >= 0 && !rc; f--)
-        for (size_t c = 0; c < n; c++) {
-            same[c] = c && !fac[c] && !fac[c - 1] &&
-                      !memcmp(ts[c]->data, ts[c - 1]->data, dx * dy * sizeof(double));
-            if (cos_only && !same[c] && fac[c] == f) {
+    for (int f = 1; cos_only && !rc && f >= 0; f--) {
+        for (size_t c = 0; c < n; c++)
+            if (!same[c] && fac[c] == f) {
                 slot[c] = nm;
                 ins[nm] = f ? s->ru[i] : s->xp[i];
                 maps[nm++] = ts[c];
             }
-            nf = f ? nm : nf;
-        }
+        if (f)
+            nf = nm;
+    }
     irp_options o64 = s->opts;
     o64.single = 0;
     if (!rc && cos_only && nf)

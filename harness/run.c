@@ -125,6 +125,21 @@ static void cell_path(char *buf, size_t n, const char *cells_dir, const config *
              (unsigned long long)(config_cell_hash(c, cl) ^ stamp));
 }
 
+/* The provenance comment every cell file and table carries. */
+static void provenance_comment(csv_out *w, const dump *d)
+{
+    csv_out_comment(w, "provenance: dump content fnv1a64 %016llx (of the %zu spaces read); %s",
+                    (unsigned long long)d->content_hash, d->num_spaces, provenance_machine());
+}
+
+/* A cell file's opening: which cell of which config, provenance, the header row. */
+static void cell_header(csv_out *w, size_t j, size_t ncells, const config *c, const dump *d)
+{
+    csv_out_comment(w, "irp cell %zu/%zu of %s", j + 1, ncells, c->path);
+    provenance_comment(w, d);
+    rows_header(w);
+}
+
 /* MPI: the rows of a cell whose pairs start in space `slice`, before rank 0
  * merges them into the cell file (not a .csv: no cell of another setting). */
 static void slice_path(char *buf, size_t n, const char *cell_file, size_t slice)
@@ -410,6 +425,19 @@ static int pending_units(size_t *order, size_t *np_out, size_t *need, size_t *re
     return ok ? IRP_OK : irp_fail(IRP_ENOMEM, "out of memory for %zu cell groups", ngroups);
 }
 
+/* Whether the cells directory holds any slice (an MPI job's, maybe stopped):
+ * one look, so that a run without them pays nothing to clear them. */
+static int has_slice_files(const char *dir)
+{
+    int found = 0;
+    DIR *dp = opendir(dir);
+    for (struct dirent *e; dp && !found && (e = readdir(dp));)
+        found = strstr(e->d_name, ".csv.src") != NULL;
+    if (dp)
+        closedir(dp);
+    return found;
+}
+
 /* Removes the slices of the cell file `path` (and a killed writer's temp
  * files of them): once the cell is complete they are not needed. */
 static void drop_slices(const char *path, size_t nsl)
@@ -448,11 +476,7 @@ static int merge_slices(const config *c, const dump *d, const size_t *start, siz
                 size_t rows = 0;
                 if ((rc = csv_out_open(&w, path)))
                     break;
-                csv_out_comment(&w, "irp cell %zu/%zu of %s", j + 1, ncells, c->path);
-                csv_out_comment(&w, "provenance: dump content fnv1a64 %016llx (of the %zu spaces "
-                                "read); %s", (unsigned long long)d->content_hash, d->num_spaces,
-                                provenance_machine());
-                rows_header(&w);
+                cell_header(&w, j, ncells, c, d);
                 fflush(w.fp);
                 for (size_t s = 0; !rc && s < nsl; s++) {
                     slice_path(sp, sizeof sp, path, s);
@@ -556,11 +580,7 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
             cells[g.n] = cl;
             if ((rc = csv_out_open(&writers[g.n], nsl > 1 ? sp : path)))
                 break;
-            csv_out_comment(&writers[g.n], "irp cell %zu/%zu of %s", j + 1, ncells, c->path);
-            csv_out_comment(&writers[g.n], "provenance: dump content fnv1a64 %016llx (of the %zu "
-                            "spaces read); %s", (unsigned long long)d->content_hash,
-                            d->num_spaces, provenance_machine());
-            rows_header(&writers[g.n]);
+            cell_header(&writers[g.n], j, ncells, c, d);
             g.n++;
         }
         if (!rc && g.n) {
@@ -624,7 +644,8 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
     if (!rc && nsl > 1 && !par_rank())
         rc = merge_slices(c, d, start, ngroups, stride, nom, cells_dir, stamp);
     /* a one-process run completes cells an MPI job left in slices: drop those */
-    for (size_t i = 0; !rc && nsl == 1 && by_omega && !par_rank() && i < ncells; i++) {
+    int leftovers = !rc && nsl == 1 && by_omega && !par_rank() && has_slice_files(cells_dir);
+    for (size_t i = 0; leftovers && i < ncells; i++) {
         cell cl;
         config_cell(&cl, c, i);
         cell_path(path, sizeof path, cells_dir, c, &cl, stamp);
@@ -644,8 +665,7 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
                     (unsigned long long)c->hash, d->path, ncells,
                     c->single ? ", apply stage in float32 (precision = float32)" : "");
     /* this run's; a resumed cell's file names the run that computed it */
-    csv_out_comment(&w, "provenance: dump content fnv1a64 %016llx (of the %zu spaces read); %s",
-                    (unsigned long long)d->content_hash, d->num_spaces, provenance_machine());
+    provenance_comment(&w, d);
     rows_header(&w);
     fflush(w.fp);
     for (size_t i = 0; !rc && i < ncells; i++) {
