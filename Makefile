@@ -15,7 +15,7 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm -pthread
 PYTHON  := /usr/bin/python3
 
 CORE_SRC    := $(wildcard core/*.c)
-HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c))
+HARNESS_SRC := $(filter-out harness/cli/main.c,$(wildcard harness/*/*.c))
 TEST_SRC    := $(wildcard tests/test_*.c)
 
 B := build
@@ -44,7 +44,7 @@ $(B)/libirp.so: $(B)/libirp.so.0
 deps:
 	@scripts/ensure-deps.sh build plot
 
-$(B)/%.o: %.c $(wildcard core/*.h harness/*.h)
+$(B)/%.o: %.c $(wildcard core/*.h harness/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(XCFLAGS) -c $< -o $@
 
@@ -55,22 +55,22 @@ build/version.h: FORCE
 	@mkdir -p build
 	@echo "#define IRP_VERSION \"$$(scripts/version.sh)\"" > $@.new
 	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
-$(B)/harness/provenance.o build-fuzz/harness/provenance.o: build/version.h
+$(B)/harness/plumbing/provenance.o build-fuzz/harness/plumbing/provenance.o: build/version.h
 
 $(B)/libirp.a: $(CORE_OBJ)
 	ar rcs $@ $^
 
-$(B)/irp: $(B)/harness/main.o $(HARNESS_OBJ) $(B)/libirp.a
+$(B)/irp: $(B)/harness/cli/main.o $(HARNESS_OBJ) $(B)/libirp.a
 	$(CC) $(CFLAGS) $(XCFLAGS) $^ -o $@ $(LDLIBS)
 
 # The MPI build of the runner (Debian's libopenmpi-dev; 'make mpi'): the same
-# objects, with harness/mpi/par_mpi.c in place of par_stub.c, linked by mpicc.
+# objects, with harness/plumbing/mpi/par_mpi.c in place of par_stub.c, linked by mpicc.
 # The plain build above needs no MPI installed.
 MPICC ?= mpicc
-$(B)/mpi/par_mpi.o: harness/mpi/par_mpi.c harness/par.h $(wildcard core/*.h)
+$(B)/mpi/par_mpi.o: harness/plumbing/mpi/par_mpi.c harness/plumbing/par.h $(wildcard core/*.h)
 	@mkdir -p $(dir $@)
 	$(MPICC) $(CFLAGS) $(XCFLAGS) -c $< -o $@
-$(B)/irp-mpi: $(B)/harness/main.o $(filter-out $(B)/harness/par_stub.o,$(HARNESS_OBJ)) $(B)/mpi/par_mpi.o $(B)/libirp.a
+$(B)/irp-mpi: $(B)/harness/cli/main.o $(filter-out $(B)/harness/plumbing/par_stub.o,$(HARNESS_OBJ)) $(B)/mpi/par_mpi.o $(B)/libirp.a
 	$(MPICC) $(CFLAGS) $(XCFLAGS) $^ -o $@ $(LDLIBS)
 mpi:
 	@scripts/ensure-deps.sh build mpi
@@ -150,7 +150,7 @@ FUZZ_TARGETS := config dump table
 FUZZ_CFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
                 -fno-sanitize-recover=undefined
 FUZZ_OBJ := $(CORE_SRC:%.c=build-fuzz/%.o) $(HARNESS_SRC:%.c=build-fuzz/%.o)
-build-fuzz/%.o: %.c $(wildcard core/*.h harness/*.h)
+build-fuzz/%.o: %.c $(wildcard core/*.h harness/*/*.h)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(XCFLAGS) -c $< -o $@
 build-fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_util.h $(FUZZ_OBJ)

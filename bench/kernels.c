@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "dump.h"
+#include "plumbing/dump.h"
 #include "irp.h"
 #include "testutil_rand.h"
 

@@ -1,11 +1,12 @@
-/* Fuzz target: the config parser and cell enumeration (harness/config.c). */
-#include "config.h"
+/* Fuzz target: the config parser and cell enumeration (harness/plumbing/config.c). */
+#include "driver/experiment.h"
+#include "plumbing/config.h"
 #include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     config *c;
-    if (config_load(&c, fuzz_file(data, size, ".ini")))
+    if (experiment_load(&c, fuzz_file(data, size, ".ini")))
         return 0;
     size_t n = config_num_cells(c);
     for (size_t i = 0; i < n && i < 256; i++) {

@@ -1,6 +1,6 @@
-/* Fuzz target: the dump loader end to end (harness/dump.c, h5io.c): both load
+/* Fuzz target: the dump loader end to end (harness/plumbing/dump.c, h5io.c): both load
  * modes, then rows read back the way a run reads them. */
-#include "dump.h"
+#include "plumbing/dump.h"
 #include "fuzz_util.h"
 
 #include <hdf5.h>

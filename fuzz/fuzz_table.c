@@ -1,9 +1,9 @@
 /* Fuzz target: the result-table reader of 'irp report' (csvio.c) and the
  * group-by the report's sections run over a table (agg.c, markdown.c). */
-#include "agg.h"
-#include "csvio.h"
+#include "plumbing/agg.h"
+#include "plumbing/csvio.h"
 #include "fuzz_util.h"
-#include "markdown.h"
+#include "plumbing/markdown.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -7,8 +7,8 @@
 
 #include <unistd.h>
 
-#include "agg.h"
-#include "csvio.h"
+#include "plumbing/agg.h"
+#include "plumbing/csvio.h"
 
 #define TOL 1e-12
 

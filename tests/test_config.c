@@ -4,9 +4,9 @@
 
 #include <unistd.h>
 
-#include "config.h"
-#include "experiment.h"
-#include "util.h"
+#include "plumbing/config.h"
+#include "driver/experiment.h"
+#include "plumbing/util.h"
 
 static char dir[64];
 
@@ -24,14 +24,14 @@ static const char *write_ini(const char *name, const char *text)
 static config *load_ok(const char *text)
 {
     config *c;
-    assert_ok(config_load(&c, write_ini("c.ini", text)));
+    assert_ok(experiment_load(&c, write_ini("c.ini", text)));
     return c;
 }
 
 static void load_fails(const char *text, const char *needle)
 {
     config *c = (config *)1;
-    assert_fails(config_load(&c, write_ini("bad.ini", text)), IRP_EDATA, needle);
+    assert_fails(experiment_load(&c, write_ini("bad.ini", text)), IRP_EDATA, needle);
     assert_null(c);
 }
 
@@ -302,7 +302,7 @@ static void errors_name_file_line_and_key(void **state)
                "'cross-lingual' is decided from invert/stitch tables, not from "
                "scale-invariance ones");
     config *c = (config *)1;
-    assert_fails(config_load(&c, "/nonexistent/x.ini"), IRP_EDATA,
+    assert_fails(experiment_load(&c, "/nonexistent/x.ini"), IRP_EDATA,
                  "/nonexistent/x.ini: cannot read (No such file or directory)");
 }
 
@@ -342,7 +342,7 @@ static void key_reference_lists_every_key(void **state)
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    config_print_keys(f, 0);
+    config_print_keys(f, 0, exp_kind_help());
     fclose(f);
     for (int k = 0; k < SK_COUNT; k++)
         assert_non_null(strstr(buf, sweep_key_name(k)));
@@ -351,7 +351,7 @@ static void key_reference_lists_every_key(void **state)
     assert_non_null(strstr(buf, "claims"));
     free(buf);
     f = open_memstream(&buf, &len);
-    config_print_keys(f, 1);
+    config_print_keys(f, 1, NULL);
     fclose(f);
     assert_non_null(strstr(buf, "--anchor-seed"));
     assert_null(strstr(buf, "--head")); /* not a translation key */

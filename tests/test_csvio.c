@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "csvio.h"
+#include "plumbing/csvio.h"
 
 static char dir[64];
 static char path_buf[4][256];

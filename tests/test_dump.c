@@ -4,7 +4,7 @@
  * (the Makefile's testdata target). */
 #include "testutil.h"
 
-#include "dump.h"
+#include "plumbing/dump.h"
 
 static char path_buf[1024];
 

@@ -6,7 +6,7 @@
 
 #include <dirent.h>
 
-#include "dump.h"
+#include "plumbing/dump.h"
 
 #define LLVMFuzzerTestOneInput fuzz_config_one
 #include "../fuzz/fuzz_config.c"

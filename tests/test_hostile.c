@@ -107,12 +107,6 @@ static const hostile rows[] = {
 static char work[256];
 static char hostile_dir[256];
 
-static const char *irp_bin(void)
-{
-    const char *b = getenv("IRP_BIN");
-    return b ? b : "build/irp";
-}
-
 static void subst(char *out, size_t size, const char *in)
 {
     static char tiny[1024];
@@ -138,27 +132,15 @@ static void subst(char *out, size_t size, const char *in)
 
 static int sh(const char *text, char *err, size_t errsize)
 {
-    char cmd[16384], body[12288];
+    char body[12288], ignored[8];
     subst(body, sizeof body, text);
-    snprintf(cmd, sizeof cmd, "cd '%s' && ( %s ) > stdout.txt 2> stderr.txt", work, body);
-    int st = system(cmd);
-    if (err) {
-        char p[512];
-        snprintf(p, sizeof p, "%s/stderr.txt", work);
-        FILE *f = fopen(p, "r");
-        size_t n = f ? fread(err, 1, errsize - 1, f) : 0;
-        err[n] = '\0';
-        if (f)
-            fclose(f);
-    }
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    return err ? tu_sh(work, err, errsize, body) : tu_sh(work, ignored, sizeof ignored, body);
 }
 
 static int group_setup(void **state)
 {
     (void)state;
-    snprintf(hostile_dir, sizeof hostile_dir, "/tmp/irp-hostile-dumps-XXXXXX");
-    if (!mkdtemp(hostile_dir))
+    if (tu_mkwork(hostile_dir, sizeof hostile_dir, "hostile-dumps"))
         return -1;
     char tiny[1024], cmd[4096];
     subst(tiny, sizeof tiny, "@TINY@");
@@ -170,30 +152,23 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", hostile_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tu_rmwork(hostile_dir);
 }
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(work, sizeof work, "/tmp/irp-hostile-XXXXXX");
-    if (!mkdtemp(work))
+    if (tu_mkwork(work, sizeof work, "hostile"))
         return -1;
     char bin[2048];
-    snprintf(bin, sizeof bin, "%s%s%s", irp_bin()[0] == '/' ? "" : getenv("PWD"),
-             irp_bin()[0] == '/' ? "" : "/", irp_bin());
-    setenv("IRP", bin, 1);
+    setenv("IRP", tu_abs(bin, sizeof bin, tu_irp_bin()), 1);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", work);
-    return system(cmd) == 0 ? 0 : -1;
+    return tu_rmwork(work);
 }
 
 static void row_test(void **state)

@@ -3,39 +3,21 @@
  * a rank killed mid-run leaves no table and the finished cells, and a rerun
  * with another number of ranks gives the same tables; a rank's error and a bad
  * config end the job non-zero with irp's message printed once. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "testutil.h"
 
-#include <cmocka.h>
+#include <stdarg.h>
 
 static char work[256], err_out[65536], root[1024], plain[1100], mpi[1200], tiny[1100];
 
 /* Runs a shell command in `work`; stderr kept in err_out. */
 static int sh(const char *fmt, ...)
 {
-    char body[4096], cmd[4600];
+    char body[4096];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(body, sizeof body, fmt, ap);
     va_end(ap);
-    snprintf(cmd, sizeof cmd, "cd '%s' && ( %s ) > stdout.txt 2> stderr.txt", work, body);
-    int st = system(cmd);
-    char path[512];
-    snprintf(path, sizeof path, "%s/stderr.txt", work);
-    FILE *f = fopen(path, "r");
-    size_t n = f ? fread(err_out, 1, sizeof err_out - 1, f) : 0;
-    err_out[n] = '\0';
-    if (f)
-        fclose(f);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return tu_sh(work, err_out, sizeof err_out, body);
 }
 
 /* mpirun as the tests need it: root allowed (CI runs as root), more ranks
@@ -44,10 +26,7 @@ static int sh(const char *fmt, ...)
 
 static int exists(const char *rel)
 {
-    char p[600];
-    snprintf(p, sizeof p, "%s/%s", work, rel);
-    struct stat st;
-    return !stat(p, &st);
+    return tu_exists(work, rel);
 }
 
 static size_t count(const char *hay, const char *needle)
@@ -61,13 +40,10 @@ static size_t count(const char *hay, const char *needle)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(work, sizeof work, "/tmp/irp-mpi-XXXXXX");
-    if (!mkdtemp(work))
+    if (tu_mkwork(work, sizeof work, "mpi"))
         return -1;
     snprintf(root, sizeof root, "%s", getenv("PWD"));
-    const char *bin = getenv("IRP_BIN") ? getenv("IRP_BIN") : "build/irp";
-    snprintf(plain, sizeof plain, "%s%s%s", bin[0] == '/' ? "" : root, bin[0] == '/' ? "" : "/",
-             bin);
+    tu_abs(plain, sizeof plain, tu_irp_bin());
     snprintf(mpi, sizeof mpi, "%s-mpi", plain);
     const char *d = getenv("IRP_TEST_DATA");
     snprintf(tiny, sizeof tiny, "%s/%s/tiny.h5", d && d[0] == '/' ? "" : root,
@@ -95,9 +71,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", work);
-    return system(cmd) ? -1 : 0;
+    return tu_rmwork(work);
 }
 
 static void same_tables(const char *dir)

@@ -10,16 +10,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "csvio.h"
-#include "rows.h"
+#include "cli/commands.h"
+#include "driver/experiment.h"
+#include "driver/run.h"
+#include "plumbing/csvio.h"
+#include "driver/rows.h"
 
 static char work[256];    /* per-run scratch directory */
 static char err_out[8192]; /* stderr of the last command */
 
 static const char *irp_bin(void)
 {
-    const char *b = getenv("IRP_BIN");
-    return b ? b : "build/irp";
+    return tu_irp_bin();
 }
 
 /* Absolute path of a file made by 'make testdata' ($IRP_TEST_DATA or build/testdata). */
@@ -40,26 +42,14 @@ static const char *tiny(void)
 /* Runs a shell command in `work`; returns the exit code, stderr in err_out. */
 static int sh(const char *cmd_text)
 {
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "cd '%s' && ( %s ) > stdout.txt 2> stderr.txt", work, cmd_text);
-    int st = system(cmd);
-    char errf[512];
-    snprintf(errf, sizeof errf, "%s/stderr.txt", work);
-    FILE *f = fopen(errf, "r");
-    size_t n = f ? fread(err_out, 1, sizeof err_out - 1, f) : 0;
-    err_out[n] = '\0';
-    if (f)
-        fclose(f);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return tu_sh(work, err_out, sizeof err_out, cmd_text);
 }
 
 /* The irp binary's absolute path (tests run in `work`, elsewhere). */
 static const char *irp_path(void)
 {
     static char p[1024];
-    snprintf(p, sizeof p, "%s%s%s", irp_bin()[0] == '/' ? "" : getenv("PWD"),
-             irp_bin()[0] == '/' ? "" : "/", irp_bin());
-    return p;
+    return tu_abs(p, sizeof p, irp_bin());
 }
 
 /* Runs `irp ARGS` inside `work`; returns the exit code, stderr in err_out. */
@@ -72,12 +62,7 @@ static int irp(const char *args)
 
 static void write_file(const char *name, const char *text)
 {
-    char p[512];
-    snprintf(p, sizeof p, "%s/%s", work, name);
-    FILE *f = fopen(p, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
+    tu_write_file(work, name, text);
 }
 
 static void write_config(const char *name, const char *body)
@@ -89,9 +74,7 @@ static void write_config(const char *name, const char *body)
 
 static int exists(const char *rel)
 {
-    char p[512];
-    snprintf(p, sizeof p, "%s/%s", work, rel);
-    return access(p, F_OK) == 0;
+    return tu_exists(work, rel);
 }
 
 static csv_table *table(const char *rel)
@@ -129,17 +112,13 @@ static double lookup(const csv_table *t, const char *enc, const char *dec, const
 static int setup(void **state)
 {
     (void)state;
-    snprintf(work, sizeof work, "/tmp/irp-pipeline-XXXXXX");
-    assert_non_null(mkdtemp(work));
-    return 0;
+    return tu_mkwork(work, sizeof work, "pipeline");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", work);
-    return system(cmd) == 0 ? 0 : -1;
+    return tu_rmwork(work);
 }
 
 static char *slurp(const char *rel)
@@ -252,6 +231,106 @@ static void committed_report_matches_tables(void **state)
     if (sh(cmd))
         fail_msg("README.md: %s", err_out);
     assert_non_null(strstr(slurp("stdout.txt"), " quoted results found in "));
+}
+
+/* The layers of docs/internals.md hold (tests/check_layers.py over the
+ * includes: none going up, no module cycle, the vocabulary spelt once), and
+ * the check can fail: a copy of the tree with a plumbing file including the
+ * driver, and a kind spelling "irp", is refused, naming both. */
+static void layering_and_vocabulary(void **state)
+{
+    (void)state;
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s/tests/check_layers.py' '%s'", getenv("PWD"),
+             getenv("PWD"));
+    if (sh(cmd))
+        fail_msg("layers: %s%s", slurp("stdout.txt"), err_out);
+    assert_non_null(strstr(slurp("stdout.txt"), "layers ok: "));
+    snprintf(cmd, sizeof cmd,
+             "mkdir t && cp -r '%s/core' '%s/harness' t/ && "
+             "sed -i '1i #include \"driver/rows.h\"' t/harness/plumbing/agg.c && "
+             "printf 'static const char *m = \"irp\";\n' >> t/harness/kinds/invert.c && "
+             "/usr/bin/python3 '%s/tests/check_layers.py' t",
+             getenv("PWD"), getenv("PWD"), getenv("PWD"));
+    assert_int_equal(sh(cmd), 1);
+    const char *out = slurp("stdout.txt");
+    assert_non_null(strstr(out, "harness/plumbing/agg.c: includes harness/driver/rows.h: "
+                                "driver is above plumbing"));
+    assert_non_null(strstr(out, "harness/kinds/invert.c:"));
+    assert_non_null(strstr(out, "(use M_IRP)"));
+}
+
+/* A metric a kind cannot compute is an error naming the pair, not a missing
+ * row: one test row has no "other" row for the cosine floor, with retrieval
+ * (which materialises the translation) as without it. Nothing is written. */
+static void kind_metric_error_is_an_error(void **state)
+{
+    (void)state;
+    const char *extra[] = {"retrieval = true\n", "bootstrap = 100\n", ""};
+    for (size_t i = 0; i < sizeof extra / sizeof *extra; i++) {
+        char body[256];
+        snprintf(body, sizeof body, "type = invert\nanchors = 50\ntest_limit = 1\n%s", extra[i]);
+        write_config("one.ini", body);
+        assert_int_equal(irp("run --no-plots one.ini"), 1);
+        if (!strstr(err_out, " -> ") || !strstr(err_out, "at least 2 rows"))
+            fail_msg("with '%s': %s", extra[i], err_out);
+        assert_false(exists("results/one.csv"));
+    }
+}
+
+/* Output paths longer than irp composes are refused before any work: no
+ * results directory, no lock, no cells. */
+static void overlong_output_path_refused(void **state)
+{
+    (void)state;
+    write_config("c.ini", "type = invert\nanchors = 50\n");
+    char dir[1100] = "r/", args[1300];
+    while (strlen(dir) < 960)
+        strcat(dir, "abcdefghij");
+    snprintf(args, sizeof args, "run --no-plots --results %s c.ini", dir);
+    assert_int_equal(irp(args), 1);
+    assert_non_null(strstr(err_out, "--results"));
+    assert_non_null(strstr(err_out, "use a shorter directory"));
+    assert_false(exists("r"));
+    snprintf(args, sizeof args, "run --plots %s c.ini", dir);
+    assert_int_equal(irp(args), 1);
+    assert_non_null(strstr(err_out, "--plots"));
+    assert_false(exists("r") || exists("results"));
+}
+
+/* A kind's figure and report are optional: a kind without them draws
+ * nothing and gets a report section that points at its table. */
+static void kind_without_figure_or_report(void **state)
+{
+    (void)state;
+    write_config("c.ini", "type = invert\nanchors = 50\n");
+    assert_int_equal(irp("run --no-plots c.ini"), 0);
+    char p[600];
+    snprintf(p, sizeof p, "%s/c.ini", work);
+    config *c;
+    assert_ok(experiment_load(&c, p));
+    exp_kind bare = *c->kind;
+    bare.figure = NULL;
+    bare.report = NULL;
+    c->kind = &bare;
+    char results[600], plots[600];
+    snprintf(results, sizeof results, "%s/results", work);
+    snprintf(plots, sizeof plots, "%s/plots", work);
+    run_opts o = {.results_dir = results, .plots_dir = plots};
+    assert_ok(run_figure(c, &o));
+    assert_false(exists("plots"));
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    report r = {.out = f, .results_dir = results, .plots_dir = plots, .plots_link = "plots"};
+    report_entry e = {c, NULL};
+    report_section(&r, &e);
+    fclose(f);
+    assert_non_null(strstr(buf, "The invert kind writes no summary here"));
+    assert_null(strstr(buf, "No figure"));
+    free(buf);
+    config_free(c);
 }
 
 /* Finished cells are keyed on the dump's content: a touched or re-copied dump
@@ -1763,6 +1842,10 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(text_corpus_builder, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(text_language_slice, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(emoji_cross_domain_slice, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(layering_and_vocabulary, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(kind_metric_error_is_an_error, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(overlong_output_path_refused, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(kind_without_figure_or_report, setup, teardown);
     for (size_t i = 0; i < sizeof bad_configs / sizeof *bad_configs; i++) {
         struct CMUnitTest t = cmocka_unit_test_prestate_setup_teardown(bad_config_rejected, setup,
                                                                       teardown, &bad_configs[i]);

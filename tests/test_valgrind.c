@@ -35,16 +35,13 @@ static int vg(const char *what)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(work, sizeof work, "/tmp/irp-valgrind-XXXXXX");
-    return mkdtemp(work) ? 0 : -1;
+    return tu_mkwork(work, sizeof work, "valgrind");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", work);
-    return system(cmd) == 0 ? 0 : -1;
+    return tu_rmwork(work);
 }
 
 static void unit_binaries(void **state)

@@ -1,5 +1,6 @@
 /* testutil.h — fixtures shared by the tests: seeded Gaussian matrices, random
- * rotations, and cmocka glue. Header-only so each test binary stays one file. */
+ * rotations, cmocka glue, and a scratch directory to run commands in.
+ * Header-only so each test binary stays one file. */
 #ifndef IRP_TESTUTIL_H
 #define IRP_TESTUTIL_H
 
@@ -126,6 +127,84 @@ static inline void free_fixture(pair_fixture *f)
 {
     irp_mat_free(f->x_train); irp_mat_free(f->y_train);
     irp_mat_free(f->x_test); irp_mat_free(f->y_test);
+}
+
+/* ---- tests that run commands in a scratch directory (pipeline, hostile,
+ * mpi, valgrind) ---- */
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The irp binary under test: $IRP_BIN (tests/run.sh sets it beside each test
+ * binary) or build/irp. */
+static inline const char *tu_irp_bin(void)
+{
+    const char *b = getenv("IRP_BIN");
+    return b ? b : "build/irp";
+}
+
+/* rel made absolute against the repository ($PWD: tests run from its root). */
+static inline const char *tu_abs(char *out, size_t size, const char *rel)
+{
+    snprintf(out, size, "%s%s%s", rel[0] == '/' ? "" : getenv("PWD"), rel[0] == '/' ? "" : "/",
+             rel);
+    return out;
+}
+
+/* A fresh directory /tmp/irp-<tag>-XXXXXX in work (setup), removed with
+ * everything in it by tu_rmwork (teardown). 0 on success. */
+static inline int tu_mkwork(char *work, size_t size, const char *tag)
+{
+    snprintf(work, size, "/tmp/irp-%s-XXXXXX", tag);
+    return mkdtemp(work) ? 0 : -1;
+}
+
+static inline int tu_rmwork(const char *work)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", work);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Runs a shell command inside work, its stdout to work/stdout.txt; returns
+ * the exit code (128 + signal if killed), its stderr in err. */
+static inline int tu_sh(const char *work, char *err, size_t errsize, const char *cmd_text)
+{
+    size_t len = strlen(cmd_text) + strlen(work) + 64;
+    char *cmd = malloc(len);
+    assert_non_null(cmd);
+    snprintf(cmd, len, "cd '%s' && ( %s ) > stdout.txt 2> stderr.txt", work, cmd_text);
+    int st = system(cmd);
+    free(cmd);
+    char path[512];
+    snprintf(path, sizeof path, "%s/stderr.txt", work);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(err, 1, errsize - 1, f) : 0;
+    err[n] = '\0';
+    if (f)
+        fclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+/* Whether work/rel exists. */
+static inline int tu_exists(const char *work, const char *rel)
+{
+    char p[1200];
+    snprintf(p, sizeof p, "%s/%s", work, rel);
+    struct stat st;
+    return !stat(p, &st);
+}
+
+/* work/name holding text. */
+static inline void tu_write_file(const char *work, const char *name, const char *text)
+{
+    char p[1200];
+    snprintf(p, sizeof p, "%s/%s", work, name);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
 }
 
 #endif

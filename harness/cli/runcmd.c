@@ -1,0 +1,139 @@
+/* irp run — validate every config, then run them, then draw their figures. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "driver/experiment.h"
+#include "plumbing/par.h"
+#include "driver/run.h"
+#include "plumbing/util.h"
+
+static const char *usage =
+    "usage: irp run [options] CONFIG...\n"
+    "\n"
+    "Runs the experiments declared in INI configs (see configs/*.ini). Any key given\n"
+    "a comma-separated list is swept: one cell per combination of values. Every config\n"
+    "and every dump it names is validated before any work starts.\n"
+    "\n"
+    "Each finished cell is saved at once (results/<name>.cells/); a rerun skips cells\n"
+    "already done, so an interrupted sweep resumes where it stopped. A cell is keyed\n"
+    "on its settings and on the content of the spaces it reads (their embeddings and\n"
+    "heads, not the file's time): a dump regenerated with other numbers recomputes\n"
+    "it, a touched or copied one does not. The table results/<name>.csv (long\n"
+    "format: one row per cell, pair, method and metric; its header names the dump's\n"
+    "content hash, the irp version, the BLAS kernel and the CPU) and the figure\n"
+    "plots/<name>.{png,pdf} (+ the .gp script and .dat data) are rewritten\n"
+    "atomically at the end. OpenBLAS's kernel is pinned (Haswell, on any CPU with\n"
+    "AVX2) so that the tables are the same on every such machine; IRP_UNPINNED=1\n"
+    "leaves it to the CPU.\n"
+    "\n"
+    "options:\n"
+    "  --force          recompute every cell\n"
+    "  --results DIR    where tables go (default results)\n"
+    "  --plots DIR      where figures go (default plots)\n"
+    "  --no-plots       skip gnuplot\n"
+    "  --quiet          no progress on stderr\n"
+    "  --threads N      translate N pairs at once, BLAS single-threaded meanwhile\n"
+    "                   (default: one per CPU; results do not depend on N)\n"
+    "\n";
+
+int cmd_run(int argc, char **argv)
+{
+    run_opts o = {"results", "plots", 0, 0, 0, 0};
+    int first = 1;
+    for (; first < argc && argv[first][0] == '-'; first++) {
+        const char *a = argv[first];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(usage, stdout);
+            config_print_keys(stdout, 0, exp_kind_help());
+            return 0;
+        } else if (!strcmp(a, "--force"))
+            o.force = 1;
+        else if (!strcmp(a, "--quiet"))
+            o.quiet = 1;
+        else if (!strcmp(a, "--no-plots"))
+            o.no_plots = 1;
+        else if (!strcmp(a, "--threads") && first + 1 < argc) {
+            char *end;
+            unsigned long t = strtoul(argv[++first], &end, 10);
+            if (*end || !argv[first][0] || t < 1 || t > 64)
+                return die("run: --threads '%s': expected an integer from 1 to 64", argv[first]);
+            o.threads = t;
+        } else if ((!strcmp(a, "--results") || !strcmp(a, "--plots")) && first + 1 < argc)
+            *(a[2] == 'r' ? &o.results_dir : &o.plots_dir) = argv[++first];
+        else
+            return die("run: unknown option '%s' (see 'irp run --help')", a);
+    }
+    if (first == argc)
+        return fputs(usage, stderr), 2;
+    if (par_rank()) /* MPI: rank 0 reports and draws, the others compute */
+        o.quiet = o.no_plots = 1;
+    size_t n = (size_t)(argc - first);
+    config **cs = calloc(n, sizeof *cs);
+    dump **ds = calloc(n, sizeof *ds);
+    /* Errors are agreed on by every rank (par_agree; the plain build's is the
+     * identity) before anyone prints or stops, so that no rank waits for one
+     * that gave up. */
+    int rc = !cs || !ds ? irp_fail(IRP_ENOMEM, "out of memory") : 0;
+    /* 1. every config parses and validates */
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = experiment_load(&cs[i], argv[first + (int)i]);
+    for (size_t i = 0; !rc && i < n; i++) /* names and extra tables ("x-hist") must not clash */
+        for (size_t j = 0; !rc && j < n; j++) {
+            const char *extra = cs[j]->kind->extra_table;
+            size_t len = strlen(cs[j]->name);
+            if (j < i && !strcmp(cs[i]->name, cs[j]->name))
+                rc = irp_fail(IRP_EDATA, "%s and %s both write results named '%s'; give one a "
+                              "different 'name'",
+                              cs[j]->path, cs[i]->path, cs[i]->name);
+            else if (i != j && extra && !strncmp(cs[i]->name, cs[j]->name, len) &&
+                     !strcmp(cs[i]->name + len, extra))
+                rc = irp_fail(IRP_EDATA, "%s writes results named '%s', which %s also writes "
+                              "(its second table); give one a different 'name'",
+                              cs[i]->path, cs[i]->name, cs[j]->path);
+        }
+    for (size_t i = 0; !rc && i < n; i++) /* output paths that fit, before any work */
+        rc = run_check_paths(cs[i], &o);
+    /* 2. every dump loads and holds what its config needs */
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = run_load(&ds[i], cs[i]);
+    if (!rc && (mkdirs(o.results_dir) || (!o.no_plots && mkdirs(o.plots_dir))))
+        rc = IRP_EDATA;
+    if ((rc = par_agree(rc)))
+        rc = die_last();
+    /* MPI: every rank must have read the same dumps (a shared file system, or
+     * identical copies), or their cells would mix two datasets */
+    for (size_t i = 0; !rc && par_size() > 1 && i < n; i++) {
+        unsigned long long h = ds[i]->content_hash, h0 = h;
+        par_bcast(&h0, sizeof h0);
+        if (par_agree(h != h0 ? irp_fail(IRP_EDATA, "%s: data = %s: this rank read content "
+                                         "%016llx, rank 0 %016llx; every rank must read the "
+                                         "same dump",
+                                         cs[i]->path, cs[i]->data, h, h0)
+                              : IRP_OK))
+            rc = die_last();
+    }
+    /* 3. run, 4. draw */
+    for (size_t i = 0; !rc && i < n; i++) {
+        double t0 = now_seconds();
+        int r = run_experiment(cs[i], ds[i], &o);
+        if (!r && !o.no_plots)
+            r = run_figure(cs[i], &o);
+        if (par_agree(r)) {
+            char msg[2300];
+            snprintf(msg, sizeof msg, "%s", irp_last_error());
+            rc = die("%s: %s", cs[i]->path, msg);
+        } else if (!o.quiet)
+            fprintf(stderr, "[%s] done in %.1fs\n", cs[i]->name, now_seconds() - t0);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (ds)
+            dump_free(ds[i]);
+        if (cs)
+            config_free(cs[i]);
+    }
+    free(cs);
+    free(ds);
+    return rc;
+}

@@ -1,0 +1,480 @@
+/* The pair engine; see pairs.h. */
+#include "driver/pairs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plumbing/pool.h"
+#include "plumbing/util.h"
+
+const char *const pair_method_name[PM_COUNT] = {M_IRP, M_ABSOLUTE, M_PROCRUSTES, M_AFFINE};
+
+void pairs_cosine_rows(run_ctx *x, const pair_result *r, const char *method, double mean,
+                       double floor)
+{
+    const char *a = x->d->spaces[r->src].name, *b = x->d->spaces[r->dst].name;
+    row(x, a, b, method, MT_MEAN_COSINE, mean);
+    row(x, a, b, method, MT_COSINE_FLOOR, floor);
+}
+
+/* The bootstrap rows' metric names: row() keeps the metric's pointer, so
+ * they are literals. */
+#define INTERVAL_NAMES(M) {M, M MT_LO, M MT_HI, M MT_DIFF, M MT_DIFF MT_LO, M MT_DIFF MT_HI}
+
+int pairs_interval_rows(run_ctx *x, const pair_result *r, const char *method,
+                        const char *metric, const double *v, const double *irp)
+{
+    const config *c = x->c;
+    if (!c->bootstrap || !x->n_test)
+        return IRP_OK;
+    const char *a = x->d->spaces[r->src].name, *b = x->d->spaces[r->dst].name;
+    static const char *const names[][6] = {INTERVAL_NAMES(MT_ACCURACY),
+                                           INTERVAL_NAMES(MT_MEAN_COSINE)};
+    const char *const *nm = NULL;
+    for (size_t q = 0; q < sizeof names / sizeof *names; q++)
+        if (!strcmp(metric, names[q][0]))
+            nm = names[q];
+    if (!nm)
+        return irp_fail(IRP_EINVAL, "no bootstrap rows for metric '%s'", metric);
+    double lo, hi, dlo = 0, dhi = 0;
+    /* one pass: v's interval and, on the same resampled rows, that of
+     * mean(v − irp), whose negation is IRP − method (exactly: the order
+     * statistics at (1 ∓ level)/2 swap under negation) */
+    int rc = irp_bootstrap_ci(&lo, &hi, v, irp, &dlo, &dhi, x->n_test, c->bootstrap,
+                              c->bootstrap_level, PAIRS_BOOTSTRAP_SEED);
+    if (rc)
+        return rc;
+    row(x, a, b, method, nm[1], lo);
+    row(x, a, b, method, nm[2], hi);
+    if (irp) {
+        double mean = 0;
+        for (size_t i = 0; i < x->n_test; i++)
+            mean += irp[i] - v[i];
+        row(x, a, b, M_IRP_MINUS_PROCRUSTES, nm[3], mean / (double)x->n_test);
+        row(x, a, b, M_IRP_MINUS_PROCRUSTES, nm[4], -dhi);
+        row(x, a, b, M_IRP_MINUS_PROCRUSTES, nm[5], -dlo);
+    }
+    return IRP_OK;
+}
+
+void pairs_fit_rows(run_ctx *x, const pair_result *r)
+{
+    const char *a = x->d->spaces[r->src].name, *b = x->d->spaces[r->dst].name;
+    const irp_fit_info *info = r->fit;
+    row(x, a, b, M_IRP, MT_SUBSET_SIZE, info->mean_subset_size);
+    row(x, a, b, M_IRP, MT_RANK, info->mean_rank);
+    row(x, a, b, M_IRP, MT_COND_MEAN, info->mean_cond);
+    row(x, a, b, M_IRP, MT_COND_MAX, info->max_cond);
+    row(x, a, b, M_IRP, MT_COND_KEPT_MEAN, info->mean_cond_kept);
+    if (r->opts->decoder == IRP_DECODER_RIDGE)
+        row(x, a, b, M_IRP, MT_COND_EFFECTIVE_MEAN, info->mean_cond_effective);
+    if (!r->choice)
+        return;
+    if (x->cl->auto_delta)
+        row(x, a, b, M_IRP, MT_AUTO_DELTA, r->choice->delta);
+    if (x->cl->auto_omega)
+        row(x, a, b, M_IRP, MT_AUTO_OMEGA, (double)r->choice->omega);
+    row(x, a, b, M_IRP, MT_AUTO_SCORE, r->choice->score);
+}
+
+typedef struct shared {
+    run_ctx *x;
+    const cell_group *gr;
+    const pair_scoring *scoring;
+    irp_options opts; /* with ω = the largest of the group */
+    const size_t *idx;
+    size_t *omegas;
+    irp_mat **raw;    /* anchors as read */
+    irp_space **sp;   /* prepared anchors */
+    irp_subsets **sub;
+    irp_mat **xp;     /* test rows prepared in each source space */
+    irp_union **un;   /* anchors the subsets of each space use */
+    irp_mat **ru;     /* test rows' cosines to them (the factored path) */
+    size_t *pi, *pj;  /* the pairs, in order */
+    int autos;        /* δ or ω = auto: chosen per pair (pair_task_auto) */
+    row_buf *out;       /* rows per pair */
+} shared;
+
+static int space_task(void *arg, size_t i)
+{
+    shared *s = arg;
+    const run_ctx *x = s->x;
+    const dump *d = x->d;
+    const cell_group *gr = s->gr;
+    size_t k = gr->cells[0].anchors, dx = d->spaces[i].dim, cols = 0;
+    /* in a slice, the other spaces are targets only: their anchors are all they need */
+    int target_only = x->slice != SLICE_ALL && x->slice != i;
+    s->raw[i] = dump_rows(&d->spaces[i].train, s->idx, k);
+    if (s->raw[i] && dump_check_nonzero(d, &d->spaces[i], "train", s->raw[i], s->idx))
+        return IRP_EDATA;
+    if (x->test[i] && dump_check_nonzero(d, &d->spaces[i], "test", x->test[i], NULL))
+        return IRP_EDATA;
+    s->sp[i] = s->raw[i] ? irp_space_new(s->raw[i], s->opts.center) : NULL;
+    /* δ = 0 (threshold): every subset from every source is all the anchors, so each
+     * target's inverse is computed once here instead of once per pair */
+    if (s->sp[i] && !s->autos && s->opts.prune_mode == IRP_PRUNE_THRESHOLD &&
+        s->opts.delta == 0.0 && config_is_target(x->c, d->spaces[i].name) &&
+        irp_space_keep_full_inverse(s->sp[i], &s->opts))
+        return irp_fail(IRP_EDATA, "space %s: %s", d->spaces[i].name, irp_last_error());
+    if (target_only)
+        return s->sp[i] ? IRP_OK
+                        : irp_fail(IRP_EDATA, "space %s: %s", d->spaces[i].name, irp_last_error());
+    /* with auto, the subsets depend on the pair's choice: drawn per pair */
+    s->sub[i] = s->sp[i] && !s->autos ? irp_subsets_for(s->sp[i], &s->opts) : NULL;
+    s->xp[i] = s->sub[i] || (s->sp[i] && s->autos) ? irp_mat_new(x->n_test, dx) : NULL;
+    if (!s->xp[i] || irp_space_prepare(s->xp[i], s->sp[i], x->test[i]))
+        return irp_fail(IRP_EDATA, "space %s: %s", d->spaces[i].name, irp_last_error());
+    if (s->autos)
+        return IRP_OK;
+    /* Where pruning leaves fewer anchors than dimensions, translating through
+     * them (n·|U|·dy) beats the dense translator (n·dx·dy): encode once here. */
+    if (!(s->un[i] = irp_union_new(s->sub[i])))
+        return irp_fail(IRP_ENOMEM, "space %s: out of memory", d->spaces[i].name);
+    for (size_t c = 0; !s->opts.completion && c < gr->n; c++) {
+        size_t u = s->un[i]->prefix[s->omegas[c] - 1];
+        if (u < dx && u > cols)
+            cols = u;
+    }
+    if (cols && (!(s->ru[i] = irp_mat_new(x->n_test, cols)) ||
+                 irp_union_encode(s->ru[i], s->sp[i], s->xp[i], s->un[i])))
+        return irp_fail(IRP_EDATA, "space %s: %s", d->spaces[i].name, irp_last_error());
+    return IRP_OK;
+}
+
+/* The Procrustes and affine references of pair (i, j): ω-independent,
+ * fitted once for all cells of the group; yp and ya receive src's test rows
+ * translated by each. */
+static int references(shared *s, run_ctx *x, size_t i, size_t j, irp_mat *t, irp_mat *aff,
+                      irp_mat *yp, irp_mat *ya)
+{
+    int rc = irp_procrustes_fit(t, s->sp[i]->anchors, s->sp[j]->anchors);
+    if (!rc)
+        rc = irp_translate_apply_prepared(yp, t, s->sp[j], s->xp[i], &s->opts);
+    if (!rc)
+        rc = irp_affine_fit(aff, s->raw[i], s->raw[j], s->opts.rcond);
+    if (!rc)
+        rc = irp_affine_apply(ya, aff, x->test[i]);
+    return rc;
+}
+
+/* A pair's working matrices: the dense translator t (dx×dy), IRP's
+ * translation y, the affine map, the references' translations. */
+typedef struct pair_mats {
+    irp_mat *t, *y, *aff, *yp, *ya;
+} pair_mats;
+
+static int pair_mats_new(pair_mats *m, const run_ctx *x, size_t dx, size_t dy)
+{
+    int refs = x->c->references;
+    m->t = irp_mat_new(dx, dy);
+    m->y = irp_mat_new(x->n_test, dy);
+    m->aff = refs ? irp_mat_new(dx + 1, dy) : NULL;
+    m->yp = refs ? irp_mat_new(x->n_test, dy) : NULL;
+    m->ya = refs ? irp_mat_new(x->n_test, dy) : NULL;
+    return !m->t || !m->y || (refs && (!m->aff || !m->yp || !m->ya))
+               ? irp_fail(IRP_ENOMEM, "out of memory")
+               : IRP_OK;
+}
+
+static void pair_mats_free(pair_mats *m)
+{
+    irp_mat_free(m->t);
+    irp_mat_free(m->y);
+    irp_mat_free(m->aff);
+    irp_mat_free(m->yp);
+    irp_mat_free(m->ya);
+}
+
+/* The start of a pair's task: the references (before IRP, so that every
+ * (pair, cell) is handed over with every method's result). */
+static int pair_start(shared *s, run_ctx *x, size_t i, size_t j, pair_mats *m,
+                      pair_result *r)
+{
+    size_t dx = x->d->spaces[i].dim, dy = x->d->spaces[j].dim;
+    *r = (pair_result){.src = i, .dst = j};
+    if (i != j && dx == dy)
+        r->y[PM_ABSOLUTE] = x->test[i];
+    int rc = pair_mats_new(m, x, dx, dy);
+    if (!rc && x->c->references) {
+        rc = references(s, x, i, j, m->t, m->aff, m->yp, m->ya);
+        r->y[PM_PROCRUSTES] = m->yp;
+        r->y[PM_AFFINE] = m->ya;
+    }
+    return rc;
+}
+
+/* The end of a pair's task: one error naming the pair. */
+static int pair_finish(run_ctx *x, size_t i, size_t j, int rc)
+{
+    if (!rc && x->buf_failed)
+        rc = irp_fail(IRP_ENOMEM, "out of memory buffering rows");
+    if (rc)
+        rc = irp_fail(rc, "%s -> %s: %s", x->d->spaces[i].name, x->d->spaces[j].name,
+                      irp_last_error());
+    return rc;
+}
+
+/* δ and/or ω = auto: per cell, the pair's own choice from the config's grids
+ * by the held-out-anchor score (irp_auto_select, no labels), then the usual
+ * translation with it on all k anchors. */
+static int pair_task_auto(shared *s, size_t p)
+{
+    run_ctx x = *s->x;
+    x.buf = &s->out[p];
+    const config *c = x.c;
+    const cell_group *gr = s->gr;
+    size_t i = s->pi[p], j = s->pj[p];
+    pair_mats m;
+    pair_result r;
+    int rc = pair_start(s, &x, i, j, &m, &r);
+    for (size_t q = 0; !rc && q < gr->n; q++) {
+        const cell *cl = &gr->cells[q];
+        rows_select_cell(&x, gr, q);
+        irp_options o = cl->opts;
+        double one_delta = o.delta;
+        size_t one_omega = o.num_subspaces;
+        irp_auto_choice ch;
+        rc = irp_auto_select(&ch, s->raw[i], s->raw[j], &o,
+                             cl->auto_delta ? c->auto_deltas : &one_delta,
+                             cl->auto_delta ? c->num_auto_deltas : 1,
+                             cl->auto_omega ? c->auto_omegas : &one_omega,
+                             cl->auto_omega ? c->num_auto_omegas : 1, c->auto_holdout);
+        o.delta = ch.delta;
+        o.num_subspaces = ch.omega;
+        irp_subsets *sub = rc ? NULL : irp_subsets_for(s->sp[i], &o);
+        if (!rc && !sub)
+            rc = irp_fail(IRP_EDATA, "%s", irp_last_error());
+        irp_fit_info info;
+        if (!rc)
+            rc = irp_translator_fit(m.t, s->sp[i], s->sp[j], sub, &o, &info);
+        irp_subsets_free(sub);
+        r.irp_cosines_only = s->scoring->cosines_only;
+        r.y[PM_IRP] = r.irp_cosines_only ? NULL : m.y;
+        if (!rc && r.irp_cosines_only)
+            rc = irp_translate_cosines(&r.irp_mean_cosine, &r.irp_cosine_floor, m.t, s->xp[i],
+                                       s->sp[j], &o, x.test[j], x.test_norms[j],
+                                       PAIRS_FLOOR_SEED);
+        else if (!rc)
+            rc = irp_translate_apply_prepared(m.y, m.t, s->sp[j], s->xp[i], &o);
+        r.fit = &info;
+        r.opts = &o;
+        r.choice = &ch;
+        if (!rc)
+            rc = s->scoring->score(&x, s->scoring->ctx, &r);
+    }
+    rc = pair_finish(&x, i, j, rc);
+    pair_mats_free(&m);
+    return rc;
+}
+
+static int pair_task(void *arg, size_t p)
+{
+    shared *s = arg;
+    if (s->autos)
+        return pair_task_auto(s, p);
+    run_ctx x = *s->x; /* this worker's view: rows go to the pair's buffer */
+    x.buf = &s->out[p];
+    const dump *d = x.d;
+    const cell_group *gr = s->gr;
+    size_t i = s->pi[p], j = s->pj[p], n = gr->n;
+    size_t dx = d->spaces[i].dim;
+    irp_mat **ts = calloc(n, sizeof *ts), **tsel = calloc(n, sizeof *tsel);
+    irp_fit_info *info = calloc(n, sizeof *info), *isel = calloc(n, sizeof *isel);
+    int *fac = calloc(n, sizeof *fac);
+    size_t *sel = malloc(n * sizeof *sel), *om = malloc(n * sizeof *om);
+    pair_mats m;
+    pair_result r;
+    int rc = pair_start(s, &x, i, j, &m, &r);
+    if (!rc && (!ts || !tsel || !info || !isel || !fac || !sel || !om))
+        rc = irp_fail(IRP_ENOMEM, "out of memory");
+    for (size_t c = 0; !rc && c < n; c++) {
+        size_t u = s->un[i]->prefix[s->omegas[c] - 1];
+        /* float32 applies dense translators only (a factored M cancels: see
+         * irp_translate_apply_factored); factored in float64 still wins below dx / 2 */
+        fac[c] = s->ru[i] && u <= s->ru[i]->cols && (!s->opts.single || 2 * u <= dx);
+        if (!(ts[c] = irp_mat_new(fac[c] ? u : dx, m.t->cols)))
+            rc = irp_fail(IRP_ENOMEM, "out of memory");
+    }
+    for (int f = 0; f < 2 && !rc; f++) { /* fit the dense, then the factored cells */
+        size_t k = 0;
+        for (size_t c = 0; c < n; c++)
+            if (fac[c] == f) {
+                sel[k] = c;
+                om[k] = s->omegas[c];
+                tsel[k++] = ts[c];
+            }
+        if (k)
+            rc = f ? irp_translator_fit_factored(tsel, isel, om, k, s->sp[i], s->sp[j], s->sub[i],
+                                                 s->un[i], &s->opts)
+                   : irp_translator_fit_prefixes(tsel, isel, om, k, s->sp[i], s->sp[j],
+                                                 s->sub[i], &s->opts);
+        for (size_t c = 0; !rc && c < k; c++)
+            info[sel[c]] = isel[c];
+    }
+    /* inversion scored by cosines alone: never materialise the translation */
+    int cos_only = s->scoring->cosines_only;
+    /* δ = 0 gives every ω the same translator: translate once */
+    int *same = calloc(n, sizeof *same);
+    /* cells' cosines in one pass over the truth: [0, nf) factored (always float64),
+     * [nf, nm) dense (in the config's precision) */
+    const irp_mat **ins = calloc(n, sizeof *ins), **maps = calloc(n, sizeof *maps);
+    double *cms = calloc(n, sizeof *cms), *cfs = calloc(n, sizeof *cfs);
+    size_t *slot = calloc(n, sizeof *slot);
+    if (!rc && (!same || !ins || !maps || !cms || !cfs || !slot))
+        rc = irp_fail(IRP_ENOMEM, "out of memory");
+    for (size_t c = 0; !rc && c < n; c++)
+        same[c] = c && !fac[c] && !fac[c - 1] &&
+                  !memcmp(ts[c]->data, ts[c - 1]->data, dx * m.t->cols * sizeof(double));
+    size_t nm = 0, nf = 0;
+    for (int f = 1; cos_only && !rc && f >= 0; f--) {
+        for (size_t c = 0; c < n; c++)
+            if (!same[c] && fac[c] == f) {
+                slot[c] = nm;
+                ins[nm] = f ? s->ru[i] : s->xp[i];
+                maps[nm++] = ts[c];
+            }
+        if (f)
+            nf = nm;
+    }
+    irp_options o64 = s->opts;
+    o64.single = 0;
+    if (!rc && cos_only && nf)
+        rc = irp_translate_cosines_many(cms, cfs, maps, ins, nf, s->sp[j], &o64, x.test[j],
+                                        x.test_norms[j], PAIRS_FLOOR_SEED);
+    if (!rc && cos_only && nm > nf)
+        rc = irp_translate_cosines_many(cms + nf, cfs + nf, maps + nf, ins + nf, nm - nf,
+                                        s->sp[j], &s->opts, x.test[j], x.test_norms[j],
+                                        PAIRS_FLOOR_SEED);
+    r.irp_cosines_only = cos_only;
+    r.y[PM_IRP] = cos_only ? NULL : m.y;
+    for (size_t c = 0; !rc && c < n; c++) {
+        rows_select_cell(&x, gr, c);
+        const irp_mat *in = fac[c] ? s->ru[i] : s->xp[i];
+        if (cos_only && !same[c]) {
+            r.irp_mean_cosine = cms[slot[c]];
+            r.irp_cosine_floor = cfs[slot[c]];
+        } else if (!cos_only && fac[c])
+            rc = irp_translate_apply_factored(m.y, ts[c], in, s->sp[j], &s->opts);
+        else if (!cos_only && !same[c])
+            rc = irp_translate_apply_prepared(m.y, ts[c], s->sp[j], in, &s->opts);
+        r.fit = &info[c];
+        r.opts = &x.cl->opts;
+        if (!rc)
+            rc = s->scoring->score(&x, s->scoring->ctx, &r);
+    }
+    free(same);
+    free(slot);
+    free(ins);
+    free(maps);
+    free(cms);
+    free(cfs);
+    rc = pair_finish(&x, i, j, rc);
+    for (size_t c = 0; ts && c < n; c++)
+        irp_mat_free(ts[c]);
+    free(ts);
+    free(tsel);
+    free(info);
+    free(isel);
+    free(fac);
+    free(sel);
+    free(om);
+    pair_mats_free(&m);
+    return rc;
+}
+
+void pairs_modality_rows(run_ctx *x, const cell_group *gr)
+{
+    if (x->buf || !SLICE_HAS_CELL_ROWS(x)) /* written at once: the metric names are not kept */
+        return;
+    const dump *d = x->d;
+    int mixed = 0;
+    for (size_t i = 0; i < d->num_spaces; i++) {
+        if (!plain_modality(d->spaces[i].modality)) /* util.c */
+            return;
+        mixed |= strcmp(d->spaces[i].modality, d->spaces[0].modality) != 0;
+    }
+    for (size_t c = 0; mixed && c < gr->n; c++) {
+        rows_select_cell(x, gr, c);
+        for (size_t i = 0; i < d->num_spaces; i++) {
+            char metric[48];
+            snprintf(metric, sizeof metric, MT_MODALITY_PREFIX "%s", d->spaces[i].modality);
+            row(x, d->spaces[i].name, d->spaces[i].name, M_SPACE, metric, 1);
+        }
+    }
+}
+
+int pairs_run(run_ctx *x, const cell_group *gr, const pair_scoring *scoring)
+{
+    const dump *d = x->d;
+    size_t ns = d->num_spaces, k = gr->cells[0].anchors, np = 0;
+    shared s = {.x = x, .gr = gr, .scoring = scoring, .opts = gr->cells[0].opts,
+                .autos = gr->cells[0].auto_delta || gr->cells[0].auto_omega};
+    size_t *idx = malloc(k * sizeof *idx);
+    s.idx = idx;
+    s.omegas = malloc(gr->n * sizeof *s.omegas);
+    s.raw = calloc(ns, sizeof *s.raw);
+    s.sp = calloc(ns, sizeof *s.sp);
+    s.sub = calloc(ns, sizeof *s.sub);
+    s.xp = calloc(ns, sizeof *s.xp);
+    s.un = calloc(ns, sizeof *s.un);
+    s.ru = calloc(ns, sizeof *s.ru);
+    s.pi = malloc(ns * ns * sizeof *s.pi);
+    s.pj = malloc(ns * ns * sizeof *s.pj);
+    s.out = calloc(ns * ns, sizeof *s.out);
+    int rc = (!idx || !s.omegas || !s.raw || !s.sp || !s.sub || !s.xp || !s.un || !s.ru ||
+              !s.pi || !s.pj || !s.out)
+                 ? irp_fail(IRP_ENOMEM, "out of memory")
+                 : IRP_OK;
+    size_t max_omega = 0;
+    for (size_t j = 0; !rc && j < gr->n; j++) {
+        s.omegas[j] = gr->cells[j].opts.num_subspaces;
+        if (s.omegas[j] > max_omega)
+            max_omega = s.omegas[j];
+    }
+    s.opts.num_subspaces = max_omega;
+    if (!rc)
+        rc = irp_anchor_indices(idx, d->num_train, k, gr->cells[0].anchor_seed);
+    /* per-space work, once per group: anchors, prepared space, pruned subsets */
+    if (!rc)
+        rc = pool_for(ns, space_task, &s, x->threads);
+    for (size_t i = 0; !rc && i < ns; i++)
+        for (size_t j = 0; j < ns; j++)
+            if ((i != j || scoring->intra) && config_is_target(x->c, d->spaces[j].name) &&
+                (x->slice == SLICE_ALL || x->slice == i)) {
+                s.pi[np] = i;
+                s.pj[np++] = j;
+            }
+    if (!rc)
+        rc = pool_for(np, pair_task, &s, x->threads);
+    for (size_t p = 0; !rc && p < np; p++) /* rows in pair order, as a serial run writes them */
+        rows_flush(x, gr, &s.out[p]);
+    for (size_t i = 0; i < ns; i++) {
+        if (s.raw)
+            irp_mat_free(s.raw[i]);
+        if (s.sp)
+            irp_space_free(s.sp[i]);
+        if (s.sub)
+            irp_subsets_free(s.sub[i]);
+        if (s.xp)
+            irp_mat_free(s.xp[i]);
+        if (s.un)
+            irp_union_free(s.un[i]);
+        if (s.ru)
+            irp_mat_free(s.ru[i]);
+    }
+    for (size_t p = 0; s.out && p < ns * ns; p++)
+        free(s.out[p].r);
+    free(idx);
+    free(s.omegas);
+    free(s.raw);
+    free(s.sp);
+    free(s.sub);
+    free(s.xp);
+    free(s.un);
+    free(s.ru);
+    free(s.pi);
+    free(s.pj);
+    free(s.out);
+    return rc;
+}
