@@ -1,8 +1,8 @@
-"""The README's 'Bring your own encoders' walk-through, run as written: the
-shell block between <!-- walkthrough --> and <!-- /walkthrough --> in an
-empty directory with IRP set to the checkout. Its numbers are then checked:
-the Python translation's accuracy is the runner's for the same pair, and the
-report holds a zero-shot row that beats the absolute baseline."""
+"""The walk-through of docs/own-encoders.md, run as written: the shell block
+between <!-- walkthrough --> and <!-- /walkthrough --> in an empty directory
+with IRP set to the checkout. Its numbers are then checked: the Python
+translation's accuracy is the runner's for the same pair, and the report holds
+a zero-shot row that beats the absolute baseline."""
 import csv
 import os
 import re
@@ -10,9 +10,9 @@ import subprocess
 
 
 def test_walkthrough(tmp_path, root, irp_bin):
-    text = open(os.path.join(root, "README.md"), encoding="utf-8").read()
+    text = open(os.path.join(root, "docs", "own-encoders.md"), encoding="utf-8").read()
     block = re.search(r"<!-- walkthrough -->\n```sh\n(.*?)```\n<!-- /walkthrough -->", text, re.S)
-    assert block, "README.md: no walk-through block"
+    assert block, "docs/own-encoders.md: no walk-through block"
     script = block.group(1)
     if irp_bin != os.path.join(root, "build/irp"):  # e.g. the sanitizer build
         script = script.replace('"$IRP/build/irp"', f'"{irp_bin}"')
