@@ -40,7 +40,7 @@ for t in "$@"; do
   if [[ $t == dump ]]; then
     # Replay each finding and look at the innermost frame that is not the
     # sanitizer's or libc's: inside libhdf5 (contained by dump_load_checked,
-    # see README) or in irp's own code (a bug to fix).
+    # see docs/testing.md) or in irp's own code (a bug to fix).
     ours=0
     for f in "$work"/crashes/*; do
       [[ -e $f ]] || continue

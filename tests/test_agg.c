@@ -1,4 +1,4 @@
-/* Group-by aggregation over long-format result tables (harness/agg.h). The
+/* Group-by aggregation over long-format result tables (harness/plumbing/agg.h). The
  * table is written with the CSV writer into a mkdtemp() directory under /tmp
  * and read back with the reader, as plots and report do with results/.
  * Expected numbers are computed by hand in the comments; sums of these small

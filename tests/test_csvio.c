@@ -1,4 +1,4 @@
-/* CSV writer and reader (harness/csvio.h): the writer's quoting, number
+/* CSV writer and reader (harness/plumbing/csvio.h): the writer's quoting, number
  * precision and atomic commit; the reader's comments, quoted fields, column
  * lookup and errors, including a row whose field count differs from the
  * header's. Every test works in its own mkdtemp() directory under /tmp. */

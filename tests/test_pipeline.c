@@ -219,12 +219,12 @@ static void stitch_rows_and_report(void **state)
 
 /* The committed report says what the committed tables say: every mean ± std of
  * its stitch and invert tables, recomputed from results/<name>.csv; and the
- * README quotes only what the report (or the seed spread) says. */
+ * README and docs/ quote only what the report (or the seed spread) says. */
 static void committed_report_matches_tables(void **state)
 {
     (void)state;
     assert_non_null(strstr(check_report(getenv("PWD")), " numbers checked in "));
-    /* and every mean ± std the README quotes was printed by the code */
+    /* and every mean ± std README.md and docs/*.md quote was printed by the code */
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
              "cd '%s' && /usr/bin/python3 tests/check_readme.py README.md results", getenv("PWD"));
@@ -1342,7 +1342,7 @@ static void nonneg_study_on_slice(void **state)
         fail_msg("one family: %s", line_starting(slurp("R1.md"), "**7. "));
 }
 
-/* The anchor-rank kind (the README's worked example of a new kind): known
+/* The anchor-rank kind (a kind added as docs/adding-a-kind.md says): known
  * ranks on the synthetic dump, whose spaces embed a 16-dimensional latent. */
 static void anchor_rank_kind(void **state)
 {

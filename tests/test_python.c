@@ -1,4 +1,4 @@
-/* The Python module (python/irp/), the README's walk-through and make install,
+/* The Python module (python/irp/), the walk-through of docs/own-encoders.md and make install,
  * each a pytest file under tests/python/ run with Debian's python3-pytest: a
  * test passes when pytest exits 0 having run at least one test, with none
  * skipped, xfailed or deselected. */

@@ -1,8 +1,8 @@
-/* exp_anchor_rank.c — the anchor-rank kind: the numerical rank and condition
+/* anchor_rank.c — the anchor-rank kind: the numerical rank and condition
  * numbers of each space's prepared anchor matrix norm(A − μ) (k × d), i.e.
  * how much of a space the anchors can express and how hard the
- * pseudo-inverse IRP decodes through is. Also the README's worked example of
- * a kind: this file plus one row in experiments.c. */
+ * pseudo-inverse IRP decodes through is. Also an example of
+ * a kind: this file plus one row in registry.c. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* exp_invert.c — the invert kind: translate every ordered pair (and X → X)
+/* invert.c — the invert kind: translate every ordered pair (and X → X)
  * and score the translation by its mean cosine to the true embedding, with a
  * floor (the cosine to a random other row), top-1 retrieval on request. */
 #include <math.h>

@@ -1,4 +1,4 @@
-/* exp_scale_distribution.c — the scale-distribution kind: the L2 norms of
+/* scale_distribution.c — the scale-distribution kind: the L2 norms of
  * each space's training embeddings, their moments and distance to a normal,
  * and a histogram beside the fitted normal density (a second table,
  * <results>/<name>-hist.csv). */

@@ -1,4 +1,4 @@
-/* exp_scale_invariance.c — the scale-invariance kind: each space's own heads
+/* scale_invariance.c — the scale-invariance kind: each space's own heads
  * on its test rows rescaled (multiplied by a factor, or every row set to
  * factor × the mean training norm, as IRP's rescaling does). */
 #include <math.h>

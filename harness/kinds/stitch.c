@@ -1,4 +1,4 @@
-/* exp_stitch.c — the stitch kind: translate every ordered pair into the
+/* stitch.c — the stitch kind: translate every ordered pair into the
  * target's space and score it with the target's classification head (the
  * paper's zero-shot stitching), beside each encoder on its own head. */
 #include <math.h>

@@ -42,7 +42,7 @@ enum key_check {
       "decoded rows set to the target anchors' mean norm, or left")                            \
     X(CENTER, "center", "false", KC_BOOL, NULL, 0, 1,                                             \
       "subtract each space's anchor mean, add the target's back")                              \
-    X(COMPLETION, "completion", "false", KC_BOOL, NULL, 0, 1, "anchor completion (README)")       \
+    X(COMPLETION, "completion", "false", KC_BOOL, NULL, 0, 1, "anchor completion (docs/method.md)")       \
     X(SEED, "seed", "0", KC_SEED, NULL, 0, 1, "FPS first point of subspace s from seed + s")      \
     X(HEAD, "head", "linear", KC_NAME, NULL, 0, 0, "classification head (stitch, scale-invariance)") \
     X(FACTOR, "factor", "1", KC_POSITIVE, NULL, 1e6, 0, "input scale factor (scale-invariance)")    \
