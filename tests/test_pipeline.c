@@ -422,6 +422,19 @@ static void compare_tables(void **state)
     /* a row missing */
     assert_int_equal(sh("grep -v 'rot-b,rot-a,irp,rank' a.csv > c.csv"), 0);
     assert_int_equal(sh("\"$IRP\" compare a.csv c.csv | grep -q '1 rows only in a.csv'"), 0);
+    /* the same config run under another result name: matched by the settings, a
+     * changed cell still found; nothing in common is said as such */
+    write_config("cmp2.ini", "type = invert\nanchors = 100\nspaces = rot-a, rot-b\n");
+    assert_int_equal(irp("run --no-plots cmp2.ini"), 0);
+    assert_int_equal(sh("\"$IRP\" compare a.csv results/cmp2.csv > out.txt && "
+                        "grep -q \"result names differ ('cmp' in a.csv, 'cmp2'\" out.txt && "
+                        "grep -q 'identical to a.csv' out.txt"),
+                     0);
+    assert_int_equal(irp("compare b.csv results/cmp2.csv"), 1);
+    assert_int_equal(sh("\"$IRP\" compare b.csv results/cmp2.csv | grep -q 'DIFFERS from b.csv: 1 of'"), 0);
+    write_config("cmp3.ini", "type = invert\nanchors = 90\nspaces = rot-a, rot-b\n");
+    assert_int_equal(irp("run --no-plots cmp3.ini"), 0);
+    assert_int_equal(sh("\"$IRP\" compare a.csv results/cmp3.csv | grep -q 'no cells in common'"), 0);
     /* bad input: one line naming the file or the option, exit 1 */
     const char *bad[][2] = {{"compare a.csv nope.csv", "nope.csv"},
                             {"compare a.csv", "expected two tables"},

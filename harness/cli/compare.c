@@ -15,8 +15,10 @@ static const char *usage =
     "\n"
     "Compares two result tables written by 'irp run' cell by cell: a cell is a row's\n"
     "'value', keyed by all its other columns (experiment, swept keys, encoder,\n"
-    "decoder, method, metric). Comment lines (the config hash, the provenance) are\n"
-    "not compared; a different provenance is printed as a note.\n"
+    "decoder, method, metric); two runs of one config under different result\n"
+    "names (each table holding one name) are matched by the other columns.\n"
+    "Comment lines (the config hash, the provenance) are not compared; a\n"
+    "different provenance is printed as a note.\n"
     "\n"
     "Prints 'identical' when every cell has the same text, or each differing cell\n"
     "(up to N, default 20) with both values and the difference, then a summary\n"
@@ -42,8 +44,8 @@ static int cmp_keyed(const void *a, const void *b)
     return c ? c : (x->row > y->row) - (x->row < y->row);
 }
 
-/* rows keyed by every column but value, sorted */
-static keyed *key_rows(const csv_table *t, int vcol)
+/* rows keyed by every column but value (and skip, when >= 0), sorted */
+static keyed *key_rows(const csv_table *t, int vcol, int skip)
 {
     keyed *k = calloc(t->num_rows ? t->num_rows : 1, sizeof *k);
     for (size_t i = 0; k && i < t->num_rows; i++) {
@@ -58,7 +60,7 @@ static keyed *key_rows(const csv_table *t, int vcol)
         }
         char *p = k[i].key;
         for (size_t j = 0; j < t->num_cols; j++) /* length-prefixed: no two rows collide */
-            if ((int)j != vcol)
+            if ((int)j != vcol && (int)j != skip)
                 p += sprintf(p, "%zu:%s", strlen(t->rows[i][j]), t->rows[i][j]);
         *p = '\0';
         k[i].row = i;
@@ -73,6 +75,15 @@ static void free_keys(keyed *k, size_t n)
     for (size_t i = 0; k && i < n; i++)
         free(k[i].key);
     free(k);
+}
+
+/* every row holds the same text in column j */
+static int single_value(const csv_table *t, int j)
+{
+    for (size_t i = 1; i < t->num_rows; i++)
+        if (strcmp(t->rows[i][j], t->rows[0][j]))
+            return 0;
+    return 1;
 }
 
 /* the row's identity, columns that vary in the table only */
@@ -123,6 +134,10 @@ static int summarise(const char *a_path, const char *b_path, double tol, size_t 
         printf("%s: equal to %s within relative %g (%zu %s; %zu differ in text, largest "
                "|Δ| %.3g, relative %.3g)\n",
                b_path, a_path, tol, same + within, unit, within, max_abs, max_rel);
+    else if (!same && !within && !differ)
+        printf("%s: DIFFERS from %s: no %s in common (%zu rows only in %s, %zu only in %s): "
+               "the tables hold other settings, pairs or metrics\n",
+               b_path, a_path, unit, only_a, a_path, only_b, b_path);
     else
         printf("%s: DIFFERS from %s: %zu of %zu %s differ%s (largest |Δ| %.3g, relative "
                "%.3g); %zu rows only in %s, %zu only in %s\n",
@@ -180,7 +195,18 @@ static int compare(const char *a_path, const char *b_path, double tol, long show
         csv_table_free(b);
         return rc;
     }
-    keyed *ka = rc ? NULL : key_rows(a, vcol), *kb = rc ? NULL : key_rows(b, vcol);
+    /* two runs of one config under different result names (each table holds one
+     * name): rows are matched by their settings, not by the name */
+    int ecol = rc ? -1 : csv_table_col(a, "experiment"), skip = -1;
+    if (ecol >= 0 && ecol != vcol && a->num_rows && b->num_rows &&
+        single_value(a, ecol) && single_value(b, ecol) &&
+        strcmp(a->rows[0][ecol], b->rows[0][ecol])) {
+        skip = ecol;
+        printf("  note: result names differ ('%s' in %s, '%s' in %s): rows are matched by "
+               "their other columns\n",
+               a->rows[0][ecol], a_path, b->rows[0][ecol], b_path);
+    }
+    keyed *ka = rc ? NULL : key_rows(a, vcol, skip), *kb = rc ? NULL : key_rows(b, vcol, skip);
     int *varies = rc ? NULL : calloc(a->num_cols, sizeof *varies);
     if (!rc && (!ka || !kb || !varies))
         rc = die("compare: out of memory");
@@ -192,6 +218,8 @@ static int compare(const char *a_path, const char *b_path, double tol, long show
             varies[j] = strcmp(a->rows[i][j], first) != 0;
         for (size_t i = 0; i < b->num_rows && !varies[j]; i++)
             varies[j] = strcmp(b->rows[i][j], first) != 0;
+        if ((int)j == skip)
+            varies[j] = 0;
         any |= varies[j] && (int)j != vcol;
     }
     for (size_t j = 0; !rc && !any && j < a->num_cols; j++)
