@@ -101,7 +101,7 @@ static const hostile rows[] = {
     {"kill_during_figure", CFG("") " && $IRP run --quiet c.ini && cp plots/c.png keep.png && cp results/c.csv full.csv && mkdir fake && printf '#!/bin/sh\\necho $$ > \"$PWD/gp.pid\"\\nexec sleep 60\\n' > fake/gnuplot && chmod +x fake/gnuplot",
      "(PATH=$PWD/fake:$PATH $IRP run --quiet --force c.ini) & pid=$!; for i in $(seq 300); do test -s gp.pid && break; sleep 0.1; done; kill -9 $pid; kill -9 $(cat gp.pid); wait $pid; cmp plots/c.png keep.png && $IRP run c.ini 2> run.err",
      0, "", "grep -q '1 cells (0 computed, 1 resumed)' run.err && cmp results/c.csv full.csv && cmp plots/c.png keep.png"},
-    {"results_locked", CFG(""), "mkdir -p results && flock results/c.lock -c 'echo 4242 > results/c.lock; " RUN "'", 1, "results of 'c' are locked by PID 4242", "test ! -e results/c.csv"},
+    {"results_locked", CFG(""), "mkdir -p results && flock results/c.lock -c 'echo 4242 > results/c.lock; " RUN "'", 1, "results of 'c' are locked by PID 4242", "test ! -e results/c.csv && grep -qx 4242 results/c.lock"},
 };
 
 static char work[256];

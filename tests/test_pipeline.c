@@ -402,6 +402,7 @@ static void compare_tables(void **state)
     (void)state;
     write_config("cmp.ini", "type = invert\nanchors = 100\nspaces = rot-a, rot-b\n");
     assert_int_equal(irp("run --no-plots cmp.ini"), 0);
+    assert_false(exists("results/cmp.lock")); /* a run that ended leaves no lock file */
     assert_int_equal(sh("cp results/cmp.csv a.csv && cp results/cmp.csv b.csv"), 0);
     assert_int_equal(irp("compare a.csv b.csv"), 0);
     /* every value cell: rows minus the two comments and the header */

@@ -230,14 +230,50 @@ static void free_test_rows(run_ctx *x)
     free(x->test_norms);
 }
 
+static int lock_once(int *fd_out, const char *path, const char *name, const char *results_dir,
+                     unsigned long long token);
+
 /* <results>/<name>.lock, held (flock) while a run of this config writes its
  * cells and table: a second run at once refuses, naming the first's PID. The
- * lock dies with its process, so a killed run leaves nothing to clean. */
+ * lock dies with its process, so a killed run leaves nothing to clean but the
+ * file, and a run that ends removes the file while it still holds the lock
+ * (unlock_results). A lock taken on a file that was removed meanwhile (its
+ * name now names another file, or none) is not the lock: taken again. */
 static int lock_results(int *fd_out, const char *results_dir, const char *name,
                         unsigned long long token)
 {
     char path[1100];
     snprintf(path, sizeof path, "%s/%s.lock", results_dir, name);
+    for (int attempt = 0;; attempt++) {
+        int fd = -1, rc = lock_once(&fd, path, name, results_dir, token);
+        if (rc)
+            return rc;
+        struct stat a, b;
+        if (!fstat(fd, &a) && !stat(path, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+            *fd_out = fd;
+            return IRP_OK;
+        }
+        close(fd);
+        if (attempt == 10)
+            return irp_fail(IRP_EDATA, "%s: the lock file keeps being replaced; is another "
+                            "irp run of '%s' starting and stopping?", path, name);
+    }
+}
+
+/* ends a run's hold: the file goes while still locked, then the lock */
+static void unlock_results(int fd, const char *results_dir, const char *name)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/%s.lock", results_dir, name);
+    struct stat a, b; /* only the file this run locked */
+    if (!fstat(fd, &a) && !lstat(path, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+        unlink(path);
+    close(fd);
+}
+
+static int lock_once(int *fd_out, const char *path, const char *name, const char *results_dir,
+                     unsigned long long token)
+{
     int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
     if (fd < 0)
         return irp_fail(IRP_EDATA, "%s: cannot open the lock (%s)", path, strerror(errno));
@@ -340,12 +376,12 @@ int run_experiment(const config *c, const dump *d, const run_opts *o)
         return rc;
     if ((rc = par_agree(par_rank() ? same_results_dir(o->results_dir, c->name, token) : 0))) {
         if (fd >= 0)
-            close(fd);
+            unlock_results(fd, o->results_dir, c->name);
         return rc;
     }
     rc = run_locked(c, d, o);
     if (fd >= 0)
-        close(fd); /* releases the lock */
+        unlock_results(fd, o->results_dir, c->name);
     return rc;
 }
 
