@@ -251,7 +251,8 @@ seeds: all
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: the irp binary, libirp.a and
 # libirp.so, the core headers in include/irp/, irp.pc for pkg-config, the
-# Python module (PYDIR) and man pages made from --help by help2man.
+# Python module (PYDIR), man pages made from --help by help2man, and the
+# paper's numbers in share/irp/ (irp report finds them there without --paper).
 PREFIX ?= /usr/local
 # where Debian's python3 looks: /usr/lib/python3/dist-packages for PREFIX=/usr,
 # <prefix>/lib/python3.X/dist-packages otherwise (on sys.path for /usr/local)
@@ -269,14 +270,21 @@ man: $(B)/irp
 	  help2man --no-info --version-string="$$(scripts/version.sh)" --name="irp $$c" \
 	    -o $(B)/man/irp-$$c.1 $(B)/man/irp-$$c || exit 1; \
 	done
+# The paths go to scripts/check-install-paths.sh in the environment, never through
+# a shell command line, and are refused there unless plain absolute paths.
+install: export IRP_INSTALL_PREFIX := $(value PREFIX)
+install: export IRP_INSTALL_DESTDIR := $(value DESTDIR)
+install: export IRP_INSTALL_PYDIR := $(PYDIR)
 install: all man
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	@scripts/check-install-paths.sh
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/irp $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	  $(DESTDIR)$(PREFIX)/include/irp $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PYDIR)/irp
 	install -m 755 $(B)/irp $(DESTDIR)$(PREFIX)/bin/irp
 	install -m 644 $(B)/libirp.a $(DESTDIR)$(PREFIX)/lib/libirp.a
 	install -m 755 $(B)/libirp.so.0 $(DESTDIR)$(PREFIX)/lib/libirp.so.0
 	ln -sf libirp.so.0 $(DESTDIR)$(PREFIX)/lib/libirp.so
 	install -m 644 core/*.h $(DESTDIR)$(PREFIX)/include/irp/
+	install -m 644 configs/paper-numbers.csv $(DESTDIR)$(PREFIX)/share/irp/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e "s|@VERSION@|$$(scripts/version.sh)|" scripts/irp.pc.in \
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/irp.pc
 	install -m 644 python/irp/__init__.py python/irp/_core.py python/irp/dump.py \

@@ -1,9 +1,11 @@
 /* End-to-end tests of the irp binary on the tiny synthetic dump: expected CSV
  * rows and known answers, resume, interrupted runs, plots, report, and every
  * bad-config path (one-line error naming file, line and key; nothing written). */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "testutil.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -215,6 +217,21 @@ static void stitch_rows_and_report(void **state)
     /* every number of the report's tables, recomputed from the CSVs:
      * 4 rows × (5 mean ± std columns + Available) + 4 rows × 7 mean ± std columns */
     assert_non_null(strstr(check_report("."), "100 numbers checked in 2 tables"));
+    /* Without --paper, outside the checkout (this scratch directory has no
+     * configs/), the copy beside the binary is used and named in the report. */
+    assert_false(exists("configs"));
+    if (irp("report --out nopaper.md st.ini inv.ini") != 0)
+        fail_msg("report without --paper outside the checkout: %s", err_out);
+    char want[PATH_MAX + 64], real[PATH_MAX];
+    snprintf(want, sizeof want, "%s", irp_path()); /* <checkout>/build/irp */
+    *strrchr(want, '/') = '\0';
+    *strrchr(want, '/') = '\0';
+    strcat(want, "/configs/paper-numbers.csv");
+    assert_non_null(realpath(want, real));
+    snprintf(want, sizeof want, "The paper's numbers are read from `%s`.", real);
+    const char *np = slurp("nopaper.md");
+    if (!strstr(np, want))
+        fail_msg("report without --paper does not say '%s'", want);
 }
 
 /* The committed report says what the committed tables say: every mean ± std of

@@ -24,8 +24,9 @@ static const char *usage =
     "Writes a Markdown report (default <results>/REPORT.md) with one section per\n"
     "config, computed from its result table (run 'irp run CONFIG...' first), with\n"
     "every setting it was computed with, its figure (linked relative to the report),\n"
-    "and the paper's published numbers beside it (default configs/paper-numbers.csv,\n"
-    "CSV columns table,key,column,value; 'none' leaves them out). It opens with the\n"
+    "and the paper's published numbers beside it (CSV columns table,key,column,value;\n"
+    "default configs/paper-numbers.csv in the working directory, else the copy beside\n"
+    "this binary, in its checkout or installed; 'none' leaves them out). It opens with the\n"
     "paper's key findings, each decided by a stated rule from the configs that opt into\n"
     "it in their [report] section:\n"
     "\n"
@@ -34,6 +35,36 @@ static const char *usage =
     "  paper = stitching:fashion-mnist        ; the paper's row shown beside its table\n"
     "\n"
     "The date is SOURCE_DATE_EPOCH when set (as for the PDFs), else the current time.\n";
+
+/* The paper's numbers when --paper is not given: configs/paper-numbers.csv
+ * under the working directory (the checkout), else beside the binary, in the
+ * checkout it was built in (<exe>/../configs/) or where 'make install' put it
+ * (<exe>/../share/irp/); the first that exists, or the first when none does
+ * (its read error then names it). */
+static const char *default_paper(char *buf, size_t size)
+{
+    static const char *cwd_path = "configs/paper-numbers.csv";
+    if (access(cwd_path, F_OK) == 0)
+        return cwd_path;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return cwd_path;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return cwd_path;
+    *slash = '\0';
+    const char *beside[] = {"../configs/paper-numbers.csv", "../share/irp/paper-numbers.csv"};
+    for (size_t i = 0; i < sizeof beside / sizeof *beside; i++) {
+        char joined[PATH_MAX + 64], real[PATH_MAX];
+        int len = snprintf(joined, sizeof joined, "%s/%s", exe, beside[i]);
+        if (len > 0 && (size_t)len < sizeof joined && realpath(joined, real) &&
+            strlen(real) < size)
+            return strcpy(buf, real);
+    }
+    return cwd_path;
+}
 
 /* Absolute, normalised form of an existing directory, or of cwd/path. */
 static int absolute_dir(char *out, size_t size, const char *path)
@@ -153,8 +184,8 @@ void report_section(const report *r, const report_entry *e)
 
 int cmd_report(int argc, char **argv)
 {
-    const char *results = "results", *plots = "plots", *paper = "configs/paper-numbers.csv",
-               *outp = NULL;
+    char paper_buf[PATH_MAX + 64];
+    const char *results = "results", *plots = "plots", *paper = NULL, *outp = NULL;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -177,6 +208,8 @@ int cmd_report(int argc, char **argv)
     }
     if (i == argc)
         return fputs(usage, stderr), 2;
+    if (!paper)
+        paper = default_paper(paper_buf, sizeof paper_buf);
     if (outp && !*outp)
         return die("report: --out is empty; expected a file name");
     char defout[1024];

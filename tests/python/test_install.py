@@ -90,3 +90,42 @@ def test_man_pages(dest):
     page = open(os.path.join(dest, "share/man/man1/irp-run.1")).read()
     assert page.startswith(".\\\" DO NOT MODIFY") and ".TH IRP-RUN" in page
     assert "\\-\\-force" in page and "resumes" in page  # from 'irp run --help'
+
+
+def test_report_finds_installed_paper_numbers(dest, root, tmp_path):
+    """The installed irp, run away from any checkout without --paper, reads the
+    paper's numbers installed beside it in share/irp/."""
+    assert os.path.exists(os.path.join(dest, "share/irp/paper-numbers.csv"))
+    (tmp_path / "results").mkdir()
+    for src, dst in (("configs/invert.ini", "invert.ini"), ("results/invert.csv", "results/invert.csv")):
+        (tmp_path / dst).write_bytes(open(os.path.join(root, src), "rb").read())
+    r = subprocess.run([os.path.join(dest, "bin/irp"), "report", "--out", "R.md", "invert.ini"],
+                       cwd=str(tmp_path), capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    report = (tmp_path / "R.md").read_text()
+    assert f"The paper's numbers are read from `{dest}/share/irp/paper-numbers.csv`" in report
+
+
+@pytest.mark.parametrize("setting, said", [
+    ("PREFIX=/opt/x; touch {tmp}/ran", "PREFIX="),
+    ("PREFIX=/opt/r&touch {tmp}/ran", "PREFIX="),
+    ("PREFIX=/opt/`touch {tmp}/ran`", "PREFIX="),
+    ("PREFIX=opt", "PREFIX=opt is not an absolute path"),
+    ("DESTDIR={tmp}/with space", "DESTDIR="),
+    ("DESTDIR=relative", "DESTDIR=relative is not an absolute path"),
+    ("PYDIR=/x/$$(touch {tmp}/ran)", "PYDIR="),
+])
+def test_unsafe_install_paths_refused(root, tmp_path, setting, said):
+    """A PREFIX, DESTDIR or PYDIR that a shell would split or run is refused
+    with one line naming it, before anything is copied; nothing runs, and no
+    tree appears in the source folder or the working directory."""
+    before = set(os.listdir(root))
+    r = subprocess.run(["make", "-s", "-C", root, "--no-print-directory", "install",
+                        setting.format(tmp=tmp_path)],
+                       cwd=str(tmp_path), capture_output=True, text=True)
+    assert r.returncode != 0
+    lines = [l for l in r.stderr.splitlines() if l.startswith("make install: ")]
+    assert len(lines) == 1 and said in lines[0], r.stderr[-2000:]
+    assert not os.path.exists(tmp_path / "ran")
+    assert os.listdir(tmp_path) == []
+    assert set(os.listdir(root)) == before
