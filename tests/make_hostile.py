@@ -101,3 +101,9 @@ variant("long-names", long_names)
 def pipe_names(f):  # a name that would break a Markdown table
     f.move("spaces/narrow", "spaces/n|9|<b>x")
 variant("pipe-names", pipe_names)
+
+
+def escape_attrs(f):  # terminal escape codes in the dataset and model names
+    set_attr(f, "dataset", "\x1b[31mred\x1b]0;owned\x07")
+    set_attr(f["spaces/rot-a"], "model", "m\x1b[2J\rclear")
+variant("escape-attrs", escape_attrs)

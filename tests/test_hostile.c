@@ -66,6 +66,9 @@ static const hostile rows[] = {
     {"space_names_too_long", "", "$IRP inspect @H@/long-names.h5", 1, "a name too long; expected a printable name of at most 200 characters", ""},
     {"names_escaped_in_report", "printf '[experiment]\\ntype = scale-distribution\\ndata = @H@/pipe-names.h5\\n' > c.ini && $IRP run --quiet --no-plots c.ini",
      "$IRP report --paper none c.ini", 0, "", "grep -q '^| n\\\\|9\\\\|&lt;b&gt;x |' results/REPORT.md && ! grep -q '<b>' results/REPORT.md"},
+    {"inspect_escapes_attrs", "", "$IRP inspect @H@/escape-attrs.h5 > out.txt", 0, "", "grep -q 'dataset ?\\[31mred?\\]0;owned?, 4 classes' out.txt && grep -q 'model m?\\[2J?clear ' out.txt && ! tr -d '\\n' < out.txt | grep -q '[[:cntrl:]]'"},
+    {"load_timeout_wraps", "", "IRP_LOAD_TIMEOUT=4294967296 $IRP inspect @TINY@", 1, "IRP_LOAD_TIMEOUT='4294967296' is not a whole number from 1 to 86400", ""},
+    {"load_timeout_text", "", "IRP_LOAD_TIMEOUT=1m $IRP inspect @TINY@", 1, "IRP_LOAD_TIMEOUT='1m' is not a whole number from 1 to 86400", ""},
     /* ---- outputs ---- */
     {"translate_out_symlink", "ln -s target.txt out.h5 && echo keep > target.txt", "$IRP translate --data @TINY@ --from rot-a --to rot-b --anchors 100 --out out.h5", 1, "out.h5: exists and is a symbolic link, not a regular file", "test -L out.h5 && grep -q keep target.txt && test ! -e out.h5.tmp"},
     {"translate_out_device", "mknod null c 1 3 2>/dev/null || mkfifo null", "$IRP translate --data @TINY@ --from rot-a --to rot-b --anchors 100 --out null", 1, "null: exists and is a", "test ! -f null && test ! -e null.tmp"},
@@ -90,6 +93,10 @@ static const hostile rows[] = {
     {"lock_is_hard_link", CFG("") " && mkdir results && cp @TINY@ d.h5 && cp d.h5 keep.h5 && ln d.h5 results/c.lock", RUN, 1, "results/c.lock: not irp's lock file", "cmp d.h5 keep.h5"},
     {"log_is_fifo", CFG("") " && mkdir plots && mkfifo plots/c.log", "timeout 60 $IRP run --quiet c.ini", 1, "plots/c.log: cannot write the gnuplot log", "test -p plots/c.log"},
     {"report_stale_table", CFG("") " && " RUN " && echo 'omega = 2' >> c.ini", "$IRP report --paper none c.ini", 1, "results/c.csv was not computed from c.ini as it is now", ""},
+    {"report_date_overflows", CFG("") " && " RUN, "SOURCE_DATE_EPOCH=99999999999999999999 $IRP report --paper none c.ini", 1, "SOURCE_DATE_EPOCH='99999999999999999999' is not a whole number from 0 to 253402300799", "test ! -e results/REPORT.md"},
+    {"run_date_not_a_number", CFG(""), "SOURCE_DATE_EPOCH=yesterday $IRP run --quiet c.ini", 1, "SOURCE_DATE_EPOCH='yesterday' is not a whole number", "test ! -e results && test ! -e plots"},
+    {"report_repeated_rows", CFG("") " && " RUN " && tail -n 3 results/c.csv >> results/c.csv", "$IRP report --paper none c.ini", 1, "results/c.csv: data row 181 repeats data row 178 (same settings, pair, method and metric)", "test ! -e results/REPORT.md"},
+    {"report_repeated_row_other_value", CFG("") " && " RUN " && tail -n 1 results/c.csv | sed 's/,[^,]*$/,0.5/' >> results/c.csv", "$IRP report --paper none c.ini", 1, "results/c.csv: data row 181 repeats data row 180", "test ! -e results/REPORT.md"},
     {"report_paper_is_fifo", CFG("") " && " RUN " && mkfifo p.csv", "timeout 20 $IRP report --paper p.csv c.ini", 1, "p.csv: not a regular file (a FIFO)", ""},
     /* ---- interrupted and concurrent runs ---- */
     {"damaged_cell_recomputed", CFG("omega = 1, 2\\ndelta = 0.5\\n") " && " RUN " && cp results/c.csv full.csv && f=$(ls results/c.cells/*.csv | head -1) && head -n 5 \"$f\" > t && mv t \"$f\" && : > \"$(ls results/c.cells/*.csv | tail -1)\"", "$IRP run --no-plots c.ini 2> run.err", 0, "", "grep -q '2 cells (2 computed, 0 resumed)' run.err && cmp results/c.csv full.csv"},

@@ -39,9 +39,12 @@ static int inspect_one(const char *path, int *mismatches)
     dump *d;
     if (dump_load_checked(&d, path, NULL, 0, 0))
         return die_last();
+    /* names from the file go to a terminal: control characters shown as '?' */
+    char shown[4][4096];
     printf("%s\n  dataset %s, %zu classes, %zu train / %zu test samples%s\n"
            "  content fnv1a64 %016llx (embeddings, heads, ids, labels; not times or paths)\n",
-           path, d->dataset, d->num_classes, d->num_train, d->num_test,
+           printable(shown[0], sizeof shown[0], path),
+           printable(shown[1], sizeof shown[1], d->dataset), d->num_classes, d->num_train, d->num_test,
            d->train_labels ? "" : ", unlabeled", (unsigned long long)d->content_hash);
     for (size_t i = 0; i < d->num_spaces; i++) {
         const dump_space *s = &d->spaces[i];
@@ -57,7 +60,7 @@ static int inspect_one(const char *path, int *mismatches)
             return die_last();
         }
         printf("  space %-12s dim %4zu  norm %.4g ± %.3g  model %s  content %016llx\n", s->name,
-               s->dim, mean, std, s->model, (unsigned long long)s->content_hash);
+               s->dim, mean, std, printable(shown[2], sizeof shown[2], s->model), (unsigned long long)s->content_hash);
         for (size_t h = 0; h < s->num_heads; h++) {
             const dump_head *hd = &s->heads[h];
             double acc[2] = {NAN, NAN};
@@ -90,7 +93,8 @@ static int inspect_one(const char *path, int *mismatches)
                 snprintf(r1, sizeof r1, "recorded %.4f", rec[1]);
             printf("    head %-14s %-6s %-8s layers %zu  test acc %.4f (%s)  train acc %.4f "
                    "(%s)  %s\n",
-                   hd->name, hd->kind, irp_activation_name(hd->head.activation),
+                   printable(shown[2], sizeof shown[2], hd->name),
+                   printable(shown[3], sizeof shown[3], hd->kind), irp_activation_name(hd->head.activation),
                    hd->head.num_layers, acc[1], r1, acc[0], r0, verdict);
         }
         irp_mat_free(z[0]);

@@ -95,6 +95,9 @@ int cmd_run(int argc, char **argv)
         }
     for (size_t i = 0; !rc && i < n; i++) /* output paths that fit, before any work */
         rc = run_check_paths(cs[i], &o);
+    time_t pdf_date; /* the figures' date stamp, checked before any work */
+    if (!rc && !o.no_plots)
+        rc = source_date_epoch(0, &pdf_date);
     /* 2. every dump loads and holds what its config needs */
     for (size_t i = 0; !rc && i < n; i++)
         rc = run_load(&ds[i], cs[i]);

@@ -792,6 +792,11 @@ int dump_load_checked(dump **out, const char *path, const char *const *only, siz
                       unsigned flags)
 {
     *out = NULL;
+    struct stat fst;
+    long long secs; /* a day at most: alarm() takes an unsigned int */
+    if (env_long("IRP_LOAD_TIMEOUT", 1, 86400,
+                 60 + (stat(path, &fst) ? 0 : (long long)(fst.st_size / (10 << 20))), &secs))
+        return IRP_EDATA;
     int fds[2];
     if (pipe(fds))
         return FAIL("%s: cannot check the file (pipe: %s)", path, strerror(errno));
@@ -807,15 +812,11 @@ int dump_load_checked(dump **out, const char *path, const char *const *only, siz
         int null = open("/dev/null", O_WRONLY);
         if (null >= 0) /* a crash report of the library is not the user's message */
             dup2(null, 2);
-        const char *t = getenv("IRP_LOAD_TIMEOUT");
-        struct stat st;
-        long secs = t && *t ? strtol(t, NULL, 10)
-                            : 60 + (stat(path, &st) ? 0 : (long)(st.st_size / (10 << 20)));
         /* die by the library's fault, whatever handlers the parent installed */
         const int sigs[] = {SIGALRM, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
         for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
             signal(sigs[i], SIG_DFL);
-        alarm((unsigned)(secs > 0 ? secs : 60));
+        alarm((unsigned)secs);
         dump *d;
         int rc = dump_load_flags(&d, path, only, num_only, flags);
         if (rc) {

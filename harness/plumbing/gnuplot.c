@@ -140,10 +140,10 @@ void gp_close_dat(FILE *dat)
 static void pdf_fixed_date(const char *path)
 {
     char stamp[32];
-    const char *e = getenv("SOURCE_DATE_EPOCH");
-    time_t t = e ? (time_t)strtoll(e, NULL, 10) : 0;
+    time_t t;
     struct tm tm;
-    gmtime_r(&t, &tm);
+    if (source_date_epoch(0, &t) || !gmtime_r(&t, &tm))
+        return; /* refused before any figure by the commands that draw */
     strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
     FILE *f = fopen(path, "r+b");
     if (!f)

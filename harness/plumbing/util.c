@@ -88,6 +88,33 @@ void fmt_secs(char *buf, size_t n, double s)
         snprintf(buf, n, "%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
 }
 
+int env_long(const char *name, long long lo, long long hi, long long dflt, long long *out)
+{
+    const char *v = getenv(name);
+    *out = dflt;
+    if (!v || !*v)
+        return IRP_OK;
+    char *end, shown[48];
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    if (errno || end == v || *end || x < lo || x > hi || (lo >= 0 && strchr(v, '-')) ||
+        !(v[0] == '-' || v[0] == '+' || (v[0] >= '0' && v[0] <= '9')))
+        return irp_fail(IRP_EDATA, "%s='%s' is not a whole number from %lld to %lld; unset it or "
+                                   "give one",
+                        name, printable(shown, sizeof shown, v), lo, hi);
+    *out = x;
+    return IRP_OK;
+}
+
+int source_date_epoch(time_t dflt, time_t *out)
+{
+    long long t;
+    int rc = env_long("SOURCE_DATE_EPOCH", 0, 253402300799LL /* 9999-12-31 23:59:59 */,
+                      (long long)dflt, &t);
+    *out = (time_t)t;
+    return rc;
+}
+
 const char *printable(char *buf, size_t n, const char *s)
 {
     size_t k = 0, len = strlen(s);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Prints "irp: <message>" on stderr and returns exit code 1. */
 int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -52,6 +53,15 @@ int check_output(const char *path, const char *input);
 FILE *create_tmp(const char *tmp);
 /* strerror for create_tmp's failures (EBUSY: another irp is writing it). */
 const char *tmp_strerror(int e);
+
+/* The environment variable `name` as a whole number in [lo, hi]: IRP_OK with
+ * *out set, *out = dflt when it is unset or empty; IRP_EDATA naming it, its
+ * value and the range when it is anything else (text, a sign where lo >= 0,
+ * trailing characters, out of range) — never a silent wrap or cut. */
+int env_long(const char *name, long long lo, long long hi, long long dflt, long long *out);
+/* SOURCE_DATE_EPOCH as a time (0 .. year 9999), or `dflt` when unset or empty;
+ * IRP_EDATA when set to anything else. */
+int source_date_epoch(time_t dflt, time_t *out);
 
 /* Monotonic clock in seconds. */
 double now_seconds(void);
