@@ -107,3 +107,21 @@ def escape_attrs(f):  # terminal escape codes in the dataset and model names
     set_attr(f, "dataset", "\x1b[31mred\x1b]0;owned\x07")
     set_attr(f["spaces/rot-a"], "model", "m\x1b[2J\rclear")
 variant("escape-attrs", escape_attrs)
+
+
+def external_link(f):  # a split read from another file, one the sharer may never have sent
+    data = f["spaces/rot-a/test"][...]
+    other = os.path.join(out, "elsewhere.h5")
+    with h5py.File(other, "w") as g:
+        g["rows"] = data
+    del f["spaces/rot-a/test"]
+    f["spaces/rot-a/test"] = h5py.ExternalLink("elsewhere.h5", "/rows")
+variant("external-link", external_link)
+
+
+def wide_label(f):  # a label beyond int32 (HDF5 would clamp it to 2147483647)
+    labels = f["samples/test/labels"][...].astype(np.int64)
+    labels[7] = 2 ** 33 + 1
+    del f["samples/test/labels"]
+    f["samples/test/labels"] = labels
+variant("wide-label", wide_label)

@@ -46,6 +46,8 @@ static const hostile rows[] = {
     {"results_empty_name", CFG(""), "$IRP run --quiet --results '' c.ini", 1, "an empty directory name was given", ""},
     {"results_is_a_file", CFG("") " && touch out", "$IRP run --quiet --results out c.ini", 1, "out: exists but is not a directory", ""},
     {"result_name_clash_with_hist", CFG("name = x-hist\\n") " && printf '[experiment]\\ntype = scale-distribution\\ndata = @TINY@\\nname = x\\n' > d.ini", "$IRP run --quiet c.ini d.ini", 1, "c.ini writes results named 'x-hist', which d.ini also writes", "test ! -e results/x-hist.csv"},
+    {"result_name_clash_across_runs", CFG("name = x-hist\\n") " && printf '[experiment]\\ntype = scale-distribution\\ndata = @TINY@\\nname = x\\n' > d.ini && $IRP run --quiet --no-plots d.ini", RUN, 1, "results/x-hist.csv: not a result table of irp run (another config's second table", "grep -q '^encoder,bin_lo' results/x-hist.csv && test ! -e results/x-hist.cells"},
+    {"second_table_clash_across_runs", CFG("name = x-hist\\n") " && printf '[experiment]\\ntype = scale-distribution\\ndata = @TINY@\\nname = x\\n' > d.ini && " RUN, "$IRP run --quiet --no-plots d.ini", 1, "results/x-hist.csv is the result table of a config named 'x-hist', where d.ini would write its second table", "grep -q '^experiment,' results/x-hist.csv && test ! -e results/x.csv"},
     /* ---- dumps ---- */
     {"dump_is_fifo", CFG("") " && mkfifo f.h5 && sed -i 's|^data = .*|data = f.h5|' c.ini", "timeout 20 $IRP run c.ini", 1, "f.h5: not a regular file; expected an irp-embeddings/1 dump", ""},
     {"dump_not_hdf5", "", "$IRP inspect @H@/text.h5", 1, "text.h5: not an HDF5 file", ""},
@@ -58,6 +60,8 @@ static const hostile rows[] = {
     {"shape_overflows", "", "$IRP inspect @H@/huge-shape.h5", 1, "/spaces/wide/test: declared shape 200x4611686018427387904 is too large", ""},
     {"shape_implausible", "", "$IRP inspect @H@/big-declared.h5", 1, "/spaces/wide/test: declared shape 200x67108864 is too large for the file", ""},
     {"labels_one_split", "", "$IRP inspect @H@/labels-train-only.h5", 1, "/samples/train/labels: present, but /samples/test/labels is not", ""},
+    {"external_link", "", "$IRP inspect @H@/external-link.h5", 1, "external-link.h5: /spaces/rot-a/test is a link to another file", ""},
+    {"label_beyond_int32", "", "$IRP inspect @H@/wide-label.h5", 1, "/samples/test/labels: label 8589934593 at row 7 is outside [0, 4)", ""},
     {"nan_embedding", "", "$IRP inspect @H@/nan-value.h5", 1, "/spaces/rot-b/train: non-finite value at row 5, column 2", ""},
     {"zero_row_inspect", "", "$IRP inspect @H@/zero-test-row.h5", 1, "/spaces/narrow/test: row 3 is all zero", ""},
     {"zero_row_run", CFG("") " && sed -i 's|^data = .*|data = @H@/zero-test-row.h5|' c.ini", RUN, 1, "/spaces/narrow/test: row 3 is all zero", "test ! -e results/c.csv"},
@@ -100,6 +104,7 @@ static const hostile rows[] = {
     {"report_paper_is_fifo", CFG("") " && " RUN " && mkfifo p.csv", "timeout 20 $IRP report --paper p.csv c.ini", 1, "p.csv: not a regular file (a FIFO)", ""},
     /* ---- interrupted and concurrent runs ---- */
     {"damaged_cell_recomputed", CFG("omega = 1, 2\\ndelta = 0.5\\n") " && " RUN " && cp results/c.csv full.csv && f=$(ls results/c.cells/*.csv | head -1) && head -n 5 \"$f\" > t && mv t \"$f\" && : > \"$(ls results/c.cells/*.csv | tail -1)\"", "$IRP run --no-plots c.ini 2> run.err", 0, "", "grep -q '2 cells (2 computed, 0 resumed)' run.err && cmp results/c.csv full.csv"},
+    {"edited_cell_recomputed", CFG("omega = 1, 2\\n") " && " RUN " && cp results/c.csv full.csv && f=$(ls results/c.cells/*.csv | head -1) && sed -i '5s/[0-9]$/7/;6s/[0-9]*$/nan/' \"$f\" && grep -q ',nan$' \"$f\"", "$IRP run --no-plots c.ini 2> run.err", 0, "", "grep -q '2 cells (1 computed, 1 resumed)' run.err && cmp results/c.csv full.csv"},
     {"dump_replaced_mid_run", CFG("delta = 0, 0.5\\n") " && cp @TINY@ d.h5 && sed -i 's|^data = .*|data = d.h5|' c.ini",
      "(IRP_TEST_PAUSE_AFTER_CELLS=1 " RUN ") & pid=$!; for i in $(seq 300); do test -e results/c.paused && break; sleep 0.1; done; cp d.h5 d2.h5 && mv d2.h5 d.h5 && rm results/c.paused; wait $pid",
      /* the cell computed before the change is kept; the one computed after it is not saved

@@ -1328,8 +1328,8 @@ static void own_configs_get_their_findings(void **state)
     assert_non_null(strstr(slurp("R3.md"), "*No figure: `out/none/digits-stitch.png` does not "
                                            "exist"));
     /* a missing paper-numbers file names the flag that fixes it */
-    assert_int_equal(irp("report --results out/tables my/cfg/digits-stitch.ini"), 1);
-    if (!strstr(err_out, "configs/paper-numbers.csv: cannot read") ||
+    assert_int_equal(irp("report --paper gone.csv --results out/tables my/cfg/digits-stitch.ini"), 1);
+    if (!strstr(err_out, "gone.csv: cannot read") ||
         !strstr(err_out, "pass --paper FILE") || !strstr(err_out, "--paper none"))
         fail_msg("paper message: %s", err_out);
 }

@@ -148,10 +148,33 @@ static void slice_path(char *buf, size_t n, const char *cell_file, size_t slice)
     snprintf(buf, n, "%s.src%zu", cell_file, slice);
 }
 
+/* A cell file's trailer, its last line: "# end: N rows, fnv1a H", H the
+ * FNV-1a hash of every byte before it. Written last, from the bytes the file
+ * holds (w's temporary file, flushed and read back). */
+static int cell_trailer(csv_out *w, size_t rows)
+{
+    if (fflush(w->fp))
+        return irp_fail(IRP_EDATA, "%s: writing failed (%s)", w->tmp, strerror(errno));
+    FILE *f = fopen(w->tmp, "rb");
+    if (!f)
+        return irp_fail(IRP_EDATA, "%s: cannot read back (%s)", w->tmp, strerror(errno));
+    uint64_t h = FNV1A_INIT;
+    char buf[65536];
+    for (size_t n; (n = fread(buf, 1, sizeof buf, f)) > 0;)
+        h = fnv1a(h, buf, n);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad)
+        return irp_fail(IRP_EDATA, "%s: cannot read back", w->tmp);
+    csv_out_comment(w, "end: %zu rows, fnv1a %016llx", rows, (unsigned long long)h);
+    return IRP_OK;
+}
+
 /* Whether a cell file is complete: a regular file, the result header, rows
  * of the right field count (the reader checks), and the trailer written last
- * ("# end: N rows") naming as many rows. A damaged or truncated file is not
- * trusted: its cell is computed again. */
+ * ("# end: N rows, fnv1a H") naming as many rows and the hash of every byte
+ * before it. A damaged, truncated or edited file is not trusted: its cell is
+ * computed again. */
 static int rows_complete(const char *path, const config *c, const cell *cl, const char *source,
                          int first_slice)
 {
@@ -174,16 +197,22 @@ static int rows_complete(const char *path, const config *c, const cell *cl, cons
     }
     size_t rows = t->num_rows;
     csv_table_free(t);
-    FILE *f = ok ? fopen(path, "rb") : NULL;
-    char tail[64] = "";
-    if (f && !fseek(f, -(long)sizeof tail + 1, SEEK_END) && fread(tail, 1, sizeof tail - 1, f))
-        tail[sizeof tail - 1] = '\0';
-    if (f)
-        fclose(f);
-    char want[64];
-    snprintf(want, sizeof want, "\n# end: %zu rows\n", rows);
-    size_t n = strlen(want), have = strlen(tail);
-    return ok && have >= n && !strcmp(tail + have - n, want);
+    char *text = NULL;
+    size_t len = 0;
+    if (!ok || read_regular(&text, &len, path, (size_t)1 << 32, "cell")) {
+        irp_clear_error();
+        return 0;
+    }
+    /* the last line, and the hash of everything before it */
+    size_t start = len >= 2 ? len - 1 : 0;
+    while (start > 0 && text[start - 1] != '\n')
+        start--;
+    char want[96];
+    snprintf(want, sizeof want, "# end: %zu rows, fnv1a %016llx\n", rows,
+             (unsigned long long)fnv1a(FNV1A_INIT, text, start));
+    ok = len > start && strlen(want) == len - start && !memcmp(text + start, want, len - start);
+    free(text);
+    return ok;
 }
 
 static int cell_complete(const char *path, const config *c, const cell *cl)
@@ -523,9 +552,11 @@ static int merge_slices(const config *c, const dump *d, const size_t *start, siz
                     csv_out_abort(&w);
                     break;
                 }
-                csv_out_comment(&w, "end: %zu rows", rows);
-                if ((rc = csv_out_commit(&w)))
+                if ((rc = cell_trailer(&w, rows)) || (rc = csv_out_commit(&w))) {
+                    if (rc && w.fp)
+                        csv_out_abort(&w);
                     break;
+                }
             } else if (!cell_complete(path, c, &cl)) {
                 rc = irp_fail(IRP_EDATA, "%s: %zu of the %zu slices of cell %zu are missing after "
                               "every rank finished; run again to compute them",
@@ -639,10 +670,11 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
             csv_out_abort(&writers[j]);
         for (size_t j = 0; j < g.n && !rc; j++) {
             /* the trailer, last: a cell file without it is incomplete */
-            csv_out_comment(&writers[j], "end: %zu rows", writers[j].rows - 1);
-            if ((rc = csv_out_commit(&writers[j])) == IRP_OK)
+            if ((rc = cell_trailer(&writers[j], writers[j].rows - 1)) != IRP_OK)
+                csv_out_abort(&writers[j]);
+            else if ((rc = csv_out_commit(&writers[j])) == IRP_OK)
                 computed++;
-            else
+            if (rc)
                 for (size_t m = j + 1; m < g.n; m++)
                     csv_out_abort(&writers[m]);
         }
@@ -741,6 +773,43 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
     return csv_out_commit(&w);
 }
 
+/* The first line of `path` that is not a comment, into buf; 0 when the file
+ * cannot be read (absent: nothing to protect). */
+static int header_line(const char *path, char *buf, size_t n)
+{
+    FILE *f = fopen_regular(path, "result table");
+    irp_clear_error();
+    if (!f)
+        return 0;
+    int got = 0;
+    while (!got && fgets(buf, (int)n, f))
+        got = buf[0] != '#';
+    fclose(f);
+    return got;
+}
+
+/* A result name must not take over another config's table: results/<name>.csv
+ * that is a second table ("x-hist.csv" of a config named x), or
+ * results/<name><extra>.csv that is a result table (of a config named so). */
+static int check_table_owner(const config *c, const run_opts *o)
+{
+    char path[RUN_MAX_PATH + 64], head[256];
+    const char *extra = c->kind->extra_table;
+    snprintf(path, sizeof path, "%s/%s.csv", o->results_dir, c->name);
+    if (header_line(path, head, sizeof head) && strncmp(head, "experiment,", 11))
+        return irp_fail(IRP_EDATA, "%s: not a result table of irp run (another config's second "
+                        "table, as '<name>-hist.csv'?); give %s a different 'name', or move the "
+                        "file", path, c->path);
+    if (!extra)
+        return IRP_OK;
+    snprintf(path, sizeof path, "%s/%s%s.csv", o->results_dir, c->name, extra);
+    if (header_line(path, head, sizeof head) && !strncmp(head, "experiment,", 11))
+        return irp_fail(IRP_EDATA, "%s is the result table of a config named '%s%s', where %s "
+                        "would write its second table; give one of them a different 'name'",
+                        path, c->name, extra, c->path);
+    return IRP_OK;
+}
+
 int run_check_paths(const config *c, const run_opts *o)
 {
     const char *extra = c->kind->extra_table ? c->kind->extra_table : "";
@@ -759,7 +828,7 @@ int run_check_paths(const config *c, const run_opts *o)
                             "symbolic link to it will do)",
                             out[i].what, out[i].dir, c->name, len, RUN_MAX_PATH);
     }
-    return IRP_OK;
+    return check_table_owner(c, o);
 }
 
 int run_figure(const config *c, const run_opts *o)

@@ -576,16 +576,38 @@ static int load_samples(dump *d, hid_t file, int split)
     snprintf(path, sizeof path, "/samples/%s/labels", sp);
     if (!h5_exists(file, path))
         return IRP_OK;
-    rc = h5_read_array((void **)labels, dims, d->path, file, path, K_INT, 1, H5T_NATIVE_INT32,
-                    sizeof **labels);
+    /* read wide, checked, then narrowed: HDF5's conversion to int32 would
+     * clamp a label beyond int32 to 2147483647 */
+    int64_t *wide = NULL;
+    rc = h5_read_array((void **)&wide, dims, d->path, file, path, K_INT, 1, H5T_NATIVE_INT64,
+                       sizeof *wide);
     if (!rc && dims[0] != *n)
         rc = FAIL("%s: %s: %llu labels for %zu ids", d->path, path, (unsigned long long)dims[0],
                   *n);
     for (size_t i = 0; !rc && i < *n; i++)
-        if ((*labels)[i] < 0 || (size_t)(*labels)[i] >= d->num_classes)
-            rc = FAIL("%s: %s: label %d at row %zu is outside [0, %zu)", d->path, path,
-                      (int)(*labels)[i], i, d->num_classes);
+        if (wide[i] < 0 || (uint64_t)wide[i] >= d->num_classes)
+            rc = FAIL("%s: %s: label %lld at row %zu is outside [0, %zu)", d->path, path,
+                      (long long)wide[i], i, d->num_classes);
+    if (!rc && !(*labels = malloc(*n * sizeof **labels)))
+        rc = irp_fail(IRP_ENOMEM, "%s: out of memory for %s", d->path, path);
+    for (size_t i = 0; !rc && i < *n; i++)
+        (*labels)[i] = (int32_t)wide[i];
+    free(wide);
     return rc;
+}
+
+/* H5Lvisit callback: stops at the first link that is not a hard or soft link
+ * inside the file (an external link would read another file, perhaps one the
+ * sharer never sent; a user-defined one does what its plugin says), its name
+ * printable into the buffer `data`. */
+static herr_t refuse_foreign_link(hid_t group, const char *name, const H5L_info_t *info,
+                                  void *data)
+{
+    (void)group;
+    if (info->type == H5L_TYPE_HARD || info->type == H5L_TYPE_SOFT)
+        return 0;
+    printable(data, 512, name);
+    return 1;
 }
 
 int dump_load(dump **out, const char *path, const char *const *only, size_t num_only)
@@ -617,6 +639,17 @@ int dump_load_flags(dump **out, const char *path, const char *const *only, size_
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (file < 0)
         return FAIL("%s: HDF5 could not open it", path);
+    /* (a file whose links cannot be listed is corrupted: the reads below say
+     * where, or the checked loader's child reports the library's crash) */
+    char elink[512] = "";
+    H5E_BEGIN_TRY { H5Lvisit(file, H5_INDEX_NAME, H5_ITER_NATIVE, refuse_foreign_link, elink); }
+    H5E_END_TRY;
+    if (elink[0]) {
+        H5Fclose(file);
+        return FAIL("%s: /%s is a link to another file (or of a kind irp does not follow); "
+                    "expected one self-contained file (copy the data in: h5copy, or h5py's "
+                    "f.copy)", path, elink);
+    }
     dump *d = calloc(1, sizeof *d);
     if (d)
         d->file.dev = (uint64_t)st.st_dev, d->file.ino = (uint64_t)st.st_ino,
