@@ -421,7 +421,8 @@ int run_experiment(const config *c, const dump *d, const run_opts *o)
  * finished. */
 static size_t unit_scan(const config *c, const dump *d, size_t first, size_t slice, size_t nsl,
                         size_t stride, size_t nom, const char *cells_dir, uint64_t stamp,
-                        const run_opts *o, int extra, size_t *resumed, size_t *reused)
+                        const run_opts *o, int extra, size_t *resumed, size_t *reused,
+                        size_t *damaged)
 {
     size_t need = 0;
     for (size_t m = 0; m < nom; m++) {
@@ -433,6 +434,9 @@ static size_t unit_scan(const config *c, const dump *d, size_t first, size_t sli
             *resumed += slice == 0;
             continue;
         }
+        /* a cell file there that is not complete: damaged, cut or edited */
+        if (!o->force && !extra && slice == 0 && access(path, F_OK) == 0)
+            (*damaged)++;
         if (nsl > 1) {
             slice_path(sp, sizeof sp, path, slice);
             if (!o->force && slice_complete(sp, c, &cl, d, slice)) {
@@ -457,7 +461,7 @@ static size_t unit_scan(const config *c, const dump *d, size_t first, size_t sli
  * needs them. need[u] (rank 0): cells or slices to compute; *resumed,
  * *reused as unit_scan says. */
 static int pending_units(size_t *order, size_t *np_out, size_t *need, size_t *resumed,
-                         size_t *reused, const size_t *start, size_t ngroups, size_t nsl,
+                         size_t *reused, size_t *damaged, const size_t *start, size_t ngroups, size_t nsl,
                          const dump *d, const config *c, size_t stride, size_t nom,
                          const char *cells_dir, uint64_t stamp, const run_opts *o, int extra)
 {
@@ -467,7 +471,7 @@ static int pending_units(size_t *order, size_t *np_out, size_t *need, size_t *re
     int ok = pending && cost;
     for (size_t u = 0; ok && !par_rank() && u < nu; u++) {
         need[u] = unit_scan(c, d, start[u / nsl], u % nsl, nsl, stride, nom, cells_dir, stamp,
-                            o, extra, resumed, reused);
+                            o, extra, resumed, reused, damaged);
         pending[u] = need[u] > 0;
     }
     if (ok)
@@ -596,7 +600,8 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
      * units balance better, and no per-space work is repeated (see pending_units) */
     size_t nsl = par_size() > 1 && by_omega && !extra[0] && d->num_spaces > 1 ? d->num_spaces : 1;
     size_t *order = calloc(ncells * nsl + 1, sizeof *order), np = 0, claimed = 0;
-    size_t *need = calloc(ncells * nsl + 1, sizeof *need), resumed = 0, reused = 0;
+    size_t *need = calloc(ncells * nsl + 1, sizeof *need), resumed = 0, reused = 0,
+                                                                damaged = 0;
     if (!rc && (!cells || !writers || !start || !order || !need))
         rc = irp_fail(IRP_ENOMEM, "out of memory for %zu cells", ncells);
     /* Pair kinds compute the cells that differ only in ω together (they share
@@ -608,7 +613,7 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
         if (!by_omega || !((i / stride) % nom))
             start[ngroups++] = i;
     if ((rc = par_agree(rc)) == IRP_OK)
-        rc = par_agree(pending_units(order, &np, need, &resumed, &reused, start, ngroups, nsl, d,
+        rc = par_agree(pending_units(order, &np, need, &resumed, &reused, &damaged, start, ngroups, nsl, d,
                                      c, stride, by_omega ? nom : 1, cells_dir, stamp, o,
                                      extra[0] != 0));
     for (size_t u = 0; !rc && u < ngroups * nsl; u++) /* rank 0's summary */
@@ -762,6 +767,11 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
         else
             fprintf(stderr, "[%s] %zu cells (%zu computed, %zu resumed) -> %s in %.1fs\n",
                     c->name, ncells, computed, done, table, now_seconds() - t0);
+        if (damaged)
+            fprintf(stderr, "[%s] note: %zu cell file%s did not match %s checksum (damaged, cut "
+                            "short or edited) and %s computed again\n",
+                    c->name, damaged, damaged == 1 ? "" : "s", damaged == 1 ? "its" : "their",
+                    damaged == 1 ? "was" : "were");
         size_t unused = count_cell_files(cells_dir);
         unused = unused > ncells ? unused - ncells : 0;
         if (unused) /* kept, not deleted: a researcher may switch back to those settings */

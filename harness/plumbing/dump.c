@@ -828,7 +828,7 @@ int dump_load_checked(dump **out, const char *path, const char *const *only, siz
     struct stat fst;
     long long secs; /* a day at most: alarm() takes an unsigned int */
     if (env_long("IRP_LOAD_TIMEOUT", 1, 86400,
-                 60 + (stat(path, &fst) ? 0 : (long long)(fst.st_size / (10 << 20))), &secs))
+                 10 + (stat(path, &fst) ? 0 : (long long)(fst.st_size / (10 << 20))), &secs))
         return IRP_EDATA;
     int fds[2];
     if (pipe(fds))

@@ -87,7 +87,7 @@ uint64_t dump_content_hash(const dump *d);
 /* dump_load_flags for files that came from elsewhere. libhdf5 1.10.8 itself
  * can crash or hang on a corrupted file (found by fuzzing; inside the library,
  * where no check of irp's can reach), so the file is first read whole in a
- * child process with a time limit (IRP_LOAD_TIMEOUT seconds; default 60 s
+ * child process with a time limit (IRP_LOAD_TIMEOUT seconds; default 10 s
  * plus 1 s per 10 MB of file, far above what reading a sound file takes):
  * if the library crashes or hangs there, this returns IRP_EDATA "FILE:
  * corrupted HDF5 file ..." and nothing else happens; an ordinary error is
