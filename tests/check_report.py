@@ -185,6 +185,34 @@ for sec in sections:
                 if abs(mean - diffs.mean()) > 0.0005 + 1e-9 or wins != want or not lo <= mean <= hi:
                     fail(f"{where}: '{v[col]}', the table gives {diffs.mean():+.4f}, {want}")
                 checked += 4
+    # the per-pair tables (stitch): every value, the diagonal from non-stitch
+    for i, l in enumerate(lines):
+        m = re.match(r"\*\*Per pair \((.*)\):\*\*", l)
+        if kind != "stitch" or not m:
+            continue
+        keys = dict(kv.split(" = ", 1) for kv in m.group(1).split(", "))
+        heads = [h.replace("\\|", "|") for h in cells(lines[i + 2])[1:]]
+        sel = [r for r in rows if all(r[k] == v for k, v in keys.items())]
+        if not sel:
+            fail(f"section {name}: per-pair table for {keys} matches no row of {name}.csv")
+        tables += 1
+        for line in lines[i + 4:]:
+            if not line.startswith("|"):
+                break
+            vals = cells(line)
+            enc = vals[0].replace("\\|", "|")
+            for dec, got in zip(heads, vals[1:]):
+                method = "non-stitch" if enc == dec else "irp"
+                v = [float(r["value"]) for r in sel if r["encoder"] == enc and r["decoder"] == dec
+                     and r["method"] == method and r["metric"] == "accuracy"]
+                where = f"section {name}, per pair {keys}, {enc} → {dec}"
+                if got == "—":
+                    if v:
+                        fail(f"{where}: —, the table has {np.mean(v):.4f}")
+                elif (enc == dec) != (got.startswith("*") and got.endswith("*")) or not v or \
+                        abs(float(got.strip("*")) - np.mean(v)) > 0.0005 + 1e-9:
+                    fail(f"{where}: {got}, the table has {v}")
+                checked += 1
 # Finding 4 (cross-domain): every direction row recomputed from the table's
 # modality rows and pairs, and the verdict from the stated rule.
 f4 = re.search(r"^\*\*4\. .*?(?=^\*\*5\. )", text, flags=re.M | re.S)

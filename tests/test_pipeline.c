@@ -215,8 +215,13 @@ static void stitch_rows_and_report(void **state)
     assert_non_null(strstr(buf, "| omega | delta | Zero-shot | Absolute | Non-stitch |"));
     assert_non_null(strstr(buf, "plots/st.png"));
     /* every number of the report's tables, recomputed from the CSVs:
-     * 4 rows × (5 mean ± std columns + Available) + 4 rows × 7 mean ± std columns */
-    assert_non_null(strstr(check_report("."), "100 numbers checked in 2 tables"));
+     * 4 rows × (5 mean ± std columns + Available) + 4 rows × 7 mean ± std columns,
+     * and the stitch config's 4 per-pair tables of 4 × 4 spaces (diagonal included) */
+    assert_non_null(strstr(check_report("."), "164 numbers checked in 6 tables"));
+    const char *rep = slurp("results/REPORT.md");
+    assert_non_null(strstr(rep, "**Per pair (omega = 4, delta = 0.5):** zero-shot accuracy"));
+    assert_non_null(strstr(rep, "Mean ± sample standard deviation (n − 1) over ordered"));
+    assert_non_null(strstr(rep, "(± sample standard deviation over pairs, n − 1)"));
     /* Without --paper, outside the checkout (this scratch directory has no
      * configs/), the copy beside the binary is used and named in the report. */
     assert_false(exists("configs"));

@@ -148,7 +148,7 @@ void invert_report(const report *r, const report_entry *l)
     int keys[SK_COUNT];
     size_t nk;
     fprintf(o, "\nMean over pairs of the mean cosine between decoded and true test embeddings "
-               "(± std over pairs). The floor is the mean cosine to the true embedding of a "
+               "(± sample standard deviation over pairs, n − 1). The floor is the mean cosine to the true embedding of a "
                "random *other* test row: a mean cosine means little unless it stands well "
                "above its floor.\n\n|");
     md_swept_header(o, c, keys, &nk);

@@ -339,20 +339,97 @@ static void auto_table(const report *r, const report_entry *l, const char *paper
     agg_free(&pairs);
 }
 
+/* Adds name to names[*n] unless it is there (at most cap). */
+static void add_name(const char **list, size_t *n, size_t cap, const char *name)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp(list[i], name))
+            return;
+    if (*n < cap)
+        list[(*n)++] = name;
+}
+
+/* Enough cells for a per-pair table each; more would bury the section. */
+enum { PER_PAIR_MAX_CELLS = 4, PER_PAIR_MAX_SPACES = 64 };
+
+/* Each cell's zero-shot accuracy per ordered pair: encoder (row) through the
+ * head of each space (column), the diagonal each encoder with its own head
+ * (non-stitch, in italics), "—" where the config computed no such pair. */
+static void per_pair_tables(FILE *o, const report_entry *l, const int *keys, size_t nk)
+{
+    const config *c = l->c;
+    size_t ncells = config_num_cells(c);
+    if (ncells > PER_PAIR_MAX_CELLS) {
+        fprintf(o, "\n*Per pair: each ordered pair's accuracy is in `%s.csv` (the report draws "
+                   "per-pair tables for configs of at most %d cells; this one has %zu).*\n",
+                c->name, PER_PAIR_MAX_CELLS, ncells);
+        return;
+    }
+    for (size_t i = 0; i < ncells; i++) {
+        cell cl;
+        config_cell(&cl, c, i);
+        agg zs, own;
+        if (md_cell_pairs(&zs, l->t, &cl, M_IRP, MT_ACCURACY))
+            continue;
+        if (md_cell_pairs(&own, l->t, &cl, M_NON_STITCH, MT_ACCURACY)) {
+            agg_free(&zs);
+            continue;
+        }
+        const char *rows[PER_PAIR_MAX_SPACES], *cols[PER_PAIR_MAX_SPACES];
+        size_t nr = 0, nc = 0;
+        for (size_t g = 0; g < own.num_groups; g++) {
+            add_name(rows, &nr, PER_PAIR_MAX_SPACES, own.groups[g].key[0]);
+            add_name(cols, &nc, PER_PAIR_MAX_SPACES, own.groups[g].key[1]);
+        }
+        for (size_t g = 0; g < zs.num_groups; g++) {
+            add_name(rows, &nr, PER_PAIR_MAX_SPACES, zs.groups[g].key[0]);
+            add_name(cols, &nc, PER_PAIR_MAX_SPACES, zs.groups[g].key[1]);
+        }
+        if (nr && nc) {
+            fprintf(o, "\n**Per pair (");
+            for (size_t k = 0; k < nk; k++)
+                fprintf(o, "%s%s = %s", k ? ", " : "", sweep_key_name(keys[k]),
+                        md_esc(cl.text[keys[k]]));
+            fprintf(o, "):** zero-shot accuracy of each encoder (row) through each space's "
+                       "head (column); the diagonal, in italics, is the encoder with its own "
+                       "head.\n\n| encoder \\ head |");
+            for (size_t j = 0; j < nc; j++)
+                fprintf(o, " %s |", md_esc(cols[j]));
+            fputc('\n', o);
+            md_dashes(o, nc + 1);
+            for (size_t e = 0; e < nr; e++) {
+                fprintf(o, "| %s |", md_esc(rows[e]));
+                for (size_t j = 0; j < nc; j++) {
+                    int diag = !strcmp(rows[e], cols[j]);
+                    double v = md_pair_at(diag ? &own : &zs, rows[e], cols[j]);
+                    if (isnan(v))
+                        fprintf(o, " — |");
+                    else
+                        fprintf(o, diag ? " *%.3f* |" : " %.3f |", v);
+                }
+                fputc('\n', o);
+            }
+        }
+        agg_free(&zs);
+        agg_free(&own);
+    }
+}
+
 void stitch_report(const report *r, const report_entry *l)
 {
     const config *c = l->c;
     FILE *o = r->out;
     int keys[SK_COUNT];
     size_t nk;
-    fprintf(o, "\nMean ± std over ordered (encoder, head) pairs of test accuracy. Zero-shot = "
+    fprintf(o, "\nMean ± sample standard deviation (n − 1) over ordered (encoder, head) pairs "
+               "of test accuracy. Zero-shot = "
                "IRP; Absolute = raw source embeddings into the target head (only equal "
                "dimensions); Non-stitch = each encoder with its own head; Procrustes / Affine = "
                "references fitted on both spaces' anchors at once (not zero-shot). Cond (when the "
                "config varies the inverse): condition number of the target's normalised anchor "
                "subsets over all singular values, over those the pseudo-inverse keeps, and of "
                "what is inverted (ridge: √((s_max² + λ)/(s_min² + λ))), means over pairs. "
-               "The ± columns are std over pairs, not intervals; with `bootstrap` set, each "
+               "The ± is that spread over pairs, not an interval; with `bootstrap` set, each "
                "pair's percentile interval over test rows is in the table, their bounds "
                "averaged here, and IRP vs Procrustes counts the pairs whose paired interval "
                "(same resampled rows) lies above 0, contains it, or lies below.\n\n|");
@@ -470,4 +547,5 @@ void stitch_report(const report *r, const report_entry *l)
                 pv(r, ds, "non_stitch_std"),
                 pv(r, ds, "available_pairs"));
     }
+    per_pair_tables(o, l, keys, nk);
 }
