@@ -108,101 +108,6 @@ static void relative_path(char *out, size_t size, const char *from, const char *
         snprintf(out, size, ".");
 }
 
-/* The config hash a result table was computed from (its first line says
- * "# irp run PATH (fnv1a HEX), ..."); 0 if it does not say. */
-static uint64_t table_hash(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char line[4096];
-    unsigned long long h = 0;
-    if (f && fgets(line, sizeof line, f)) {
-        const char *p = strstr(line, "(fnv1a ");
-        if (line[0] != '#' || !p || sscanf(p, "(fnv1a %llx)", &h) != 1)
-            h = 0;
-    }
-    if (f)
-        fclose(f);
-    return h;
-}
-
-/* Sorts row indices by every column but the value. */
-static const csv_table *key_table;
-static int key_value_col;
-static int cmp_row_keys(const void *a, const void *b)
-{
-    char **ra = key_table->rows[*(const size_t *)a], **rb = key_table->rows[*(const size_t *)b];
-    for (size_t k = 0; k < key_table->num_cols; k++) {
-        int d = (int)k == key_value_col ? 0 : strcmp(ra[k], rb[k]);
-        if (d)
-            return d;
-    }
-    return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
-}
-
-/* Whether a row's settings, pair, method and metric repeat an earlier row's
- * (irp run writes each once; a repeated row would be averaged in twice). Sets
- * the error naming both rows. */
-static int rows_unique(const csv_table *t, const config *c, const char *path)
-{
-    if (t->num_rows < 2)
-        return 1;
-    size_t *ix = malloc(t->num_rows * sizeof *ix);
-    if (!ix)
-        return irp_fail(IRP_ENOMEM, "%s: out of memory", path), 0;
-    for (size_t r = 0; r < t->num_rows; r++)
-        ix[r] = r;
-    key_table = t;
-    key_value_col = csv_table_col(t, "value");
-    qsort(ix, t->num_rows, sizeof *ix, cmp_row_keys);
-    size_t first = 0, of = 0; /* the first repeat in file order, and the row it repeats */
-    for (size_t r = 1; r < t->num_rows; r++) {
-        char **a = t->rows[ix[r - 1]], **b = t->rows[ix[r]];
-        size_t k = 0;
-        while (k < t->num_cols && ((int)k == key_value_col || !strcmp(a[k], b[k])))
-            k++;
-        if (k == t->num_cols && (!first || ix[r] + 1 < first))
-            first = ix[r] + 1, of = ix[r - 1] + 1;
-    }
-    int ok = !first;
-    if (!ok)
-        irp_fail(IRP_EDATA, "%s: data row %zu repeats data row %zu (same settings, pair, "
-                 "method and metric); the table was not written by 'irp run %s' as it is "
-                 "(run it again)", path, first, of, c->path);
-    free(ix);
-    return ok;
-}
-
-/* Whether every row of t belongs to config c: its experiment, values of c's
- * sweep, a number (or nothing) as value. Sets the error naming the row. */
-static int result_rows_ok(const csv_table *t, const config *c, const char *path)
-{
-    int ce = csv_table_col(t, "experiment"), cv = csv_table_col(t, "value");
-    for (size_t r = 0; r < t->num_rows; r++) {
-        char **row = t->rows[r];
-        const char *why = NULL;
-        if (strcmp(row[ce], c->name))
-            why = "another experiment's row";
-        for (int k = 0; !why && k < SK_COUNT; k++) {
-            const char *v = row[csv_table_col(t, sweep_key_name(k))];
-            size_t i = 0;
-            while (i < c->num_values[k] && strcmp(v, c->values[k][i]))
-                i++;
-            if (i == c->num_values[k])
-                why = "a value the config does not sweep";
-        }
-        char *end;
-        double x = row[cv][0] ? strtod(row[cv], &end) : 0;
-        if (!why && row[cv][0] && (*end || !isfinite(x)))
-            why = "a value that is not a finite number";
-        if (why) {
-            irp_fail(IRP_EDATA, "%s: data row %zu: %s; the table was not written by 'irp run %s' "
-                     "as it is (run it again)", path, r + 1, why, c->path);
-            return 0;
-        }
-    }
-    return 1;
-}
-
 void report_section(const report *r, const report_entry *e)
 {
     const config *c = e->c;
@@ -284,25 +189,11 @@ int cmd_report(int argc, char **argv)
         rc = die("%s: expected the columns table,key,column,value (as configs/paper-numbers.csv)",
                  paper);
     for (size_t j = 0; !rc && j < n; j++) {
-        char path[1024];
         if (experiment_load(&e[j].c, argv[i + (int)j])) {
             rc = die_last();
             break;
         }
-        snprintf(path, sizeof path, "%s/%s.csv", results, e[j].c->name);
-        if (csv_table_read(&e[j].t, path)) {
-            char msg[1024];
-            snprintf(msg, sizeof msg, "%s", irp_last_error());
-            rc = die("%s (run 'irp run %s' first)", msg, argv[i + (int)j]);
-        } else if (!rows_header_ok(e[j].t))
-            rc = die("%s: not a result table of irp run (expected the columns %s, ...); run "
-                     "'irp run %s' to make it",
-                     path, result_columns[0], argv[i + (int)j]);
-        else if (table_hash(path) != e[j].c->hash)
-            rc = die("%s was not computed from %s as it is now (the config changed since, or "
-                     "another config has the name '%s'); run 'irp run %s' first",
-                     path, argv[i + (int)j], e[j].c->name, argv[i + (int)j]);
-        else if (!result_rows_ok(e[j].t, e[j].c, path) || !rows_unique(e[j].t, e[j].c, path))
+        if (rows_read_table(&e[j].t, e[j].c, results))
             rc = die_last();
     }
     /* the report must not replace any of its inputs */

@@ -72,4 +72,10 @@ void rows_header(csv_out *w);
 /* Whether a table read back has exactly the result columns, in order. */
 int rows_header_ok(const csv_table *t);
 
+/* <results_dir>/<c's name>.csv, read and checked as computed by 'irp run' from c
+ * as it is now: the result columns, the config hash in its first line, every
+ * row c's (its name, values of its sweep, a finite number or nothing) and no
+ * row twice. IRP_EDATA naming the file and what to run otherwise. */
+int rows_read_table(csv_table **out, const config *c, const char *results_dir);
+
 #endif
