@@ -55,9 +55,20 @@ def prepare_output(path):
 
 @contextlib.contextmanager
 def create(path, dataset, class_names, **attrs):
-    """Open <path>.tmp for writing; rename to <path> only if the block succeeds."""
+    """Build the file in memory; write it to <path>.tmp and rename that to
+    <path> only if the block succeeds. HDF5 never writes to disk here (its
+    core driver, no backing store) and the image is written by Python: on a
+    full disk libhdf5 1.10.8 leaves its state broken (closing the file again,
+    or freeing its objects, crashed the interpreter), so a write error is now
+    an ordinary OSError naming the path, and the .tmp is removed. The price:
+    the dump is held in memory (twice, briefly, while its image is written).
+    The file is closed exactly once."""
     tmp = prepare_output(path)
-    f = h5py.File(tmp, "w")
+    try:
+        f = h5py.File(tmp, "w", driver="core", backing_store=False)
+    except OSError as e:
+        raise OSError(f"{path}: cannot create an HDF5 file in memory ({_reason(e)})") from None
+    closed, created = False, False
     try:
         f.attrs["schema"] = SCHEMA
         f.attrs["dataset"] = dataset
@@ -65,13 +76,40 @@ def create(path, dataset, class_names, **attrs):
         f.attrs["class_names"] = ",".join(class_names)
         _set_attrs(f, attrs)
         yield f
+        f.flush()
+        image = f.id.get_file_image()
+        closed = True  # before close(): a close that fails is not tried again
         f.close()
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                     0o666)
+        created = True
+        with os.fdopen(fd, "wb", buffering=0) as out:
+            view = memoryview(image)
+            while view:
+                view = view[out.write(view[:1 << 24]):]
+            del view, image
+            os.fsync(out.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        f.close()
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    except BaseException as e:
+        if not closed:
+            closed = True
+            try:
+                f.close()
+            except Exception:  # the first error is the one to report
+                pass
+        if created:
+            try:
+                os.remove(tmp)
+            except FileNotFoundError:
+                pass
+        if isinstance(e, OSError):
+            raise OSError(f"{path}: cannot write ({_reason(e)}); nothing written") from None
         raise
+
+
+def _reason(e):
+    """The first line of an OSError's message (HDF5's run over several)."""
+    return (str(e).strip().splitlines() or [type(e).__name__])[0]
 
 
 def write_samples(f, split, ids, labels=None):

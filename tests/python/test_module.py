@@ -270,3 +270,51 @@ def test_write_dump_refuses_hostile_values(tmp_path, kwargs, message):
     with pytest.raises(ValueError, match=message):
         irp.write_dump(path, **kwargs)
     assert not os.path.exists(path) and not os.path.exists(path + ".tmp")
+
+
+# ---- hostile input, round two (issue 29) ----
+
+def test_write_dump_closes_once_and_names_the_path(tmp_path, monkeypatch):
+    """A close that fails (HDF5 flushing to a full disk) is not tried again
+    (libhdf5 1.10.8 crashed on the second close), and leaves no .tmp."""
+    path = tmp_path / "d.h5"
+    path.write_text("previous")
+    real, calls = h5py.File.close, []
+
+    def failing_close(self):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError(28, "No space left on device")
+        real(self)
+    monkeypatch.setattr(h5py.File, "close", failing_close)
+    with pytest.raises(OSError, match=f"{path}: cannot write .*No space left"):
+        irp.write_dump(str(path), {"a": (np.ones((3, 2)), np.ones((2, 2)))})
+    assert len(calls) == 1
+    assert path.read_text() == "previous" and not os.path.exists(str(path) + ".tmp")
+
+
+FULL_DISK = """
+import resource, signal, sys
+import numpy as np
+sys.path.insert(0, sys.argv[2])
+import irp
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))  # a disk that fills at 64 KiB
+a = np.random.default_rng(0).normal(size=(20000, 16))
+try:
+    irp.write_dump(sys.argv[1], {"a": (a, a[:100])})
+except OSError as e:
+    print(e)
+    sys.exit(3)
+"""
+
+
+def test_write_dump_on_a_full_disk_is_one_error(tmp_path, root):
+    """A real write error (RLIMIT_FSIZE stands in for a full disk): one
+    OSError naming the file, no crash (it was exit 139), nothing left."""
+    path = str(tmp_path / "d.h5")
+    out = subprocess.run([sys.executable, "-c", FULL_DISK, path, os.path.join(root, "python")],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 3, (out.returncode, out.stderr[-2000:])
+    assert out.stdout.count("\n") == 1 and out.stdout.startswith(f"{path}: cannot write")
+    assert not os.path.exists(path) and not os.path.exists(path + ".tmp")
