@@ -318,3 +318,16 @@ def test_write_dump_on_a_full_disk_is_one_error(tmp_path, root):
     assert out.returncode == 3, (out.returncode, out.stderr[-2000:])
     assert out.stdout.count("\n") == 1 and out.stdout.startswith(f"{path}: cannot write")
     assert not os.path.exists(path) and not os.path.exists(path + ".tmp")
+
+
+def test_text_trainer_refuses_a_fifo_corpus(tmp_path, root):
+    """--corpus FIFO blocked for ever on open(); now one line naming it, at once."""
+    fifo = str(tmp_path / "corpus.tsv")
+    os.mkfifo(fifo)
+    script = os.path.join(root, "data", "text", "train_text_encoders.py")
+    out = subprocess.run(["/usr/bin/python3", script, "--corpus", fifo, "--out",
+                          str(tmp_path / "out.h5")], capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0
+    assert out.stderr.count("\n") == 1 and fifo in out.stderr and "not a regular file" in \
+        out.stderr, out.stderr
+    assert os.listdir(tmp_path) == ["corpus.tsv"]  # nothing written
