@@ -331,3 +331,52 @@ def test_text_trainer_refuses_a_fifo_corpus(tmp_path, root):
     assert out.stderr.count("\n") == 1 and fifo in out.stderr and "not a regular file" in \
         out.stderr, out.stderr
     assert os.listdir(tmp_path) == ["corpus.tsv"]  # nothing written
+
+
+@pytest.mark.parametrize("name,shape", [
+    ("translator", (5000, 5000)),          # 200 MB as float64, declared by a few KB
+    ("translator_mean_x", (2**40,)),
+    ("anchor_indices", (10**9,)),
+], ids=range(3))
+def test_load_refuses_shapes_larger_than_the_file(tmp_path, name, shape):
+    """A small file declaring a huge dataset (fill values, never stored) is
+    refused before anything is allocated (a 406 KB file made it allocate 2 GB)."""
+    p = str(tmp_path / "t.h5")
+    with h5py.File(p, "w") as f:
+        real = {"translator": np.eye(3), "translator_mean_x": np.zeros(3),
+                "translator_mean_y": np.zeros(3), "anchor_indices": np.arange(3)}
+        for k, v in real.items():
+            if k == name:
+                f.create_dataset(k, shape=shape, dtype=v.dtype)  # declared, not stored
+            else:
+                f.create_dataset(k, data=v)
+        f["translator"].attrs["scale_y"] = 1.0
+        f["translator"].attrs["rescale"] = 1
+    assert os.path.getsize(p) < 100000
+    with pytest.raises(ValueError, match=f"{p}: /{name} declares shape .* more than a file of"):
+        irp.Translator.load(p)
+
+
+def test_load_refuses_means_that_do_not_fit_before_reading(tmp_path):
+    p = str(tmp_path / "t.h5")
+    with h5py.File(p, "w") as f:
+        f.create_dataset("translator", data=np.eye(3))
+        f.create_dataset("translator_mean_x", data=np.zeros(4))
+        f.create_dataset("translator_mean_y", data=np.zeros(3))
+        f["translator"].attrs["scale_y"] = 1.0
+        f["translator"].attrs["rescale"] = 1
+    with pytest.raises(ValueError, match=rf"{p}: .*translator_mean_x has shape \(4,\)"):
+        irp.Translator.load(p)
+
+
+@pytest.mark.parametrize("omega", [0, -1, 1025, 10**7, 2.0, 1.5, "4", True, None],
+                         ids=range(9))
+def test_omega_is_an_integer_from_1_to_1024(tiny, omega):
+    """Like the irp command (1 to 1024): a huge omega ran for ever or ran out
+    of memory (fps_subsets built omega lists)."""
+    a, b = spaces(tiny, "rot-a", "narrow")
+    with pytest.raises(ValueError, match="omega: expected an integer from 1 to 1024"):
+        irp.Translator.fit(a[:60], b[:60], omega=omega)
+    with pytest.raises(ValueError, match="omega: expected an integer from 1 to 1024"):
+        irp.fps_subsets(a[:60], omega, delta=0.0)
+    assert len(irp.fps_subsets(a[:60], np.int64(1024), delta=0.0)) == 1024
