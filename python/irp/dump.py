@@ -315,7 +315,10 @@ def write_dump(path, spaces, train_labels=None, test_labels=None, class_names=No
         if tr.shape[1] != te.shape[1]:
             raise ValueError(f"spaces[{name!r}]: train has {tr.shape[1]} columns, test "
                              f"{te.shape[1]}")
-        arrays[name] = (tr, te)
+        tr32, te32 = tr.astype(np.float32), te.astype(np.float32)
+        _nonzero_rows(f"spaces[{name!r}] train", tr32, tr)
+        _nonzero_rows(f"spaces[{name!r}] test", te32, te)
+        arrays[name] = (tr32, te32)
     first = next(iter(arrays))
     n_tr, n_te = arrays[first][0].shape[0], arrays[first][1].shape[0]
     for name, (tr, te) in arrays.items():
@@ -369,23 +372,71 @@ def write_dump(path, spaces, train_labels=None, test_labels=None, class_names=No
             raise ValueError(f"heads: {space!r} is not one of the spaces {list(arrays)}")
         if not labels:
             raise ValueError("heads: a dump with heads needs train_labels and test_labels")
+    checked = {name: {hname: _head_checked(f"heads[{name!r}][{hname!r}]", head,
+                                           arrays[name][0].shape[1], len(class_names))
+                      for hname, head in heads.get(name, {}).items()} for name in arrays}
     with create(path, dataset, class_names, **attrs) as f:
         for split in ("train", "test"):
             write_samples(f, split, ids[split], labels.get(split))
         for name, (tr, te) in arrays.items():
             write_space(f, name, tr, te, model=name)
-            for hname, head in heads.get(name, {}).items():
-                layers, act = head_layers(head)
-                if layers[0][0].shape[1] != tr.shape[1] or layers[-1][0].shape[0] != \
-                        len(class_names):
-                    raise ValueError(f"heads[{name!r}][{hname!r}]: maps {layers[0][0].shape[1]} "
-                                     f"inputs to {layers[-1][0].shape[0]} classes; the space has "
-                                     f"{tr.shape[1]} dimensions and there are "
-                                     f"{len(class_names)} classes")
-                acc = {s: head_accuracy(layers, act, z.astype(np.float32), labels[s])
+            for hname, (layers, act) in checked[name].items():
+                acc = {s: head_accuracy(layers, act, z, labels[s])
                        for s, z in (("train", tr), ("test", te))}
                 kw = dict(train_accuracy=acc["train"], test_accuracy=acc["test"])
                 if len(layers) == 1 and act == "identity":
                     write_linear_head(f, name, hname, *layers[0], **kw)
                 else:
                     write_mlp_head(f, name, hname, layers, act, **kw)
+
+
+def _nonzero_rows(name, m32, m):
+    """Refuse an all-zero row of the float32 embeddings m32 (from m): irp
+    normalises every row, and its loader refuses one (dump_check_nonzero)."""
+    zero = ~np.any(m32 != 0, axis=1)
+    if zero.any():
+        i = int(np.argmax(zero))
+        why = "is all zero" if not np.any(m[i] != 0) else \
+            "is all zero in float32 (its values underflow: embeddings are stored as float32)"
+        raise ValueError(f"{name}: row {i} {why}; irp normalises every row, so an all-zero "
+                         "embedding cannot be encoded")
+
+
+MAX_LAYERS = 64  # the C loader's limit on num_layers
+
+
+def _head_checked(name, head, dim, num_classes):
+    """(layers, activation) of a head, checked as the C loader checks it: 1 to
+    64 layers, each weight [out, in] chained from the space's dimension to the
+    number of classes, a bias [out] each, every value finite in float32."""
+    layers, act = head_layers(head)
+    if not 1 <= len(layers) <= MAX_LAYERS:
+        raise ValueError(f"{name}: {len(layers)} layers; irp reads 1 to {MAX_LAYERS}")
+    out, fan_in = [], dim
+    for i, (w, b) in enumerate(layers):
+        what = f"{name} layer {i}" if len(layers) > 1 else name
+        w, b = np.asarray(w), np.asarray(b)
+        for part, a, nd in (("weight", w, 2), ("bias", b, 1)):
+            if a.ndim != nd or 0 in a.shape or a.dtype.kind not in "iuf":
+                raise ValueError(f"{what} {part}: expected a non-empty {nd}-D array of real "
+                                 f"numbers, got {a.dtype} of shape {a.shape}")
+            if not np.all(np.isfinite(a)):
+                raise ValueError(f"{what} {part}: has non-finite values (NaN or infinity)")
+            if np.abs(a).max() > F32_MAX:
+                raise ValueError(f"{what} {part}: values beyond float32's range (heads are "
+                                 "stored as float32)")
+        if w.shape[1] != fan_in:
+            raise ValueError(f"{name}: maps {w.shape[1]} inputs to {layers[-1][0].shape[0]} "
+                             f"classes; the space has {dim} dimensions and there are "
+                             f"{num_classes} classes" if i == 0 else
+                             f"{what} weight: takes {w.shape[1]} inputs, but layer {i - 1} has "
+                             f"{fan_in} outputs")
+        if b.shape != (w.shape[0],):
+            raise ValueError(f"{what} bias: shape {b.shape} for a weight of shape {w.shape}; "
+                             f"expected ({w.shape[0]},)")
+        out.append((w.astype(np.float64), b.astype(np.float64)))
+        fan_in = w.shape[0]
+    if fan_in != num_classes:
+        raise ValueError(f"{name}: maps {dim} inputs to {fan_in} classes; the space has {dim} "
+                         f"dimensions and there are {num_classes} classes")
+    return out, act

@@ -380,3 +380,55 @@ def test_omega_is_an_integer_from_1_to_1024(tiny, omega):
     with pytest.raises(ValueError, match="omega: expected an integer from 1 to 1024"):
         irp.fps_subsets(a[:60], omega, delta=0.0)
     assert len(irp.fps_subsets(a[:60], np.int64(1024), delta=0.0)) == 1024
+
+
+def _two(x=None, y=None):
+    return (np.ones((3, 2)) if x is None else x, np.ones((2, 2)) if y is None else y)
+
+
+_LAB = dict(train_labels=[0, 1, 1], test_labels=[0, 1])
+_W, _B = np.array([[1.0, 0.0], [0.0, 1.0]]), np.zeros(2)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(spaces={"a": _two(np.array([[1.0, 2.0], [1e-50, -1e-60], [3.0, 4.0]]))}),
+     r"spaces\['a'\] train: row 1 is all zero in float32 \(its values underflow"),
+    (dict(spaces={"a": _two(), "b": _two(y=np.array([[0.0, 0.0], [1.0, 1.0]]))}),
+     r"spaces\['b'\] test: row 0 is all zero; irp normalises"),
+    (dict(spaces={"a": _two()}, heads={"a": {"h": (np.array([[np.nan, 0], [0, 1]]), _B)}},
+          **_LAB), r"heads\['a'\]\['h'\] weight: has non-finite values"),
+    (dict(spaces={"a": _two()}, heads={"a": {"h": (_W * 1e39, _B)}}, **_LAB),
+     r"heads\['a'\]\['h'\] weight: values beyond float32's range"),
+    (dict(spaces={"a": _two()}, heads={"a": {"h": (_W, np.array([0.0, -1e300]))}}, **_LAB),
+     r"heads\['a'\]\['h'\] bias: values beyond float32's range"),
+    (dict(spaces={"a": _two()}, heads={"a": {"h": ([(np.ones((4, 2)), np.zeros(4)),
+                                                    (np.ones((2, 4)), [0, np.inf])], "relu")}},
+          **_LAB), r"heads\['a'\]\['h'\] layer 1 bias: has non-finite"),
+    (dict(spaces={"a": _two()}, heads={"a": {"h": ([(np.ones((4, 2)), np.zeros(4)),
+                                                    (np.ones((2, 3)), np.zeros(2))], "relu")}},
+          **_LAB), r"layer 1 weight: takes 3 inputs, but layer 0 has 4 outputs"),
+    (dict(spaces={"a": _two()}, heads={"a": {"h": ([(np.ones((2, 2)), np.zeros(3))],
+                                                   "identity")}}, **_LAB),
+     r"heads\['a'\]\['h'\] bias: shape \(3,\) for a weight of shape \(2, 2\)"),
+    (dict(spaces={"a": _two()}, heads={"a": {"h": ([(_W, _B)] * 65, "relu")}}, **_LAB),
+     "65 layers; irp reads 1 to 64"),
+], ids=range(9))
+def test_write_dump_refuses_what_irp_would_refuse(tmp_path, irp_bin, kwargs, message):
+    """Dumps the C loader refuses (harness/plumbing/dump.c: all-zero rows,
+    non-finite float32 head values, layers that do not chain, more than 64)
+    are refused by write_dump up front, naming the space or head."""
+    path = str(tmp_path / "bad.h5")
+    with pytest.raises(ValueError, match=message):
+        irp.write_dump(path, **kwargs)
+    assert os.listdir(tmp_path) == []
+
+
+def test_write_dump_accepts_tiny_but_representable_values(tmp_path, irp_bin):
+    """The refusals above leave alone what irp reads: subnormal float32 values
+    in a row with others, and float32's largest weights."""
+    x = np.array([[1.0, 1e-40], [2.0, 0.0], [1e-44, 0.0]])
+    big = np.array([[3e38, 0.0], [0.0, 1.0]])
+    path = str(tmp_path / "ok.h5")
+    irp.write_dump(path, {"a": (x, x[:2])}, heads={"a": {"h": (big, _B)}}, **_LAB)
+    out = subprocess.run([irp_bin, "inspect", path], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
