@@ -228,6 +228,9 @@ class Translator:
                 self.mean_y.shape != (self.T.shape[1],):
             raise ValueError(f"Translator: T {self.T.shape}, mean_x {self.mean_x.shape} and "
                              f"mean_y {self.mean_y.shape} do not fit together")
+        if self.T.size and not np.any(self.T):
+            raise ValueError(f"Translator: T ({self.T.shape[0]} x {self.T.shape[1]}) is all "
+                             "zero; it would translate every row to nothing")
         if np.ndim(scale_y) != 0 or not np.isreal(scale_y) or isinstance(scale_y, (str, bytes)):
             raise ValueError(f"Translator: scale_y must be one real number, got {scale_y!r}")
         self.scale_y = float(scale_y)
@@ -278,14 +281,39 @@ class Translator:
         return cls(T, mx, my, scale.value, rescale, opts, anchors, size.value)
 
     def transform(self, x):
-        """Translate rows of X (n x dx) into Y (n x dy)."""
+        """Translate rows of X (n x dx) into Y (n x dy). IrpError when a row
+        comes out non-finite, as the target mean (nothing: a zero or vanishing
+        translator, or a row T maps to zero) or, with rescaling, off the target
+        scale (values that overflow), as 'irp translate --apply' checks."""
         lib = _load()
         xm = _matrix("x", x, self.T.shape[0])
         y = np.empty((xm.shape[0], self.T.shape[1]))
         _check(lib.irp_flat_apply(_ptr(y), _ptr(xm), xm.shape[0], self.T.shape[0],
                                   self.T.shape[1], _ptr(self.T), _ptr(self.mean_x),
                                   _ptr(self.mean_y), self.scale_y, int(self.rescale)))
+        self._check_applied(y, xm)
         return y
+
+    def _check_applied(self, y, x):
+        bad = ~np.all(np.isfinite(y), axis=1)
+        if bad.any():
+            raise IrpError(f"transform: row {int(np.argmax(bad))} comes out non-finite; the "
+                           "translator's values or means are out of range")
+        moved = np.any(x != self.mean_x, axis=1)  # a row at the source mean stays at the target's
+        d = y - self.mean_y
+        zero = moved & ~np.any(d != 0, axis=1)
+        if zero.any():
+            raise IrpError(f"transform: row {int(np.argmax(zero))} translates to the target mean "
+                           "(a zero vector): the translator maps it to nothing"
+                           + (" (T is all zero)" if not np.any(self.T) else ""))
+        if self.rescale:
+            norms = np.sqrt(np.einsum("ij,ij->i", d, d))
+            off = moved & ~(np.abs(norms / self.scale_y - 1) < 1e-6)
+            if off.any():
+                i = int(np.argmax(off))
+                raise IrpError(f"transform: row {i} has a norm of {norms[i]:g} instead of the "
+                               f"target scale {self.scale_y:g}: the translator's values overflow "
+                               "or vanish")
 
     def save(self, path):
         """Write the translator as 'irp translate --translator' does: /translator

@@ -432,3 +432,34 @@ def test_write_dump_accepts_tiny_but_representable_values(tmp_path, irp_bin):
     irp.write_dump(path, {"a": (x, x[:2])}, heads={"a": {"h": (big, _B)}}, **_LAB)
     out = subprocess.run([irp_bin, "inspect", path], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
+
+
+def test_an_all_zero_translator_is_an_error(tmp_path, tiny):
+    """A zero translator gave zero rows (or the target mean) silently."""
+    ax, ay = spaces(tiny, "rot-a", "narrow")
+    t = irp.Translator.fit(ax[:100], ay[:100])
+    with pytest.raises(ValueError, match=r"T \(24 x 16\) is all zero"):
+        irp.Translator(np.zeros_like(t.T), t.mean_x, t.mean_y, t.scale_y)
+    p = str(tmp_path / "zero.h5")
+    t.save(p)
+    with h5py.File(p, "r+") as f:
+        f["translator"][...] = 0
+    with pytest.raises(ValueError, match=f"{p}: .*is all zero"):
+        irp.Translator.load(p)
+    for rescale in (True, False):  # built past the constructor's check
+        z = irp.Translator(t.T, t.mean_x, t.mean_y, t.scale_y, rescale=rescale)
+        z.T = np.zeros_like(t.T)
+        with pytest.raises(irp.IrpError, match="row 0 translates to the target mean"):
+            z.transform(ax[:5])
+    # a row T maps to zero (in its null space), and values that vanish under rescaling
+    part = irp.Translator(t.T, t.mean_x, t.mean_y, t.scale_y, rescale=False)
+    part.T = t.T.copy()
+    part.T[0] = 0
+    x = np.zeros((2, ax.shape[1]))
+    x[:, 0] = 1.0
+    with pytest.raises(irp.IrpError, match="row 0 translates to the target mean"):
+        part.transform(x)
+    tiny_t = irp.Translator(t.T * 1e-320, t.mean_x, t.mean_y, t.scale_y)
+    with pytest.raises(irp.IrpError, match="instead of the target scale"):
+        tiny_t.transform(ax[:5])
+    assert np.all(np.isfinite(t.transform(ax[:5])))  # a real translator is untouched
