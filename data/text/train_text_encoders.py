@@ -34,6 +34,7 @@ import argparse
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -64,6 +65,13 @@ def log(msg):
 
 
 def read_corpus(path):
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        die(f"{path}: cannot read corpus ({e.strerror}); build it with "
+            "data/text/build_corpus.py")
+    if not stat.S_ISREG(st.st_mode):  # a FIFO would block, a device never end
+        die(f"{path}: not a regular file; expected the corpus TSV of data/text/build_corpus.py")
     try:
         fh = open(path, encoding="utf-8")
     except OSError as e:

@@ -123,6 +123,39 @@ def _count(name, v, low=0, high=sys.maxsize):
     return int(v)
 
 
+# The irp command's limit on omega (harness/plumbing/keys.h): more subsets only
+# repeat the work, and a huge count would run for ever or exhaust memory.
+OMEGA_MAX = 1024
+
+
+def _omega(v):
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 1 <= v <= OMEGA_MAX:
+        raise ValueError(f"omega: expected an integer from 1 to {OMEGA_MAX} (irp's limit on "
+                         f"the number of subsets), got {v!r}")
+    return int(v)
+
+
+# What a file may declare (harness/plumbing/h5io.c, h5_plausible): up to 64 MiB
+# always, beyond that at most 1024 times the file's size, checked before
+# anything is allocated (a small file can declare terabytes of fill values).
+_ALWAYS_PLAUSIBLE = 64 << 20
+_MAX_RATIO = 1024
+
+
+def _plausible(ds, file_size, elem=8):
+    """The bytes dataset `ds` needs in memory as `elem`-byte values, or
+    ValueError when that is beyond what a file of file_size bytes can hold."""
+    n = 1
+    for d in ds.shape:
+        n *= int(d)
+    need = n * elem
+    if need > _ALWAYS_PLAUSIBLE and need > _MAX_RATIO * file_size:
+        raise ValueError(f"/{ds.name.lstrip('/')} declares shape {ds.shape} ({need:,} bytes "
+                         f"in memory), more than a file of {file_size:,} bytes can hold "
+                         f"(at most {_MAX_RATIO}x its size beyond 64 MiB)")
+    return need
+
+
 def _seed(v):
     return _count("seed", v, 0, 2**64 - 1)
 
@@ -172,7 +205,7 @@ def fps_subsets(anchors, omega, delta=None, fraction=None, seed=0, center=False)
     runner starts it for this seed); with delta = 0 every subset is all rows."""
     lib = _load()
     a = _matrix("anchors", anchors)
-    omega = _count("omega", omega, 1)
+    omega = _omega(omega)
     if fraction is None and delta == 0:
         return [np.arange(a.shape[0], dtype=np.int64) for _ in range(omega)]
     return [fps(a, delta=delta, fraction=fraction, center=center,
@@ -195,6 +228,9 @@ class Translator:
                 self.mean_y.shape != (self.T.shape[1],):
             raise ValueError(f"Translator: T {self.T.shape}, mean_x {self.mean_x.shape} and "
                              f"mean_y {self.mean_y.shape} do not fit together")
+        if self.T.size and not np.any(self.T):
+            raise ValueError(f"Translator: T ({self.T.shape[0]} x {self.T.shape[1]}) is all "
+                             "zero; it would translate every row to nothing")
         if np.ndim(scale_y) != 0 or not np.isreal(scale_y) or isinstance(scale_y, (str, bytes)):
             raise ValueError(f"Translator: scale_y must be one real number, got {scale_y!r}")
         self.scale_y = float(scale_y)
@@ -236,7 +272,7 @@ class Translator:
         scale, size = ctypes.c_double(), ctypes.c_double()
         _check(lib.irp_flat_fit(_ptr(T), _ptr(mx), _ptr(my), ctypes.byref(scale),
                                 ctypes.byref(size), _ptr(ax), _ptr(ay), k, dx, dy,
-                                _count("omega", omega, 1), int(prune == "fraction"),
+                                _omega(omega), int(prune == "fraction"),
                                 float(delta), _seed(seed), float(rcond),
                                 int(bool(center)), int(bool(completion))))
         opts = dict(omega=omega, delta=float(delta), prune=prune, center=bool(center),
@@ -245,14 +281,39 @@ class Translator:
         return cls(T, mx, my, scale.value, rescale, opts, anchors, size.value)
 
     def transform(self, x):
-        """Translate rows of X (n x dx) into Y (n x dy)."""
+        """Translate rows of X (n x dx) into Y (n x dy). IrpError when a row
+        comes out non-finite, as the target mean (nothing: a zero or vanishing
+        translator, or a row T maps to zero) or, with rescaling, off the target
+        scale (values that overflow), as 'irp translate --apply' checks."""
         lib = _load()
         xm = _matrix("x", x, self.T.shape[0])
         y = np.empty((xm.shape[0], self.T.shape[1]))
         _check(lib.irp_flat_apply(_ptr(y), _ptr(xm), xm.shape[0], self.T.shape[0],
                                   self.T.shape[1], _ptr(self.T), _ptr(self.mean_x),
                                   _ptr(self.mean_y), self.scale_y, int(self.rescale)))
+        self._check_applied(y, xm)
         return y
+
+    def _check_applied(self, y, x):
+        bad = ~np.all(np.isfinite(y), axis=1)
+        if bad.any():
+            raise IrpError(f"transform: row {int(np.argmax(bad))} comes out non-finite; the "
+                           "translator's values or means are out of range")
+        moved = np.any(x != self.mean_x, axis=1)  # a row at the source mean stays at the target's
+        d = y - self.mean_y
+        zero = moved & ~np.any(d != 0, axis=1)
+        if zero.any():
+            raise IrpError(f"transform: row {int(np.argmax(zero))} translates to the target mean "
+                           "(a zero vector): the translator maps it to nothing"
+                           + (" (T is all zero)" if not np.any(self.T) else ""))
+        if self.rescale:
+            norms = np.sqrt(np.einsum("ij,ij->i", d, d))
+            off = moved & ~(np.abs(norms / self.scale_y - 1) < 1e-6)
+            if off.any():
+                i = int(np.argmax(off))
+                raise IrpError(f"transform: row {i} has a norm of {norms[i]:g} instead of the "
+                               f"target scale {self.scale_y:g}: the translator's values overflow "
+                               "or vanish")
 
     def save(self, path):
         """Write the translator as 'irp translate --translator' does: /translator
@@ -303,21 +364,27 @@ class Translator:
                 if a not in t.attrs:
                     raise ValueError(f"{path}: /translator has no attribute '{a}'")
             try:
-                arrays = {}
-                for name, ndim in (("translator", 2), ("translator_mean_x", 1),
-                                   ("translator_mean_y", 1)):
+                # every shape checked (rank, type, size, agreement) before any is read
+                names = (("translator", 2), ("translator_mean_x", 1), ("translator_mean_y", 1))
+                for name, ndim in names:
                     ds = f[name]
                     if ds.ndim != ndim or ds.dtype.kind not in "iuf":
                         raise ValueError(f"/{name} is {ds.dtype} of rank {ds.ndim}; expected "
                                          f"real numbers of rank {ndim}")
-                    arrays[name] = ds[()]
-                anchors = None
+                    _plausible(ds, st.st_size)
+                dx, dy = f["translator"].shape
+                for name, want in (("translator_mean_x", dx), ("translator_mean_y", dy)):
+                    if f[name].shape != (want,):
+                        raise ValueError(f"/{name} has shape {f[name].shape}; /translator is "
+                                         f"{dx} x {dy}, so expected ({want},)")
                 if "anchor_indices" in f:
                     ds = f["anchor_indices"]
                     if not isinstance(ds, h5py.Dataset) or ds.ndim != 1 or \
                             ds.dtype.kind not in "iu":
                         raise ValueError("/anchor_indices must be a 1-D integer dataset")
-                    anchors = ds[()]
+                    _plausible(ds, st.st_size)
+                arrays = {name: f[name][()] for name, _ in names}
+                anchors = f["anchor_indices"][()] if "anchor_indices" in f else None
                 rescale = t.attrs["rescale"]
                 if np.ndim(rescale) != 0 or rescale not in (0, 1):
                     raise ValueError(f"/translator attribute rescale is {rescale!r}; expected "

@@ -55,9 +55,20 @@ def prepare_output(path):
 
 @contextlib.contextmanager
 def create(path, dataset, class_names, **attrs):
-    """Open <path>.tmp for writing; rename to <path> only if the block succeeds."""
+    """Build the file in memory; write it to <path>.tmp and rename that to
+    <path> only if the block succeeds. HDF5 never writes to disk here (its
+    core driver, no backing store) and the image is written by Python: on a
+    full disk libhdf5 1.10.8 leaves its state broken (closing the file again,
+    or freeing its objects, crashed the interpreter), so a write error is now
+    an ordinary OSError naming the path, and the .tmp is removed. The price:
+    the dump is held in memory (twice, briefly, while its image is written).
+    The file is closed exactly once."""
     tmp = prepare_output(path)
-    f = h5py.File(tmp, "w")
+    try:
+        f = h5py.File(tmp, "w", driver="core", backing_store=False)
+    except OSError as e:
+        raise OSError(f"{path}: cannot create an HDF5 file in memory ({_reason(e)})") from None
+    closed, created = False, False
     try:
         f.attrs["schema"] = SCHEMA
         f.attrs["dataset"] = dataset
@@ -65,13 +76,40 @@ def create(path, dataset, class_names, **attrs):
         f.attrs["class_names"] = ",".join(class_names)
         _set_attrs(f, attrs)
         yield f
+        f.flush()
+        image = f.id.get_file_image()
+        closed = True  # before close(): a close that fails is not tried again
         f.close()
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                     0o666)
+        created = True
+        with os.fdopen(fd, "wb", buffering=0) as out:
+            view = memoryview(image)
+            while view:
+                view = view[out.write(view[:1 << 24]):]
+            del view, image
+            os.fsync(out.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        f.close()
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    except BaseException as e:
+        if not closed:
+            closed = True
+            try:
+                f.close()
+            except Exception:  # the first error is the one to report
+                pass
+        if created:
+            try:
+                os.remove(tmp)
+            except FileNotFoundError:
+                pass
+        if isinstance(e, OSError):
+            raise OSError(f"{path}: cannot write ({_reason(e)}); nothing written") from None
         raise
+
+
+def _reason(e):
+    """The first line of an OSError's message (HDF5's run over several)."""
+    return (str(e).strip().splitlines() or [type(e).__name__])[0]
 
 
 def write_samples(f, split, ids, labels=None):
@@ -277,7 +315,10 @@ def write_dump(path, spaces, train_labels=None, test_labels=None, class_names=No
         if tr.shape[1] != te.shape[1]:
             raise ValueError(f"spaces[{name!r}]: train has {tr.shape[1]} columns, test "
                              f"{te.shape[1]}")
-        arrays[name] = (tr, te)
+        tr32, te32 = tr.astype(np.float32), te.astype(np.float32)
+        _nonzero_rows(f"spaces[{name!r}] train", tr32, tr)
+        _nonzero_rows(f"spaces[{name!r}] test", te32, te)
+        arrays[name] = (tr32, te32)
     first = next(iter(arrays))
     n_tr, n_te = arrays[first][0].shape[0], arrays[first][1].shape[0]
     for name, (tr, te) in arrays.items():
@@ -331,23 +372,71 @@ def write_dump(path, spaces, train_labels=None, test_labels=None, class_names=No
             raise ValueError(f"heads: {space!r} is not one of the spaces {list(arrays)}")
         if not labels:
             raise ValueError("heads: a dump with heads needs train_labels and test_labels")
+    checked = {name: {hname: _head_checked(f"heads[{name!r}][{hname!r}]", head,
+                                           arrays[name][0].shape[1], len(class_names))
+                      for hname, head in heads.get(name, {}).items()} for name in arrays}
     with create(path, dataset, class_names, **attrs) as f:
         for split in ("train", "test"):
             write_samples(f, split, ids[split], labels.get(split))
         for name, (tr, te) in arrays.items():
             write_space(f, name, tr, te, model=name)
-            for hname, head in heads.get(name, {}).items():
-                layers, act = head_layers(head)
-                if layers[0][0].shape[1] != tr.shape[1] or layers[-1][0].shape[0] != \
-                        len(class_names):
-                    raise ValueError(f"heads[{name!r}][{hname!r}]: maps {layers[0][0].shape[1]} "
-                                     f"inputs to {layers[-1][0].shape[0]} classes; the space has "
-                                     f"{tr.shape[1]} dimensions and there are "
-                                     f"{len(class_names)} classes")
-                acc = {s: head_accuracy(layers, act, z.astype(np.float32), labels[s])
+            for hname, (layers, act) in checked[name].items():
+                acc = {s: head_accuracy(layers, act, z, labels[s])
                        for s, z in (("train", tr), ("test", te))}
                 kw = dict(train_accuracy=acc["train"], test_accuracy=acc["test"])
                 if len(layers) == 1 and act == "identity":
                     write_linear_head(f, name, hname, *layers[0], **kw)
                 else:
                     write_mlp_head(f, name, hname, layers, act, **kw)
+
+
+def _nonzero_rows(name, m32, m):
+    """Refuse an all-zero row of the float32 embeddings m32 (from m): irp
+    normalises every row, and its loader refuses one (dump_check_nonzero)."""
+    zero = ~np.any(m32 != 0, axis=1)
+    if zero.any():
+        i = int(np.argmax(zero))
+        why = "is all zero" if not np.any(m[i] != 0) else \
+            "is all zero in float32 (its values underflow: embeddings are stored as float32)"
+        raise ValueError(f"{name}: row {i} {why}; irp normalises every row, so an all-zero "
+                         "embedding cannot be encoded")
+
+
+MAX_LAYERS = 64  # the C loader's limit on num_layers
+
+
+def _head_checked(name, head, dim, num_classes):
+    """(layers, activation) of a head, checked as the C loader checks it: 1 to
+    64 layers, each weight [out, in] chained from the space's dimension to the
+    number of classes, a bias [out] each, every value finite in float32."""
+    layers, act = head_layers(head)
+    if not 1 <= len(layers) <= MAX_LAYERS:
+        raise ValueError(f"{name}: {len(layers)} layers; irp reads 1 to {MAX_LAYERS}")
+    out, fan_in = [], dim
+    for i, (w, b) in enumerate(layers):
+        what = f"{name} layer {i}" if len(layers) > 1 else name
+        w, b = np.asarray(w), np.asarray(b)
+        for part, a, nd in (("weight", w, 2), ("bias", b, 1)):
+            if a.ndim != nd or 0 in a.shape or a.dtype.kind not in "iuf":
+                raise ValueError(f"{what} {part}: expected a non-empty {nd}-D array of real "
+                                 f"numbers, got {a.dtype} of shape {a.shape}")
+            if not np.all(np.isfinite(a)):
+                raise ValueError(f"{what} {part}: has non-finite values (NaN or infinity)")
+            if np.abs(a).max() > F32_MAX:
+                raise ValueError(f"{what} {part}: values beyond float32's range (heads are "
+                                 "stored as float32)")
+        if w.shape[1] != fan_in:
+            raise ValueError(f"{name}: maps {w.shape[1]} inputs to {layers[-1][0].shape[0]} "
+                             f"classes; the space has {dim} dimensions and there are "
+                             f"{num_classes} classes" if i == 0 else
+                             f"{what} weight: takes {w.shape[1]} inputs, but layer {i - 1} has "
+                             f"{fan_in} outputs")
+        if b.shape != (w.shape[0],):
+            raise ValueError(f"{what} bias: shape {b.shape} for a weight of shape {w.shape}; "
+                             f"expected ({w.shape[0]},)")
+        out.append((w.astype(np.float64), b.astype(np.float64)))
+        fan_in = w.shape[0]
+    if fan_in != num_classes:
+        raise ValueError(f"{name}: maps {dim} inputs to {fan_in} classes; the space has {dim} "
+                         f"dimensions and there are {num_classes} classes")
+    return out, act

@@ -270,3 +270,196 @@ def test_write_dump_refuses_hostile_values(tmp_path, kwargs, message):
     with pytest.raises(ValueError, match=message):
         irp.write_dump(path, **kwargs)
     assert not os.path.exists(path) and not os.path.exists(path + ".tmp")
+
+
+# ---- hostile input, round two (issue 29) ----
+
+def test_write_dump_closes_once_and_names_the_path(tmp_path, monkeypatch):
+    """A close that fails (HDF5 flushing to a full disk) is not tried again
+    (libhdf5 1.10.8 crashed on the second close), and leaves no .tmp."""
+    path = tmp_path / "d.h5"
+    path.write_text("previous")
+    real, calls = h5py.File.close, []
+
+    def failing_close(self):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError(28, "No space left on device")
+        real(self)
+    monkeypatch.setattr(h5py.File, "close", failing_close)
+    with pytest.raises(OSError, match=f"{path}: cannot write .*No space left"):
+        irp.write_dump(str(path), {"a": (np.ones((3, 2)), np.ones((2, 2)))})
+    assert len(calls) == 1
+    assert path.read_text() == "previous" and not os.path.exists(str(path) + ".tmp")
+
+
+FULL_DISK = """
+import resource, signal, sys
+import numpy as np
+sys.path.insert(0, sys.argv[2])
+import irp
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))  # a disk that fills at 64 KiB
+a = np.random.default_rng(0).normal(size=(20000, 16))
+try:
+    irp.write_dump(sys.argv[1], {"a": (a, a[:100])})
+except OSError as e:
+    print(e)
+    sys.exit(3)
+"""
+
+
+def test_write_dump_on_a_full_disk_is_one_error(tmp_path, root):
+    """A real write error (RLIMIT_FSIZE stands in for a full disk): one
+    OSError naming the file, no crash (it was exit 139), nothing left."""
+    path = str(tmp_path / "d.h5")
+    out = subprocess.run([sys.executable, "-c", FULL_DISK, path, os.path.join(root, "python")],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 3, (out.returncode, out.stderr[-2000:])
+    assert out.stdout.count("\n") == 1 and out.stdout.startswith(f"{path}: cannot write")
+    assert not os.path.exists(path) and not os.path.exists(path + ".tmp")
+
+
+def test_text_trainer_refuses_a_fifo_corpus(tmp_path, root):
+    """--corpus FIFO blocked for ever on open(); now one line naming it, at once."""
+    fifo = str(tmp_path / "corpus.tsv")
+    os.mkfifo(fifo)
+    script = os.path.join(root, "data", "text", "train_text_encoders.py")
+    out = subprocess.run(["/usr/bin/python3", script, "--corpus", fifo, "--out",
+                          str(tmp_path / "out.h5")], capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0
+    assert out.stderr.count("\n") == 1 and fifo in out.stderr and "not a regular file" in \
+        out.stderr, out.stderr
+    assert os.listdir(tmp_path) == ["corpus.tsv"]  # nothing written
+
+
+@pytest.mark.parametrize("name,shape", [
+    ("translator", (5000, 5000)),          # 200 MB as float64, declared by a few KB
+    ("translator_mean_x", (2**40,)),
+    ("anchor_indices", (10**9,)),
+], ids=range(3))
+def test_load_refuses_shapes_larger_than_the_file(tmp_path, name, shape):
+    """A small file declaring a huge dataset (fill values, never stored) is
+    refused before anything is allocated (a 406 KB file made it allocate 2 GB)."""
+    p = str(tmp_path / "t.h5")
+    with h5py.File(p, "w") as f:
+        real = {"translator": np.eye(3), "translator_mean_x": np.zeros(3),
+                "translator_mean_y": np.zeros(3), "anchor_indices": np.arange(3)}
+        for k, v in real.items():
+            if k == name:
+                f.create_dataset(k, shape=shape, dtype=v.dtype)  # declared, not stored
+            else:
+                f.create_dataset(k, data=v)
+        f["translator"].attrs["scale_y"] = 1.0
+        f["translator"].attrs["rescale"] = 1
+    assert os.path.getsize(p) < 100000
+    with pytest.raises(ValueError, match=f"{p}: /{name} declares shape .* more than a file of"):
+        irp.Translator.load(p)
+
+
+def test_load_refuses_means_that_do_not_fit_before_reading(tmp_path):
+    p = str(tmp_path / "t.h5")
+    with h5py.File(p, "w") as f:
+        f.create_dataset("translator", data=np.eye(3))
+        f.create_dataset("translator_mean_x", data=np.zeros(4))
+        f.create_dataset("translator_mean_y", data=np.zeros(3))
+        f["translator"].attrs["scale_y"] = 1.0
+        f["translator"].attrs["rescale"] = 1
+    with pytest.raises(ValueError, match=rf"{p}: .*translator_mean_x has shape \(4,\)"):
+        irp.Translator.load(p)
+
+
+@pytest.mark.parametrize("omega", [0, -1, 1025, 10**7, 2.0, 1.5, "4", True, None],
+                         ids=range(9))
+def test_omega_is_an_integer_from_1_to_1024(tiny, omega):
+    """Like the irp command (1 to 1024): a huge omega ran for ever or ran out
+    of memory (fps_subsets built omega lists)."""
+    a, b = spaces(tiny, "rot-a", "narrow")
+    with pytest.raises(ValueError, match="omega: expected an integer from 1 to 1024"):
+        irp.Translator.fit(a[:60], b[:60], omega=omega)
+    with pytest.raises(ValueError, match="omega: expected an integer from 1 to 1024"):
+        irp.fps_subsets(a[:60], omega, delta=0.0)
+    assert len(irp.fps_subsets(a[:60], np.int64(1024), delta=0.0)) == 1024
+
+
+def _two(x=None, y=None):
+    return (np.ones((3, 2)) if x is None else x, np.ones((2, 2)) if y is None else y)
+
+
+_LAB = dict(train_labels=[0, 1, 1], test_labels=[0, 1])
+_W, _B = np.array([[1.0, 0.0], [0.0, 1.0]]), np.zeros(2)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(spaces={"a": _two(np.array([[1.0, 2.0], [1e-50, -1e-60], [3.0, 4.0]]))}),
+     r"spaces\['a'\] train: row 1 is all zero in float32 \(its values underflow"),
+    (dict(spaces={"a": _two(), "b": _two(y=np.array([[0.0, 0.0], [1.0, 1.0]]))}),
+     r"spaces\['b'\] test: row 0 is all zero; irp normalises"),
+    (dict(spaces={"a": _two()}, heads={"a": {"h": (np.array([[np.nan, 0], [0, 1]]), _B)}},
+          **_LAB), r"heads\['a'\]\['h'\] weight: has non-finite values"),
+    (dict(spaces={"a": _two()}, heads={"a": {"h": (_W * 1e39, _B)}}, **_LAB),
+     r"heads\['a'\]\['h'\] weight: values beyond float32's range"),
+    (dict(spaces={"a": _two()}, heads={"a": {"h": (_W, np.array([0.0, -1e300]))}}, **_LAB),
+     r"heads\['a'\]\['h'\] bias: values beyond float32's range"),
+    (dict(spaces={"a": _two()}, heads={"a": {"h": ([(np.ones((4, 2)), np.zeros(4)),
+                                                    (np.ones((2, 4)), [0, np.inf])], "relu")}},
+          **_LAB), r"heads\['a'\]\['h'\] layer 1 bias: has non-finite"),
+    (dict(spaces={"a": _two()}, heads={"a": {"h": ([(np.ones((4, 2)), np.zeros(4)),
+                                                    (np.ones((2, 3)), np.zeros(2))], "relu")}},
+          **_LAB), r"layer 1 weight: takes 3 inputs, but layer 0 has 4 outputs"),
+    (dict(spaces={"a": _two()}, heads={"a": {"h": ([(np.ones((2, 2)), np.zeros(3))],
+                                                   "identity")}}, **_LAB),
+     r"heads\['a'\]\['h'\] bias: shape \(3,\) for a weight of shape \(2, 2\)"),
+    (dict(spaces={"a": _two()}, heads={"a": {"h": ([(_W, _B)] * 65, "relu")}}, **_LAB),
+     "65 layers; irp reads 1 to 64"),
+], ids=range(9))
+def test_write_dump_refuses_what_irp_would_refuse(tmp_path, irp_bin, kwargs, message):
+    """Dumps the C loader refuses (harness/plumbing/dump.c: all-zero rows,
+    non-finite float32 head values, layers that do not chain, more than 64)
+    are refused by write_dump up front, naming the space or head."""
+    path = str(tmp_path / "bad.h5")
+    with pytest.raises(ValueError, match=message):
+        irp.write_dump(path, **kwargs)
+    assert os.listdir(tmp_path) == []
+
+
+def test_write_dump_accepts_tiny_but_representable_values(tmp_path, irp_bin):
+    """The refusals above leave alone what irp reads: subnormal float32 values
+    in a row with others, and float32's largest weights."""
+    x = np.array([[1.0, 1e-40], [2.0, 0.0], [1e-44, 0.0]])
+    big = np.array([[3e38, 0.0], [0.0, 1.0]])
+    path = str(tmp_path / "ok.h5")
+    irp.write_dump(path, {"a": (x, x[:2])}, heads={"a": {"h": (big, _B)}}, **_LAB)
+    out = subprocess.run([irp_bin, "inspect", path], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+
+
+def test_an_all_zero_translator_is_an_error(tmp_path, tiny):
+    """A zero translator gave zero rows (or the target mean) silently."""
+    ax, ay = spaces(tiny, "rot-a", "narrow")
+    t = irp.Translator.fit(ax[:100], ay[:100])
+    with pytest.raises(ValueError, match=r"T \(24 x 16\) is all zero"):
+        irp.Translator(np.zeros_like(t.T), t.mean_x, t.mean_y, t.scale_y)
+    p = str(tmp_path / "zero.h5")
+    t.save(p)
+    with h5py.File(p, "r+") as f:
+        f["translator"][...] = 0
+    with pytest.raises(ValueError, match=f"{p}: .*is all zero"):
+        irp.Translator.load(p)
+    for rescale in (True, False):  # built past the constructor's check
+        z = irp.Translator(t.T, t.mean_x, t.mean_y, t.scale_y, rescale=rescale)
+        z.T = np.zeros_like(t.T)
+        with pytest.raises(irp.IrpError, match="row 0 translates to the target mean"):
+            z.transform(ax[:5])
+    # a row T maps to zero (in its null space), and values that vanish under rescaling
+    part = irp.Translator(t.T, t.mean_x, t.mean_y, t.scale_y, rescale=False)
+    part.T = t.T.copy()
+    part.T[0] = 0
+    x = np.zeros((2, ax.shape[1]))
+    x[:, 0] = 1.0
+    with pytest.raises(irp.IrpError, match="row 0 translates to the target mean"):
+        part.transform(x)
+    tiny_t = irp.Translator(t.T * 1e-320, t.mean_x, t.mean_y, t.scale_y)
+    with pytest.raises(irp.IrpError, match="instead of the target scale"):
+        tiny_t.transform(ax[:5])
+    assert np.all(np.isfinite(t.transform(ax[:5])))  # a real translator is untouched
