@@ -10,50 +10,51 @@ set ytics ("cnn-deep" 0, "cnn-small" 1, "mlp-relu" 2, "mlp-tanh" 3, "vit-tiny" 4
 set xlabel "decoder (head)"
 set ylabel "encoder"
 set xtics rotate by -30
-set palette rgbformulae 33,13,10
-set cbrange [0:1]
+set palette defined (0 '#440154', 1 '#472c7a', 2 '#3b518b', 3 '#2c718e', 4 '#21908d', 5 '#27ad81', 6 '#5cc863', 7 '#aadc32', 8 '#fde725')
+set cbrange [0.17:0.94]
+set cblabel "colour: the data's range, 0.17 to 0.94"
 set xrange [-0.5:4.5]
 set yrange [-0.5:4.5]
 set title "delta=0, lambda=0, center=false"
-plot "plots/ablation-inverse-nonneg.dat" index 0 using 1:2:3 with image notitle, "" index 0 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-inverse-nonneg.dat" index 0 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 0 using 1:2:(sprintf("%.2f", $3)):($3 < 0.5550 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "delta=0, lambda=0, center=true"
-plot "plots/ablation-inverse-nonneg.dat" index 1 using 1:2:3 with image notitle, "" index 1 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-inverse-nonneg.dat" index 1 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 1 using 1:2:(sprintf("%.2f", $3)):($3 < 0.5550 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "delta=0, lambda=0.001, center=false"
-plot "plots/ablation-inverse-nonneg.dat" index 2 using 1:2:3 with image notitle, "" index 2 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-inverse-nonneg.dat" index 2 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 2 using 1:2:(sprintf("%.2f", $3)):($3 < 0.5550 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "delta=0, lambda=0.001, center=true"
-plot "plots/ablation-inverse-nonneg.dat" index 3 using 1:2:3 with image notitle, "" index 3 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-inverse-nonneg.dat" index 3 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 3 using 1:2:(sprintf("%.2f", $3)):($3 < 0.5550 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "delta=0, lambda=0.01, center=false"
-plot "plots/ablation-inverse-nonneg.dat" index 4 using 1:2:3 with image notitle, "" index 4 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-inverse-nonneg.dat" index 4 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 4 using 1:2:(sprintf("%.2f", $3)):($3 < 0.5550 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "delta=0, lambda=0.01, center=true"
-plot "plots/ablation-inverse-nonneg.dat" index 5 using 1:2:3 with image notitle, "" index 5 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-inverse-nonneg.dat" index 5 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 5 using 1:2:(sprintf("%.2f", $3)):($3 < 0.5550 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "delta=0, lambda=0.1, center=false"
-plot "plots/ablation-inverse-nonneg.dat" index 6 using 1:2:3 with image notitle, "" index 6 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-inverse-nonneg.dat" index 6 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 6 using 1:2:(sprintf("%.2f", $3)):($3 < 0.5550 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "delta=0, lambda=0.1, center=true"
-plot "plots/ablation-inverse-nonneg.dat" index 7 using 1:2:3 with image notitle, "" index 7 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-inverse-nonneg.dat" index 7 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 7 using 1:2:(sprintf("%.2f", $3)):($3 < 0.5550 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "delta=0, lambda=1, center=false"
-plot "plots/ablation-inverse-nonneg.dat" index 8 using 1:2:3 with image notitle, "" index 8 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-inverse-nonneg.dat" index 8 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 8 using 1:2:(sprintf("%.2f", $3)):($3 < 0.5550 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "delta=0, lambda=1, center=true"
-plot "plots/ablation-inverse-nonneg.dat" index 9 using 1:2:3 with image notitle, "" index 9 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-inverse-nonneg.dat" index 9 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 9 using 1:2:(sprintf("%.2f", $3)):($3 < 0.5550 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "delta=0.65, lambda=0, center=false"
-plot "plots/ablation-inverse-nonneg.dat" index 10 using 1:2:3 with image notitle, "" index 10 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-inverse-nonneg.dat" index 10 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 10 using 1:2:(sprintf("%.2f", $3)):($3 < 0.5550 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "delta=0.65, lambda=0, center=true"
-plot "plots/ablation-inverse-nonneg.dat" index 11 using 1:2:3 with image notitle, "" index 11 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-inverse-nonneg.dat" index 11 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 11 using 1:2:(sprintf("%.2f", $3)):($3 < 0.5550 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "delta=0.65, lambda=0.001, center=false"
-plot "plots/ablation-inverse-nonneg.dat" index 12 using 1:2:3 with image notitle, "" index 12 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-inverse-nonneg.dat" index 12 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 12 using 1:2:(sprintf("%.2f", $3)):($3 < 0.5550 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "delta=0.65, lambda=0.001, center=true"
-plot "plots/ablation-inverse-nonneg.dat" index 13 using 1:2:3 with image notitle, "" index 13 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-inverse-nonneg.dat" index 13 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 13 using 1:2:(sprintf("%.2f", $3)):($3 < 0.5550 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "delta=0.65, lambda=0.01, center=false"
-plot "plots/ablation-inverse-nonneg.dat" index 14 using 1:2:3 with image notitle, "" index 14 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-inverse-nonneg.dat" index 14 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 14 using 1:2:(sprintf("%.2f", $3)):($3 < 0.5550 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "delta=0.65, lambda=0.01, center=true"
-plot "plots/ablation-inverse-nonneg.dat" index 15 using 1:2:3 with image notitle, "" index 15 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-inverse-nonneg.dat" index 15 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 15 using 1:2:(sprintf("%.2f", $3)):($3 < 0.5550 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "delta=0.65, lambda=0.1, center=false"
-plot "plots/ablation-inverse-nonneg.dat" index 16 using 1:2:3 with image notitle, "" index 16 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-inverse-nonneg.dat" index 16 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 16 using 1:2:(sprintf("%.2f", $3)):($3 < 0.5550 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "delta=0.65, lambda=0.1, center=true"
-plot "plots/ablation-inverse-nonneg.dat" index 17 using 1:2:3 with image notitle, "" index 17 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-inverse-nonneg.dat" index 17 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 17 using 1:2:(sprintf("%.2f", $3)):($3 < 0.5550 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "delta=0.65, lambda=1, center=false"
-plot "plots/ablation-inverse-nonneg.dat" index 18 using 1:2:3 with image notitle, "" index 18 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-inverse-nonneg.dat" index 18 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 18 using 1:2:(sprintf("%.2f", $3)):($3 < 0.5550 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "delta=0.65, lambda=1, center=true"
-plot "plots/ablation-inverse-nonneg.dat" index 19 using 1:2:3 with image notitle, "" index 19 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-inverse-nonneg.dat" index 19 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 19 using 1:2:(sprintf("%.2f", $3)):($3 < 0.5550 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 unset multiplot
 set output
 }

@@ -10,130 +10,131 @@ set ytics ("cnn-deep" 0, "cnn-small" 1, "mlp-relu" 2, "mlp-tanh" 3, "vit-tiny" 4
 set xlabel "decoder (head)"
 set ylabel "encoder"
 set xtics rotate by -30
-set palette rgbformulae 33,13,10
-set cbrange [0:1]
+set palette defined (0 '#440154', 1 '#472c7a', 2 '#3b518b', 3 '#2c718e', 4 '#21908d', 5 '#27ad81', 6 '#5cc863', 7 '#aadc32', 8 '#fde725')
+set cbrange [0.00:0.93]
+set cblabel "colour: the data's range, 0.00 to 0.93"
 set xrange [-0.5:4.5]
 set yrange [-0.5:4.5]
 set title "omega=1, delta=0.05, rcond=-1, center=false"
-plot "plots/ablation-pruning.dat" index 0 using 1:2:3 with image notitle, "" index 0 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 0 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 0 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.05, rcond=-1, center=true"
-plot "plots/ablation-pruning.dat" index 1 using 1:2:3 with image notitle, "" index 1 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 1 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 1 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.05, rcond=1e-2, center=false"
-plot "plots/ablation-pruning.dat" index 2 using 1:2:3 with image notitle, "" index 2 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 2 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 2 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.05, rcond=1e-2, center=true"
-plot "plots/ablation-pruning.dat" index 3 using 1:2:3 with image notitle, "" index 3 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 3 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 3 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.05, rcond=1e-1, center=false"
-plot "plots/ablation-pruning.dat" index 4 using 1:2:3 with image notitle, "" index 4 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 4 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 4 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.05, rcond=1e-1, center=true"
-plot "plots/ablation-pruning.dat" index 5 using 1:2:3 with image notitle, "" index 5 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 5 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 5 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.1, rcond=-1, center=false"
-plot "plots/ablation-pruning.dat" index 6 using 1:2:3 with image notitle, "" index 6 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 6 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 6 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.1, rcond=-1, center=true"
-plot "plots/ablation-pruning.dat" index 7 using 1:2:3 with image notitle, "" index 7 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 7 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 7 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.1, rcond=1e-2, center=false"
-plot "plots/ablation-pruning.dat" index 8 using 1:2:3 with image notitle, "" index 8 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 8 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 8 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.1, rcond=1e-2, center=true"
-plot "plots/ablation-pruning.dat" index 9 using 1:2:3 with image notitle, "" index 9 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 9 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 9 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.1, rcond=1e-1, center=false"
-plot "plots/ablation-pruning.dat" index 10 using 1:2:3 with image notitle, "" index 10 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 10 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 10 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.1, rcond=1e-1, center=true"
-plot "plots/ablation-pruning.dat" index 11 using 1:2:3 with image notitle, "" index 11 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 11 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 11 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.2, rcond=-1, center=false"
-plot "plots/ablation-pruning.dat" index 12 using 1:2:3 with image notitle, "" index 12 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 12 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 12 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.2, rcond=-1, center=true"
-plot "plots/ablation-pruning.dat" index 13 using 1:2:3 with image notitle, "" index 13 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 13 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 13 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.2, rcond=1e-2, center=false"
-plot "plots/ablation-pruning.dat" index 14 using 1:2:3 with image notitle, "" index 14 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 14 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 14 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.2, rcond=1e-2, center=true"
-plot "plots/ablation-pruning.dat" index 15 using 1:2:3 with image notitle, "" index 15 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 15 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 15 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.2, rcond=1e-1, center=false"
-plot "plots/ablation-pruning.dat" index 16 using 1:2:3 with image notitle, "" index 16 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 16 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 16 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.2, rcond=1e-1, center=true"
-plot "plots/ablation-pruning.dat" index 17 using 1:2:3 with image notitle, "" index 17 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 17 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 17 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.4, rcond=-1, center=false"
-plot "plots/ablation-pruning.dat" index 18 using 1:2:3 with image notitle, "" index 18 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 18 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 18 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.4, rcond=-1, center=true"
-plot "plots/ablation-pruning.dat" index 19 using 1:2:3 with image notitle, "" index 19 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 19 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 19 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.4, rcond=1e-2, center=false"
-plot "plots/ablation-pruning.dat" index 20 using 1:2:3 with image notitle, "" index 20 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 20 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 20 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.4, rcond=1e-2, center=true"
-plot "plots/ablation-pruning.dat" index 21 using 1:2:3 with image notitle, "" index 21 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 21 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 21 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.4, rcond=1e-1, center=false"
-plot "plots/ablation-pruning.dat" index 22 using 1:2:3 with image notitle, "" index 22 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 22 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 22 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.4, rcond=1e-1, center=true"
-plot "plots/ablation-pruning.dat" index 23 using 1:2:3 with image notitle, "" index 23 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 23 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 23 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=1, rcond=-1, center=false"
-plot "plots/ablation-pruning.dat" index 24 using 1:2:3 with image notitle, "" index 24 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 24 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 24 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=1, rcond=-1, center=true"
-plot "plots/ablation-pruning.dat" index 25 using 1:2:3 with image notitle, "" index 25 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 25 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 25 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=1, rcond=1e-2, center=false"
-plot "plots/ablation-pruning.dat" index 26 using 1:2:3 with image notitle, "" index 26 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 26 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 26 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=1, rcond=1e-2, center=true"
-plot "plots/ablation-pruning.dat" index 27 using 1:2:3 with image notitle, "" index 27 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 27 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 27 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=1, rcond=1e-1, center=false"
-plot "plots/ablation-pruning.dat" index 28 using 1:2:3 with image notitle, "" index 28 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 28 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 28 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=1, rcond=1e-1, center=true"
-plot "plots/ablation-pruning.dat" index 29 using 1:2:3 with image notitle, "" index 29 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 29 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 29 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.05, rcond=-1, center=false"
-plot "plots/ablation-pruning.dat" index 30 using 1:2:3 with image notitle, "" index 30 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 30 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 30 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.05, rcond=-1, center=true"
-plot "plots/ablation-pruning.dat" index 31 using 1:2:3 with image notitle, "" index 31 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 31 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 31 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.05, rcond=1e-2, center=false"
-plot "plots/ablation-pruning.dat" index 32 using 1:2:3 with image notitle, "" index 32 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 32 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 32 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.05, rcond=1e-2, center=true"
-plot "plots/ablation-pruning.dat" index 33 using 1:2:3 with image notitle, "" index 33 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 33 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 33 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.05, rcond=1e-1, center=false"
-plot "plots/ablation-pruning.dat" index 34 using 1:2:3 with image notitle, "" index 34 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 34 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 34 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.05, rcond=1e-1, center=true"
-plot "plots/ablation-pruning.dat" index 35 using 1:2:3 with image notitle, "" index 35 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 35 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 35 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.1, rcond=-1, center=false"
-plot "plots/ablation-pruning.dat" index 36 using 1:2:3 with image notitle, "" index 36 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 36 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 36 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.1, rcond=-1, center=true"
-plot "plots/ablation-pruning.dat" index 37 using 1:2:3 with image notitle, "" index 37 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 37 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 37 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.1, rcond=1e-2, center=false"
-plot "plots/ablation-pruning.dat" index 38 using 1:2:3 with image notitle, "" index 38 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 38 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 38 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.1, rcond=1e-2, center=true"
-plot "plots/ablation-pruning.dat" index 39 using 1:2:3 with image notitle, "" index 39 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 39 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 39 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.1, rcond=1e-1, center=false"
-plot "plots/ablation-pruning.dat" index 40 using 1:2:3 with image notitle, "" index 40 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 40 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 40 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.1, rcond=1e-1, center=true"
-plot "plots/ablation-pruning.dat" index 41 using 1:2:3 with image notitle, "" index 41 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 41 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 41 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.2, rcond=-1, center=false"
-plot "plots/ablation-pruning.dat" index 42 using 1:2:3 with image notitle, "" index 42 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 42 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 42 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.2, rcond=-1, center=true"
-plot "plots/ablation-pruning.dat" index 43 using 1:2:3 with image notitle, "" index 43 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 43 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 43 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.2, rcond=1e-2, center=false"
-plot "plots/ablation-pruning.dat" index 44 using 1:2:3 with image notitle, "" index 44 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 44 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 44 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.2, rcond=1e-2, center=true"
-plot "plots/ablation-pruning.dat" index 45 using 1:2:3 with image notitle, "" index 45 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 45 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 45 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.2, rcond=1e-1, center=false"
-plot "plots/ablation-pruning.dat" index 46 using 1:2:3 with image notitle, "" index 46 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 46 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 46 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.2, rcond=1e-1, center=true"
-plot "plots/ablation-pruning.dat" index 47 using 1:2:3 with image notitle, "" index 47 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 47 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 47 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.4, rcond=-1, center=false"
-plot "plots/ablation-pruning.dat" index 48 using 1:2:3 with image notitle, "" index 48 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 48 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 48 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.4, rcond=-1, center=true"
-plot "plots/ablation-pruning.dat" index 49 using 1:2:3 with image notitle, "" index 49 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 49 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 49 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.4, rcond=1e-2, center=false"
-plot "plots/ablation-pruning.dat" index 50 using 1:2:3 with image notitle, "" index 50 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 50 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 50 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.4, rcond=1e-2, center=true"
-plot "plots/ablation-pruning.dat" index 51 using 1:2:3 with image notitle, "" index 51 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 51 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 51 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.4, rcond=1e-1, center=false"
-plot "plots/ablation-pruning.dat" index 52 using 1:2:3 with image notitle, "" index 52 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 52 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 52 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.4, rcond=1e-1, center=true"
-plot "plots/ablation-pruning.dat" index 53 using 1:2:3 with image notitle, "" index 53 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 53 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 53 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=1, rcond=-1, center=false"
-plot "plots/ablation-pruning.dat" index 54 using 1:2:3 with image notitle, "" index 54 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 54 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 54 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=1, rcond=-1, center=true"
-plot "plots/ablation-pruning.dat" index 55 using 1:2:3 with image notitle, "" index 55 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 55 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 55 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=1, rcond=1e-2, center=false"
-plot "plots/ablation-pruning.dat" index 56 using 1:2:3 with image notitle, "" index 56 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 56 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 56 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=1, rcond=1e-2, center=true"
-plot "plots/ablation-pruning.dat" index 57 using 1:2:3 with image notitle, "" index 57 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 57 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 57 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=1, rcond=1e-1, center=false"
-plot "plots/ablation-pruning.dat" index 58 using 1:2:3 with image notitle, "" index 58 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 58 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 58 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=1, rcond=1e-1, center=true"
-plot "plots/ablation-pruning.dat" index 59 using 1:2:3 with image notitle, "" index 59 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-pruning.dat" index 59 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 59 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4650 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 unset multiplot
 set output
 }

@@ -10,82 +10,83 @@ set ytics ("cnn-deep" 0, "cnn-small" 1, "mlp-relu" 2, "mlp-tanh" 3, "vit-tiny" 4
 set xlabel "decoder (head)"
 set ylabel "encoder"
 set xtics rotate by -30
-set palette rgbformulae 33,13,10
-set cbrange [0:1]
+set palette defined (0 '#440154', 1 '#472c7a', 2 '#3b518b', 3 '#2c718e', 4 '#21908d', 5 '#27ad81', 6 '#5cc863', 7 '#aadc32', 8 '#fde725')
+set cbrange [0.04:0.93]
+set cblabel "colour: the data's range, 0.04 to 0.93"
 set xrange [-0.5:4.5]
 set yrange [-0.5:4.5]
 set title "omega=1, delta=0, rcond=-1"
-plot "plots/ablation-threshold.dat" index 0 using 1:2:3 with image notitle, "" index 0 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 0 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 0 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0, rcond=1e-2"
-plot "plots/ablation-threshold.dat" index 1 using 1:2:3 with image notitle, "" index 1 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 1 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 1 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0, rcond=1e-1"
-plot "plots/ablation-threshold.dat" index 2 using 1:2:3 with image notitle, "" index 2 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 2 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 2 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.25, rcond=-1"
-plot "plots/ablation-threshold.dat" index 3 using 1:2:3 with image notitle, "" index 3 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 3 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 3 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.25, rcond=1e-2"
-plot "plots/ablation-threshold.dat" index 4 using 1:2:3 with image notitle, "" index 4 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 4 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 4 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.25, rcond=1e-1"
-plot "plots/ablation-threshold.dat" index 5 using 1:2:3 with image notitle, "" index 5 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 5 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 5 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.5, rcond=-1"
-plot "plots/ablation-threshold.dat" index 6 using 1:2:3 with image notitle, "" index 6 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 6 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 6 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.5, rcond=1e-2"
-plot "plots/ablation-threshold.dat" index 7 using 1:2:3 with image notitle, "" index 7 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 7 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 7 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.5, rcond=1e-1"
-plot "plots/ablation-threshold.dat" index 8 using 1:2:3 with image notitle, "" index 8 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 8 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 8 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.65, rcond=-1"
-plot "plots/ablation-threshold.dat" index 9 using 1:2:3 with image notitle, "" index 9 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 9 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 9 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.65, rcond=1e-2"
-plot "plots/ablation-threshold.dat" index 10 using 1:2:3 with image notitle, "" index 10 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 10 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 10 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.65, rcond=1e-1"
-plot "plots/ablation-threshold.dat" index 11 using 1:2:3 with image notitle, "" index 11 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 11 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 11 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.75, rcond=-1"
-plot "plots/ablation-threshold.dat" index 12 using 1:2:3 with image notitle, "" index 12 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 12 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 12 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.75, rcond=1e-2"
-plot "plots/ablation-threshold.dat" index 13 using 1:2:3 with image notitle, "" index 13 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 13 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 13 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.75, rcond=1e-1"
-plot "plots/ablation-threshold.dat" index 14 using 1:2:3 with image notitle, "" index 14 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 14 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 14 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.9, rcond=-1"
-plot "plots/ablation-threshold.dat" index 15 using 1:2:3 with image notitle, "" index 15 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 15 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 15 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.9, rcond=1e-2"
-plot "plots/ablation-threshold.dat" index 16 using 1:2:3 with image notitle, "" index 16 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 16 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 16 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.9, rcond=1e-1"
-plot "plots/ablation-threshold.dat" index 17 using 1:2:3 with image notitle, "" index 17 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 17 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 17 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0, rcond=-1"
-plot "plots/ablation-threshold.dat" index 18 using 1:2:3 with image notitle, "" index 18 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 18 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 18 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0, rcond=1e-2"
-plot "plots/ablation-threshold.dat" index 19 using 1:2:3 with image notitle, "" index 19 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 19 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 19 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0, rcond=1e-1"
-plot "plots/ablation-threshold.dat" index 20 using 1:2:3 with image notitle, "" index 20 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 20 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 20 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.25, rcond=-1"
-plot "plots/ablation-threshold.dat" index 21 using 1:2:3 with image notitle, "" index 21 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 21 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 21 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.25, rcond=1e-2"
-plot "plots/ablation-threshold.dat" index 22 using 1:2:3 with image notitle, "" index 22 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 22 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 22 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.25, rcond=1e-1"
-plot "plots/ablation-threshold.dat" index 23 using 1:2:3 with image notitle, "" index 23 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 23 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 23 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.5, rcond=-1"
-plot "plots/ablation-threshold.dat" index 24 using 1:2:3 with image notitle, "" index 24 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 24 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 24 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.5, rcond=1e-2"
-plot "plots/ablation-threshold.dat" index 25 using 1:2:3 with image notitle, "" index 25 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 25 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 25 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.5, rcond=1e-1"
-plot "plots/ablation-threshold.dat" index 26 using 1:2:3 with image notitle, "" index 26 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 26 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 26 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.65, rcond=-1"
-plot "plots/ablation-threshold.dat" index 27 using 1:2:3 with image notitle, "" index 27 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 27 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 27 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.65, rcond=1e-2"
-plot "plots/ablation-threshold.dat" index 28 using 1:2:3 with image notitle, "" index 28 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 28 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 28 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.65, rcond=1e-1"
-plot "plots/ablation-threshold.dat" index 29 using 1:2:3 with image notitle, "" index 29 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 29 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 29 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.75, rcond=-1"
-plot "plots/ablation-threshold.dat" index 30 using 1:2:3 with image notitle, "" index 30 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 30 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 30 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.75, rcond=1e-2"
-plot "plots/ablation-threshold.dat" index 31 using 1:2:3 with image notitle, "" index 31 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 31 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 31 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.75, rcond=1e-1"
-plot "plots/ablation-threshold.dat" index 32 using 1:2:3 with image notitle, "" index 32 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 32 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 32 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.9, rcond=-1"
-plot "plots/ablation-threshold.dat" index 33 using 1:2:3 with image notitle, "" index 33 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 33 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 33 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.9, rcond=1e-2"
-plot "plots/ablation-threshold.dat" index 34 using 1:2:3 with image notitle, "" index 34 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 34 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 34 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.9, rcond=1e-1"
-plot "plots/ablation-threshold.dat" index 35 using 1:2:3 with image notitle, "" index 35 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/ablation-threshold.dat" index 35 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 35 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4850 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 unset multiplot
 set output
 }

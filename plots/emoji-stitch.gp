@@ -10,18 +10,19 @@ set ytics ("cae" 0, "char-en" 1, "char-es" 2, "char-fr" 3, "char-ja" 4, "cnn-sub
 set xlabel "decoder (head)"
 set ylabel "encoder"
 set xtics rotate by -30
-set palette rgbformulae 33,13,10
-set cbrange [0:1]
+set palette defined (0 '#440154', 1 '#472c7a', 2 '#3b518b', 3 '#2c718e', 4 '#21908d', 5 '#27ad81', 6 '#5cc863', 7 '#aadc32', 8 '#fde725')
+set cbrange [0.07:0.82]
+set cblabel "colour: the data's range, 0.07 to 0.82"
 set xrange [-0.5:10.5]
 set yrange [-0.5:10.5]
 set title "delta=0, center=false"
-plot "plots/emoji-stitch.dat" index 0 using 1:2:3 with image notitle, "" index 0 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/emoji-stitch.dat" index 0 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 0 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4450 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "delta=0, center=true"
-plot "plots/emoji-stitch.dat" index 1 using 1:2:3 with image notitle, "" index 1 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/emoji-stitch.dat" index 1 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 1 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4450 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "delta=0.65, center=false"
-plot "plots/emoji-stitch.dat" index 2 using 1:2:3 with image notitle, "" index 2 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/emoji-stitch.dat" index 2 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 2 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4450 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "delta=0.65, center=true"
-plot "plots/emoji-stitch.dat" index 3 using 1:2:3 with image notitle, "" index 3 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/emoji-stitch.dat" index 3 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 3 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4450 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 unset multiplot
 set output
 }

@@ -9,18 +9,19 @@ set xtics ("0" 0, "0.65" 1)
 set ytics ("1" 0, "8" 1)
 set xlabel "delta (pruning threshold)"
 set ylabel "omega (subspaces)"
-set palette rgbformulae 33,13,10
-set cbrange [0:1]
+set palette defined (0 '#440154', 1 '#472c7a', 2 '#3b518b', 3 '#2c718e', 4 '#21908d', 5 '#27ad81', 6 '#5cc863', 7 '#aadc32', 8 '#fde725')
+set cbrange [0.29:1.00]
+set cblabel "colour: the data's range, 0.29 to 1.00"
 set xrange [-0.5:1.5]
 set yrange [-0.5:1.5]
 set title "inter-space (mean over ordered pairs)\ncenter=false"
-plot "plots/nonneg-invert.dat" index 0 using 1:2:3 with image notitle, "" index 0 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/nonneg-invert.dat" index 0 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 0 using 1:2:(sprintf("%.2f", $3)):($3 < 0.6450 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "intra-space (same space's anchors)\ncenter=false"
-plot "plots/nonneg-invert.dat" index 0 using 1:2:4 with image notitle, "" index 0 using 1:2:(sprintf("%.2f", $4)) with labels notitle
+plot "plots/nonneg-invert.dat" index 0 using 1:2:(0.5):(0.5):4 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 0 using 1:2:(sprintf("%.2f", $4)):($4 < 0.6450 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "inter-space (mean over ordered pairs)\ncenter=true"
-plot "plots/nonneg-invert.dat" index 1 using 1:2:3 with image notitle, "" index 1 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/nonneg-invert.dat" index 1 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 1 using 1:2:(sprintf("%.2f", $3)):($3 < 0.6450 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "intra-space (same space's anchors)\ncenter=true"
-plot "plots/nonneg-invert.dat" index 1 using 1:2:4 with image notitle, "" index 1 using 1:2:(sprintf("%.2f", $4)) with labels notitle
+plot "plots/nonneg-invert.dat" index 1 using 1:2:(0.5):(0.5):4 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 1 using 1:2:(sprintf("%.2f", $4)):($4 < 0.6450 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 unset multiplot
 set output
 }

@@ -10,14 +10,15 @@ set ytics ("cnn-deep" 0, "cnn-small" 1, "mlp-relu" 2, "mlp-tanh" 3, "vit-tiny" 4
 set xlabel "decoder (head)"
 set ylabel "encoder"
 set xtics rotate by -30
-set palette rgbformulae 33,13,10
-set cbrange [0:1]
+set palette defined (0 '#440154', 1 '#472c7a', 2 '#3b518b', 3 '#2c718e', 4 '#21908d', 5 '#27ad81', 6 '#5cc863', 7 '#aadc32', 8 '#fde725')
+set cbrange [0.29:0.94]
+set cblabel "colour: the data's range, 0.29 to 0.94"
 set xrange [-0.5:4.5]
 set yrange [-0.5:4.5]
 set title "center=false"
-plot "plots/nonneg-stitch.dat" index 0 using 1:2:3 with image notitle, "" index 0 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/nonneg-stitch.dat" index 0 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 0 using 1:2:(sprintf("%.2f", $3)):($3 < 0.6150 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "center=true"
-plot "plots/nonneg-stitch.dat" index 1 using 1:2:3 with image notitle, "" index 1 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/nonneg-stitch.dat" index 1 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 1 using 1:2:(sprintf("%.2f", $3)):($3 < 0.6150 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 unset multiplot
 set output
 }

@@ -9,18 +9,19 @@ set xtics ("0.65" 0)
 set ytics ("8" 0)
 set xlabel "delta (pruning threshold)"
 set ylabel "omega (subspaces)"
-set palette rgbformulae 33,13,10
-set cbrange [0:1]
+set palette defined (0 '#440154', 1 '#472c7a', 2 '#3b518b', 3 '#2c718e', 4 '#21908d', 5 '#27ad81', 6 '#5cc863', 7 '#aadc32', 8 '#fde725')
+set cbrange [0.64:0.94]
+set cblabel "colour: the data's range, 0.64 to 0.94"
 set xrange [-0.5:0.5]
 set yrange [-0.5:0.5]
 set title "inter-space (mean over ordered pairs)\ncenter=false"
-plot "plots/retrieval.dat" index 0 using 1:2:3 with image notitle, "" index 0 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/retrieval.dat" index 0 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 0 using 1:2:(sprintf("%.2f", $3)):($3 < 0.7900 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "intra-space (same space's anchors)\ncenter=false"
-plot "plots/retrieval.dat" index 0 using 1:2:4 with image notitle, "" index 0 using 1:2:(sprintf("%.2f", $4)) with labels notitle
+plot "plots/retrieval.dat" index 0 using 1:2:(0.5):(0.5):4 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 0 using 1:2:(sprintf("%.2f", $4)):($4 < 0.7900 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "inter-space (mean over ordered pairs)\ncenter=true"
-plot "plots/retrieval.dat" index 1 using 1:2:3 with image notitle, "" index 1 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/retrieval.dat" index 1 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 1 using 1:2:(sprintf("%.2f", $3)):($3 < 0.7900 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "intra-space (same space's anchors)\ncenter=true"
-plot "plots/retrieval.dat" index 1 using 1:2:4 with image notitle, "" index 1 using 1:2:(sprintf("%.2f", $4)) with labels notitle
+plot "plots/retrieval.dat" index 1 using 1:2:(0.5):(0.5):4 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 1 using 1:2:(sprintf("%.2f", $4)):($4 < 0.7900 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 unset multiplot
 set output
 }

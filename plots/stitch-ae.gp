@@ -10,26 +10,27 @@ set ytics ("cnn-deep" 0, "cnn-small" 1, "mlp-relu" 2, "mlp-tanh" 3, "vit-tiny" 4
 set xlabel "decoder (head)"
 set ylabel "encoder"
 set xtics rotate by -30
-set palette rgbformulae 33,13,10
-set cbrange [0:1]
+set palette defined (0 '#440154', 1 '#472c7a', 2 '#3b518b', 3 '#2c718e', 4 '#21908d', 5 '#27ad81', 6 '#5cc863', 7 '#aadc32', 8 '#fde725')
+set cbrange [0.09:0.87]
+set cblabel "colour: the data's range, 0.09 to 0.87"
 set xrange [-0.5:4.5]
 set yrange [-0.5:4.5]
 set title "omega=1, delta=0, center=false"
-plot "plots/stitch-ae.dat" index 0 using 1:2:3 with image notitle, "" index 0 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/stitch-ae.dat" index 0 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 0 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4800 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0, center=true"
-plot "plots/stitch-ae.dat" index 1 using 1:2:3 with image notitle, "" index 1 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/stitch-ae.dat" index 1 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 1 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4800 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.65, center=false"
-plot "plots/stitch-ae.dat" index 2 using 1:2:3 with image notitle, "" index 2 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/stitch-ae.dat" index 2 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 2 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4800 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=1, delta=0.65, center=true"
-plot "plots/stitch-ae.dat" index 3 using 1:2:3 with image notitle, "" index 3 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/stitch-ae.dat" index 3 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 3 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4800 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0, center=false"
-plot "plots/stitch-ae.dat" index 4 using 1:2:3 with image notitle, "" index 4 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/stitch-ae.dat" index 4 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 4 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4800 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0, center=true"
-plot "plots/stitch-ae.dat" index 5 using 1:2:3 with image notitle, "" index 5 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/stitch-ae.dat" index 5 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 5 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4800 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.65, center=false"
-plot "plots/stitch-ae.dat" index 6 using 1:2:3 with image notitle, "" index 6 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/stitch-ae.dat" index 6 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 6 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4800 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 set title "omega=8, delta=0.65, center=true"
-plot "plots/stitch-ae.dat" index 7 using 1:2:3 with image notitle, "" index 7 using 1:2:(sprintf("%.2f", $3)) with labels notitle
+plot "plots/stitch-ae.dat" index 7 using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder linecolor palette notitle, "" index 7 using 1:2:(sprintf("%.2f", $3)):($3 < 0.4800 ? 0xffffff : 0x000000) with labels textcolor rgb variable notitle
 unset multiplot
 set output
 }

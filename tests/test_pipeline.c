@@ -239,6 +239,58 @@ static void stitch_rows_and_report(void **state)
         fail_msg("report without --paper does not say '%s'", want);
 }
 
+/* irp run --redraw draws the figures again from the tables alone (no dump is
+ * read): a heat map's colour scale spans the data's range, stated; a table
+ * computed from another version of the config, a missing table and
+ * --redraw with --force are refused with nothing drawn. */
+static void redraw_from_tables(void **state)
+{
+    (void)state;
+    char cp[2048];
+    snprintf(cp, sizeof cp, "cp '%s' d.h5", tiny());
+    assert_int_equal(sh(cp), 0);
+    write_file("st.ini", "[experiment]\ndata = d.h5\ntype = stitch\nanchors = 200\n"
+                         "omega = 1, 4\ndelta = 0\n");
+    assert_int_equal(irp("run --quiet --no-plots st.ini"), 0);
+    assert_false(exists("plots/st.png"));
+    /* the dump is gone: a redraw does not read it */
+    assert_int_equal(sh("rm d.h5"), 0);
+    char cfg[4096];
+    snprintf(cfg, sizeof cfg, "%s", slurp("st.ini"));
+    if (irp("run --redraw st.ini") != 0)
+        fail_msg("redraw: %s", err_out);
+    assert_non_null(strstr(err_out, "[st] figure drawn again from results/st.csv"));
+    assert_true(exists("plots/st.png") && exists("plots/st.pdf") && exists("plots/st.dat"));
+    /* the colour scale: the data's range rounded out to 0.01, said on the bar */
+    const char *dat = slurp("plots/st.dat");
+    double lo = INFINITY, hi = -INFINITY;
+    for (const char *l = dat; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l)) {
+        double a, b, v;
+        if (*l != '#' && sscanf(l, "%lf %lf %lf", &a, &b, &v) == 3 && isfinite(v))
+            lo = fmin(lo, v), hi = fmax(hi, v);
+    }
+    assert_true(hi > lo);
+    char want[128];
+    snprintf(want, sizeof want, "set cbrange [%.2f:%.2f]", floor(lo * 100) / 100,
+             ceil(hi * 100) / 100);
+    const char *gp = slurp("plots/st.gp");
+    if (!strstr(gp, want))
+        fail_msg("plots/st.gp lacks '%s'", want);
+    assert_non_null(strstr(gp, "set palette defined (0 '#440154'"));
+    assert_non_null(strstr(gp, "colour: the data's range, "));
+    /* refused, nothing drawn */
+    assert_int_equal(sh("rm plots/st.png plots/st.pdf"), 0);
+    assert_int_equal(irp("run --redraw --force st.ini"), 1);
+    assert_non_null(strstr(err_out, "--redraw draws the figures only; it cannot go with --force"));
+    snprintf(cfg + strlen(cfg), sizeof cfg - strlen(cfg), "seed = 3\n");
+    write_file("st.ini", cfg);
+    assert_int_equal(irp("run --redraw st.ini"), 1);
+    assert_non_null(strstr(err_out, "results/st.csv was not computed from st.ini as it is now"));
+    assert_int_equal(irp("run --redraw --results elsewhere st.ini"), 1);
+    assert_non_null(strstr(err_out, "(run 'irp run st.ini' first)"));
+    assert_false(exists("plots/st.png"));
+}
+
 /* The committed report says what the committed tables say: every mean ± std of
  * its stitch and invert tables, recomputed from results/<name>.csv; and the
  * README and docs/ quote only what the report (or the seed spread) says. */
@@ -1905,6 +1957,7 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(kind_metric_error_is_an_error, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(overlong_output_path_refused, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(kind_without_figure_or_report, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(redraw_from_tables, setup, teardown);
     for (size_t i = 0; i < sizeof bad_configs / sizeof *bad_configs; i++) {
         struct CMUnitTest t = cmocka_unit_test_prestate_setup_teardown(bad_config_rejected, setup,
                                                                       teardown, &bad_configs[i]);

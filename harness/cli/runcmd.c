@@ -33,14 +33,50 @@ static const char *usage =
     "  --results DIR    where tables go (default results)\n"
     "  --plots DIR      where figures go (default plots)\n"
     "  --no-plots       skip gnuplot\n"
+    "  --redraw         only draw the figures again, from the tables already in\n"
+    "                   --results (each must have been computed from its config as\n"
+    "                   it is now); reads no dump, computes nothing\n"
     "  --quiet          no progress on stderr\n"
     "  --threads N      translate N pairs at once, BLAS single-threaded meanwhile\n"
     "                   (default: one per CPU; results do not depend on N)\n"
     "\n";
 
+/* --redraw: every config parses, every table is its config's own (checked as
+ * irp report checks it), then each figure is drawn from its table. */
+static int redraw(char **paths, size_t n, const run_opts *o)
+{
+    config **cs = calloc(n, sizeof *cs);
+    int rc = cs ? IRP_OK : irp_fail(IRP_ENOMEM, "out of memory");
+    time_t pdf_date;
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = experiment_load(&cs[i], paths[i]);
+    for (size_t i = 0; !rc && i < n; i++) {
+        csv_table *t;
+        if (!(rc = run_check_paths(cs[i], o)) && !(rc = rows_read_table(&t, cs[i], o->results_dir)))
+            csv_table_free(t);
+    }
+    if (!rc)
+        rc = source_date_epoch(0, &pdf_date);
+    if (!rc)
+        rc = mkdirs(o->plots_dir);
+    for (size_t i = 0; !rc && i < n; i++) {
+        if ((rc = run_figure(cs[i], o))) {
+            char msg[2300];
+            snprintf(msg, sizeof msg, "%s", irp_last_error());
+            irp_fail(IRP_EDATA, "%s: %s", cs[i]->path, msg);
+        } else if (!o->quiet)
+            fprintf(stderr, "[%s] figure drawn again from %s/%s.csv\n", cs[i]->name,
+                    o->results_dir, cs[i]->name);
+    }
+    for (size_t i = 0; cs && i < n; i++)
+        config_free(cs[i]);
+    free(cs);
+    return rc ? die_last() : 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
-    run_opts o = {"results", "plots", 0, 0, 0, 0};
+    run_opts o = {.results_dir = "results", .plots_dir = "plots"};
     int first = 1;
     for (; first < argc && argv[first][0] == '-'; first++) {
         const char *a = argv[first];
@@ -54,6 +90,8 @@ int cmd_run(int argc, char **argv)
             o.quiet = 1;
         else if (!strcmp(a, "--no-plots"))
             o.no_plots = 1;
+        else if (!strcmp(a, "--redraw"))
+            o.redraw = 1;
         else if (!strcmp(a, "--threads") && first + 1 < argc) {
             char *end;
             unsigned long t = strtoul(argv[++first], &end, 10);
@@ -67,6 +105,11 @@ int cmd_run(int argc, char **argv)
     }
     if (first == argc)
         return fputs(usage, stderr), 2;
+    if (o.redraw && (o.no_plots || o.force))
+        return die("run: --redraw draws the figures only; it cannot go with %s",
+                   o.no_plots ? "--no-plots" : "--force");
+    if (o.redraw) /* MPI: rank 0 draws */
+        return par_rank() ? 0 : redraw(argv + first, (size_t)(argc - first), &o);
     if (par_rank()) /* MPI: rank 0 reports and draws, the others compute */
         o.quiet = o.no_plots = 1;
     size_t n = (size_t)(argc - first);

@@ -12,6 +12,7 @@ typedef struct run_opts {
     int force;               /* recompute cells already in results */
     int quiet;               /* no progress */
     int no_plots;
+    int redraw;              /* draw figures from the existing tables only */
     size_t threads;          /* workers for the pairs of pair kinds (0: one per CPU) */
 } run_opts;
 

@@ -83,6 +83,7 @@ static int heatmap(const csv_table *t, const config *c, const char *dir)
     agg_filter fa[] = {{"method", M_IRP}, {"metric", MT_MEAN_COSINE}, {"encoder", "=decoder"}};
     names om, de;
     int rc = IRP_OK;
+    gp_range range = GP_RANGE_EMPTY;
     for (size_t i = 0; !rc && i < v.n; i++) {
         agg inter, intra;
         rc = gp_build_variant(&inter, t, fi, 3, &v, i, g, 2);
@@ -98,8 +99,10 @@ static int heatmap(const csv_table *t, const config *c, const char *dir)
             for (size_t b = 0; b < de.n; b++) {
                 const char *k[] = {om.v[a], de.v[b]};
                 const agg_group *x = agg_find(&inter, k), *y = agg_find(&intra, k);
-                fprintf(dat, "%zu %zu %.6f %.6f\n", b, a, x ? agg_mean(x) : NAN,
-                        y ? agg_mean(y) : NAN);
+                double vx = x ? agg_mean(x) : NAN, vy = y ? agg_mean(y) : NAN;
+                gp_range_add(&range, vx);
+                gp_range_add(&range, vy);
+                fprintf(dat, "%zu %zu %.6f %.6f\n", b, a, vx, vy);
             }
             fprintf(dat, "\n");
         }
@@ -119,7 +122,7 @@ static int heatmap(const csv_table *t, const config *c, const char *dir)
     fprintf(gp, "set multiplot layout %zu,2 title \"%s: IRP mean cosine to the true target "
                 "embedding (test set)\"\n",
             v.n, c->name);
-    gp_heatmap_axes(gp, &de, &om, "delta (pruning threshold)", "omega (subspaces)", "");
+    gp_heatmap_axes(gp, &de, &om, "delta (pruning threshold)", "omega (subspaces)", "", range);
     const char *cols[] = {"3", "4"}, *titles[] = {"inter-space (mean over ordered pairs)",
                                                   "intra-space (same space's anchors)"};
     for (size_t i = 0; i < v.n; i++)
@@ -130,7 +133,7 @@ static int heatmap(const csv_table *t, const config *c, const char *dir)
                                                                : plain ? "\\n" : ", ", v.label[i]);
             snprintf(quoted, sizeof quoted, "%s%s%s", plain ? "\"" : "",
                      plain ? title : gpq(title), plain ? "\"" : "");
-            gp_heatmap_panel(gp, quoted, gp_dat(dir, c->name), i, cols[p]);
+            gp_heatmap_panel(gp, quoted, gp_dat(dir, c->name), i, cols[p], range);
         }
     return gp_render(gp, dir, c->name);
 }

@@ -151,6 +151,7 @@ static int matrix(const csv_table *t, const config *c, const char *dir)
         return IRP_EDATA;
     names enc;
     int rc = IRP_OK;
+    gp_range range = GP_RANGE_EMPTY;
     for (size_t i = 0; !rc && i < v.n; i++) {
         agg acc;
         if ((rc = gp_build_variant(&acc, t, f, 4, &v, i, g, 2)))
@@ -162,7 +163,9 @@ static int matrix(const csv_table *t, const config *c, const char *dir)
             for (size_t b = 0; b < enc.n; b++) {
                 const char *k[] = {enc.v[a], enc.v[b]};
                 const agg_group *x = agg_find(&acc, k);
-                fprintf(dat, "%zu %zu %.6f\n", b, a, x ? agg_mean(x) : NAN);
+                double val = x ? agg_mean(x) : NAN;
+                gp_range_add(&range, val);
+                fprintf(dat, "%zu %zu %.6f\n", b, a, val);
             }
             fprintf(dat, "\n");
         }
@@ -183,9 +186,10 @@ static int matrix(const csv_table *t, const config *c, const char *dir)
     fprintf(gp, "set multiplot layout %zu,%zu title \"%s: zero-shot stitching accuracy (IRP); "
                 "diagonal = own head\"\n",
             rows, cols, c->name);
-    gp_heatmap_axes(gp, &enc, &enc, "decoder (head)", "encoder", "set xtics rotate by -30\n");
+    gp_heatmap_axes(gp, &enc, &enc, "decoder (head)", "encoder", "set xtics rotate by -30\n",
+                    range);
     for (size_t i = 0; i < v.n; i++)
-        gp_heatmap_panel(gp, gpq(v.label[i]), gp_dat(dir, c->name), i, "3");
+        gp_heatmap_panel(gp, gpq(v.label[i]), gp_dat(dir, c->name), i, "3", range);
     return gp_render(gp, dir, c->name);
 }
 

@@ -3,6 +3,7 @@
 #include "plumbing/gnuplot.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -301,22 +302,54 @@ int gp_build_variant(agg *out, const csv_table *t, const agg_filter *base, size_
     return agg_build(out, t, f, nb + v->num_filters, g, ng);
 }
 
-void gp_heatmap_axes(FILE *gp, const names *x, const names *y, const char *xlabel,
-                     const char *ylabel, const char *extra)
+void gp_range_add(gp_range *r, double v)
 {
+    if (!isfinite(v))
+        return;
+    if (r->lo > r->hi)
+        r->lo = r->hi = v;
+    else if (v < r->lo)
+        r->lo = v;
+    else if (v > r->hi)
+        r->hi = v;
+}
+
+/* The colour scale's ends: the data's range rounded out to 0.01, at least
+ * 0.01 wide ([0, 1] when there is no value). */
+static void range_ends(gp_range r, double *lo, double *hi)
+{
+    if (r.lo > r.hi)
+        r.lo = 0, r.hi = 1;
+    *lo = floor(r.lo * 100) / 100;
+    *hi = ceil(r.hi * 100) / 100;
+    if (*hi - *lo < 0.01)
+        *hi = *lo + 0.01;
+}
+
+void gp_heatmap_axes(FILE *gp, const names *x, const names *y, const char *xlabel,
+                     const char *ylabel, const char *extra, gp_range r)
+{
+    double lo, hi;
+    range_ends(r, &lo, &hi);
     gp_tics(gp, "x", x);
     gp_tics(gp, "y", y);
     fprintf(gp, "set xlabel %s\nset ylabel %s\n%s", gpq(xlabel), gpq(ylabel), extra);
-    fprintf(gp, "set palette rgbformulae 33,13,10\nset cbrange [0:1]\n"
+    fprintf(gp, "set palette defined (0 '#440154', 1 '#472c7a', 2 '#3b518b', 3 '#2c718e', "
+                "4 '#21908d', 5 '#27ad81', 6 '#5cc863', 7 '#aadc32', 8 '#fde725')\n"
+                "set cbrange [%.2f:%.2f]\nset cblabel \"colour: the data's range, %.2f to %.2f\"\n"
                 "set xrange [-0.5:%zu.5]\nset yrange [-0.5:%zu.5]\n",
-            x->n - 1, y->n - 1);
+            lo, hi, lo, hi, x->n - 1, y->n - 1);
 }
 
 void gp_heatmap_panel(FILE *gp, const char *title, const char *dat, size_t index,
-                      const char *col)
+                      const char *col, gp_range r)
 {
+    double lo, hi;
+    range_ends(r, &lo, &hi);
     fprintf(gp,
-            "set title %s\nplot %s index %zu using 1:2:%s with image notitle, \"\" index %zu "
-            "using 1:2:(sprintf(\"%%.2f\", $%s)) with labels notitle\n",
-            title, dat, index, col, index, col);
+            "set title %s\nplot %s index %zu using 1:2:(0.5):(0.5):%s with boxxyerror fillstyle "
+            "solid 1.0 noborder linecolor palette notitle, \"\" index %zu "
+            "using 1:2:(sprintf(\"%%.2f\", $%s)):($%s < %.4f ? 0xffffff : 0x000000) with labels "
+            "textcolor rgb variable notitle\n",
+            title, dat, index, col, index, col, col, (lo + hi) / 2);
 }

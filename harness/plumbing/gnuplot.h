@@ -56,15 +56,28 @@ void gp_variants(variants *v, const config *c, unsigned exclude_mask);
 int gp_build_variant(agg *out, const csv_table *t, const agg_filter *base, size_t nb,
                      const variants *v, size_t i, const char *const *group_cols, size_t ng);
 
-/* Heat maps of values in [0, 1], one cell per (x, y) value, as the pair
- * kinds draw them. The axes: tics from x and y, the axis labels, `extra`
- * (gnuplot lines, verbatim), the palette and the ranges. */
+/* The range of the values a heat map shows (finite ones; lo > hi: none yet). */
+typedef struct gp_range {
+    double lo, hi;
+} gp_range;
+#define GP_RANGE_EMPTY ((gp_range){1, 0})
+void gp_range_add(gp_range *r, double v);
+
+/* Heat maps, one cell per (x, y) value, as the pair kinds draw them. The
+ * axes: tics from x and y, the axis labels, `extra` (gnuplot lines,
+ * verbatim), the ranges and a perceptual palette (viridis: lightness grows
+ * with the value, readable in grey) stretched over the data's range `r`
+ * (every panel on one scale, stated beside the colour bar), so that 0.79
+ * and 0.92 look different. */
 void gp_heatmap_axes(FILE *gp, const names *x, const names *y, const char *xlabel,
-                     const char *ylabel, const char *extra);
-/* One panel: `title` (a gnuplot string, gpq) over the image of column `col`
- * of block `index` of dat (gp_dat), each cell labelled with its value. */
+                     const char *ylabel, const char *extra, gp_range r);
+/* One panel: `title` (a gnuplot string, gpq) over the cells of column `col`
+ * of block `index` of dat (gp_dat), drawn as filled boxes (gnuplot's image
+ * style draws nothing for a grid of one row or column), each cell labelled
+ * with its value (white
+ * on the dark lower half of the palette, black on the light upper half). */
 void gp_heatmap_panel(FILE *gp, const char *title, const char *dat, size_t index,
-                      const char *col);
+                      const char *col, gp_range r);
 
 /* The anchor-count figure of the pair kinds (a sweep over more than two k):
  * the inter-space metric against k, one curve per variant (curves.c). */
