@@ -117,7 +117,7 @@ testdata: $(TESTDATA)/tiny.h5 $(TESTDATA)/slice.h5 $(TESTDATA)/slice-nonneg.h5 $
 # Unit, pipeline and real-data tests, then the same tests built with
 # AddressSanitizer + UndefinedBehaviorSanitizer; one summary line at the end.
 test:
-	@scripts/ensure-deps.sh build plot data text mpi install
+	@scripts/ensure-deps.sh build plot data text mpi install pytest
 	@$(MAKE) --no-print-directory all $(B)/irp-mpi $(TESTS) testdata
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS="$(ASAN_CFLAGS)" build-asan/irp $(ASAN_TESTS)
 	@IRP_TEST_DATA=$(TESTDATA) tests/run.sh $(TESTS) $(ASAN_TESTS)
@@ -260,7 +260,7 @@ PYVER  := $(shell /usr/bin/python3 -c 'import sys; print("python%d.%d" % sys.ver
 PYDIR  ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/python3/dist-packages,$(PREFIX)/lib/$(PYVER)/dist-packages)
 MAN_CMDS := run inspect translate report compare
 man: $(B)/irp
-	@scripts/ensure-deps.sh install
+	@scripts/ensure-deps.sh --check install
 	@mkdir -p $(B)/man
 	help2man --no-info --version-string="$$(scripts/version.sh)" \
 	  --name="Latent Space Translation via Inverse Relative Projection" -o $(B)/man/irp.1 $(B)/irp

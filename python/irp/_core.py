@@ -35,6 +35,7 @@ def _candidates():
     except ImportError:
         pass
     here = os.path.dirname(os.path.abspath(__file__))
+    yield os.path.join(here, "libirp.so.0")  # bundled by pip install ./python
     yield os.path.normpath(os.path.join(here, "..", "..", "build", "libirp.so.0"))
     found = ctypes.util.find_library("irp")
     if found:

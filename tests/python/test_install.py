@@ -129,3 +129,35 @@ def test_unsafe_install_paths_refused(root, tmp_path, setting, said):
     assert not os.path.exists(tmp_path / "ran")
     assert os.listdir(tmp_path) == []
     assert set(os.listdir(root)) == before
+
+
+def test_pip_install_offline(root, tmp_path):
+    """pip install ./python into a venv that sees Debian's NumPy: offline
+    (--no-index, --no-build-isolation), the C core built and bundled, so the
+    installed module works from anywhere with no IRP_LIB and no checkout on
+    its path."""
+    venv = tmp_path / "env"
+    subprocess.run(["/usr/bin/python3", "-m", "venv", "--system-site-packages", str(venv)],
+                   check=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("IRP_LIB", "PYTHONPATH")}
+    r = subprocess.run([str(venv / "bin/pip"), "install", "--no-index", "--no-build-isolation",
+                        "--quiet", os.path.join(root, "python")],
+                       cwd=str(tmp_path), env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    r = subprocess.run([str(venv / "bin/python"), "-c",
+                        "import irp, numpy as np\n"
+                        "print(irp.__file__); print(irp.library_path())\n"
+                        "rng = np.random.default_rng(0)\n"
+                        "a = rng.normal(size=(60, 8)); q, _ = np.linalg.qr(rng.normal(size=(8, 8)))\n"
+                        "t = irp.Translator.fit(a, a @ q)\n"
+                        "y, z = t.transform(a), a @ q\n"
+                        "cos = (y * z).sum(1) / np.linalg.norm(y, axis=1) / np.linalg.norm(z, axis=1)\n"
+                        "print(float(1 - cos.min()))\n"],
+                       cwd=str(work), env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    path, lib, err = r.stdout.split()
+    site = str(venv / "lib")
+    assert path.startswith(site) and lib.startswith(site) and lib.endswith("irp/libirp.so.0")
+    assert float(err) < 1e-9  # an exact rotation: every row's direction recovered
