@@ -287,7 +287,7 @@ install: all man
 	install -m 644 configs/paper-numbers.csv $(DESTDIR)$(PREFIX)/share/irp/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e "s|@VERSION@|$$(scripts/version.sh)|" scripts/irp.pc.in \
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/irp.pc
-	install -m 644 python/irp/__init__.py python/irp/_core.py python/irp/dump.py \
+	install -m 644 python/irp/__init__.py python/irp/_core.py python/irp/dump.py python/irp/read.py \
 	  $(DESTDIR)$(PYDIR)/irp/
 	printf 'LIBRARY = "%s"\n' "$(PREFIX)/lib/libirp.so.0" > $(DESTDIR)$(PYDIR)/irp/_libpath.py
 	install -m 644 $(B)/man/irp.1 $(foreach c,$(MAN_CMDS),$(B)/man/irp-$(c).1) \

@@ -34,6 +34,7 @@ static void python_module(void **state)
 {
     (void)state;
     pytest("test_module.py");
+    pytest("test_read.py");
 }
 
 static void walkthrough(void **state)

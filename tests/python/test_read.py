@@ -1,0 +1,150 @@
+"""irp.read_table and irp.read_dump: what irp writes, read back from Python —
+every number against an independent reading (csv, h5py), and hostile files
+refused with one ValueError naming the file and the place."""
+import csv
+import os
+import shutil
+import subprocess
+
+import h5py
+import numpy as np
+import pytest
+
+import irp
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory, irp_bin, tiny):
+    d = tmp_path_factory.mktemp("tables")
+    (d / "s.ini").write_text(f"[experiment]\ntype = stitch\ndata = {tiny}\nanchors = 100\n"
+                             "omega = 1, 2\ncenter = false, true\n")
+    r = subprocess.run([irp_bin, "run", "--quiet", "--no-plots", "s.ini"], cwd=str(d),
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return str(d / "results" / "s.csv")
+
+
+def test_read_table_equals_the_csv(table):
+    t = irp.read_table(table)
+    with open(table, newline="") as f:
+        rows = list(csv.DictReader(l for l in f if not l.startswith("#")))
+    assert len(t) == len(rows) > 0
+    for col in irp.read.TEXT_COLUMNS:
+        assert t[col].tolist() == [r[col] for r in rows]
+    want = np.array([float(r["value"]) if r["value"] else np.nan for r in rows])
+    assert np.array_equal(t.value, want, equal_nan=True)
+    assert t.comments[0].startswith("irp run s.ini (fnv1a ")
+    assert "ResultTable(" in repr(t) and "irp" in repr(t)
+
+
+def test_where_and_pivot(table):
+    t = irp.read_table(table)
+    zs = t.where(method="irp", metric="accuracy", center=False, omega=2)
+    assert len(zs) == 12 and set(zs.center) == {"false"} and set(zs.omega) == {"2"}
+    m, rows, cols = t.pivot("encoder", "decoder", method="irp", metric="accuracy",
+                            center="true", omega="1")
+    assert m.shape == (4, 4) and sorted(rows) == sorted(cols)
+    for e, d, v in zip(*(t.where(method="irp", metric="accuracy", center="true",
+                                 omega="1")[c] for c in ("encoder", "decoder", "value"))):
+        assert m[rows.index(e), cols.index(d)] == v
+    assert np.isnan(m[rows.index("wide"), cols.index("wide")])  # no IRP on the diagonal
+    with pytest.raises(ValueError, match="several rows for encoder=.*select more"):
+        t.pivot("encoder", "decoder", method="irp", metric="accuracy")
+    with pytest.raises(ValueError, match="'colour' is not a text column"):
+        t.where(colour="red")
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda s: s.replace("experiment,dataset", "experiment,data", 1), r"columns experiment,data"),
+    (lambda s: s + "x,y\n", r"line \d+: 2 fields; expected 21"),
+    (lambda s: s.rstrip("\n").rsplit(",", 1)[0] + ",nan\n", r"value 'nan' is not a finite number"),
+    (lambda s: s.rstrip("\n").rsplit(",", 1)[0] + ",0.5x\n", r"value '0.5x' is not a finite"),
+    (lambda s: "# only a comment\n", r"no header line"),
+])
+def test_read_table_refuses_other_files(tmp_path, table, change, message):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(change(open(table).read()))
+    with pytest.raises(ValueError, match=str(bad) + ": .*" + message):
+        irp.read_table(str(bad))
+
+
+def test_read_table_refuses_non_files(tmp_path):
+    os.mkfifo(tmp_path / "fifo.csv")
+    with pytest.raises(ValueError, match="fifo.csv: not a regular file"):
+        irp.read_table(str(tmp_path / "fifo.csv"))
+    (tmp_path / "latin.csv").write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(ValueError, match="latin.csv: not UTF-8"):
+        irp.read_table(str(tmp_path / "latin.csv"))
+
+
+def test_read_dump_equals_h5py(tiny):
+    d = irp.read_dump(tiny)
+    with h5py.File(tiny, "r") as f:
+        assert d.dataset == f.attrs["dataset"] and d.num_classes == f.attrs["num_classes"]
+        assert np.array_equal(d.train_labels, f["samples/train/labels"][()])
+        assert np.array_equal(d.test_ids, f["samples/test/ids"][()])
+        assert sorted(d.spaces) == sorted(f["spaces"])
+        for name, s in d.spaces.items():
+            assert s.train.dtype == np.float32
+            assert np.array_equal(s.train, f[f"spaces/{name}/train"][()])
+            assert np.array_equal(s.test, f[f"spaces/{name}/test"][()])
+            for hn, h in s.heads.items():
+                # the recorded accuracy, recomputed through the layers read back
+                acc = (h.logits(s.test).argmax(1) == d.test_labels).mean()
+                assert abs(acc - float(h.attrs["test_accuracy"])) <= 0.5 / len(s.test), (name, hn)
+    only = irp.read_dump(tiny, spaces=["wide"])
+    assert list(only.spaces) == ["wide"] and "Dump(" in repr(only)
+
+
+def test_read_dump_of_write_dump(tmp_path):
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=(30, 5)), rng.normal(size=(30, 7))
+    irp.write_dump(str(tmp_path / "m.h5"), {"a": (a[:20], a[20:]), "b": (b[:20], b[20:])})
+    d = irp.read_dump(str(tmp_path / "m.h5"))
+    assert d.train_labels is None and d.spaces["b"].dim == 7
+    assert np.array_equal(d.spaces["a"].test, a[20:].astype(np.float32))
+
+
+def _variant(tmp_path, tiny, change):
+    p = tmp_path / "v.h5"
+    shutil.copy(tiny, p)
+    with h5py.File(p, "r+") as f:
+        change(f)
+    return str(p)
+
+
+def _replace(f, name, data):
+    del f[name]
+    f[name] = data
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda f: f.attrs.__setitem__("schema", "other/1"), r"/: attribute 'schema' is 'other/1'"),
+    (lambda f: _replace(f, "spaces/wide/test", f["spaces/wide/test"][()].astype(np.float64)),
+     r"/spaces/wide/test: float64 of rank 2; expected float32"),
+    (lambda f: f["spaces/wide/train"].__setitem__((3,), 0), r"/spaces/wide/train: row 3 is all zero"),
+    (lambda f: f["spaces/rot-a/test"].__setitem__((5, 1), np.nan),
+     r"/spaces/rot-a/test: non-finite value at row 5, column 1"),
+    (lambda f: f["samples/test/labels"].__setitem__(7, 9), r"label 9 at row 7 is outside \[0, 4\)"),
+    (lambda f: f.__delitem__("samples/test/labels"), r"/samples: labels in one split only"),
+    (lambda f: _replace(f, "samples/test/ids", np.arange(3)), r"/samples/test/labels: 200 labels for 3 ids"),
+    (lambda f: f.create_dataset("spaces/wide/big", shape=(200, 1 << 26), dtype="f4"), None),
+    (lambda f: _replace(f, "spaces/wide/heads/linear/bias", np.zeros(3, dtype="f4")),
+     r"/spaces/wide/heads/linear/bias|heads/linear: weight \(4, \d+\) and bias \(3,\)"),
+])
+def test_read_dump_refuses_what_irp_refuses(tmp_path, tiny, change, message):
+    p = _variant(tmp_path, tiny, change)
+    if message is None:  # a dataset the reader never reads: no allocation, no error
+        irp.read_dump(p)
+        return
+    with pytest.raises(ValueError, match="v.h5: .*(" + message + ")"):
+        irp.read_dump(p)
+
+
+def test_read_dump_refuses_declared_sizes_the_file_cannot_hold(tmp_path, tiny):
+    def big(f):
+        del f["spaces/wide/test"]
+        f.create_dataset("spaces/wide/test", shape=(200, 1 << 26), dtype="f4")
+    p = _variant(tmp_path, tiny, big)
+    with pytest.raises(ValueError, match=r"/spaces/wide/test: .*declares shape \(200, 67108864\)"):
+        irp.read_dump(p)
