@@ -59,12 +59,13 @@ static int flag_key(const char *a)
 }
 
 /* The hash that ties a translator to its source anchors: their values (as
- * doubles, in index order) and shape. */
+ * doubles, in index order) and shape (irp_flat_anchor_hash, which the Python
+ * module's Translator.fit computes too). */
 static uint64_t translator_anchor_hash(const irp_mat *ax)
 {
-    uint64_t h = fnv1a(FNV1A_INIT, &ax->rows, sizeof ax->rows);
-    h = fnv1a(h, &ax->cols, sizeof ax->cols);
-    return fnv1a(h, ax->data, ax->rows * ax->cols * sizeof *ax->data);
+    uint64_t h = 0;
+    irp_flat_anchor_hash(&h, ax->data, ax->rows, ax->cols);
+    return h;
 }
 
 /* A stored translator, read and checked (untrusted file). */
