@@ -231,16 +231,16 @@ static int read_translator(stored_translator *s, const char *path)
     free(version);
     free(schema);
     if (!rc)
-        rc = h5_read_array(&t, dt, path, f, "translator", K_FLOAT64, 2, H5T_NATIVE_DOUBLE,
+        rc = h5_read_array(&t, dt, path, f, "/translator", K_FLOAT64, 2, H5T_NATIVE_DOUBLE,
                            sizeof(double));
     if (!rc)
-        rc = h5_read_array(&mx, dmx, path, f, "translator_mean_x", K_FLOAT64, 1,
+        rc = h5_read_array(&mx, dmx, path, f, "/translator_mean_x", K_FLOAT64, 1,
                            H5T_NATIVE_DOUBLE, sizeof(double));
     if (!rc)
-        rc = h5_read_array(&my, dmy, path, f, "translator_mean_y", K_FLOAT64, 1,
+        rc = h5_read_array(&my, dmy, path, f, "/translator_mean_y", K_FLOAT64, 1,
                            H5T_NATIVE_DOUBLE, sizeof(double));
     if (!rc && (s->is_dump || h5_exists(f, "anchor_indices")))
-        rc = h5_read_array(&ix, dk, path, f, "anchor_indices", K_INT, 1, H5T_NATIVE_INT64,
+        rc = h5_read_array(&ix, dk, path, f, "/anchor_indices", K_INT, 1, H5T_NATIVE_INT64,
                            sizeof(int64_t));
     s->t = t, s->mean_x = mx, s->mean_y = my, s->idx = ix;
     if (!rc) {
@@ -289,6 +289,13 @@ static int read_translator(stored_translator *s, const char *path)
                                      "written before 'irp translate --apply' existed: write "
                                      "it again with --translator)",
                           path, names[i]);
+    }
+    for (int i = 0; i < 2 && !rc; i++) {
+        const char *why = *dst[i] ? space_name_problem(*dst[i]) : NULL;
+        if (why)
+            rc = irp_fail(IRP_EDATA, "%s: /translator attribute '%s': %s (expected a printable "
+                                     "name of at most 200 characters without '/')",
+                          path, names[i], why);
     }
     char *split = NULL;
     if (!rc)
