@@ -130,3 +130,23 @@ irp_status irp_flat_apply(double *y, const double *x, size_t n, size_t dx, size_
         rc = irp_translate_apply(&ym, &tm, &src, &dst, &xm, &o);
     return rc;
 }
+
+irp_status irp_flat_anchor_hash(uint64_t *out, const double *ax, size_t k, size_t d)
+{
+    if (!out || !ax || !k || !d)
+        return irp_fail(IRP_EINVAL, "anchor hash: empty input (%zu anchors of dimension %zu)", k,
+                        d);
+    /* FNV-1a 64 over k and d (as size_t) and the values, in row order */
+    uint64_t h = 0xCBF29CE484222325ULL;
+    const size_t shape[2] = {k, d};
+    const unsigned char *parts[2] = {(const unsigned char *)shape, (const unsigned char *)ax};
+    size_t bytes[2] = {sizeof shape, 0};
+    if (__builtin_mul_overflow(k, d, &bytes[1]) ||
+        __builtin_mul_overflow(bytes[1], sizeof *ax, &bytes[1]))
+        return irp_fail(IRP_EINVAL, "anchor hash: %zu x %zu values overflow", k, d);
+    for (int p = 0; p < 2; p++)
+        for (size_t i = 0; i < bytes[p]; i++)
+            h = (h ^ parts[p][i]) * 0x100000001B3ULL;
+    *out = h;
+    return IRP_OK;
+}

@@ -42,4 +42,11 @@ irp_status irp_flat_apply(double *y, const double *x, size_t n, size_t dx, size_
                           const double *t, const double *mu_x, const double *mu_y, double scale_y,
                           int rescale);
 
+/* *out = the hash that ties a saved translator to its source anchors (ax,
+ * k×d, in anchor order): FNV-1a 64 over k and d (each a 64-bit size_t, native
+ * byte order) and then the values' bytes. A dump holds float32, so hash the
+ * anchors as a dump stores them (float32 values widened to double) to match
+ * 'irp translate'. */
+irp_status irp_flat_anchor_hash(uint64_t *out, const double *ax, size_t k, size_t d);
+
 #endif

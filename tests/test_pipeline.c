@@ -1739,6 +1739,148 @@ static void translator_apply_round_trip(void **state)
     }
 }
 
+/* One translator format (irp-translator/1), two forms: the dump --translator
+ * writes and a standalone translator (what Translator.save writes: no dump,
+ * no heads). --apply takes both, on a dump of new rows only (too few training
+ * rows to hold the anchors: applied with one note line) and on an unlabelled
+ * one (it takes the heads' classes); a file from before the version attribute
+ * still applies; a hash mismatch is still refused, and every broken field is
+ * one line naming file and attribute, nothing written. */
+static void translator_standalone_new_rows(void **state)
+{
+    (void)state;
+    char args[2048], py[4096];
+    snprintf(args, sizeof args, "translate --data %s --from rot-a --to narrow --anchors 200 "
+                                "--omega 2 --delta 0.4 --center --translator --out tr.h5", tiny());
+    assert_int_equal(irp(args), 0);
+    snprintf(py, sizeof py,
+             "import sys, h5py, numpy as np\n"
+             "src = h5py.File('%s', 'r')\n"
+             "rows = src['spaces/rot-a/train'][-60:]  # new rows: the last 60, fewer than the anchors\n"
+             "def fresh(path, labels):\n"
+             "    with h5py.File(path, 'w') as f:\n"
+             "        f.attrs['schema'] = 'irp-embeddings/1'\n"
+             "        f.attrs['num_classes'] = np.int32(src.attrs['num_classes'] if labels else 1)\n"
+             "        for s, z in (('train', rows[:20]), ('test', rows[20:])):\n"
+             "            f['samples/%%s/ids' %% s] = np.arange(len(z)) + (100 if s == 'test' else 0)\n"
+             "            if labels:\n"
+             "                f['samples/%%s/labels' %% s] = np.zeros(len(z), np.int32)\n"
+             "            f['spaces/mine/' + s] = z\n"
+             "fresh('fresh.h5', False)\n"
+             "fresh('fresh-labelled.h5', True)\n"
+             "t = h5py.File('tr.h5', 'r')\n"
+             "def standalone(path, **attrs):\n"
+             "    with h5py.File(path, 'w') as f:\n"
+             "        f.attrs['translator_schema'] = 'irp-translator/1'\n"
+             "        for n in ('translator', 'translator_mean_x', 'translator_mean_y', 'anchor_indices'):\n"
+             "            f[n] = t[n][...]\n"
+             "        a = dict(t['translator'].attrs)\n"
+             "        a.update(attrs)\n"
+             "        for k, v in a.items():\n"
+             "            if v is not None: f['translator'].attrs[k] = v\n"
+             "standalone('alone.h5', source_space=None, target_space=None, source_content=None)\n"
+             "standalone('noidx.h5', anchor_hash=None)\n"
+             "with h5py.File('noidx.h5', 'r+') as f: del f['anchor_indices']\n"
+             "standalone('set1.h5', settings='omega=2 omega=2')\n"
+             "standalone('set2.h5', settings='omega=two')\n"
+             "standalone('set3.h5', settings='rescale=none')\n"
+             "standalone('set4.h5', settings='head=linear')\n"
+             "standalone('neg.h5')\n"
+             "with h5py.File('neg.h5', 'r+') as f: f['anchor_indices'][3] = -2\n"
+             "standalone('hashonly.h5')\n"
+             "with h5py.File('hashonly.h5', 'r+') as f: del f['anchor_indices']\n"
+             "standalone('v2.h5')\n"
+             "with h5py.File('v2.h5', 'r+') as f: f.attrs['translator_schema'] = 'irp-translator/2'\n"
+             "standalone('oldpy.h5')\n"
+             "with h5py.File('oldpy.h5', 'r+') as f: del f.attrs['translator_schema']\n"
+             "# the applied rows, as NumPy computes them from the stored translator\n"
+             "def want(split):\n"
+             "    z = (rows[:20] if split == 'train' else rows[20:]).astype(np.float64)\n"
+             "    x = z - t['translator_mean_x'][:]\n"
+             "    y = (x / np.linalg.norm(x, axis=1, keepdims=True)) @ t['translator'][:]\n"
+             "    return y / np.linalg.norm(y, axis=1, keepdims=True) * t['translator'].attrs['scale_y'] + t['translator_mean_y'][:]\n"
+             "if len(sys.argv) > 1:\n"
+             "    out, space = sys.argv[1], sys.argv[2]\n"
+             "    o = h5py.File(out, 'r')\n"
+             "    for s in ('train', 'test'):\n"
+             "        got = o['spaces/%%s/%%s' %% (space, s)][:]\n"
+             "        assert np.abs(got - want(s)).max() < 1e-5, s\n"
+             "    print(int(o.attrs['num_classes']), len(o['spaces/' + space].get('heads', {})))\n",
+             tiny());
+    write_file("st.py", py);
+    if (sh("/usr/bin/python3 st.py"))
+        fail_msg("st.py: %s", err_out);
+    /* the dump form on new rows only, unlabelled: applied, one note, the heads' classes */
+    if (irp("translate --apply tr.h5 --in fresh.h5 --space mine --out a.h5"))
+        fail_msg("apply to fresh.h5: %s", err_out);
+    if (!strstr(err_out, "irp: note: fresh.h5: the anchors could not be checked (its training "
+                         "split has 20 rows, the anchors are rows up to") ||
+        !strstr(err_out, "anchors not checked)"))
+        fail_msg("no note: %s", err_out);
+    assert_int_equal(sh("/usr/bin/python3 st.py a.h5 mine-to-narrow > n.txt && "
+                        "grep -qx '4 6' n.txt && \"$IRP\" inspect a.h5 > /dev/null"), 0);
+    /* the standalone form: no heads, the input's classes; no source space: --space needed */
+    assert_int_equal(irp("translate --apply alone.h5 --in fresh.h5 --out b.h5"), 1);
+    assert_non_null(strstr(err_out, "alone.h5: /translator names no source space"));
+    assert_false(exists("b.h5"));
+    if (irp("translate --apply alone.h5 --in fresh-labelled.h5 --space mine --out b.h5"))
+        fail_msg("apply standalone: %s", err_out);
+    assert_non_null(strstr(err_out, "could not be checked"));
+    assert_int_equal(sh("/usr/bin/python3 st.py b.h5 mine-translated > n.txt && "
+                        "grep -qx '4 0' n.txt && \"$IRP\" inspect b.h5 > /dev/null"), 0);
+    if (irp("translate --apply noidx.h5 --in fresh.h5 --space mine --out c.h5"))
+        fail_msg("apply without anchors: %s", err_out);
+    assert_non_null(strstr(err_out, "(noidx.h5 records no anchor rows)"));
+    /* the standalone form on the source dump: the anchors are checked */
+    snprintf(args, sizeof args, "translate --apply alone.h5 --in %s --space rot-a --out d.h5",
+             tiny());
+    if (irp(args))
+        fail_msg("apply standalone to the source: %s", err_out);
+    assert_non_null(strstr(err_out, "anchors match"));
+    assert_null(strstr(err_out, "note"));
+    /* a file written before the version attribute existed applies as before */
+    assert_int_equal(sh("cp tr.h5 legacy.h5 && /usr/bin/python3 -c \"import h5py; "
+                        "del h5py.File('legacy.h5', 'r+').attrs['translator_schema']\""), 0);
+    snprintf(args, sizeof args, "translate --apply legacy.h5 --in %s --out e.h5", tiny());
+    if (irp(args))
+        fail_msg("legacy: %s", err_out);
+    struct {
+        const char *args, *why;
+    } bad[] = {
+        {"--apply alone.h5 --in %s --space rot-b --out x.h5", "not the anchors it was fitted on"},
+        {"--apply tr.h5 --in fresh-labelled.h5 --space mine --out x.h5 --omega 3",
+         "--omega does not apply"},
+        {"--apply set1.h5 --in fresh.h5 --space mine --out x.h5",
+         "set1.h5: /translator attribute 'settings': 'omega=2': given twice"},
+        {"--apply set2.h5 --in fresh.h5 --space mine --out x.h5",
+         "'omega=two': expected an integer >= 1"},
+        {"--apply set3.h5 --in fresh.h5 --space mine --out x.h5",
+         "'rescale=none': disagrees with the attribute rescale"},
+        {"--apply set4.h5 --in fresh.h5 --space mine --out x.h5",
+         "'head=linear': not a translator setting"},
+        {"--apply neg.h5 --in fresh.h5 --space mine --out x.h5",
+         "neg.h5: /anchor_indices: -2 at position 3"},
+        {"--apply hashonly.h5 --in fresh.h5 --space mine --out x.h5",
+         "attribute 'anchor_hash' without /anchor_indices"},
+        {"--apply v2.h5 --in fresh.h5 --space mine --out x.h5",
+         "v2.h5: / attribute 'translator_schema' is \"irp-translator/2\"; expected "
+         "\"irp-translator/1\""},
+        {"--apply oldpy.h5 --in fresh.h5 --space mine --out x.h5",
+         "oldpy.h5: / attribute 'translator_schema': missing"},
+        {"--apply alone.h5 --in fresh.h5 --space nope --out x.h5", "fresh.h5: /spaces/nope"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char a[1024];
+        snprintf(a, sizeof a, bad[i].args, tiny());
+        snprintf(args, sizeof args, "translate %s", a);
+        assert_int_equal(irp(args), 1);
+        if (!strstr(err_out, bad[i].why) || strchr(err_out, '\n') != strrchr(err_out, '\n'))
+            fail_msg("%s: '%s'", a, err_out);
+        assert_false(exists("x.h5"));
+        assert_false(exists("x.h5.tmp"));
+    }
+}
+
 /* delta/omega = auto on the synthetic dump, where the answer is known: among
  * rot-a, rot-b (rotations and scalings of one latent) and narrow (16 of its
  * dimensions), every pair has one fixed δ whose test mean cosine beats the
@@ -1942,6 +2084,7 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(scale_experiments, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(translate_writes_hdf5, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(translator_apply_round_trip, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(translator_standalone_new_rows, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(auto_delta_known_answer, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(bootstrap_intervals, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(ridge_in_the_runner, setup, teardown);

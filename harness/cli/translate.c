@@ -1,10 +1,13 @@
 /* irp translate — IRP from one space of a dump into another, written as a new
  * dump (schema irp-embeddings/1) for use outside the harness. Its options are
  * the config's sweep keys (keys.h), parsed and checked by config.c. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 
 #include "cli/commands.h"
 #include "plumbing/config.h"
@@ -29,19 +32,23 @@ static const char *usage =
     "true) [default]:\n";
 
 static const char *usage_tail =
-    "  --translator   also store everything needed to apply it to new rows: the\n"
-    "                 closed-form translator T (dx x dy, float64), the anchor\n"
-    "                 means, the target scale, the settings, the anchor indices\n"
-    "                 and a hash of the source anchors' values\n"
+    "  --translator   also store everything needed to apply it to new rows (a\n"
+    "                 translator file, irp-translator/1): the closed-form\n"
+    "                 translator T (dx x dy, float64), the anchor means, the\n"
+    "                 target scale, the settings, the anchor indices and a hash\n"
+    "                 of the source anchors' values\n"
     "\n"
-    "--apply TRANSLATOR.h5 (a file written with --translator) translates both\n"
-    "splits of the space of NEW.h5 named like the translator's source (or\n"
-    "--space NAME) into OUT.h5, with the target's heads copied from TRANSLATOR.h5.\n"
-    "NEW.h5's training split must hold the anchors at the translator's indices,\n"
-    "embedded by the same encoder: their values are hashed and must match, so a\n"
-    "translator is never applied to another encoder's space (its test rows, and\n"
-    "any other training rows, may be new). A source dimension or anchor hash that\n"
-    "does not match is refused, naming both files.\n";
+    "--apply TRANSLATOR.h5 (written with --translator, or by the Python module's\n"
+    "Translator.save) translates both splits of the space of NEW.h5 named like the\n"
+    "translator's source (or --space NAME; needed when the file names no source)\n"
+    "into OUT.h5, with the target's heads copied when TRANSLATOR.h5 carries them\n"
+    "(a file from --translator does; an unlabelled NEW.h5 then takes their\n"
+    "classes). When NEW.h5's training split holds the translator's anchor rows,\n"
+    "their values are hashed and must match, so a translator is never applied to\n"
+    "another encoder's space; when it has fewer rows (only new rows), or the file\n"
+    "records no anchors, it is applied with a note that the anchors could not be\n"
+    "checked. A source dimension or anchor hash that does not match is refused,\n"
+    "naming both files.\n";
 
 /* The sweep key of flag "--anchor-seed" etc., or -1. */
 static int flag_key(const char *a)
@@ -59,22 +66,28 @@ static int flag_key(const char *a)
 }
 
 /* The hash that ties a translator to its source anchors: their values (as
- * doubles, in index order) and shape. */
+ * doubles, in index order) and shape (irp_flat_anchor_hash, which the Python
+ * module's Translator.fit computes too). */
 static uint64_t translator_anchor_hash(const irp_mat *ax)
 {
-    uint64_t h = fnv1a(FNV1A_INIT, &ax->rows, sizeof ax->rows);
-    h = fnv1a(h, &ax->cols, sizeof ax->cols);
-    return fnv1a(h, ax->data, ax->rows * ax->cols * sizeof *ax->data);
+    uint64_t h = 0;
+    irp_flat_anchor_hash(&h, ax->data, ax->rows, ax->cols);
+    return h;
 }
 
-/* A stored translator, read and checked (untrusted file). */
+/* A stored translator, read and checked (untrusted file). Two forms of one
+ * format (irp-translator/1): the dump 'irp translate --translator' writes
+ * (translated space and the target's heads beside the translator; files
+ * written before the version attribute existed are this form), and a
+ * standalone translator (Translator.save: no dump, no heads). */
 typedef struct stored_translator {
     double *t, *mean_x, *mean_y;
-    int64_t *idx;
+    int64_t *idx; /* NULL when the anchors' rows are not recorded */
     size_t dx, dy, k;
     double scale_y;
     int rescale;
-    char *source, *target, *settings, *hash;
+    int is_dump; /* the file is also a dump (root attribute schema) */
+    char *source, *target, *settings, *hash; /* NULL when absent (standalone form) */
 } stored_translator;
 
 static void stored_free(stored_translator *s)
@@ -97,37 +110,141 @@ static int all_finite(const double *v, size_t n)
     return 1;
 }
 
+/* NULL if v is a value of setting k as translate's flags take it, else what
+ * was expected. The same grammar as the Python module's Translator.load:
+ * counts and seeds are decimal integers (an optional '+'), numbers are finite
+ * decimals, booleans true/false in any case, choices exact. */
+static const char *setting_value_problem(int k, const char *v)
+{
+    switch (k) {
+    case SK_ANCHORS:
+    case SK_OMEGA:
+    case SK_ANCHOR_SEED:
+    case SK_SEED: {
+        const char *d = v + (*v == '+');
+        char *end;
+        errno = 0;
+        unsigned long long u = *d ? strtoull(d, &end, 10) : 0;
+        if (!*d || strspn(d, "0123456789") != strlen(d) || errno ||
+            ((k == SK_ANCHORS || k == SK_OMEGA) && u < 1))
+            return k == SK_ANCHORS || k == SK_OMEGA ? "expected an integer >= 1"
+                                                    : "expected an integer from 0 to 2^64-1";
+        return NULL;
+    }
+    case SK_DELTA:
+    case SK_RCOND:
+    case SK_LAMBDA: {
+        char *end;
+        double d = strtod(v, &end); /* (an underflow to 0 is a number) */
+        if (!*v || strspn(v, "0123456789+-.eE") != strlen(v) || *end || !isfinite(d))
+            return "expected a finite number";
+        return NULL;
+    }
+    case SK_CENTER:
+    case SK_COMPLETION:
+        return strcasecmp(v, "true") && strcasecmp(v, "false") ? "expected true or false" : NULL;
+    case SK_PRUNE:
+        return strcmp(v, "threshold") && strcmp(v, "fraction") ? "expected threshold or fraction"
+                                                               : NULL;
+    case SK_RESCALE:
+        return strcmp(v, "mean-norm") && strcmp(v, "none") ? "expected mean-norm or none" : NULL;
+    }
+    return "not a translator setting";
+}
+
+/* The settings attribute: "key=value" pairs separated by one space, keys
+ * translate's options (config spelling), each at most once, and rescale (if
+ * given) agreeing with the rescale attribute. */
+static int check_settings(const char *path, const char *set, int rescale)
+{
+    char shown[80], key[64];
+    unsigned seen = 0;
+    for (const char *p = set; *set && p;) {
+        const char *sp = strchr(p, ' ');
+        size_t len = sp ? (size_t)(sp - p) : strlen(p);
+        const char *eq = memchr(p, '=', len);
+        char tok[256];
+        snprintf(tok, sizeof tok, "%.*s", (int)(len < 255 ? len : 255), p);
+        int k = -1;
+        if (eq && (size_t)(eq - p) < sizeof key) {
+            snprintf(key, sizeof key, "%.*s", (int)(eq - p), p);
+            for (int i = 0; i < SK_COUNT && k < 0; i++)
+                if (sweep_key_is_flag(i) && !strcmp(key, sweep_key_name(i)))
+                    k = i;
+        }
+        const char *val = eq ? strchr(tok, '=') + 1 : "";
+        const char *why = !len || len > 250 || !eq ? "expected key=value"
+                          : k < 0                  ? "not a translator setting"
+                          : seen & (1u << k)       ? "given twice"
+                                                   : setting_value_problem(k, val);
+        if (!why && k == SK_RESCALE && !strcmp(val, "mean-norm") != !!rescale)
+            why = "disagrees with the attribute rescale";
+        if (why)
+            return irp_fail(IRP_EDATA, "%s: /translator attribute 'settings': '%s': %s (expected "
+                                       "translate's options as key=value, one space apart)",
+                            path, printable(shown, sizeof shown, tok), why);
+        seen |= 1u << k;
+        p = sp ? sp + 1 : NULL;
+    }
+    return IRP_OK;
+}
+
 static int read_translator(stored_translator *s, const char *path)
 {
     memset(s, 0, sizeof *s);
     h5_quiet();
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    struct stat st;
+    if (stat(path, &st))
+        return irp_fail(IRP_EDATA, "%s: cannot open (%s)", path, strerror(errno));
+    if (!S_ISREG(st.st_mode)) /* a FIFO or device would hang or mislead HDF5 */
+        return irp_fail(IRP_EDATA, "%s: not a regular file; expected a translator (%s)", path,
+                        TRANSLATOR_SCHEMA);
+    hid_t f = H5Fis_hdf5(path) > 0 ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
     if (f < 0)
-        return irp_fail(IRP_EDATA, "%s: cannot open as HDF5 (expected a file written by 'irp "
-                                   "translate --translator')",
+        return irp_fail(IRP_EDATA, "%s: cannot open as HDF5 (expected a translator: a file "
+                                   "written by 'irp translate --translator' or Translator.save)",
                         path);
     hsize_t dt[2], dmx[2], dmy[2], dk[2];
     void *t = NULL, *mx = NULL, *my = NULL, *ix = NULL;
-    int rc = IRP_OK;
-    if (!h5_exists(f, "translator"))
-        rc = irp_fail(IRP_EDATA, "%s: /translator: missing (expected a file written by 'irp "
-                                 "translate --translator')",
-                      path);
+    char *version = NULL, *schema = NULL;
+    int rc = h5_refuse_foreign_links(f, path);
     if (!rc)
-        rc = h5_read_array(&t, dt, path, f, "translator", K_FLOAT64, 2, H5T_NATIVE_DOUBLE,
+        rc = h5_attr_string(&version, path, f, "/", "translator_schema", 0);
+    if (!rc)
+        rc = h5_attr_string(&schema, path, f, "/", "schema", 0);
+    s->is_dump = schema != NULL;
+    if (!rc && version && strcmp(version, TRANSLATOR_SCHEMA)) {
+        char shown[80];
+        rc = irp_fail(IRP_EDATA, "%s: / attribute 'translator_schema' is \"%s\"; expected \"%s\" "
+                                 "(written by another version of irp?)",
+                      path, printable(shown, sizeof shown, version), TRANSLATOR_SCHEMA);
+    }
+    if (!rc && !h5_exists(f, "translator"))
+        rc = irp_fail(IRP_EDATA, "%s: /translator: missing (expected a translator: a file "
+                                 "written by 'irp translate --translator' or Translator.save)",
+                      path);
+    if (!rc && !version && !schema)
+        rc = irp_fail(IRP_EDATA, "%s: / attribute 'translator_schema': missing (expected \"%s\"; "
+                                 "a translator saved by an older irp Python module: load it with "
+                                 "irp.Translator.load and save it again)",
+                      path, TRANSLATOR_SCHEMA);
+    free(version);
+    free(schema);
+    if (!rc)
+        rc = h5_read_array(&t, dt, path, f, "/translator", K_FLOAT64, 2, H5T_NATIVE_DOUBLE,
                            sizeof(double));
     if (!rc)
-        rc = h5_read_array(&mx, dmx, path, f, "translator_mean_x", K_FLOAT64, 1,
+        rc = h5_read_array(&mx, dmx, path, f, "/translator_mean_x", K_FLOAT64, 1,
                            H5T_NATIVE_DOUBLE, sizeof(double));
     if (!rc)
-        rc = h5_read_array(&my, dmy, path, f, "translator_mean_y", K_FLOAT64, 1,
+        rc = h5_read_array(&my, dmy, path, f, "/translator_mean_y", K_FLOAT64, 1,
                            H5T_NATIVE_DOUBLE, sizeof(double));
-    if (!rc)
-        rc = h5_read_array(&ix, dk, path, f, "anchor_indices", K_INT, 1, H5T_NATIVE_INT64,
+    if (!rc && (s->is_dump || h5_exists(f, "anchor_indices")))
+        rc = h5_read_array(&ix, dk, path, f, "/anchor_indices", K_INT, 1, H5T_NATIVE_INT64,
                            sizeof(int64_t));
     s->t = t, s->mean_x = mx, s->mean_y = my, s->idx = ix;
     if (!rc) {
-        s->dx = dt[0], s->dy = dt[1], s->k = dk[0];
+        s->dx = dt[0], s->dy = dt[1], s->k = ix ? dk[0] : 0;
         if (!s->dx || !s->dy || dmx[0] != dt[0] || dmy[0] != dt[1])
             rc = irp_fail(IRP_EDATA, "%s: /translator is %llux%llu but the means have %llu and "
                                      "%llu values (expected dx and dy)",
@@ -136,9 +253,14 @@ static int read_translator(stored_translator *s, const char *path)
         else if (!all_finite(s->t, s->dx * s->dy) || !all_finite(s->mean_x, s->dx) ||
                  !all_finite(s->mean_y, s->dy))
             rc = irp_fail(IRP_EDATA, "%s: /translator or its means hold a NaN or infinity", path);
-        else if (!s->k)
+        else if (ix && !s->k)
             rc = irp_fail(IRP_EDATA, "%s: /anchor_indices: empty (expected the anchors' rows)",
                           path);
+        for (size_t i = 0; !rc && i < s->k; i++)
+            if (s->idx[i] < 0)
+                rc = irp_fail(IRP_EDATA, "%s: /anchor_indices: %lld at position %zu (expected "
+                                         "rows of the training split, >= 0)",
+                              path, (long long)s->idx[i], i);
     }
     hid_t td = rc ? -1 : H5Dopen2(f, "translator", H5P_DEFAULT);
     if (!rc && td < 0)
@@ -157,15 +279,23 @@ static int read_translator(stored_translator *s, const char *path)
     if (!rc && (!found || (v != 0 && v != 1)))
         rc = irp_fail(IRP_EDATA, "%s: /translator attribute 'rescale': expected 0 or 1", path);
     s->rescale = v == 1;
+    /* the dump form has always carried these; a standalone translator may lack them */
     const char *names[] = {"source_space", "target_space", "settings", "anchor_hash"};
     char **dst[] = {&s->source, &s->target, &s->settings, &s->hash};
     for (int i = 0; i < 4 && !rc; i++) {
         rc = h5_attr_string(dst[i], path, td, "/translator", names[i], 0);
-        if (!rc && !*dst[i])
+        if (!rc && !*dst[i] && s->is_dump)
             rc = irp_fail(IRP_EDATA, "%s: /translator attribute '%s': missing (a translator "
                                      "written before 'irp translate --apply' existed: write "
                                      "it again with --translator)",
                           path, names[i]);
+    }
+    for (int i = 0; i < 2 && !rc; i++) {
+        const char *why = *dst[i] ? space_name_problem(*dst[i]) : NULL;
+        if (why)
+            rc = irp_fail(IRP_EDATA, "%s: /translator attribute '%s': %s (expected a printable "
+                                     "name of at most 200 characters without '/')",
+                          path, names[i], why);
     }
     char *split = NULL;
     if (!rc)
@@ -175,15 +305,32 @@ static int read_translator(stored_translator *s, const char *path)
                                  "(the anchors are rows of the training split)",
                       path);
     free(split);
-    if (!rc && (strlen(s->hash) != 16 || strspn(s->hash, "0123456789abcdef") != 16))
+    if (!rc && s->hash && (strlen(s->hash) != 16 || strspn(s->hash, "0123456789abcdef") != 16))
         rc = irp_fail(IRP_EDATA, "%s: /translator attribute 'anchor_hash': expected 16 hex "
                                  "digits, got '%.40s'",
                       path, s->hash);
+    if (!rc && s->hash && !s->idx)
+        rc = irp_fail(IRP_EDATA, "%s: /translator attribute 'anchor_hash' without "
+                                 "/anchor_indices (expected the anchors' rows beside their hash)",
+                      path);
+    if (!rc && s->settings)
+        rc = check_settings(path, s->settings, s->rescale);
     if (td >= 0)
         H5Dclose(td);
     H5Fclose(f);
     if (rc)
         stored_free(s);
+    return rc;
+}
+
+/* read_translator in the guarded child (dump_guarded): libhdf5 can crash on a
+ * corrupted file */
+static int read_translator_in_child(void *path)
+{
+    stored_translator s;
+    int rc = read_translator(&s, path);
+    if (!rc)
+        stored_free(&s);
     return rc;
 }
 
@@ -221,37 +368,46 @@ static int translate_apply(const char *trf, const char *in, const char *out, con
     if (check_output(out, in) || check_output(out, trf))
         return die_last();
     dump *d = NULL, *td = NULL;
-    /* the translator file is a dump first (a regular HDF5 file, its translated
-     * space and the target's heads checked), then a translator */
-    if (dump_load_checked(&td, trf, NULL, 0, 0)) /* untrusted: read in a guarded child first */
-        return die_last();
     stored_translator st;
-    if (read_translator(&st, trf)) {
-        dump_free(td);
+    /* untrusted: read in a guarded child first, then here; a translator that
+     * is also a dump is loaded as one (its translated space and the target's
+     * heads checked) */
+    if (dump_guarded(trf, read_translator_in_child, (void *)trf) || read_translator(&st, trf))
+        return die_last();
+    if (st.is_dump && dump_load_checked(&td, trf, NULL, 0, 0)) {
+        stored_free(&st);
         return die_last();
     }
     const char *name = space ? space : st.source;
-    const char *names[2] = {name, st.target}, *from[2] = {space ? "--space" : trf, trf};
     char shown[80];
     int rc = IRP_OK;
+    if (!name)
+        rc = irp_fail(IRP_EDATA, "%s: /translator names no source space (attribute "
+                                 "'source_space'): give --space NAME, the space of %s to "
+                                 "translate",
+                      trf, in);
+    const char *names[2] = {name, st.target}, *from[2] = {space ? "--space" : trf, trf};
     for (int q = 0; q < 2 && !rc; q++) {
-        const char *why = space_name_problem(names[q]);
+        const char *why = names[q] ? space_name_problem(names[q]) : NULL;
         if (why)
             rc = irp_fail(IRP_EDATA, "%s: space '%s': %s (expected a printable name of at most "
                                      "200 characters without '/')",
                           from[q], printable(shown, sizeof shown, names[q]), why);
     }
-    const dump_space *tsp = rc ? NULL : (td->num_spaces == 1 ? &td->spaces[0] : NULL);
-    if (!rc && !tsp)
+    const dump_space *tsp = rc || !td ? NULL : (td->num_spaces == 1 ? &td->spaces[0] : NULL);
+    if (!rc && td && !tsp)
         rc = irp_fail(IRP_EDATA, "%s: expected one space (the translated one), found %zu", trf,
                       td->num_spaces);
-    if (!rc && tsp->dim != st.dy)
+    if (!rc && tsp && tsp->dim != st.dy)
         rc = irp_fail(IRP_EDATA, "%s: /translator maps into dimension %zu but its space %s has "
                                  "dimension %zu (and heads for it)",
                       trf, st.dy, tsp->name, tsp->dim);
     if (!rc)
         rc = dump_load_checked(&d, in, &name, 1, 0);
-    if (!rc && d->num_classes != td->num_classes)
+    /* heads copied into a labelled dump must be for its classes; an unlabelled
+     * dump takes the heads' classes */
+    int heads = tsp && tsp->num_heads;
+    if (!rc && heads && d->train_labels && d->num_classes != td->num_classes)
         rc = irp_fail(IRP_EDATA, "%s has %zu classes but the heads in %s have %zu: not the same "
                                  "task",
                       in, d->num_classes, trf, td->num_classes);
@@ -261,27 +417,27 @@ static int translate_apply(const char *trf, const char *in, const char *out, con
         rc = irp_fail(IRP_EDATA, "%s: /spaces/%s has dimension %zu but %s translates from "
                                  "dimension %zu",
                       in, name, src->dim, trf, st.dx);
-    size_t *idx = rc ? NULL : malloc(st.k * sizeof *idx);
-    if (!rc && !idx)
+    /* the anchors are checked when NEW's training split holds their rows and
+     * the translator records their hash; otherwise it is applied, with a note */
+    size_t last = 0;
+    for (size_t i = 0; i < st.k; i++)
+        last = (uint64_t)st.idx[i] > last ? (size_t)st.idx[i] : last;
+    int check = !rc && st.k && st.hash && last < d->num_train;
+    size_t *idx = check ? malloc(st.k * sizeof *idx) : NULL;
+    if (check && !idx)
         rc = irp_fail(IRP_ENOMEM, "out of memory");
-    for (size_t i = 0; !rc && i < st.k; i++) {
-        if (st.idx[i] < 0 || (uint64_t)st.idx[i] >= d->num_train)
-            rc = irp_fail(IRP_EDATA, "%s: /spaces/%s/train has %zu rows but %s's anchor %zu is "
-                                     "row %lld: the training split must hold the anchors, "
-                                     "embedded by the same encoder",
-                          in, name, d->num_train, trf, i, (long long)st.idx[i]);
-        else
-            idx[i] = (size_t)st.idx[i];
-    }
-    if (!rc && !(ax = dump_rows(&src->train, idx, st.k)))
+    for (size_t i = 0; idx && i < st.k; i++)
+        idx[i] = (size_t)st.idx[i];
+    if (!rc && idx && !(ax = dump_rows(&src->train, idx, st.k)))
         rc = IRP_EDATA;
     char got[17] = "";
-    if (!rc) {
+    if (!rc && idx) {
         snprintf(got, sizeof got, "%016llx", (unsigned long long)translator_anchor_hash(ax));
         if (strcmp(got, st.hash))
             rc = irp_fail(IRP_EDATA, "%s: /spaces/%s/train: the rows at %s's %zu anchor indices "
                                      "hash to %s, not %s: not the anchors it was fitted on "
-                                     "(another encoder, another row order, or other anchors)",
+                                     "(another encoder, another row order, or other anchors; "
+                                     "rows that are all new belong in the test split)",
                           in, name, trf, st.k, got, st.hash);
     }
     for (int split = 0; split < 2 && !rc; split++) {
@@ -298,22 +454,45 @@ static int translate_apply(const char *trf, const char *in, const char *out, con
         irp_mat_free(x);
     }
     char oname[512], settings[1024];
-    snprintf(oname, sizeof oname, "%s-to-%s", name, st.target);
+    if (st.target)
+        snprintf(oname, sizeof oname, "%s-to-%s", name ? name : "", st.target);
+    else
+        snprintf(oname, sizeof oname, "%s-translated", name ? name : "");
     if (!rc && space_name_problem(oname))
         rc = irp_fail(IRP_EDATA, "the output space '%s': %s; give the input space a shorter name "
                                  "(--space)",
                       printable(shown, sizeof shown, oname), space_name_problem(oname));
-    snprintf(settings, sizeof settings, "%s; applied from %s (anchor hash %s)", st.settings, trf,
-             st.hash);
+    if (idx)
+        snprintf(settings, sizeof settings, "%s%sapplied from %s (anchor hash %s)",
+                 st.settings ? st.settings : "", st.settings && *st.settings ? "; " : "", trf,
+                 st.hash);
+    else
+        snprintf(settings, sizeof settings, "%s%sapplied from %s (anchors not checked)",
+                 st.settings ? st.settings : "", st.settings && *st.settings ? "; " : "", trf);
     if (!rc) {
-        dump_new_space sp = {oname, oname, tsp->modality, settings, "irp translate --apply",
-                             y[0], y[1], tsp->heads, tsp->num_heads};
-        rc = dump_write(out, d, &sp, NULL);
+        dump_new_space sp = {oname, oname, tsp ? tsp->modality : "", settings,
+                             "irp translate --apply", y[0], y[1], tsp ? tsp->heads : NULL,
+                             tsp ? tsp->num_heads : 0};
+        dump classes = *d; /* an unlabelled dump takes the classes of the heads it receives */
+        if (heads && !d->train_labels)
+            classes.num_classes = td->num_classes, classes.class_names = td->class_names;
+        rc = dump_write(out, &classes, &sp, NULL);
     }
     int status = rc ? die_last() : 0;
+    if (!rc && !idx) {
+        char why[160];
+        if (!st.k || !st.hash)
+            snprintf(why, sizeof why, "%s records no anchor %s", trf, !st.k ? "rows" : "hash");
+        else
+            snprintf(why, sizeof why, "its training split has %zu rows, the anchors are rows up "
+                                      "to %zu", d->num_train, last);
+        fprintf(stderr, "irp: note: %s: the anchors could not be checked (%s); applied on trust "
+                        "that /spaces/%s is the encoder %s was fitted on\n",
+                in, why, name, trf);
+    }
     if (!rc)
-        fprintf(stderr, "irp: wrote %s (%s, %zu + %zu rows, anchors match %s)\n", out, oname,
-                d->num_train, d->num_test, got);
+        fprintf(stderr, "irp: wrote %s (%s, %zu + %zu rows, %s%s)\n", out, oname, d->num_train,
+                d->num_test, idx ? "anchors match " : "anchors not checked", got);
     free(idx);
     irp_mat_free(ax);
     irp_mat_free(y[0]);

@@ -596,20 +596,6 @@ static int load_samples(dump *d, hid_t file, int split)
     return rc;
 }
 
-/* H5Lvisit callback: stops at the first link that is not a hard or soft link
- * inside the file (an external link would read another file, perhaps one the
- * sharer never sent; a user-defined one does what its plugin says), its name
- * printable into the buffer `data`. */
-static herr_t refuse_foreign_link(hid_t group, const char *name, const H5L_info_t *info,
-                                  void *data)
-{
-    (void)group;
-    if (info->type == H5L_TYPE_HARD || info->type == H5L_TYPE_SOFT)
-        return 0;
-    printable(data, 512, name);
-    return 1;
-}
-
 int dump_load(dump **out, const char *path, const char *const *only, size_t num_only)
 {
     return dump_load_flags(out, path, only, num_only, 0);
@@ -641,14 +627,9 @@ int dump_load_flags(dump **out, const char *path, const char *const *only, size_
         return FAIL("%s: HDF5 could not open it", path);
     /* (a file whose links cannot be listed is corrupted: the reads below say
      * where, or the checked loader's child reports the library's crash) */
-    char elink[512] = "";
-    H5E_BEGIN_TRY { H5Lvisit(file, H5_INDEX_NAME, H5_ITER_NATIVE, refuse_foreign_link, elink); }
-    H5E_END_TRY;
-    if (elink[0]) {
+    if (h5_refuse_foreign_links(file, path)) {
         H5Fclose(file);
-        return FAIL("%s: /%s is a link to another file (or of a kind irp does not follow); "
-                    "expected one self-contained file (copy the data in: h5copy, or h5py's "
-                    "f.copy)", path, elink);
+        return IRP_EDATA;
     }
     dump *d = calloc(1, sizeof *d);
     if (d)
@@ -821,10 +802,33 @@ const dump_head *dump_find_head(const dump_space *s, const char *name)
     return NULL;
 }
 
+/* dump_guarded's child: the loader with its arguments */
+struct load_args {
+    const char *path;
+    const char *const *only;
+    size_t num_only;
+    unsigned flags;
+};
+
+static int load_in_child(void *arg)
+{
+    const struct load_args *a = arg;
+    dump *d; /* the child's memory goes with it: no need to free it */
+    return dump_load_flags(&d, a->path, a->only, a->num_only, a->flags);
+}
+
 int dump_load_checked(dump **out, const char *path, const char *const *only, size_t num_only,
                       unsigned flags)
 {
     *out = NULL;
+    struct load_args a = {path, only, num_only, flags};
+    if (dump_guarded(path, load_in_child, &a))
+        return IRP_EDATA;
+    return dump_load_flags(out, path, only, num_only, flags);
+}
+
+int dump_guarded(const char *path, int (*reader)(void *arg), void *arg)
+{
     struct stat fst;
     long long secs; /* a day at most: alarm() takes an unsigned int */
     if (env_long("IRP_LOAD_TIMEOUT", 1, 86400,
@@ -850,13 +854,12 @@ int dump_load_checked(dump **out, const char *path, const char *const *only, siz
         for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
             signal(sigs[i], SIG_DFL);
         alarm((unsigned)secs);
-        dump *d;
-        int rc = dump_load_flags(&d, path, only, num_only, flags);
+        int rc = reader(arg);
         if (rc) {
             const char *m = irp_last_error();
             ssize_t w = write(fds[1], m, strlen(m));
             (void)w;
-        } /* the child's memory goes with it: no need to free it */
+        }
         _exit(rc ? 1 : 0);
     }
     close(fds[1]);
@@ -884,5 +887,5 @@ int dump_load_checked(dump **out, const char *path, const char *const *only, siz
                                                                            : WEXITSTATUS(st));
     if (WEXITSTATUS(st) != 0)
         return irp_fail(IRP_EDATA, "%s", msg);
-    return dump_load_flags(out, path, only, num_only, flags);
+    return IRP_OK;
 }

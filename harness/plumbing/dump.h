@@ -14,6 +14,8 @@
 #include "irp.h"
 
 #define DUMP_SCHEMA "irp-embeddings/1"
+/* The translator format (root attribute translator_schema): see dump_write. */
+#define TRANSLATOR_SCHEMA "irp-translator/1"
 
 typedef struct dump_head {
     char *name;
@@ -95,6 +97,11 @@ uint64_t dump_content_hash(const dump *d);
  * loaded here. Costs one extra read of the file. */
 int dump_load_checked(dump **out, const char *path, const char *const *spaces, size_t num_spaces,
                       unsigned flags);
+/* The guard of dump_load_checked for any reader of an untrusted HDF5 file:
+ * reader(arg) runs in a child process with the time limit; IRP_OK when it
+ * returned IRP_OK there, else its error (or the library's crash or hang
+ * named). The caller then reads the file itself. */
+int dump_guarded(const char *path, int (*reader)(void *arg), void *arg);
 
 /* A double copy of rows indices[0..n) of m (indices NULL: the first n rows);
  * NULL and an error set on failure (allocation, or reading an on-demand split). */
@@ -139,7 +146,8 @@ typedef struct dump_translator {
 } dump_translator;
 
 /* Writes a dump holding d's samples (ids, labels, dataset, classes) and the
- * space sp; with tr, also /translator (float64, dx×dy), /translator_mean_x,
+ * space sp; with tr, also the root attribute translator_schema
+ * (TRANSLATOR_SCHEMA), /translator (float64, dx×dy), /translator_mean_x,
  * /translator_mean_y (float64) with attributes scale_y and rescale on
  * /translator, and /anchor_indices (k rows of the training split), plus the
  * attributes source_space, target_space, settings, source_content and

@@ -97,6 +97,7 @@ int dump_write(const char *out, const dump *d, const dump_new_space *sp,
         for (size_t i = 0; idx && i < tr->k; i++)
             idx[i] = (int64_t)tr->anchors[i];
         e |= idx ? 0 : -1;
+        e |= h5_write_attr_str(f, "translator_schema", TRANSLATOR_SCHEMA);
         e |= h5_write_ds(f, "translator", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dims, t->data);
         e |= h5_write_ds(f, "translator_mean_x", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &dx,
                          tr->mean_x);

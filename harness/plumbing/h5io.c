@@ -12,6 +12,31 @@
 
 void h5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 
+/* H5Lvisit callback: stops at the first link that is not a hard or soft link
+ * inside the file (an external link would read another file, perhaps one the
+ * sharer never sent; a user-defined one does what its plugin says), its name
+ * printable into the buffer `data`. */
+static herr_t foreign_link(hid_t group, const char *name, const H5L_info_t *info, void *data)
+{
+    (void)group;
+    if (info->type == H5L_TYPE_HARD || info->type == H5L_TYPE_SOFT)
+        return 0;
+    printable(data, 512, name);
+    return 1;
+}
+
+int h5_refuse_foreign_links(hid_t file, const char *path)
+{
+    char elink[512] = "";
+    H5E_BEGIN_TRY { H5Lvisit(file, H5_INDEX_NAME, H5_ITER_NATIVE, foreign_link, elink); }
+    H5E_END_TRY;
+    if (elink[0])
+        return irp_fail(IRP_EDATA, "%s: /%s is a link to another file (or of a kind irp does not "
+                                   "follow); expected one self-contained file (copy the data in: "
+                                   "h5copy, or h5py's f.copy)", path, elink);
+    return IRP_OK;
+}
+
 int h5_plausible(hid_t ds, size_t bytes)
 {
     if (bytes <= ((size_t)64 << 20))

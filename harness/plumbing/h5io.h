@@ -11,6 +11,10 @@
 
 /* Silences HDF5's own error printing (errors are reported by the callers). */
 void h5_quiet(void);
+/* IRP_OK unless the file holds a link to another file (HDF5 external link)
+ * or of a user-defined kind: IRP_EDATA naming it (a file irp reads must read
+ * only itself). */
+int h5_refuse_foreign_links(hid_t file, const char *path);
 /* Whether path (relative to loc) exists, checking each component. */
 int h5_exists(hid_t loc, const char *path);
 

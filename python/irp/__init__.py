@@ -38,8 +38,8 @@ def _pin_blas():
 
 BLAS_PINNED = _pin_blas()
 
-from ._core import (IrpError, Translator, anchor_indices, fps, fps_subsets,  # noqa: F401
-                    library_path, relative_projection)
+from ._core import (TRANSLATOR_SCHEMA, IrpError, Translator, anchor_hash,  # noqa: F401
+                    anchor_indices, fps, fps_subsets, library_path, relative_projection)
 from .dump import head_layers, write_dump  # noqa: F401
 from .read import Dump, ResultTable, read_dump, read_table  # noqa: F401
 

@@ -8,13 +8,14 @@ build tree this file sits in (build/libirp.so.0); the system's libirp.so.0."""
 import ctypes
 import ctypes.util
 import os
+import re
 import stat
 import sys
 
 import numpy as np
 
 __all__ = ["IrpError", "relative_projection", "anchor_indices", "fps", "fps_subsets",
-           "Translator", "library_path"]
+           "Translator", "anchor_hash", "library_path", "TRANSLATOR_SCHEMA"]
 
 _lib = None
 _path = None
@@ -77,6 +78,7 @@ def _declare(lib):
         "irp_flat_fps": [pi64, ctypes.POINTER(sz), pd, sz, sz, i, i, d, sz],
         "irp_flat_fit": [pd, pd, pd, pd, pd, pd, pd, sz, sz, sz, sz, i, d, u64, d, i, i],
         "irp_flat_apply": [pd, pd, sz, sz, sz, pd, pd, pd, d, i],
+        "irp_flat_anchor_hash": [ctypes.POINTER(u64), pd, sz, sz],
     }
     for name, args in sigs.items():
         fn = getattr(lib, name)
@@ -143,17 +145,20 @@ _ALWAYS_PLAUSIBLE = 64 << 20
 _MAX_RATIO = 1024
 
 
-def _plausible(ds, file_size, elem=8):
+def _plausible(ds, file_size, elem=8, name=None):
     """The bytes dataset `ds` needs in memory as `elem`-byte values, or
-    ValueError when that is beyond what a file of file_size bytes can hold."""
+    ValueError ("/<name>: declared shape AxB is too large for the file", the
+    C reader's words) when that is beyond what a file of file_size bytes can
+    hold. `name`: the dataset's path as the message gives it (default: its own)."""
     n = 1
     for d in ds.shape:
         n *= int(d)
     need = n * elem
     if need > _ALWAYS_PLAUSIBLE and need > _MAX_RATIO * file_size:
-        raise ValueError(f"/{ds.name.lstrip('/')} declares shape {ds.shape} ({need:,} bytes "
-                         f"in memory), more than a file of {file_size:,} bytes can hold "
-                         f"(at most {_MAX_RATIO}x its size beyond 64 MiB)")
+        raise ValueError(f"/{(name or ds.name).lstrip('/')}: declared shape "
+                         f"{'x'.join(map(str, ds.shape))} is too large for the file ({need:,} "
+                         f"bytes in memory; a file of {file_size:,} bytes may declare at most "
+                         f"{_MAX_RATIO}x its size beyond 64 MiB)")
     return need
 
 
@@ -214,14 +219,150 @@ def fps_subsets(anchors, omega, delta=None, fraction=None, seed=0, center=False)
             for s in range(omega)]
 
 
+TRANSLATOR_SCHEMA = "irp-translator/1"
+
+# A translator's settings as 'irp translate' writes them (its options, spelt as
+# config keys, in this order) and what each value must be. One grammar, shared
+# with the C reader (harness/cli/translate.c, check_settings).
+_SETTINGS = (("anchors", "count"), ("anchor_seed", "seed"), ("omega", "count"),
+             ("delta", "number"), ("prune", "prune"), ("rcond", "number"), ("lambda", "number"),
+             ("rescale", "rescale"), ("center", "bool"), ("completion", "bool"), ("seed", "seed"))
+_SETTING_KIND = dict(_SETTINGS)
+_INT = re.compile(r"\+?[0-9]+")
+_NUMBER = re.compile(r"[0-9+\-.eE]+")
+
+
+def _setting_value(kind, v):
+    """The typed value of one setting's text, or ValueError saying what was expected."""
+    if kind in ("count", "seed"):
+        n = int(v) if _INT.fullmatch(v) else -1
+        if kind == "count" and not 1 <= n:
+            raise ValueError("expected an integer >= 1")
+        if kind == "seed" and not 0 <= n < 2**64:
+            raise ValueError("expected an integer from 0 to 2^64-1")
+        return n
+    if kind == "number":
+        try:
+            x = float(v) if _NUMBER.fullmatch(v) else float("nan")
+        except ValueError:
+            x = float("nan")
+        if not np.isfinite(x):
+            raise ValueError("expected a finite number")
+        return x
+    if kind == "bool":
+        if v.lower() not in ("true", "false"):
+            raise ValueError("expected true or false")
+        return v.lower() == "true"
+    if kind == "prune":
+        if v not in ("threshold", "fraction"):
+            raise ValueError("expected threshold or fraction")
+        return v
+    if v not in ("mean-norm", "none"):  # rescale
+        raise ValueError("expected mean-norm or none")
+    return v == "mean-norm"
+
+
+def _parse_settings(text, rescale):
+    """The options dict of a settings string ('key=value', one space apart)."""
+    options = {}
+    for tok in text.split(" ") if text else ():
+        key, eq, val = tok.partition("=")
+        if not tok or not eq or len(tok) > 250:
+            why = "expected key=value"
+        elif key not in _SETTING_KIND:
+            why = "not a translator setting"
+        elif key in options:
+            why = "given twice"
+        else:
+            try:
+                options[key] = _setting_value(_SETTING_KIND[key], val)
+                why = None
+            except ValueError as e:
+                why = str(e)
+        if why is None and key == "rescale" and options[key] != bool(rescale):
+            why = "disagrees with the attribute rescale"
+        if why:
+            raise ValueError(f"/translator attribute 'settings': '{tok[:60]}': {why} (expected "
+                             "translate's options as key=value, one space apart)")
+    return options
+
+
+def _format_settings(options):
+    """The settings string of an options dict, as 'irp translate' spells it;
+    ValueError for a key or value it cannot hold."""
+    parts = []
+    for key in options:
+        if key not in _SETTING_KIND:
+            raise ValueError(f"options: '{key}' is not a translator setting (expected some of "
+                             f"{', '.join(k for k, _ in _SETTINGS)})")
+    for key, kind in _SETTINGS:
+        if key not in options:
+            continue
+        v = options[key]
+        if kind in ("count", "seed"):
+            low = 1 if kind == "count" else 0
+            text = str(_count(f"options['{key}']", v, low, 2**64 - 1))
+        elif kind == "number":
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) \
+                    or not np.isfinite(v):
+                raise ValueError(f"options['{key}']: expected a finite number, got {v!r}")
+            text = repr(float(v))
+        elif kind in ("bool", "rescale"):
+            if not isinstance(v, (bool, np.bool_)):
+                raise ValueError(f"options['{key}']: expected True or False, got {v!r}")
+            text = ("mean-norm" if v else "none") if kind == "rescale" else \
+                ("true" if v else "false")
+        else:
+            if v not in ("threshold", "fraction"):
+                raise ValueError(f"options['{key}']: expected 'threshold' or 'fraction', got "
+                                 f"{v!r}")
+            text = v
+        parts.append(f"{key}={text}")
+    return " ".join(parts)
+
+
+def _space_name_problem(name):
+    """None if name can name a space (1 to 200 bytes, printable, no '/'), else why not."""
+    if not isinstance(name, str):
+        return "expected a string"
+    b = name.encode("utf-8", "surrogateescape")
+    if not b:
+        return "an empty name"
+    if len(b) > 200:
+        return "a name longer than 200 characters"
+    if any(c < 32 or c == 127 for c in b):
+        return "a name with a control character"
+    if b"/" in b:
+        return "a name with '/'"
+    return None
+
+
+def anchor_hash(anchors_x):
+    """The hash 'irp translate --apply' checks a translator's source anchors
+    by (16 hex digits): of their values as a dump stores them (float32), in
+    anchor order. None for values beyond float32's range (no dump holds them)."""
+    lib = _load()
+    ax = _matrix("anchors_x", anchors_x)
+    with np.errstate(over="ignore"):
+        ax = np.ascontiguousarray(ax.astype(np.float32).astype(np.float64))
+    if not np.isfinite(ax).all():
+        return None
+    h = ctypes.c_uint64()
+    _check(lib.irp_flat_anchor_hash(ctypes.byref(h), _ptr(ax), ax.shape[0], ax.shape[1]))
+    return f"{h.value:016x}"
+
+
 class Translator:
     """IRP from a space X to a space Y, fitted on paired anchors (k x dx and
     k x dy, row i of both the same input). Attributes: T (dx x dy), mean_x,
     mean_y (zero unless centred), scale_y (Y's mean anchor norm), rescale,
-    options (dict), mean_subset_size, anchors (training rows, or None)."""
+    options (dict: the settings, named as irp translate's options),
+    mean_subset_size, anchors (training rows, or None), anchor_hash (of the
+    source anchors' values, or None), source_space and target_space (names,
+    or None)."""
 
     def __init__(self, T, mean_x, mean_y, scale_y, rescale=True, options=None, anchors=None,
-                 mean_subset_size=None):
+                 mean_subset_size=None, anchor_hash=None, source_space=None, target_space=None):
         self.T = np.ascontiguousarray(T, dtype=np.float64)
         self.mean_x = np.ascontiguousarray(mean_x, dtype=np.float64)
         self.mean_y = np.ascontiguousarray(mean_y, dtype=np.float64)
@@ -247,16 +388,22 @@ class Translator:
             anchors = anchors.astype(np.int64)
         self.anchors = anchors
         self.mean_subset_size = mean_subset_size
+        self.anchor_hash = anchor_hash
+        self.source_space = source_space
+        self.target_space = target_space
 
     @classmethod
     def fit(cls, anchors_x, anchors_y, omega=1, delta=0.0, prune="threshold", center=False,
-            completion=False, rescale=True, rcond=-1.0, seed=0, anchors=None):
+            completion=False, rescale=True, rcond=-1.0, seed=0, anchors=None, source_space=None,
+            target_space=None):
         """Fit on paired anchors. omega subsets pruned by FPS at delta
         (prune='threshold') or keeping a fraction delta of the anchors
         (prune='fraction'); rcond < 0 is LAPACK's default pinv cutoff;
         center subtracts each side's anchor mean; completion aligns the
         decoded anchors to Y's by a rotation. anchors: which training rows
-        these are (recorded by save)."""
+        these are, and source_space / target_space: the spaces' names (all
+        recorded by save; with anchors, 'irp translate --apply' checks a
+        dump's rows at those indices against these anchors' values)."""
         lib = _load()
         ax = _matrix("anchors_x", anchors_x)
         ay = _matrix("anchors_y", anchors_y)
@@ -276,10 +423,11 @@ class Translator:
                                 _omega(omega), int(prune == "fraction"),
                                 float(delta), _seed(seed), float(rcond),
                                 int(bool(center)), int(bool(completion))))
-        opts = dict(omega=omega, delta=float(delta), prune=prune, center=bool(center),
+        opts = dict(anchors=k, omega=omega, delta=float(delta), prune=prune, center=bool(center),
                     completion=bool(completion), rescale=bool(rescale), rcond=float(rcond),
                     seed=seed)
-        return cls(T, mx, my, scale.value, rescale, opts, anchors, size.value)
+        return cls(T, mx, my, scale.value, rescale, opts, anchors, size.value,
+                   anchor_hash(ax) if anchors is not None else None, source_space, target_space)
 
     def transform(self, x):
         """Translate rows of X (n x dx) into Y (n x dy). IrpError when a row
@@ -317,23 +465,54 @@ class Translator:
                                "or vanish")
 
     def save(self, path):
-        """Write the translator as 'irp translate --translator' does: /translator
-        (float64 dx x dy, attributes scale_y and rescale), /translator_mean_x,
-        /translator_mean_y and, when known, /anchor_indices. To <path>.tmp, then
-        renamed."""
+        """Write the translator file (irp-translator/1) that 'irp translate
+        --apply' applies and load() reads: root attribute translator_schema;
+        /translator (float64 dx x dy) with attributes scale_y, rescale,
+        settings (the options as irp translate writes them) and, when known,
+        source_space, target_space, anchor_split and anchor_hash;
+        /translator_mean_x, /translator_mean_y (float64) and, when known,
+        /anchor_indices. The layout of 'irp translate --translator' without its
+        dump (no samples, spaces or heads). To <path>.tmp, then renamed;
+        ValueError for anything the file cannot hold."""
         import h5py
         from .dump import prepare_output
+        settings = _format_settings(self.options)
+        for what, v in (("T", self.T), ("mean_x", self.mean_x), ("mean_y", self.mean_y)):
+            if v.size == 0 or not np.isfinite(v).all():
+                raise ValueError(f"Translator.save: {what} is empty or holds a NaN or infinity")
+        if not (np.isfinite(self.scale_y) and self.scale_y > 0):
+            raise ValueError(f"Translator.save: scale_y must be a finite number > 0, got "
+                             f"{self.scale_y!r}")
+        for what in ("source_space", "target_space"):
+            v = getattr(self, what)
+            if v is not None and _space_name_problem(v):
+                raise ValueError(f"Translator.save: {what} {v!r}: {_space_name_problem(v)}")
+        h = self.anchor_hash
+        if self.anchors is not None and (self.anchors.size == 0 or (self.anchors < 0).any()):
+            raise ValueError("Translator.save: anchors must be training rows (>= 0), at least one")
+        if h is not None and (self.anchors is None or not isinstance(h, str) or
+                              not re.fullmatch("[0-9a-f]{16}", h)):
+            raise ValueError(f"Translator.save: anchor_hash {h!r}: expected 16 hex digits "
+                             "beside the anchors' rows")
         tmp = prepare_output(path)
         try:
             with h5py.File(tmp, "w") as f:
-                t = f.create_dataset("translator", data=self.T)
-                t.attrs["scale_y"] = self.scale_y
+                f.attrs["translator_schema"] = TRANSLATOR_SCHEMA
+                f.attrs["producer"] = "irp Python module (Translator.save)"
+                t = f.create_dataset("translator", data=self.T, dtype="<f8")
+                t.attrs["scale_y"] = np.float64(self.scale_y)
                 t.attrs["rescale"] = np.int32(self.rescale)
-                f.create_dataset("translator_mean_x", data=self.mean_x)
-                f.create_dataset("translator_mean_y", data=self.mean_y)
+                t.attrs["settings"] = settings
+                for what in ("source_space", "target_space"):
+                    if getattr(self, what) is not None:
+                        t.attrs[what] = getattr(self, what)
+                f.create_dataset("translator_mean_x", data=self.mean_x, dtype="<f8")
+                f.create_dataset("translator_mean_y", data=self.mean_y, dtype="<f8")
                 if self.anchors is not None:
-                    f.create_dataset("anchor_indices", data=self.anchors)
-                f.attrs["irp_settings"] = " ".join(f"{k}={v}" for k, v in self.options.items())
+                    f.create_dataset("anchor_indices", data=self.anchors, dtype="<i8")
+                    t.attrs["anchor_split"] = "train"
+                    if h is not None:
+                        t.attrs["anchor_hash"] = h
             os.replace(tmp, path)
         except BaseException:
             if os.path.exists(tmp):
@@ -342,8 +521,12 @@ class Translator:
 
     @classmethod
     def load(cls, path):
-        """Read a translator written by save() or by 'irp translate --translator';
-        ValueError naming the file when it is not one."""
+        """Read a translator file: one written by save(), or by 'irp translate
+        --translator' (a dump with the translator inside; its heads are not
+        read here), or by save() before the format had a version. The file is
+        untrusted: ValueError naming the file and the object for anything that
+        is not a sound translator (shapes are checked against the file's size
+        before anything is read)."""
         import h5py
         try:
             st = os.stat(path)
@@ -356,42 +539,145 @@ class Translator:
         except OSError as e:
             raise ValueError(f"{path}: cannot open as HDF5 ({e})") from None
         with f:
-            for need in ("translator", "translator_mean_x", "translator_mean_y"):
-                if need not in f or not isinstance(f[need], h5py.Dataset):
-                    raise ValueError(f"{path}: /{need} missing; expected a file written by "
-                                     "Translator.save or 'irp translate --translator'")
-            t = f["translator"]
-            for a in ("scale_y", "rescale"):
-                if a not in t.attrs:
-                    raise ValueError(f"{path}: /translator has no attribute '{a}'")
             try:
-                # every shape checked (rank, type, size, agreement) before any is read
-                names = (("translator", 2), ("translator_mean_x", 1), ("translator_mean_y", 1))
-                for name, ndim in names:
-                    ds = f[name]
-                    if ds.ndim != ndim or ds.dtype.kind not in "iuf":
-                        raise ValueError(f"/{name} is {ds.dtype} of rank {ds.ndim}; expected "
-                                         f"real numbers of rank {ndim}")
-                    _plausible(ds, st.st_size)
-                dx, dy = f["translator"].shape
-                for name, want in (("translator_mean_x", dx), ("translator_mean_y", dy)):
-                    if f[name].shape != (want,):
-                        raise ValueError(f"/{name} has shape {f[name].shape}; /translator is "
-                                         f"{dx} x {dy}, so expected ({want},)")
-                if "anchor_indices" in f:
-                    ds = f["anchor_indices"]
-                    if not isinstance(ds, h5py.Dataset) or ds.ndim != 1 or \
-                            ds.dtype.kind not in "iu":
-                        raise ValueError("/anchor_indices must be a 1-D integer dataset")
-                    _plausible(ds, st.st_size)
-                arrays = {name: f[name][()] for name, _ in names}
-                anchors = f["anchor_indices"][()] if "anchor_indices" in f else None
-                rescale = t.attrs["rescale"]
-                if np.ndim(rescale) != 0 or rescale not in (0, 1):
-                    raise ValueError(f"/translator attribute rescale is {rescale!r}; expected "
-                                     "0 or 1")
-                return cls(arrays["translator"], arrays["translator_mean_x"],
-                           arrays["translator_mean_y"], t.attrs["scale_y"], bool(rescale),
-                           None, anchors)
-            except (ValueError, TypeError, KeyError) as e:
+                return cls._read(f, st.st_size)
+            except (ValueError, TypeError, KeyError, OSError) as e:
                 raise ValueError(f"{path}: {e}") from None
+
+    @classmethod
+    def _read(cls, f, file_size):
+        import h5py
+        _refuse_foreign_links(f)
+
+        def text_attr(obj, where, name):
+            if name not in obj.attrs:
+                return None
+            v = obj.attrs[name]
+            if isinstance(v, bytes):
+                v = v.decode("utf-8", "surrogateescape")
+            if not isinstance(v, str):
+                raise ValueError(f"{where} attribute '{name}': expected a string")
+            return v
+
+        def number_attr(obj, name):
+            v = obj.attrs.get(name)
+            if v is None or np.ndim(v) != 0 or np.asarray(v).dtype.kind not in "iuf":
+                return None
+            return float(v)
+
+        version, schema = text_attr(f, "/", "translator_schema"), text_attr(f, "/", "schema")
+        is_dump = schema is not None
+        if version is not None and version != TRANSLATOR_SCHEMA:
+            raise ValueError(f"/ attribute 'translator_schema' is {version[:60]!r}; expected "
+                             f"\"{TRANSLATOR_SCHEMA}\" (written by another version of irp?)")
+        legacy = version is None and not is_dump  # save() before the format had a version
+
+        def array(name, rank, kind, required=True):
+            link = f.get(name, getlink=True)
+            if link is None:
+                if required:
+                    raise ValueError(f"/{name}: missing (expected a translator: a file written "
+                                     "by 'irp translate --translator' or Translator.save)")
+                return None
+            ds = f[name]
+            if not isinstance(ds, h5py.Dataset):
+                raise ValueError(f"/{name}: not a dataset")
+            ok = ds.dtype.kind == "f" and ds.dtype.itemsize == 8 if kind == "f8" else \
+                ds.dtype.kind in "iu"
+            if not ok:
+                raise ValueError(f"/{name}: expected float64 values, got {ds.dtype}"
+                                 if kind == "f8" else
+                                 f"/{name}: expected an integer dataset, got {ds.dtype}")
+            if ds.ndim != rank:
+                raise ValueError(f"/{name}: expected rank {rank}, got rank {ds.ndim}")
+            _plausible(ds, file_size, 8, name)
+            return ds[()]
+
+        T = array("translator", 2, "f8")
+        mx = array("translator_mean_x", 1, "f8")
+        my = array("translator_mean_y", 1, "f8")
+        idx = array("anchor_indices", 1, "int", required=is_dump)
+        if T.shape[0] == 0 or T.shape[1] == 0 or mx.shape != (T.shape[0],) or \
+                my.shape != (T.shape[1],):
+            raise ValueError(f"/translator is {T.shape[0]}x{T.shape[1]} but the means have "
+                             f"{mx.shape[0]} and {my.shape[0]} values (expected dx and dy)")
+        if not (np.isfinite(T).all() and np.isfinite(mx).all() and np.isfinite(my).all()):
+            raise ValueError("/translator or its means hold a NaN or infinity")
+        if idx is not None:
+            if idx.size == 0:
+                raise ValueError("/anchor_indices: empty (expected the anchors' rows)")
+            neg = np.flatnonzero(idx < 0)
+            if neg.size:
+                raise ValueError(f"/anchor_indices: {idx[neg[0]]} at position {neg[0]} (expected "
+                                 "rows of the training split, >= 0)")
+            idx = idx.astype(np.int64)
+        t = f["translator"]
+        scale_y = number_attr(t, "scale_y")
+        if scale_y is None or not np.isfinite(scale_y) or scale_y <= 0:
+            raise ValueError("/translator attribute 'scale_y': expected a finite number > 0")
+        rescale = number_attr(t, "rescale")
+        if rescale not in (0.0, 1.0):
+            raise ValueError("/translator attribute 'rescale': expected 0 or 1")
+        names = ("source_space", "target_space", "settings", "anchor_hash")
+        text = {n: text_attr(t, "/translator", n) for n in names}
+        for n in names:
+            if text[n] is None and is_dump:
+                raise ValueError(f"/translator attribute '{n}': missing (a translator written "
+                                 "before 'irp translate --apply' existed: write it again with "
+                                 "--translator)")
+        split = text_attr(t, "/translator", "anchor_split")
+        if split is not None and split != "train":
+            raise ValueError("/translator attribute 'anchor_split': expected 'train' (the "
+                             "anchors are rows of the training split)")
+        h = text["anchor_hash"]
+        if h is not None and not re.fullmatch("[0-9a-f]{16}", h):
+            raise ValueError(f"/translator attribute 'anchor_hash': expected 16 hex digits, got "
+                             f"{h[:40]!r}")
+        if h is not None and idx is None:
+            raise ValueError("/translator attribute 'anchor_hash' without /anchor_indices "
+                             "(expected the anchors' rows beside their hash)")
+        for n in ("source_space", "target_space"):
+            why = text[n] is not None and _space_name_problem(text[n])
+            if why:
+                raise ValueError(f"/translator attribute '{n}': {why} (expected a printable "
+                                 "name of at most 200 characters without '/')")
+        options = _parse_settings(text["settings"], rescale)
+        if legacy and text["settings"] is None:
+            options = _legacy_settings(text_attr(f, "/", "irp_settings"))
+        return cls(T, mx, my, scale_y, bool(rescale), options, idx, None, h,
+                   text["source_space"], text["target_space"])
+
+
+def _legacy_settings(text):
+    """The options of a file save() wrote before the format had a version
+    (root attribute irp_settings, Python's spelling: True, False)."""
+    options = {}
+    for tok in (text or "").split():
+        key, _, val = tok.partition("=")
+        kind = _SETTING_KIND.get(key)
+        if kind in ("bool", "rescale") and val in ("True", "False"):
+            options[key] = val == "True"
+        elif kind:
+            try:
+                options[key] = _setting_value(kind, val)
+            except ValueError:
+                pass
+    return options
+
+
+def _refuse_foreign_links(f):
+    """ValueError naming the first link to another file (external) or of a
+    user-defined kind: a translator reads only itself, as the C reader does."""
+    import h5py
+    found = []
+
+    def visit(name, info):
+        if info.type not in (h5py.h5l.TYPE_HARD, h5py.h5l.TYPE_SOFT):
+            found.append(name.decode("utf-8", "replace") if isinstance(name, bytes) else name)
+            return 1
+        return None
+
+    f.id.links.visit(visit, info=True)
+    if found:
+        raise ValueError(f"/{found[0]} is a link to another file (or of a kind irp does not "
+                         "follow); expected one self-contained file")

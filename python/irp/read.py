@@ -265,7 +265,7 @@ def read_dump(path, spaces=None):
                         (dtype is not None and ds.dtype != dtype):
                     raise ValueError(f"{ds.dtype} of rank {ds.ndim}; expected "
                                      f"{dtype or kinds} of rank {ndim}")
-                _plausible(ds, st.st_size, ds.dtype.itemsize)
+                _plausible(ds, st.st_size, ds.dtype.itemsize, name)
                 return ds[()]
 
             nc = f.attrs.get("num_classes", 0)
@@ -355,7 +355,9 @@ def read_dump(path, spaces=None):
                 attrs = {k: _text(v) for k, v in g.attrs.items()}
                 out[name] = Space(name, split["train"], split["test"], attrs, heads)
         except (ValueError, TypeError, KeyError, OSError) as e:
-            raise ValueError(f"{path}: {where}: {e}") from None
+            msg = str(e)  # a message that names its dataset already is not prefixed again
+            raise ValueError(f"{path}: {msg}" if msg.startswith(where + ":")
+                             else f"{path}: {where}: {msg}") from None
         return Dump(path, dataset=_text(f.attrs.get("dataset", "")), num_classes=num_classes,
                     class_names=names, train_ids=ids["train"], test_ids=ids["test"],
                     train_labels=labels.get("train"), test_labels=labels.get("test"),

@@ -1,6 +1,7 @@
 """The Python module over libirp: its numbers against the irp command's and
 against independent NumPy, and clear errors for bad input (never a crash)."""
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -88,6 +89,38 @@ def test_save_load_round_trip(tmp_path, tiny):
     assert np.array_equal(u.T, t.T) and np.array_equal(u.anchors, t.anchors)
     assert np.array_equal(u.transform(ax[200:220]), t.transform(ax[200:220]))
     assert not os.path.exists(str(tmp_path / "t.h5.tmp"))
+    assert u.options == t.options and u.anchor_hash == t.anchor_hash
+    # every setting irp translate writes survives, with its type
+    every = dict(anchors=150, anchor_seed=2**64 - 1, omega=3, delta=0.4, prune="fraction",
+                 rcond=1e-4, **{"lambda": 0.01}, rescale=False, center=True, completion=True,
+                 seed=7)
+    v = irp.Translator(t.T, t.mean_x, t.mean_y, t.scale_y, False, every, t.anchors,
+                       source_space="rot-a", target_space="rot-b")
+    v.save(str(tmp_path / "v.h5"))
+    w = irp.Translator.load(str(tmp_path / "v.h5"))
+    assert w.options == every and [type(x) for x in w.options.values()] == \
+        [type(x) for x in every.values()]
+    assert (w.source_space, w.target_space, w.rescale, w.anchor_hash) == \
+        ("rot-a", "rot-b", False, None)
+    with h5py.File(str(tmp_path / "v.h5"), "r") as f:  # the syntax irp translate writes
+        assert f["translator"].attrs["settings"] == (
+            "anchors=150 anchor_seed=18446744073709551615 omega=3 delta=0.4 prune=fraction "
+            "rcond=0.0001 lambda=0.01 rescale=none center=true completion=true seed=7")
+        assert f.attrs["translator_schema"] == irp.TRANSLATOR_SCHEMA
+
+
+@pytest.mark.parametrize("options,message", [
+    (dict(foo=1), "'foo' is not a translator setting"),
+    (dict(omega=0), "omega'\\]: expected an integer from 1"),
+    (dict(delta=float("nan")), "expected a finite number"),
+    (dict(center="yes"), "expected True or False"),
+    (dict(prune="some"), "expected 'threshold' or 'fraction'"),
+], ids=range(5))
+def test_save_refuses_settings_it_cannot_write(tmp_path, options, message):
+    t = irp.Translator(np.eye(2), np.zeros(2), np.zeros(2), 1.0, options=options)
+    with pytest.raises(ValueError, match=message):
+        t.save(str(tmp_path / "t.h5"))
+    assert not os.listdir(tmp_path)
 
 
 @pytest.mark.parametrize("call,message", [
@@ -122,7 +155,7 @@ def test_core_errors_raise_irp_error(tiny, call, message):
 
 
 def test_load_refuses_other_files(tmp_path, tiny):
-    with pytest.raises(ValueError, match="translator missing"):
+    with pytest.raises(ValueError, match="/translator: missing"):
         irp.Translator.load(tiny)
     (tmp_path / "junk.h5").write_bytes(b"not hdf5")
     with pytest.raises(ValueError, match="cannot open as HDF5"):
@@ -240,8 +273,8 @@ def test_outputs_are_regular_files_only(tmp_path, tiny):
 
 
 @pytest.mark.parametrize("content,message", [
-    (lambda f: f.create_dataset("translator", data=np.array(b"a")), "rank 0"),
-    (lambda f: f.create_dataset("translator", data=np.array([[b"a"]])), "expected real numbers"),
+    (lambda f: f.create_dataset("translator", data=np.array(1.0)), "rank 0"),
+    (lambda f: f.create_dataset("translator", data=np.array([[b"a"]])), "expected float64"),
 ], ids=range(2))
 def test_load_names_the_file_for_bad_datasets(tmp_path, content, message):
     p = str(tmp_path / "t.h5")
@@ -353,7 +386,7 @@ def test_load_refuses_shapes_larger_than_the_file(tmp_path, name, shape):
         f["translator"].attrs["scale_y"] = 1.0
         f["translator"].attrs["rescale"] = 1
     assert os.path.getsize(p) < 100000
-    with pytest.raises(ValueError, match=f"{p}: /{name} declares shape .* more than a file of"):
+    with pytest.raises(ValueError, match=f"{p}: /{name}: declared shape .* is too large for the file"):
         irp.Translator.load(p)
 
 
@@ -365,7 +398,7 @@ def test_load_refuses_means_that_do_not_fit_before_reading(tmp_path):
         f.create_dataset("translator_mean_y", data=np.zeros(3))
         f["translator"].attrs["scale_y"] = 1.0
         f["translator"].attrs["rescale"] = 1
-    with pytest.raises(ValueError, match=rf"{p}: .*translator_mean_x has shape \(4,\)"):
+    with pytest.raises(ValueError, match=rf"{p}: /translator is 3x3 but the means have 4 and 3 values"):
         irp.Translator.load(p)
 
 
@@ -463,3 +496,192 @@ def test_an_all_zero_translator_is_an_error(tmp_path, tiny):
     with pytest.raises(irp.IrpError, match="instead of the target scale"):
         tiny_t.transform(ax[:5])
     assert np.all(np.isfinite(t.transform(ax[:5])))  # a real translator is untouched
+
+
+# ---- one translator format: Translator.save <-> irp translate --translator / --apply ----
+
+def apply(irp_bin, *args):
+    return subprocess.run([irp_bin, "translate", "--apply", *args], capture_output=True,
+                          text=True)
+
+
+def fitted(tiny, **kw):
+    ax, ay = spaces(tiny, "rot-a", "narrow")
+    idx = irp.anchor_indices(len(ax), 200, seed=0)
+    return irp.Translator.fit(ax[idx], ay[idx], omega=2, delta=0.4, center=True, anchors=idx,
+                              **kw)
+
+
+def new_rows_dump(tiny, path, labelled=False):
+    """A dump of rows the translator never saw as anchors: 30 training rows
+    (fewer than the anchors' indices reach) and 50 test rows, from rot-a's
+    test split; unlabelled unless asked."""
+    x, = spaces(tiny, "rot-a", split="test")
+    kw = dict(train_labels=np.zeros(30, int), test_labels=np.arange(50) % 4) if labelled else {}
+    irp.write_dump(path, {"mine": (x[:30], x[30:80])}, **kw)
+    return x[:30], x[30:80]
+
+
+def test_python_translator_applied_by_the_command(tmp_path, irp_bin, tiny):
+    t = fitted(tiny, source_space="rot-a", target_space="narrow")
+    t.save(str(tmp_path / "py.h5"))
+    new = str(tmp_path / "new.h5")
+    rows = new_rows_dump(tiny, new)
+    out = str(tmp_path / "out.h5")
+    r = apply(irp_bin, str(tmp_path / "py.h5"), "--in", new, "--space", "mine", "--out", out)
+    assert r.returncode == 0, r.stderr
+    notes = [l for l in r.stderr.splitlines() if "note" in l]
+    assert len(notes) == 1 and "the anchors could not be checked" in notes[0]
+    with h5py.File(out, "r") as f:
+        for split, x in zip(("train", "test"), rows):
+            got = f["spaces/mine-to-narrow"][split][:]  # float32, as written
+            assert np.array_equal(got, t.transform(x).astype(np.float32))
+        assert "heads" not in f["spaces/mine-to-narrow"]
+    assert subprocess.run([irp_bin, "inspect", out], capture_output=True).returncode == 0
+    # on the dump it was fitted from, the anchors are checked: the hash Python recorded
+    # is the one the command computes
+    r = apply(irp_bin, str(tmp_path / "py.h5"), "--in", tiny, "--out", str(tmp_path / "o2.h5"))
+    assert r.returncode == 0 and "anchors match " + t.anchor_hash in r.stderr, r.stderr
+    # another encoder's rows at the anchors' indices: still refused
+    r = apply(irp_bin, str(tmp_path / "py.h5"), "--in", tiny, "--space", "rot-b", "--out",
+              str(tmp_path / "o3.h5"))
+    assert r.returncode == 1 and "not the anchors it was fitted on" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not os.path.exists(tmp_path / "o3.h5")
+
+
+def test_command_translator_loaded_in_python(tmp_path, irp_bin, tiny):
+    tr = str(tmp_path / "tr.h5")
+    subprocess.run([irp_bin, "translate", "--data", tiny, "--from", "rot-a", "--to", "narrow",
+                    "--anchors", "200", "--omega", "2", "--delta", "0.4", "--center",
+                    "--lambda", "0.01", "--rescale", "none", "--out", tr, "--translator"],
+                   check=True, capture_output=True)
+    t = irp.Translator.load(tr)
+    assert t.options == dict(anchors=200, anchor_seed=0, omega=2, delta=0.4, prune="threshold",
+                             rcond=-1.0, rescale=False, center=True, completion=False, seed=0,
+                             **{"lambda": 0.01})
+    assert (t.source_space, t.target_space, t.rescale) == ("rot-a", "narrow", False)
+    new = str(tmp_path / "new.h5")
+    rows = new_rows_dump(tiny, new)
+    out = str(tmp_path / "out.h5")
+    r = apply(irp_bin, tr, "--in", new, "--space", "mine", "--out", out)
+    assert r.returncode == 0, r.stderr
+    with h5py.File(out, "r") as f:
+        assert f.attrs["num_classes"] == 4  # unlabelled input: the heads' classes
+        for split, x in zip(("train", "test"), rows):
+            got = f["spaces/mine-to-narrow"][split][:].astype(np.float64)
+            want = t.transform(x)
+            assert np.abs(got - want).max() <= 1e-6 * np.abs(want).max()
+            assert np.array_equal(got, want.astype(np.float32))
+    # saved again from Python, the command applies it the same
+    t.save(str(tmp_path / "again.h5"))
+    r = apply(irp_bin, str(tmp_path / "again.h5"), "--in", new, "--space", "mine", "--out",
+              str(tmp_path / "o2.h5"))
+    assert r.returncode == 0, r.stderr
+    with h5py.File(out, "r") as a, h5py.File(str(tmp_path / "o2.h5"), "r") as b:
+        for split in ("train", "test"):
+            assert np.array_equal(a["spaces/mine-to-narrow"][split][:],
+                                  b["spaces/mine-to-narrow"][split][:])
+
+
+def test_old_python_translator_still_loads(tmp_path, irp_bin, tiny):
+    """save() before the format had a version: Translator.load reads it (and
+    its settings); the command refuses it with what to do."""
+    t = fitted(tiny)
+    p = str(tmp_path / "old.h5")
+    with h5py.File(p, "w") as f:
+        f["translator"] = t.T
+        f["translator"].attrs["scale_y"] = t.scale_y
+        f["translator"].attrs["rescale"] = np.int32(1)
+        f["translator_mean_x"], f["translator_mean_y"] = t.mean_x, t.mean_y
+        f["anchor_indices"] = t.anchors
+        f.attrs["irp_settings"] = "omega=2 delta=0.4 prune=threshold center=True rescale=True"
+    u = irp.Translator.load(p)
+    assert np.array_equal(u.T, t.T)
+    assert u.options == dict(omega=2, delta=0.4, prune="threshold", center=True, rescale=True)
+    r = apply(irp_bin, p, "--in", tiny, "--space", "rot-a", "--out", str(tmp_path / "o.h5"))
+    assert r.returncode == 1 and "attribute 'translator_schema': missing" in r.stderr
+    assert "Translator.load" in r.stderr
+
+
+def _set(name, value):
+    def change(f):
+        if name.startswith("/"):
+            f.attrs[name[1:]] = value
+        else:
+            f["translator"].attrs[name] = value
+    return change
+
+
+def _replace(name, value):
+    def change(f):
+        del f[name]
+        f[name] = value
+    return change
+
+
+def _huge(f):  # 2 GB declared in a file of a few KB: refused before anything is read
+    del f["translator"]
+    f.create_dataset("translator", shape=(16384, 16384), dtype="<f8")
+    f["translator"].attrs["scale_y"] = 1.0
+    f["translator"].attrs["rescale"] = np.int32(1)
+
+
+def _external(f):
+    f["ext"] = h5py.ExternalLink("elsewhere.h5", "/x")
+
+
+# every broken field: Translator.load and irp translate --apply both refuse it,
+# each in one line naming the file and what was expected
+@pytest.mark.parametrize("change,message", [
+    (_huge, "/translator: declared shape 16384x16384 is too large for the file"),
+    (_replace("translator_mean_x", np.full(24, np.nan)), "hold a NaN or infinity"),
+    (_replace("translator_mean_x", np.zeros(23)), "the means have 23 and 16 values"),
+    (_replace("translator_mean_y", np.zeros((16, 1))), "/translator_mean_y: expected rank 1"),
+    (_replace("translator_mean_y", np.zeros(16, np.float32)), "expected float64 values"),
+    (_replace("anchor_indices", np.arange(200.0)), "/anchor_indices: expected an integer"),
+    (_replace("anchor_indices", -np.arange(1, 201)), "/anchor_indices: -1 at position 0"),
+    (_replace("anchor_indices", np.zeros(0, np.int64)), "/anchor_indices: empty"),
+    (_set("scale_y", -1.0), "attribute 'scale_y': expected a finite number > 0"),
+    (_set("scale_y", np.inf), "attribute 'scale_y': expected a finite number > 0"),
+    (_set("rescale", np.int32(2)), "attribute 'rescale': expected 0 or 1"),
+    (_set("anchor_hash", "xyz"), "attribute 'anchor_hash': expected 16 hex digits"),
+    (_set("anchor_split", "test"), "attribute 'anchor_split': expected 'train'"),
+    (_set("settings", "omega=2 omega=2"), "'omega=2': given twice"),
+    (_set("settings", "omega=0"), "'omega=0': expected an integer >= 1"),
+    (_set("settings", "delta=nan"), "'delta=nan': expected a finite number"),
+    (_set("settings", "delta=0x1p3"), "'delta=0x1p3': expected a finite number"),
+    (_set("settings", "rescale=none"), "'rescale=none': disagrees with the attribute rescale"),
+    (_set("settings", "head=linear"), "'head=linear': not a translator setting"),
+    (_set("settings", "omega=2  seed=1"), "'': expected key=value"),
+    (_set("source_space", "a/b"), "'source_space': a name with '/'"),
+    (_set("/translator_schema", "irp-translator/2"), "expected \"irp-translator/1\""),
+    (_external, "/ext is a link to another file"),
+], ids=range(23))
+def test_broken_translators_refused_alike(tmp_path, irp_bin, tiny, change, message):
+    p = str(tmp_path / "t.h5")
+    fitted(tiny, source_space="rot-a", target_space="narrow").save(p)
+    with h5py.File(p, "r+") as f:
+        change(f)
+    assert os.path.getsize(p) < 100_000
+    with pytest.raises(ValueError, match=f"^{p}: .*{re.escape(message)}"):
+        irp.Translator.load(p)
+    r = apply(irp_bin, p, "--in", tiny, "--out", str(tmp_path / "o.h5"))
+    assert r.returncode == 1 and message in r.stderr and p in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert not os.path.exists(tmp_path / "o.h5") and not os.path.exists(tmp_path / "o.h5.tmp")
+
+
+def test_labelled_input_of_another_task_refused(tmp_path, irp_bin, tiny):
+    tr = str(tmp_path / "tr.h5")
+    subprocess.run([irp_bin, "translate", "--data", tiny, "--from", "rot-a", "--to", "narrow",
+                    "--anchors", "200", "--out", tr, "--translator"], check=True,
+                   capture_output=True)
+    x, = spaces(tiny, "rot-a", split="test")
+    new = str(tmp_path / "new.h5")
+    irp.write_dump(new, {"mine": (x[:30], x[30:80])}, np.arange(30) % 7, np.arange(50) % 7)
+    r = apply(irp_bin, tr, "--in", new, "--space", "mine", "--out", str(tmp_path / "o.h5"))
+    assert r.returncode == 1 and "has 7 classes but the heads in" in r.stderr
+    # labelled with the heads' classes: applied
+    irp.write_dump(new, {"mine": (x[:30], x[30:80])}, np.arange(30) % 4, np.arange(50) % 4)
+    r = apply(irp_bin, tr, "--in", new, "--space", "mine", "--out", str(tmp_path / "o.h5"))
+    assert r.returncode == 0, r.stderr

@@ -146,5 +146,5 @@ def test_read_dump_refuses_declared_sizes_the_file_cannot_hold(tmp_path, tiny):
         del f["spaces/wide/test"]
         f.create_dataset("spaces/wide/test", shape=(200, 1 << 26), dtype="f4")
     p = _variant(tmp_path, tiny, big)
-    with pytest.raises(ValueError, match=r"/spaces/wide/test: .*declares shape \(200, 67108864\)"):
+    with pytest.raises(ValueError, match=r"v.h5: /spaces/wide/test: declared shape 200x67108864 is too large for the file"):
         irp.read_dump(p)
