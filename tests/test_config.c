@@ -342,7 +342,7 @@ static void key_reference_lists_every_key(void **state)
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    config_print_keys(f, 0, exp_kind_help());
+    config_print_keys(f, 0, exp_kind_help(), NULL);
     fclose(f);
     for (int k = 0; k < SK_COUNT; k++)
         assert_non_null(strstr(buf, sweep_key_name(k)));
@@ -351,7 +351,7 @@ static void key_reference_lists_every_key(void **state)
     assert_non_null(strstr(buf, "claims"));
     free(buf);
     f = open_memstream(&buf, &len);
-    config_print_keys(f, 1, NULL);
+    config_print_keys(f, 1, NULL, NULL);
     fclose(f);
     assert_non_null(strstr(buf, "--anchor-seed"));
     assert_null(strstr(buf, "--head")); /* not a translation key */

@@ -1559,20 +1559,21 @@ static void translate_writes_hdf5(void **state)
     assert_int_equal(irp(args), 0);
     assert_true(exists("tr.h5"));
     assert_false(exists("tr.h5.tmp"));
-    /* its flags are the config keys, parsed and checked by config.c, written back as keys */
+    /* its flags are the config keys, parsed and checked by config.c, written back as keys;
+     * ω and δ default to the paper's stitching setting (8, 0.65), not plain IRP */
     write_file("attr.py", "import sys, h5py\n"
                           "a = h5py.File(sys.argv[1])['spaces/rot-a-to-rot-b'].attrs['irp_settings']\n"
                           "print(a.decode() if isinstance(a, bytes) else a)\n");
     assert_int_equal(sh("/usr/bin/python3 attr.py tr.h5 > settings.txt"), 0);
     assert_string_equal(slurp("settings.txt"),
-                        "anchors=200 anchor_seed=0 omega=1 delta=0 prune=threshold rcond=1e-4 "
+                        "anchors=200 anchor_seed=0 omega=8 delta=0.65 prune=threshold rcond=1e-4 "
                         "lambda=0 rescale=mean-norm center=false completion=false seed=0\n");
     if (irp("inspect tr.h5")) /* the written dump passes the loader */
         fail_msg("inspect of translate's output failed: %s", err_out);
     /* every vector written equals an independent NumPy translation */
     char check[2048];
     snprintf(check, sizeof check,
-             "/usr/bin/python3 '%s/tests/check_translate.py' '%s' tr.h5 rot-a rot-b 200 0 1 0 1e-4 0",
+             "/usr/bin/python3 '%s/tests/check_translate.py' '%s' tr.h5 rot-a rot-b 200 0 8 0.65 1e-4 0",
              getenv("PWD"), tiny());
     if (sh(check))
         fail_msg("tr.h5 differs from the NumPy translation: %s%s", slurp("stdout.txt"), err_out);
@@ -1594,7 +1595,7 @@ static void translate_writes_hdf5(void **state)
                             {"--delta 1.5", "translate: --delta '1.5': expected a number in [0, 1]"},
                             {"--rescale mean", "translate: --rescale 'mean': expected mean-norm or none"},
                             {"--head linear", "translate: unknown option '--head'"},
-                            {"--prune fraction", "--delta 0 with --prune fraction"}};
+                            {"--prune fraction --delta 0", "--delta 0 with --prune fraction"}};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         snprintf(args, sizeof args, "translate --data %s --from rot-a --to rot-b %s --out tr4.h5",
                  tiny(), bad[i][0]);

@@ -82,7 +82,7 @@ int cmd_run(int argc, char **argv)
         const char *a = argv[first];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(usage, stdout);
-            config_print_keys(stdout, 0, exp_kind_help());
+            config_print_keys(stdout, 0, exp_kind_help(), NULL);
             return 0;
         } else if (!strcmp(a, "--force"))
             o.force = 1;

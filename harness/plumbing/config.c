@@ -153,7 +153,7 @@ const char *config_check_value(enum sweep_key k, const char *v)
     return "unknown key";
 }
 
-void config_print_keys(FILE *out, int flags_only, const char *kinds)
+void config_print_keys(FILE *out, int flags_only, const char *kinds, const char *const *defaults)
 {
     if (!flags_only) {
         fprintf(out, "[experiment] keys:\n");
@@ -171,7 +171,8 @@ void config_print_keys(FILE *out, int flags_only, const char *kinds)
         for (char *p = name; flags_only && *p; p++)
             if (*p == '_')
                 *p = '-';
-        fprintf(out, "  %-14s %s [%s]%s%s\n", name, s->help, s->defval,
+        fprintf(out, "  %-14s %s [%s]%s%s\n", name, s->help,
+                defaults && defaults[k] ? defaults[k] : s->defval,
                 s->choices ? " " : "", s->choices ? s->choices : "");
     }
     if (!flags_only) {

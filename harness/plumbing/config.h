@@ -91,8 +91,11 @@ const char *fixed_key_name(enum fixed_key k);
 void config_free(config *c);
 
 /* Prints the key reference (for --help): every key with its default and help;
- * `kinds` (the registry's list, from the caller) goes after the fixed keys. */
-void config_print_keys(FILE *out, int translate_flags_only, const char *kinds);
+ * `kinds` (the registry's list, from the caller) goes after the fixed keys;
+ * `defaults` (NULL, or per sweep key NULL or a value) replaces the shown
+ * defaults (irp translate's own). */
+void config_print_keys(FILE *out, int translate_flags_only, const char *kinds,
+                       const char *const *defaults);
 
 size_t config_num_cells(const config *c);
 /* Cell i (0 ≤ i < config_num_cells), values already validated. */

@@ -393,11 +393,13 @@ class Translator:
         self.target_space = target_space
 
     @classmethod
-    def fit(cls, anchors_x, anchors_y, omega=1, delta=0.0, prune="threshold", center=False,
+    def fit(cls, anchors_x, anchors_y, omega=8, delta=0.65, prune="threshold", center=False,
             completion=False, rescale=True, rcond=-1.0, seed=0, anchors=None, source_space=None,
             target_space=None):
         """Fit on paired anchors. omega subsets pruned by FPS at delta
-        (prune='threshold') or keeping a fraction delta of the anchors
+        (defaults: the paper's stitching setting, omega=8, delta=0.65, as
+        'irp translate'; omega=1, delta=0 is plain IRP, unstable across
+        encoders) (prune='threshold') or keeping a fraction delta of the anchors
         (prune='fraction'); rcond < 0 is LAPACK's default pinv cutoff;
         center subtracts each side's anchor mean; completion aligns the
         decoded anchors to Y's by a rotation. anchors: which training rows

@@ -151,7 +151,7 @@ def test_pip_install_offline(root, tmp_path):
                         "print(irp.__file__); print(irp.library_path())\n"
                         "rng = np.random.default_rng(0)\n"
                         "a = rng.normal(size=(60, 8)); q, _ = np.linalg.qr(rng.normal(size=(8, 8)))\n"
-                        "t = irp.Translator.fit(a, a @ q)\n"
+                        "t = irp.Translator.fit(a, a @ q, omega=1, delta=0)\n"
                         "y, z = t.transform(a), a @ q\n"
                         "cos = (y * z).sum(1) / np.linalg.norm(y, axis=1) / np.linalg.norm(z, axis=1)\n"
                         "print(float(1 - cos.min()))\n"],
