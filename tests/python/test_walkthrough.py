@@ -2,7 +2,9 @@
 between <!-- walkthrough --> and <!-- /walkthrough --> in an empty directory
 with IRP set to the checkout. Its numbers are then checked: the Python
 translation's accuracy is the runner's for the same pair, and the report holds
-a zero-shot row that beats the absolute baseline."""
+a zero-shot row that beats the absolute baseline; the table read back in Python
+says what the CSV says; the translator applied to new rows by --apply gives what
+Translator.transform gives."""
 import csv
 import os
 import re
@@ -33,3 +35,17 @@ def test_walkthrough(tmp_path, root, irp_bin):
     zero_shot, absolute = float(row.group(1)), float(row.group(2))
     assert zero_shot > absolute + 0.2
     assert (study / "plots/digits.png").exists() and (study / "pca-to-mlp.h5").exists()
+    # the loop's Python end: the table read back says what the CSV says, and the
+    # translator applied by --apply to new rows gives what Translator.transform gives
+    table = float(re.search(r"table: pca -> mlp ([0-9.]+)", r.stdout).group(1))
+    assert abs(table - run_acc[0]) <= 0.0005
+    applied = re.search(r"applied to 200 new rows \((\S+)\): mlp head accuracy ([0-9.]+)",
+                        r.stdout)
+    assert applied and abs(float(applied.group(2)) - py_acc) < 0.1
+    assert "anchors could not be checked" in r.stderr  # new rows: said, applied on trust
+    import irp
+    import numpy as np
+    t = irp.Translator.load(str(study / "pca-to-mlp.h5"))
+    new = irp.read_dump(str(study / "new.h5")).spaces["pca"].test
+    out = irp.read_dump(str(study / "new-in-mlp.h5")).spaces[applied.group(1)].test
+    assert np.allclose(out, t.transform(new).astype(np.float32), rtol=1e-5, atol=1e-6)
