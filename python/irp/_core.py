@@ -5,6 +5,8 @@ the core refuses (non-finite values, a zero row, an option out of range)
 comes back as IrpError with the core's own message. The library is found,
 in order: $IRP_LIB; the path `make install` recorded (_libpath.py); the
 build tree this file sits in (build/libirp.so.0); the system's libirp.so.0."""
+from __future__ import annotations
+
 import ctypes
 import ctypes.util
 import os
@@ -63,7 +65,7 @@ def _load():
                    "); build it with 'make' in the irp checkout, or set IRP_LIB to its path")
 
 
-def library_path():
+def library_path() -> str:
     """The path of the C library in use (loads it)."""
     _load()
     return _path
@@ -166,7 +168,7 @@ def _seed(v):
     return _count("seed", v, 0, 2**64 - 1)
 
 
-def relative_projection(x, anchors, center=False):
+def relative_projection(x: np.ndarray, anchors: np.ndarray, center: bool = False) -> np.ndarray:
     """Cosines of each row of x (n x d) to each anchor (k x d): an n x k array.
     center=True subtracts the anchors' mean from both first."""
     lib = _load()
@@ -178,7 +180,7 @@ def relative_projection(x, anchors, center=False):
     return out
 
 
-def anchor_indices(n, k, seed=0):
+def anchor_indices(n: int, k: int, seed: int = 0) -> np.ndarray:
     """The k anchor rows irp draws from n training rows with this seed (the
     'anchors' and 'anchor_seed' of a config): positions in the training split,
     not sample ids."""
@@ -189,7 +191,8 @@ def anchor_indices(n, k, seed=0):
     return out
 
 
-def fps(anchors, delta=None, fraction=None, first=0, center=False):
+def fps(anchors: np.ndarray, delta: float | None = None, fraction: float | None = None,
+        first: int = 0, center: bool = False) -> np.ndarray:
     """Farthest point sampling on 1 - |cos| from row `first`: stop below a
     threshold delta in [0, 1], or keep a fraction in (0, 1] of the anchors
     (give one of the two). Returns the kept rows' indices in FPS order."""
@@ -206,7 +209,9 @@ def fps(anchors, delta=None, fraction=None, first=0, center=False):
     return out[:count.value].copy()
 
 
-def fps_subsets(anchors, omega, delta=None, fraction=None, seed=0, center=False):
+def fps_subsets(anchors: np.ndarray, omega: int, delta: float | None = None,
+                fraction: float | None = None, seed: int = 0,
+                center: bool = False) -> list[np.ndarray]:
     """The omega pruned subsets IRP averages over (subset s starts FPS where the
     runner starts it for this seed); with delta = 0 every subset is all rows."""
     lib = _load()
@@ -337,7 +342,7 @@ def _space_name_problem(name):
     return None
 
 
-def anchor_hash(anchors_x):
+def anchor_hash(anchors_x: np.ndarray) -> str:
     """The hash 'irp translate --apply' checks a translator's source anchors
     by (16 hex digits): of their values as a dump stores them (float32), in
     anchor order. None for values beyond float32's range (no dump holds them)."""
@@ -392,10 +397,20 @@ class Translator:
         self.source_space = source_space
         self.target_space = target_space
 
+    def __repr__(self) -> str:
+        opts = ", ".join(f"{k}={v}" for k, v in self.options.items())
+        spaces = f"{self.source_space or '?'} -> {self.target_space or '?'}, "
+        return (f"Translator({spaces}{self.T.shape[0]} -> {self.T.shape[1]} dims, "
+                f"scale_y {self.scale_y:.4g}"
+                + (f", anchor rows known ({len(self.anchors)})" if self.anchors is not None else "")
+                + (f"; {opts}" if opts else f", rescale={self.rescale}") + ")")
+
     @classmethod
-    def fit(cls, anchors_x, anchors_y, omega=8, delta=0.65, prune="threshold", center=False,
-            completion=False, rescale=True, rcond=-1.0, seed=0, anchors=None, source_space=None,
-            target_space=None):
+    def fit(cls, anchors_x: np.ndarray, anchors_y: np.ndarray, omega: int = 8,
+            delta: float = 0.65, prune: str = "threshold", center: bool = False,
+            completion: bool = False, rescale: bool = True, rcond: float = -1.0, seed: int = 0,
+            anchors: np.ndarray | None = None, source_space: str | None = None,
+            target_space: str | None = None) -> "Translator":
         """Fit on paired anchors. omega subsets pruned by FPS at delta
         (defaults: the paper's stitching setting, omega=8, delta=0.65, as
         'irp translate'; omega=1, delta=0 is plain IRP, unstable across
@@ -431,7 +446,7 @@ class Translator:
         return cls(T, mx, my, scale.value, rescale, opts, anchors, size.value,
                    anchor_hash(ax) if anchors is not None else None, source_space, target_space)
 
-    def transform(self, x):
+    def transform(self, x: np.ndarray) -> np.ndarray:
         """Translate rows of X (n x dx) into Y (n x dy). IrpError when a row
         comes out non-finite, as the target mean (nothing: a zero or vanishing
         translator, or a row T maps to zero) or, with rescaling, off the target
@@ -466,7 +481,7 @@ class Translator:
                                f"target scale {self.scale_y:g}: the translator's values overflow "
                                "or vanish")
 
-    def save(self, path):
+    def save(self, path: str) -> None:
         """Write the translator file (irp-translator/1) that 'irp translate
         --apply' applies and load() reads: root attribute translator_schema;
         /translator (float64 dx x dy) with attributes scale_y, rescale,
@@ -522,7 +537,7 @@ class Translator:
             raise
 
     @classmethod
-    def load(cls, path):
+    def load(cls, path: str) -> "Translator":
         """Read a translator file: one written by save(), or by 'irp translate
         --translator' (a dump with the translator inside; its heads are not
         read here), or by save() before the format had a version. The file is

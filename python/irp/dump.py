@@ -20,6 +20,8 @@ Layout (float32 embeddings, rows parallel across spaces; the C reader checks it)
       mlp:    layer_<i>/weight [out, in], layer_<i>/bias [out]   (activation between layers)
 Files are written to <path>.tmp and renamed on success (see create()).
 """
+from __future__ import annotations
+
 import contextlib
 import os
 import stat
@@ -283,8 +285,9 @@ def _name(what, n):
     return n
 
 
-def write_dump(path, spaces, train_labels=None, test_labels=None, class_names=None,
-               heads=None, train_ids=None, test_ids=None, dataset="my-data", **attrs):
+def write_dump(path: str, spaces: dict, train_labels=None, test_labels=None,
+               class_names=None, heads: dict | None = None, train_ids=None, test_ids=None,
+               dataset: str = "my-data", **attrs) -> None:
     """Write a dump irp reads, from arrays:
 
     spaces       {name: (train, test)}: each encoder's embeddings, n_train x d and

@@ -12,6 +12,8 @@
 Both are untrusted input, as for the command: anything irp itself would refuse
 raises ValueError naming the file (and line, dataset or key), before any large
 allocation."""
+from __future__ import annotations
+
 import csv
 import math
 import os
@@ -108,7 +110,7 @@ class ResultTable:
         return out, rl, cl
 
 
-def read_table(path):
+def read_table(path: str) -> ResultTable:
     """Read a result table written by 'irp run' (results/<name>.csv) into a
     ResultTable. ValueError naming the file and line for anything else: other
     columns, a row of the wrong length, a value that is not a finite number."""
@@ -236,7 +238,7 @@ def _text(v):
     return v
 
 
-def read_dump(path, spaces=None):
+def read_dump(path: str, spaces: list[str] | None = None) -> Dump:
     """Read a dump (irp-embeddings/1) into a Dump: every space, or those named
     in `spaces`. The checks are the command's where they decide whether
     the data can be used (schema, shapes, float32, labels in range and in both

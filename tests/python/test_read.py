@@ -148,3 +148,16 @@ def test_read_dump_refuses_declared_sizes_the_file_cannot_hold(tmp_path, tiny):
     p = _variant(tmp_path, tiny, big)
     with pytest.raises(ValueError, match=r"v.h5: /spaces/wide/test: declared shape 200x67108864 is too large for the file"):
         irp.read_dump(p)
+
+
+def test_reprs_say_what_is_inside(tiny, table):
+    d = irp.read_dump(tiny)
+    a, b = d.spaces["rot-a"], d.spaces["narrow"]
+    t = irp.Translator.fit(a.train[:100], b.train[:100], source_space="rot-a",
+                           target_space="narrow", anchors=np.arange(100))
+    r = repr(t)
+    assert r.startswith("Translator(rot-a -> narrow, 24 -> 16 dims, scale_y ")
+    assert "anchor rows known (100)" in r and "omega=8" in r and "delta=0.65" in r
+    assert repr(a).startswith("Space('rot-a', dim 24, 600 train / 200 test, heads [")
+    assert repr(a.heads["mlp-relu"]) == "Head(mlp, relu, 24 -> 32 -> 4)"
+    assert repr(d).startswith(f"Dump({tiny!r}, dataset 'synthetic', 4 spaces")
