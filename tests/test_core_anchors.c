@@ -74,6 +74,14 @@ static void fps_rejects_bad_arguments(void **state)
     assert_fails(irp_prune_fps(idx, &c, none, IRP_PRUNE_THRESHOLD, 0.1, 0), IRP_EINVAL, "k = 0");
     assert_null(irp_subsets_new(a, 0, IRP_PRUNE_THRESHOLD, 0.1, 0));
     assert_non_null(strstr(irp_last_error(), "omega"));
+    /* all-anchor subsets: each count zero alone is refused */
+    assert_null(irp_subsets_new_all(0, 3));
+    assert_non_null(strstr(irp_last_error(), "cannot build 3 subsets of 0 anchors"));
+    assert_null(irp_subsets_new_all(4, 0));
+    assert_non_null(strstr(irp_last_error(), "cannot build 0 subsets of 4 anchors"));
+    irp_subsets *all = irp_subsets_new_all(4, 2);
+    assert_non_null(all);
+    irp_subsets_free(all);
     irp_mat_free(a); irp_mat_free(none);
 }
 

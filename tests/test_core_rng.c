@@ -40,6 +40,15 @@ static void anchor_indices_reject_bad_counts(void **state)
     size_t idx[4];
     assert_fails(irp_anchor_indices(idx, 10, 0, 0), IRP_EINVAL, "at least 1");
     assert_fails(irp_anchor_indices(idx, 3, 4, 0), IRP_EINVAL, "only 3 samples");
+    /* the boundary: every sample an anchor is allowed, a permutation of them all */
+    assert_ok(irp_anchor_indices(idx, 4, 4, 0));
+    int seen[4] = {0};
+    for (size_t i = 0; i < 4; i++) {
+        assert_true(idx[i] < 4);
+        seen[idx[i]]++;
+    }
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(seen[i], 1);
 }
 
 static void subspace_first_point_is_seeded(void **state)

@@ -465,6 +465,16 @@ static void auto_select_matches_definition(void **state)
                  "held-out fraction");
     assert_fails(irp_auto_select(&ch, ax, axh, &o, deltas, 4, omegas, 3, 0.2), IRP_EINVAL,
                  "50 source anchors but 10 target anchors");
+    /* the smallest split: 3 anchors, a fraction that rounds to no row still holds
+     * one out (fit 2, held out 1) */
+    irp_mat *three = irp_mat_select_rows(ax, fi, 3), *three_y = irp_mat_select_rows(ay, fi, 3);
+    irp_options plain;
+    irp_options_default(&plain);
+    assert_ok(irp_auto_select(&ch, three, three_y, &plain, &zero, 1, omegas, 1, 0.1));
+    assert_int_equal(ch.fit, 2);
+    assert_int_equal(ch.held_out, 1);
+    irp_mat_free(three);
+    irp_mat_free(three_y);
     irp_mat *two = irp_mat_select_rows(ax, fi, 2);
     assert_fails(irp_auto_select(&ch, two, two, &o, deltas, 4, omegas, 3, 0.2), IRP_EINVAL,
                  "cannot be split");
@@ -474,6 +484,37 @@ static void auto_select_matches_definition(void **state)
     irp_mat_free(axf); irp_mat_free(ayf); irp_mat_free(axh); irp_mat_free(ayh);
     irp_mat_free(t); irp_mat_free(y); irp_mat_free(two);
     irp_space_free(sx); irp_space_free(sy);
+}
+
+/* A space's statistics by hand, 3 anchors in 2-D: centred, the mean is the
+ * anchors' mean, each row the unit direction of a − μ, the scale the mean
+ * ‖a − μ‖; not centred, the mean is zero and the scale the mean ‖a‖. */
+static void space_statistics_by_hand(void **state)
+{
+    (void)state;
+    irp_mat *a = irp_mat_new(3, 2);
+    const double v[] = {3, 0, 0, 4, 6, 8}; /* mean (3, 4) */
+    memcpy(a->data, v, sizeof v);
+    irp_space *c = irp_space_new(a, 1), *p = irp_space_new(a, 0);
+    assert_non_null(c);
+    assert_non_null(p);
+    assert_true(fabs(c->mean[0] - 3) < 1e-15 && fabs(c->mean[1] - 4) < 1e-15);
+    /* a − μ: (0, −4), (−3, 0), (3, 4): norms 4, 3, 5 */
+    const double dir[] = {0, -1, -1, 0, 0.6, 0.8};
+    for (size_t i = 0; i < 6; i++)
+        if (fabs(c->anchors->data[i] - dir[i]) > 1e-15)
+            fail_msg("centred anchor value %zu: %.17g, by hand %.17g", i, c->anchors->data[i],
+                     dir[i]);
+    assert_true(fabs(c->scale - 4.0) < 1e-14);
+    /* not centred: ‖a‖ = 3, 4, 10 */
+    assert_true(p->mean[0] == 0 && p->mean[1] == 0);
+    assert_true(fabs(p->scale - 17.0 / 3) < 1e-14);
+    const double udir[] = {1, 0, 0, 1, 0.6, 0.8};
+    for (size_t i = 0; i < 6; i++)
+        assert_true(fabs(p->anchors->data[i] - udir[i]) < 1e-15);
+    irp_space_free(c);
+    irp_space_free(p);
+    irp_mat_free(a);
 }
 
 static void omega_average_is_mean_of_members(void **state)
@@ -669,6 +710,7 @@ int main(void)
         cmocka_unit_test(ridge_decoder_in_translator),
         cmocka_unit_test(auto_select_matches_definition),
         cmocka_unit_test(omega_average_is_mean_of_members),
+        cmocka_unit_test(space_statistics_by_hand),
         cmocka_unit_test(rescale_sets_target_scale),
         cmocka_unit_test(centering_recovers_offset_spaces),
         cmocka_unit_test(completion_is_a_rotation_of_the_translator),
