@@ -146,7 +146,7 @@ test-asan:
 # keeps what it finds in build-fuzz/; every crash found becomes a committed input
 # in fuzz/regressions/<target>/, replayed by 'make test' (tests/test_fuzz_replay).
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := config dump table
+FUZZ_TARGETS := config dump table translator
 FUZZ_CFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
                 -fno-sanitize-recover=undefined
 FUZZ_OBJ := $(CORE_SRC:%.c=build-fuzz/%.o) $(HARNESS_SRC:%.c=build-fuzz/%.o)

@@ -4,6 +4,10 @@ KiB far better than the 0.5 MB test dump): valid irp-embeddings/1 files with 1-3
 spaces, linear and MLP heads, labelled and unlabelled, per-space ids, and the
 attribute forms h5py users write (class_names as a list, fixed-length strings).
   /usr/bin/python3 fuzz/make_seeds.py OUTDIR
+With --translators: small translator files (irp-translator/1) for the
+translator target instead — standalone ones as Translator.save writes them
+and, when build/irp is there, one inside a translated dump.
+  /usr/bin/python3 fuzz/make_seeds.py --translators OUTDIR
 """
 import os
 import sys
@@ -49,6 +53,31 @@ def dump(path, spaces=2, labels=True, mlp=False, list_names=False, fixed=False, 
                 h["layer_1/bias"] = np.zeros(2, np.float32)
 
 
+def translators(out):
+    import subprocess
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    sys.path.insert(0, os.path.join(root, "python"))
+    import irp
+    rng = np.random.default_rng(7)
+    a, b = rng.standard_normal((8, 3)), rng.standard_normal((8, 2))
+    irp.Translator.fit(a, b, omega=2, delta=0.3).save(f"{out}/plain.h5")
+    irp.Translator.fit(a, b, omega=1, delta=0, center=True, anchors=np.arange(8),
+                       source_space="s0", target_space="s1").save(f"{out}/named.h5")
+    irp_bin = os.path.join(root, "build", "irp")
+    if os.path.exists(irp_bin):
+        dump(f"{out}/src.h5", spaces=2)
+        subprocess.run([irp_bin, "translate", "--data", f"{out}/src.h5", "--from", "s0", "--to",
+                        "s1", "--anchors", "4", "--omega", "1", "--delta", "0", "--out",
+                        f"{out}/in-dump.h5", "--translator"], check=True,
+                       stderr=subprocess.DEVNULL)
+        os.remove(f"{out}/src.h5")
+
+
+if sys.argv[1] == "--translators":
+    out = sys.argv[2]
+    os.makedirs(out, exist_ok=True)
+    translators(out)
+    sys.exit(0)
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
 dump(f"{out}/one.h5", spaces=1)

@@ -13,6 +13,7 @@ for t in "$@"; do
   case $t in
     config) cp configs/*.ini configs/paper/*.ini bench/grid.ini "$work/seeds/" ;;
     dump)   /usr/bin/python3 fuzz/make_seeds.py "$work/seeds" ;;
+    translator) /usr/bin/python3 fuzz/make_seeds.py --translators "$work/seeds" ;;
     table)  for f in results/*.csv configs/paper-numbers.csv; do head -c 20000 "$f" > "$work/seeds/$(basename "$f")"; done ;;
   esac
   # libhdf5 1.10.8 leaks inside itself on some corrupted files (allocations
@@ -23,7 +24,7 @@ for t in "$@"; do
   # dump target runs in fork mode and goes on after a crash, keeping each one.
   leaks=1
   more=()
-  if [[ $t == dump ]]; then
+  if [[ $t == dump || $t == translator ]]; then
     leaks=0
     more=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
   fi

@@ -8,6 +8,11 @@ int cmd_translate(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 
+/* A translator file (irp-translator/1) read and checked as --apply reads it,
+ * without the guarded child: IRP_OK, or IRP_EDATA with the one-line error
+ * (translate.c; the fuzz target fuzz/fuzz_translator.c). */
+int translate_read_file(const char *path);
+
 /* One config's section of REPORT.md (report.c): heading, settings,
  * provenance, then its kind's section and figure (either optional). */
 #include "plumbing/markdown.h"

@@ -558,7 +558,9 @@ class Translator:
         with f:
             try:
                 return cls._read(f, st.st_size)
-            except (ValueError, TypeError, KeyError, OSError) as e:
+            except (ValueError, TypeError, KeyError, OSError, RuntimeError) as e:
+                if isinstance(e, RuntimeError):  # h5py's word for corrupted metadata
+                    raise ValueError(f"{path}: corrupted HDF5 file: {e}") from None
                 raise ValueError(f"{path}: {e}") from None
 
     @classmethod

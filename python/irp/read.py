@@ -331,6 +331,9 @@ def read_dump(path: str, spaces: list[str] | None = None) -> Dump:
                     where = f"/spaces/{name}/heads/{hn}"
                     hg = g["heads"][hn]
                     kind = _text(hg.attrs.get("kind"))
+                    if not isinstance(kind, str):
+                        raise ValueError(f"attribute 'kind' is {kind!r}; expected 'linear' or "
+                                         "'mlp'")
                     if kind == "linear":
                         paths = [f"spaces/{name}/heads/{hn}"]
                     elif kind == "mlp":
@@ -352,11 +355,15 @@ def read_dump(path: str, spaces: list[str] | None = None) -> Dump:
                         layers.append((w, b))
                         width = w.shape[0]
                     act = _text(hg.attrs.get("activation", "identity"))
+                    if not isinstance(act, str):
+                        raise ValueError(f"attribute 'activation' is {act!r}; expected a name")
                     heads[hn] = Head(kind, act, layers,
                                      {k: _text(v) for k, v in hg.attrs.items()})
                 attrs = {k: _text(v) for k, v in g.attrs.items()}
                 out[name] = Space(name, split["train"], split["test"], attrs, heads)
-        except (ValueError, TypeError, KeyError, OSError) as e:
+        except (ValueError, TypeError, KeyError, OSError, RuntimeError) as e:
+            if isinstance(e, RuntimeError):  # h5py's word for a corrupted file's metadata
+                e = ValueError(f"corrupted HDF5 file: {e}")
             msg = str(e)  # a message that names its dataset already is not prefixed again
             raise ValueError(f"{path}: {msg}" if msg.startswith(where + ":")
                              else f"{path}: {where}: {msg}") from None

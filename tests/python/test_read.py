@@ -161,3 +161,24 @@ def test_reprs_say_what_is_inside(tiny, table):
     assert repr(a).startswith("Space('rot-a', dim 24, 600 train / 200 test, heads [")
     assert repr(a.heads["mlp-relu"]) == "Head(mlp, relu, 24 -> 32 -> 4)"
     assert repr(d).startswith(f"Dump({tiny!r}, dataset 'synthetic', 4 spaces")
+
+
+@pytest.mark.parametrize("signature", [b"SNOD", b"TREE", b"HEAP"])
+def test_corrupted_metadata_is_a_value_error(tmp_path, signature):
+    """h5py raises RuntimeError where a corrupted file's metadata cannot be
+    read (found by fuzz/fuzz_python.py): both readers turn it into the one
+    ValueError naming the file."""
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(size=(12, 4)), rng.normal(size=(12, 3))
+    irp.write_dump(str(tmp_path / "d.h5"), {"a": (a[:8], a[8:]), "b": (b[:8], b[8:])})
+    irp.Translator.fit(a, b, omega=1, delta=0).save(str(tmp_path / "t.h5"))
+    for name, reader in (("d.h5", irp.read_dump), ("t.h5", irp.Translator.load)):
+        raw = bytearray((tmp_path / name).read_bytes())
+        hits = [i for i in range(len(raw)) if raw.startswith(signature, i)]
+        assert hits, f"{name}: no {signature!r} in the file"
+        for i in hits:
+            raw[i:i + 4] = b"XXXX"
+        bad = tmp_path / ("bad-" + name)
+        bad.write_bytes(bytes(raw))
+        with pytest.raises(ValueError, match=f"{bad}: .*"):
+            reader(str(bad))
