@@ -62,6 +62,7 @@ static const hostile rows[] = {
     {"labels_one_split", "", "$IRP inspect @H@/labels-train-only.h5", 1, "/samples/train/labels: present, but /samples/test/labels is not", ""},
     {"external_link", "", "$IRP inspect @H@/external-link.h5", 1, "external-link.h5: /spaces/rot-a/test is a link to another file", ""},
     {"label_beyond_int32", "", "$IRP inspect @H@/wide-label.h5", 1, "/samples/test/labels: label 8589934593 at row 7 is outside [0, 4)", ""},
+    {"translator_compact_short", "", "$IRP translate --apply @ROOT@/fuzz/regressions/translator/crash-0ee065196202beaa263ff284ec0b31372ab25eb1 --in @TINY@ --out o.h5", 1, "/translator_mean_y: stores 16 bytes, fewer than its shape 3x1 needs; corrupted HDF5 file", "test ! -e o.h5 && test ! -e o.h5.tmp"},
     {"nan_embedding", "", "$IRP inspect @H@/nan-value.h5", 1, "/spaces/rot-b/train: non-finite value at row 5, column 2", ""},
     {"zero_row_inspect", "", "$IRP inspect @H@/zero-test-row.h5", 1, "/spaces/narrow/test: row 3 is all zero", ""},
     {"zero_row_run", CFG("") " && sed -i 's|^data = .*|data = @H@/zero-test-row.h5|' c.ini", RUN, 1, "/spaces/narrow/test: row 3 is all zero", "test ! -e results/c.csv"},

@@ -220,6 +220,21 @@ int h5_read_array(void **out, hsize_t dims[2], const char *file, hid_t loc, cons
                 !h5_plausible(ds, n)))
         rc = FAIL("%s: %s: declared shape %llux%llu is too large for the file", file, path,
                   (unsigned long long)dims[0], (unsigned long long)(rank == 2 ? dims[1] : 1));
+    /* A compact dataset holds its values in its header: fewer stored bytes than
+     * its shape and type need make libhdf5 1.10.8 read past its own buffer
+     * (found by fuzzing the translator reader). Refused before reading. */
+    if (!rc) {
+        hid_t pl = H5Dget_create_plist(ds);
+        size_t need = 0;
+        if (pl >= 0 && H5Pget_layout(pl) == H5D_COMPACT &&
+            (h5_shape_bytes(&need, dims[0], rank == 2 ? dims[1] : 1, size) ||
+             H5Dget_storage_size(ds) < (hsize_t)need))
+            rc = FAIL("%s: %s: stores %llu bytes, fewer than its shape %llux%llu needs; "
+                      "corrupted HDF5 file", file, path, (unsigned long long)H5Dget_storage_size(ds),
+                      (unsigned long long)dims[0], (unsigned long long)(rank == 2 ? dims[1] : 1));
+        if (pl >= 0)
+            H5Pclose(pl);
+    }
     if (!rc) {
         n /= elem; /* values */
         *out = malloc((n ? n : 1) * elem);

@@ -156,6 +156,16 @@ def _plausible(ds, file_size, elem=8, name=None):
     for d in ds.shape:
         n *= int(d)
     need = n * elem
+    # a compact dataset holds its values in its header: fewer stored bytes than
+    # its shape needs make libhdf5 1.10.8 read past its own buffer (found by
+    # fuzzing the translator reader); the C reader refuses the same
+    import h5py
+    stored = n * ds.dtype.itemsize
+    if ds.id.get_create_plist().get_layout() == h5py.h5d.COMPACT and \
+            ds.id.get_storage_size() < stored:
+        raise ValueError(f"/{(name or ds.name).lstrip('/')}: stores "
+                         f"{ds.id.get_storage_size()} bytes, fewer than its shape "
+                         f"{'x'.join(map(str, ds.shape))} needs; corrupted HDF5 file")
     if need > _ALWAYS_PLAUSIBLE and need > _MAX_RATIO * file_size:
         raise ValueError(f"/{(name or ds.name).lstrip('/')}: declared shape "
                          f"{'x'.join(map(str, ds.shape))} is too large for the file ({need:,} "

@@ -182,3 +182,38 @@ def test_corrupted_metadata_is_a_value_error(tmp_path, signature):
         bad.write_bytes(bytes(raw))
         with pytest.raises(ValueError, match=f"{bad}: .*"):
             reader(str(bad))
+
+
+def test_compact_dataset_shorter_than_its_shape(tmp_path, irp_bin, tiny):
+    """A compact dataset whose stored bytes are fewer than its shape needs
+    (libhdf5 would read past its buffer; found by fuzzing the translator
+    reader, fuzz/regressions/translator): refused by both Python readers, and
+    by irp translate --apply (a hostile row), before reading."""
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=(12, 4)), rng.normal(size=(12, 3))
+    p = str(tmp_path / "t.h5")
+    irp.Translator.fit(a, b + 5, omega=1, delta=0, center=True).save(p)  # means not zero
+    with h5py.File(p, "r+") as f:  # rewritten compact, so the header holds the values
+        v = f["translator_mean_y"][()]
+        del f["translator_mean_y"]
+        dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        dcpl.set_layout(h5py.h5d.COMPACT)
+        space = h5py.h5s.create_simple((3,))
+        h5py.h5d.create(f.id, b"translator_mean_y", h5py.h5t.IEEE_F64LE, space, dcpl).write(
+            h5py.h5s.ALL, h5py.h5s.ALL, v)
+    raw = bytearray(open(p, "rb").read())
+    # the compact layout message stores its size (24 bytes) in 2 bytes before the values
+    data = np.asarray(v, "<f8").tobytes()
+    hits = [i for i in range(2, len(raw)) if raw.startswith(data, i)
+            and raw[i - 2:i] == (24).to_bytes(2, "little")]
+    assert len(hits) == 1
+    i = hits[0]
+    raw[i - 2:i] = (16).to_bytes(2, "little")
+    open(p, "wb").write(bytes(raw))
+    with pytest.raises(ValueError, match=r"t.h5: /translator_mean_y: stores 16 bytes, fewer "
+                                         r"than its shape 3 needs; corrupted HDF5 file"):
+        irp.Translator.load(p)
+    r = subprocess.run([irp_bin, "translate", "--apply", p, "--in", tiny, "--space", "rot-a",
+                        "--out", str(tmp_path / "o.h5")], capture_output=True, text=True)
+    assert r.returncode == 1 and not (tmp_path / "o.h5").exists()
+    assert "/translator_mean_y: stores 16 bytes, fewer than its shape 3x1 needs" in r.stderr
