@@ -4,6 +4,8 @@
  * be refused cleanly by dump_load_checked, as irp's commands read dumps. */
 #include "testutil.h"
 
+#include "cli/commands.h"
+
 #include <dirent.h>
 
 #include "plumbing/dump.h"
@@ -54,6 +56,11 @@ static void table_inputs(void **state)
     assert_true(n >= 20);
 }
 
+static int read_translator_child(void *path)
+{
+    return translate_read_file(path);
+}
+
 /* Each committed dump crashed or hung libhdf5 1.10.8 under the fuzzer: irp's
  * commands must refuse it with a one-line error, not crash. */
 static void dump_inputs_contained(void **state)
@@ -82,8 +89,29 @@ static void dump_inputs_contained(void **state)
         n++;
     }
     closedir(d);
-    unsetenv("IRP_LOAD_TIMEOUT");
     assert_true(n >= 5);
+    /* the translator reader's findings, read as --apply reads them: guarded */
+    d = opendir("fuzz/regressions/translator");
+    assert_non_null(d);
+    n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[1024];
+        snprintf(path, sizeof path, "fuzz/regressions/translator/%s", e->d_name);
+        irp_clear_error();
+        int rc = dump_guarded(path, read_translator_child, path);
+        if (rc == IRP_OK)
+            rc = translate_read_file(path);
+        if (rc != IRP_OK &&
+            (strncmp(irp_last_error(), path, strlen(path)) || strchr(irp_last_error(), '\n')))
+            fail_msg("%s: message '%s' does not name the file in one line", path,
+                     irp_last_error());
+        n++;
+    }
+    closedir(d);
+    unsetenv("IRP_LOAD_TIMEOUT");
+    assert_true(n >= 1);
 }
 
 int main(void)
