@@ -174,6 +174,61 @@ def _plausible(ds, file_size, elem=8, name=None):
     return need
 
 
+def _guarded(read, path, *args):
+    """read(path, *args) first in a forked child with a time limit, as the irp
+    command reads an untrusted HDF5 file: libhdf5 1.10.8 crashes or loops on
+    some corrupted files (found by fuzzing), which would take the interpreter
+    with it. ValueError naming the file when the library crashes or hangs
+    there, or with the child's own ValueError; else read in this process.
+    The limit is IRP_LOAD_TIMEOUT seconds, else 10 s + 1 s per 10 MB."""
+    import signal
+    try:
+        size = os.stat(path).st_size
+    except (OSError, TypeError, ValueError):
+        return read(path, *args)  # the reader names the problem
+    env = os.environ.get("IRP_LOAD_TIMEOUT", "")
+    limit = int(env) if env.isdigit() and 1 <= int(env) <= 86400 else 10 + size // (10 << 20)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: read, report, leave without running any cleanup
+        os.close(r)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        signal.alarm(limit)
+        code = 0
+        try:
+            read(path, *args)
+        except ValueError as e:
+            os.write(w, str(e).encode("utf-8", "replace")[:4000])
+            code = 1
+        except BaseException:
+            code = 2
+        os._exit(code)
+    os.close(w)
+    chunks = []
+    while True:
+        c = os.read(r, 65536)
+        if not c:
+            break
+        chunks.append(c)
+    os.close(r)
+    while True:
+        try:
+            _, st = os.waitpid(pid, 0)
+            break
+        except InterruptedError:
+            continue
+    if os.WIFSIGNALED(st):
+        sig = os.WTERMSIG(st)
+        if sig == signal.SIGALRM:
+            raise ValueError(f"{path}: corrupted HDF5 file: the HDF5 library did not finish "
+                             f"reading it in {limit} s (IRP_LOAD_TIMEOUT)")
+        raise ValueError(f"{path}: corrupted HDF5 file: the HDF5 library crashed reading it "
+                         f"(signal {sig})")
+    if os.WEXITSTATUS(st) == 1:
+        raise ValueError(b"".join(chunks).decode("utf-8", "replace"))
+    return read(path, *args)  # sound, or another error this process raises itself
+
+
 def _seed(v):
     return _count("seed", v, 0, 2**64 - 1)
 
@@ -547,13 +602,17 @@ class Translator:
             raise
 
     @classmethod
-    def load(cls, path: str) -> "Translator":
+    def load(cls, path: str, guarded: bool = True) -> "Translator":
         """Read a translator file: one written by save(), or by 'irp translate
         --translator' (a dump with the translator inside; its heads are not
         read here), or by save() before the format had a version. The file is
         untrusted: ValueError naming the file and the object for anything that
         is not a sound translator (shapes are checked against the file's size
-        before anything is read)."""
+        before anything is read). guarded: read it first in a child process, as
+        irp does (libhdf5 can crash on a corrupted file); False for a file you
+        trust."""
+        if guarded:
+            return _guarded(cls.load, path, False)
         import h5py
         try:
             st = os.stat(path)

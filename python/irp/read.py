@@ -21,7 +21,7 @@ import stat
 
 import numpy as np
 
-from ._core import _plausible
+from ._core import _guarded, _plausible
 
 # harness/plumbing/keys.h: the result table's columns, in order
 TEXT_COLUMNS = ("experiment", "dataset", "anchors", "anchor_seed", "omega", "delta", "prune",
@@ -238,12 +238,16 @@ def _text(v):
     return v
 
 
-def read_dump(path: str, spaces: list[str] | None = None) -> Dump:
+def read_dump(path: str, spaces: list[str] | None = None, guarded: bool = True) -> Dump:
     """Read a dump (irp-embeddings/1) into a Dump: every space, or those named
     in `spaces`. The checks are the command's where they decide whether
     the data can be used (schema, shapes, float32, labels in range and in both
     splits, finite values, no all-zero row, declared sizes the file can hold);
-    ValueError naming the file and the dataset otherwise."""
+    ValueError naming the file and the dataset otherwise. guarded: read it
+    first in a child process, as irp does (libhdf5 1.10.8 can crash or hang on
+    a corrupted file); False for a file you trust (one read instead of two)."""
+    if guarded:
+        return _guarded(read_dump, path, spaces, False)
     import h5py
     st = _regular(path, f"a dump ({DUMP_SCHEMA}, HDF5)")
     try:
@@ -254,7 +258,7 @@ def read_dump(path: str, spaces: list[str] | None = None) -> Dump:
         where = "/"
         try:
             schema = _text(f.attrs.get("schema"))
-            if schema != DUMP_SCHEMA:
+            if not isinstance(schema, str) or schema != DUMP_SCHEMA:
                 raise ValueError(f"attribute 'schema' is {schema!r}; expected {DUMP_SCHEMA!r}")
 
             def array(name, ndim, kinds, dtype=None):

@@ -217,3 +217,26 @@ def test_compact_dataset_shorter_than_its_shape(tmp_path, irp_bin, tiny):
                         "--out", str(tmp_path / "o.h5")], capture_output=True, text=True)
     assert r.returncode == 1 and not (tmp_path / "o.h5").exists()
     assert "/translator_mean_y: stores 16 bytes, fewer than its shape 3x1 needs" in r.stderr
+
+
+def test_guarded_read_contains_a_library_crash_or_hang(tmp_path, monkeypatch, tiny):
+    """read_dump and Translator.load read an untrusted file first in a child
+    process, as irp does: a crash or hang of libhdf5 there is one ValueError
+    naming the file, and the interpreter lives on."""
+    import signal
+    import time
+    from irp._core import _guarded
+    p = str(tmp_path / "f.h5")
+    open(p, "wb").write(b"x")
+    with pytest.raises(ValueError, match=f"{p}: corrupted HDF5 file: the HDF5 library crashed "
+                                         r"reading it \(signal 11\)"):
+        _guarded(lambda path: os.kill(os.getpid(), signal.SIGSEGV), p)
+    monkeypatch.setenv("IRP_LOAD_TIMEOUT", "1")
+    with pytest.raises(ValueError, match=f"{p}: corrupted HDF5 file: the HDF5 library did not "
+                                         "finish reading it in 1 s"):
+        _guarded(lambda path: time.sleep(30), p)
+    # the child's own refusal comes back as it is; a sound file is read in this process
+    with pytest.raises(ValueError, match="f.h5: cannot open as HDF5"):
+        irp.read_dump(p)
+    assert irp.read_dump(tiny).dataset == "synthetic"
+    assert irp.read_dump(tiny, guarded=False).dataset == "synthetic"
