@@ -32,13 +32,13 @@ for t in "$@"; do
   ASAN_OPTIONS=detect_leaks=$leaks:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
     "build-fuzz/fuzz_$t" -max_total_time="$secs" -timeout=20 -rss_limit_mb=4096 -max_len=65536 \
       -artifact_prefix="$work/crashes/" -print_final_stats=1 "${more[@]}" \
-      "$work/corpus" "$work/seeds" $([[ $t == dump ]] || echo "fuzz/regressions/$t") \
+      "$work/corpus" "$work/seeds" $([[ $t == dump || $t == translator ]] || echo "fuzz/regressions/$t") \
       > "$work.log" 2>&1
   rc=$?
   grep -E "^#[0-9]+.*(DONE|pulse)|stat::number_of_executed_units|stat::peak_rss|cov:" "$work.log" | tail -3
   found=$(ls "$work/crashes" | wc -l)
   echo "$t: exit $rc, $found finding(s) in $work/crashes/"
-  if [[ $t == dump ]]; then
+  if [[ $t == dump || $t == translator ]]; then
     # Replay each finding and look at the innermost frame that is not the
     # sanitizer's or libc's: inside libhdf5 (contained by dump_load_checked,
     # see docs/testing.md) or in irp's own code (a bug to fix).
@@ -51,7 +51,7 @@ for t in "$@"; do
             head -n1)
       if [[ -n $top && $top != *libhdf5* ]]; then ours=$((ours + 1)); echo "  irp's own: $f: $top"; fi
     done
-    echo "dump: $((found - ours)) inside libhdf5 (contained), $ours in irp's code"
+    echo "$t: $((found - ours)) inside libhdf5 (contained), $ours in irp's code"
     [[ $ours -ne 0 ]] && status=1
   else
     [[ $rc -ne 0 || $found -ne 0 ]] && status=1
