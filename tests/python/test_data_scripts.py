@@ -1,0 +1,67 @@
+"""The data producers (data/*.py, data/emoji/*.py, data/text/*.py) on hostile
+input (issue 29): each bad input is ONE line on stderr naming the file or
+argument, a non-zero exit, no traceback, and no output left behind
+(docs/untrusted-input.md). Every case fails before any training."""
+import os
+import subprocess
+
+import pytest
+
+PY = "/usr/bin/python3"
+
+
+def run(root, script, *args):
+    return subprocess.run(["timeout", "60", PY, os.path.join(root, script), *map(str, args)],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+
+
+def refused(r, names, *outputs):
+    """Non-zero, one non-empty stderr line naming names[i], no traceback, no output."""
+    assert r.returncode not in (0, 124), (r.returncode, r.stderr)
+    assert "Traceback" not in r.stderr, r.stderr
+    lines = [ln for ln in r.stderr.split("\n") if ln.strip()]
+    assert len(lines) == 1, r.stderr
+    for n in names if isinstance(names, (list, tuple)) else [names]:
+        assert str(n) in lines[0], (n, lines[0])
+    for o in outputs:
+        for p in (str(o), str(o) + ".tmp", str(o) + ".tmp.npz"):
+            assert not os.path.lexists(p) or os.path.isdir(p) or os.path.islink(p), p
+
+
+def bad_outs(tmp_path):
+    """--out values no producer may write: a directory, a symlink, a file in a
+    missing directory, an empty name."""
+    d = tmp_path / "adir"
+    d.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "target")
+    return [(d, d), (link, link), (tmp_path / "no" / "x", "no"), ("", "--out")]
+
+
+# ---- class 1: an --out that cannot be written (make_synthetic) ----
+
+def test_synthetic_bad_out(root, tmp_path):
+    for out, name in bad_outs(tmp_path):
+        refused(run(root, "data/make_synthetic.py", "--out", out), name)
+    assert not os.path.lexists(tmp_path / "target")
+
+
+def test_synthetic_bad_dir_is_a_file(root, tmp_path):
+    f = tmp_path / "file"
+    f.write_text("x")
+    out = tmp_path / "s.h5"
+    refused(run(root, "data/make_synthetic.py", "--out", out, "--bad-dir", f), [f, "--bad-dir"],
+            out)
+
+
+# ---- class 2: nonsense numbers and a bad command line (one line, not usage + error) ----
+
+@pytest.mark.parametrize("value", ["-1", "99999999999999999999", "abc", ""])
+def test_synthetic_bad_seed(root, tmp_path, value):
+    out = tmp_path / "s.h5"
+    refused(run(root, "data/make_synthetic.py", "--out", out, "--seed", value), "--seed", out)
+
+
+def test_unknown_option(root, tmp_path):
+    out = tmp_path / "s.h5"
+    refused(run(root, "data/make_synthetic.py", "--out", out, "--bogus"), "--bogus", out)
