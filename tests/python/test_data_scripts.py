@@ -28,14 +28,18 @@ def refused(r, names, *outputs):
             assert not os.path.lexists(p) or os.path.isdir(p) or os.path.islink(p), p
 
 
-def bad_outs(tmp_path):
-    """--out values no producer may write: a directory, a symlink, a file in a
-    missing directory, an empty name."""
+def bad_outs(tmp_path, makes_dirs=False):
+    """--out values no producer may write: a directory, a symlink, a file under
+    a file, an empty name, and (for producers that do not make the output's
+    directory) a file in a missing directory."""
     d = tmp_path / "adir"
     d.mkdir()
     link = tmp_path / "link"
     link.symlink_to(tmp_path / "target")
-    return [(d, d), (link, link), (tmp_path / "no" / "x", "no"), ("", "--out")]
+    f = tmp_path / "afile"
+    f.write_text("x")
+    cases = [(d, d), (link, link), (f / "x", f), ("", "--out")]
+    return cases + ([] if makes_dirs else [(tmp_path / "no" / "x", "no")])
 
 
 # ---- class 1: an --out that cannot be written (make_synthetic) ----
@@ -65,3 +69,42 @@ def test_synthetic_bad_seed(root, tmp_path, value):
 def test_unknown_option(root, tmp_path):
     out = tmp_path / "s.h5"
     refused(run(root, "data/make_synthetic.py", "--out", out, "--bogus"), "--bogus", out)
+
+
+# ---- build_corpus: every output checked before any work; catalogs that are not files ----
+
+def corpus(root, tmp_path, *args):
+    return run(root, "data/text/build_corpus.py", "--catalogs",
+               os.path.join(root, "tests", "fixtures", "gettext"), *args)
+
+
+def test_corpus_bad_out(root, tmp_path):
+    for out, name in bad_outs(tmp_path, makes_dirs=True):
+        refused(corpus(root, tmp_path, "--out", out), name)
+    assert not os.path.lexists(tmp_path / "target")
+
+
+def test_corpus_no_output_when_a_second_output_is_bad(root, tmp_path):
+    out, d = tmp_path / "c.tsv", tmp_path / "adir"
+    d.mkdir()
+    for flag in ("--domains-out", "--summary-out"):
+        refused(corpus(root, tmp_path, "--out", out, flag, d), d, out)
+    refused(corpus(root, tmp_path, "--out", out, "--summary-out", out), "--summary-out", out)
+
+
+@pytest.mark.parametrize("flag,value", [("--sample", "-3"), ("--sample", "x"),
+                                        ("--seed", "-1")])
+def test_corpus_bad_numbers(root, tmp_path, flag, value):
+    out = tmp_path / "c.tsv"
+    refused(corpus(root, tmp_path, "--out", out, flag, value), flag, out)
+
+
+@pytest.mark.parametrize("kind", ["dir", "empty"])
+def test_corpus_catalog_not_a_file(root, tmp_path, kind):
+    for lang in ("es", "fr", "ja"):
+        d = tmp_path / "cat" / lang / "LC_MESSAGES"
+        d.mkdir(parents=True)
+        (d / "zz.mo").mkdir() if kind == "dir" else (d / "zz.mo").write_bytes(b"")
+    out = tmp_path / "c.tsv"
+    refused(run(root, "data/text/build_corpus.py", "--catalogs", tmp_path / "cat", "--out", out),
+            "zz.mo", out)
