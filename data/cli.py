@@ -43,7 +43,7 @@ def int_in(lo, hi):
 SEED = int_in(0, 2 ** 32 - 1)
 
 
-def input_file(path, what):
+def input_file(path, what, empty_ok=False):
     """A regular, readable, non-empty file (a FIFO would block, a device never end)."""
     try:
         st = os.stat(path)
@@ -53,7 +53,7 @@ def input_file(path, what):
         die(f"{path}: not a regular file; expected {what}")
     if not os.access(path, os.R_OK):
         die(f"{path}: not readable; expected {what}")
-    if st.st_size == 0:
+    if st.st_size == 0 and not empty_ok:
         die(f"{path}: empty; expected {what}")
     return path
 

@@ -108,3 +108,40 @@ def test_corpus_catalog_not_a_file(root, tmp_path, kind):
     out = tmp_path / "c.tsv"
     refused(run(root, "data/text/build_corpus.py", "--catalogs", tmp_path / "cat", "--out", out),
             "zz.mo", out)
+
+
+# ---- build_emoji: outputs checked first, nonsense sizes and limits, a bad package list ----
+
+DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def emoji(root, src, *args):
+    return run(root, "data/emoji/build_emoji.py", "--src", src, "--font", DEJAVU, *args)
+
+
+def test_emoji_bad_out(root, tmp_path):
+    src = os.path.join(root, "tests", "fixtures", "emoji")
+    for out, name in bad_outs(tmp_path, makes_dirs=True):
+        refused(emoji(root, src, "--out", out), name)
+    out = tmp_path / "e.npz"
+    refused(emoji(root, src, "--out", out, "--summary-out", tmp_path / "adir"), "adir", out)
+    refused(emoji(root, tmp_path / "afile", "--out", out), "afile", out)
+
+
+@pytest.mark.parametrize("flag,value", [("--limit", "-5"), ("--limit", "0"), ("--size", "1000"),
+                                        ("--size", "x")])
+def test_emoji_bad_numbers(root, tmp_path, flag, value):
+    out = tmp_path / "e.npz"
+    refused(emoji(root, os.path.join(root, "tests", "fixtures", "emoji"), "--out", out, flag,
+                  value), flag, out)
+
+
+@pytest.mark.parametrize("kind", ["dir", "binary"])
+def test_emoji_bad_package_list(root, tmp_path, kind):
+    import shutil
+    src = tmp_path / "src"
+    shutil.copytree(os.path.join(root, "tests", "fixtures", "emoji"), src)
+    p = src / "packages.txt"
+    p.mkdir() if kind == "dir" else p.write_bytes(b"\xff\xfe\n")
+    out = tmp_path / "e.npz"
+    refused(emoji(root, src, "--out", out), "packages.txt", out)
