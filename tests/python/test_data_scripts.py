@@ -145,3 +145,65 @@ def test_emoji_bad_package_list(root, tmp_path, kind):
     p.mkdir() if kind == "dir" else p.write_bytes(b"\xff\xfe\n")
     out = tmp_path / "e.npz"
     refused(emoji(root, src, "--out", out), "packages.txt", out)
+
+
+# ---- train_encoders: outputs checked before the data load; garbage Fashion-MNIST files ----
+
+def test_encoders_bad_out(root, tmp_path):
+    for out, name in bad_outs(tmp_path, makes_dirs=True):
+        refused(run(root, "data/train_encoders.py", "--quick", "--data-dir", tmp_path / "none",
+                    "--out", out), name)
+    out = tmp_path / "r.h5"
+    refused(run(root, "data/train_encoders.py", "--quick", "--out", out, "--out-nonneg", out),
+            "--out-nonneg", out)
+
+
+@pytest.mark.parametrize("flag,value", [("--seed", "-1"), ("--seed", "1e3"),
+                                        ("--encoders", ","), ("--encoders", "nope")])
+def test_encoders_bad_arguments(root, tmp_path, flag, value):
+    out = tmp_path / "r.h5"
+    refused(run(root, "data/train_encoders.py", "--out", out, flag, value), flag, out)
+
+
+def idx(dims, body=None):
+    import struct
+    head = struct.pack(">I", 0x0800 | len(dims)) + b"".join(struct.pack(">I", d) for d in dims)
+    n = 1
+    for d in dims:
+        n *= d
+    return head + (bytes(n) if body is None else body)
+
+
+@pytest.mark.parametrize("case", ["not_gzip", "empty_gzip", "dir", "empty", "truncated",
+                                  "wrong_shape", "short_labels", "bad_label"])
+def test_encoders_bad_data_dir(root, tmp_path, case):
+    import gzip
+    d = tmp_path / "fm"
+    d.mkdir()
+    files = {f"{p}-images-idx3-ubyte.gz": idx([3, 28, 28]) for p in ("train", "t10k")}
+    files.update({f"{p}-labels-idx1-ubyte.gz": idx([3]) for p in ("train", "t10k")})
+    bad = "train-images-idx3-ubyte.gz"
+    if case == "short_labels":
+        bad = "train-labels-idx1-ubyte.gz"
+        files[bad] = idx([2])
+    elif case == "bad_label":
+        bad = "train-labels-idx1-ubyte.gz"
+        files[bad] = idx([3], bytes([0, 1, 200]))
+    elif case == "truncated":
+        files[bad] = idx([3, 28, 28])[:-10]
+    elif case == "wrong_shape":
+        files[bad] = idx([3, 28, 27])
+    elif case == "empty_gzip":
+        files[bad] = b""
+    for name, body in files.items():
+        (d / name).write_bytes(gzip.compress(body))
+    if case == "not_gzip":
+        (d / bad).write_bytes(b"garbage\n")
+    elif case == "dir":
+        (d / bad).unlink()
+        (d / bad).mkdir()
+    elif case == "empty":
+        (d / bad).write_bytes(b"")
+    out = tmp_path / "r.h5"
+    refused(run(root, "data/train_encoders.py", "--quick", "--data-dir", d, "--out", out), bad,
+            out)
