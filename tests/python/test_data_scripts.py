@@ -207,3 +207,37 @@ def test_encoders_bad_data_dir(root, tmp_path, case):
     out = tmp_path / "r.h5"
     refused(run(root, "data/train_encoders.py", "--quick", "--data-dir", d, "--out", out), bad,
             out)
+
+
+# ---- train_text_encoders: --out checked before training; a corpus with bad ids or bytes ----
+
+def text(root, corpus, out, *args):
+    return run(root, "data/text/train_text_encoders.py", "--corpus", corpus, "--out", out, *args)
+
+
+def test_text_bad_out(root, tmp_path):
+    corpus = os.path.join(root, "tests", "fixtures", "gettext-slice.tsv")
+    for out, name in bad_outs(tmp_path):
+        refused(text(root, corpus, out, "--quick"), name)
+
+
+@pytest.mark.parametrize("flag,value", [("--seed", "-1"), ("--test-size", "-4"),
+                                        ("--test-size", "many")])
+def test_text_bad_numbers(root, tmp_path, flag, value):
+    out = tmp_path / "t.h5"
+    refused(text(root, os.path.join(root, "tests", "fixtures", "gettext-slice.tsv"), out,
+                 flag, value), flag, out)
+
+
+HEADER = b"id\tdomain\ten\tes\tfr\tja\n"
+
+
+@pytest.mark.parametrize("body", [HEADER + b"x\td\ta\tb\tc\td\n",
+                                  HEADER + b"1\td\ta\tb\tc\td\n1\td\ta\tb\tc\td\n",
+                                  HEADER + b"1\td\t\xff\xfe\tb\tc\td\n",
+                                  b"\xff\xfe\n", b"", "fifo"])
+def test_text_bad_corpus(root, tmp_path, body):
+    corpus = tmp_path / "bad.tsv"
+    os.mkfifo(corpus) if body == "fifo" else corpus.write_bytes(body)
+    out = tmp_path / "t.h5"
+    refused(text(root, corpus, out), "bad.tsv", out)
