@@ -241,3 +241,29 @@ def test_text_bad_corpus(root, tmp_path, body):
     os.mkfifo(corpus) if body == "fifo" else corpus.write_bytes(body)
     out = tmp_path / "t.h5"
     refused(text(root, corpus, out), "bad.tsv", out)
+
+
+# ---- every producer: a bad command line is one line naming the argument, not usage + error ----
+
+SCRIPTS = {"data/make_synthetic.py": [], "data/train_encoders.py": [],
+           "data/emoji/build_emoji.py": ["--src", "s"],
+           "data/emoji/train_emoji_encoders.py": ["--data", "d"],
+           "data/text/build_corpus.py": ["--catalogs", "c"],
+           "data/text/train_text_encoders.py": ["--corpus", "c"]}
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_command_line_one_line(root, tmp_path, script):
+    out = tmp_path / "o"
+    need = SCRIPTS[script]
+    refused(run(root, script, *need, "--out", out, "--bogus"), "--bogus", out)
+    refused(run(root, script), "required", out)
+    refused(run(root, script, *need, "--out"), "--out", out)
+
+
+@pytest.mark.parametrize("flag,value", [("--seed", "x"), ("--dim", "abc"), ("--dim", "0")])
+def test_emoji_encoders_bad_numbers(root, tmp_path, flag, value):
+    out = tmp_path / "x.h5"
+    refused(run(root, "data/emoji/train_emoji_encoders.py", "--data",
+                os.path.join(root, "tests", "fixtures", "emoji-slice.npz"), "--out", out,
+                flag, value), flag, out)
