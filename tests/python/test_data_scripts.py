@@ -267,3 +267,50 @@ def test_emoji_encoders_bad_numbers(root, tmp_path, flag, value):
     refused(run(root, "data/emoji/train_emoji_encoders.py", "--data",
                 os.path.join(root, "tests", "fixtures", "emoji-slice.npz"), "--out", out,
                 flag, value), flag, out)
+
+
+# ---- make_slice, make_fixture: positional arguments, checked (each was a traceback) ----
+
+@pytest.mark.parametrize("case", ["no_args", "missing", "garbage", "no_key", "out_not_npz",
+                                  "out_dir"])
+def test_slice_bad_input(root, tmp_path, case):
+    import numpy as np
+    src, out = tmp_path / "in.npz", tmp_path / "o.npz"
+    good = os.path.join(root, "tests", "fixtures", "emoji-slice.npz")
+    name = src
+    if case == "garbage":
+        src.write_text("garbage\n")
+    elif case == "no_key":
+        d = dict(np.load(good))
+        del d["base"]
+        np.savez(src, **d)
+    elif case == "out_not_npz":
+        src, out, name = good, tmp_path / "adir", "adir"
+        out.mkdir()
+    elif case == "out_dir":
+        src, out, name = good, tmp_path / "adir.npz", "adir.npz"
+        out.mkdir()
+    args = [] if case == "no_args" else [src, out]
+    refused(run(root, "data/emoji/make_slice.py", *args), "src" if case == "no_args" else name,
+            out)
+    assert not os.path.lexists(str(out) + ".npz")
+
+
+@pytest.mark.parametrize("case", ["no_args", "missing_src", "missing_file", "out_under_file"])
+def test_fixture_bad_input(root, tmp_path, case):
+    import shutil
+    src, out = tmp_path / "src", tmp_path / "fx"
+    shutil.copytree(os.path.join(root, "tests", "fixtures", "emoji"), src)
+    name = src
+    if case == "missing_src":
+        shutil.rmtree(src)
+    elif case == "missing_file":
+        os.remove(src / "annotations" / "ja.xml")
+        name = "ja.xml"
+    elif case == "out_under_file":
+        out = tmp_path / "afile"
+        out.write_text("x")
+        name = out
+    args = [] if case == "no_args" else [src, out]
+    refused(run(root, "data/emoji/make_fixture.py", *args), "src" if case == "no_args" else name)
+    assert case == "out_under_file" or not os.path.lexists(out)
