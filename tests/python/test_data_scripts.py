@@ -314,3 +314,29 @@ def test_fixture_bad_input(root, tmp_path, case):
     args = [] if case == "no_args" else [src, out]
     refused(run(root, "data/emoji/make_fixture.py", *args), "src" if case == "no_args" else name)
     assert case == "out_under_file" or not os.path.lexists(out)
+
+
+# ---- scripts/seed_spread.py: result tables that are not (it read them unchecked) ----
+
+@pytest.mark.parametrize("case", ["dir", "columns", "value", "binary"])
+def test_seed_spread_bad_tables(root, tmp_path, case):
+    res = tmp_path / "results"
+    (res / "seeds").mkdir(parents=True)
+    head = "method,metric,center,omega,delta,encoder,decoder,value\n"
+    good = head + "irp,accuracy,false,8,0.65,a,b,0.5\nirp,accuracy,false,8,0.65,b,a,0.4\n"
+    for f in ("stitch.csv", "retrieval.csv", "seeds/stitch-s1.csv", "seeds/invert-s1.csv",
+              "seeds/stitch-s2.csv", "seeds/invert-s2.csv"):
+        (res / f).write_text(good)
+    bad = res / "seeds" / "stitch-s1.csv"
+    if case == "dir":
+        bad.unlink()
+        bad.mkdir()
+    elif case == "columns":
+        bad.write_text("method,metric\nirp,accuracy\n")
+    elif case == "value":
+        bad.write_text(good.replace("0.4", "zz"))
+    else:
+        bad.write_bytes(head.encode() + b"\xff\xfe\n")
+    r = subprocess.run(["timeout", "60", PY, os.path.join(root, "scripts", "seed_spread.py")],
+                       capture_output=True, text=True, cwd=tmp_path, stdin=subprocess.DEVNULL)
+    refused(r, "stitch-s1.csv", res / "seed-spread.csv")
