@@ -13,7 +13,6 @@ float64 exactly as the C harness computes them.
   /usr/bin/python3 data/make_synthetic.py --out tiny.h5
   /usr/bin/python3 data/make_synthetic.py --out tiny.h5 --bad-dir DIR   # + one broken file per check
 """
-import argparse
 import os
 import shutil
 import sys
@@ -22,6 +21,7 @@ import h5py
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cli  # noqa: E402
 import irpdump  # noqa: E402
 
 CLASSES = ["north", "east", "south", "west"]
@@ -149,15 +149,22 @@ def make_bad(good, out_dir):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = cli.Parser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True)
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=cli.SEED, default=0)
     ap.add_argument("--bad-dir", help="also write one broken copy per loader check here")
     args = ap.parse_args()
+    cli.output(args.out)
+    if args.bad_dir is not None:
+        if not args.bad_dir:
+            cli.die("--bad-dir: expected a directory name")
+        if os.path.lexists(args.bad_dir) and not os.path.isdir(args.bad_dir):
+            cli.die(f"{args.bad_dir}: exists and is not a directory (--bad-dir)")
+        cli.output(os.path.join(args.bad_dir, "x"), "--bad-dir", make_parent=True)
     make(args.out, seed=args.seed)
     if args.bad_dir:
         make_bad(args.out, args.bad_dir)
 
 
 if __name__ == "__main__":
-    main()
+    cli.run(main)

@@ -16,12 +16,12 @@ embeddings and heads are the same bytes on any x86-64 CPU with AVX2 and the
 same Debian packages (data/README.md has the check). Accuracies are recorded
 from the dumped float32 values, not from training-time logits.
 """
-import argparse
 import contextlib
 import gzip
 import os
 import sys
 import time
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pin_numerics  # noqa: E402  (first: before numpy and torch load)
@@ -29,6 +29,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
+import cli  # noqa: E402
 import irpdump  # noqa: E402
 
 FMNIST_DIR = "/usr/share/datasets/fashion-mnist"
@@ -37,15 +38,30 @@ CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", 
 TEST_ID_OFFSET = 100000  # sample ids: train i -> i, test i -> 100000 + i
 
 
-def read_idx(path):
-    with gzip.open(path, "rb") as fh:
-        data = fh.read()
-    magic = int.from_bytes(data[0:4], "big")
-    ndim = magic & 0xFF
+IDX = "a gzipped IDX file of Debian's dataset-fashion-mnist"
+
+
+def read_idx(path, shape):
+    """The uint8 array of a gzipped IDX file, checked: the header (magic 0x0000 08 ndim),
+    the declared size against the values held, and the shape ([n] + shape, n >= 1)."""
+    cli.input_file(path, IDX)
+    try:
+        with gzip.open(path, "rb") as fh:
+            data = fh.read(64 << 20)  # Fashion-MNIST's largest file is 47 MB unpacked
+            if fh.read(1):
+                cli.die(f"{path}: more than 64 MiB unpacked; expected {IDX}")
+    except (OSError, EOFError, zlib.error) as e:
+        cli.die(f"{path}: cannot read ({e}); expected {IDX}")
+    magic = int.from_bytes(data[0:4], "big") if len(data) >= 4 else None
+    ndim = (magic or 0) & 0xFF
+    if magic is None or magic >> 8 != 0x08 or ndim != 1 + len(shape) or len(data) < 4 + 4 * ndim:
+        cli.die(f"{path}: not an IDX file of {1 + len(shape)}-D unsigned bytes; expected {IDX}")
     dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
     arr = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
-    if arr.size != int(np.prod(dims)):
-        raise SystemExit(f"{path}: IDX header says {dims} but holds {arr.size} values")
+    if arr.size != int(np.prod(dims, dtype=object)):
+        cli.die(f"{path}: IDX header says {dims} but holds {arr.size} values")
+    if dims[0] < 1 or dims[1:] != list(shape):
+        cli.die(f"{path}: holds an array of shape {dims}; expected [n >= 1] + {list(shape)}")
     return arr.reshape(dims)
 
 
@@ -55,11 +71,15 @@ def load_fashion_mnist(root):
         img = os.path.join(root, f"{prefix}-images-idx3-ubyte.gz")
         lab = os.path.join(root, f"{prefix}-labels-idx1-ubyte.gz")
         for p in (img, lab):
-            if not os.path.exists(p):
-                raise SystemExit(f"{p}: missing; install Debian's dataset-fashion-mnist "
-                                 "(apt-get install dataset-fashion-mnist)")
-        x = read_idx(img).astype(np.float32) / 255.0
-        out[split] = ((x - 0.2860) / 0.3530, read_idx(lab).astype(np.int64))
+            if not os.path.lexists(p):
+                cli.die(f"{p}: missing; install Debian's dataset-fashion-mnist "
+                        "(apt-get install dataset-fashion-mnist)")
+        x = read_idx(img, (28, 28)).astype(np.float32) / 255.0
+        y = read_idx(lab, ()).astype(np.int64)
+        if len(y) != len(x) or y.max() >= len(CLASS_NAMES):
+            cli.die(f"{lab}: {len(y)} labels up to {y.max()} for {len(x)} images; expected one "
+                    f"label from 0 to {len(CLASS_NAMES) - 1} per image")
+        out[split] = ((x - 0.2860) / 0.3530, y)
     return out
 
 
@@ -257,7 +277,7 @@ def write_heads(f, name, seed, z, labels, head_epochs, log, family):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = cli.Parser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True, help="HDF5 dump to write (atomically)")
     ap.add_argument("--out-nonneg", metavar="PATH",
                     help="also write the non-negative family (ReLU of every mixed-sign feature; "
@@ -269,17 +289,24 @@ def main(argv=None):
     ap.add_argument("--encoders", default=",".join(ENCODERS),
                     help="comma-separated subset of: " + ", ".join(ENCODERS))
     ap.add_argument("--data-dir", default=FMNIST_DIR)
-    ap.add_argument("--seed", type=int, default=0,
+    ap.add_argument("--seed", type=cli.SEED, default=0,
                     help="run seed: 0 (default) trains the committed encoders; another value "
                          "trains every encoder and head from other initial weights and data "
                          "order (the seed spread, make seeds)")
     args = ap.parse_args(argv)
+    cli.output(args.out, make_parent=True)  # before any work
+    if args.out_nonneg is not None:
+        cli.output(args.out_nonneg, "--out-nonneg", make_parent=True)
+    cli.distinct(("--out", args.out), ("--out-nonneg", args.out_nonneg))
+    cli.input_dir(args.data_dir, "Debian's dataset-fashion-mnist directory (--data-dir)")
     pin_numerics.torch_deterministic(torch)
     log = lambda s: print(s, file=sys.stderr, flush=True)
     names = [n for n in args.encoders.split(",") if n]
     for n in names:
         if n not in ENCODERS:
-            ap.error(f"unknown encoder '{n}' (known: {', '.join(ENCODERS)})")
+            ap.error(f"--encoders: unknown encoder '{n}' (known: {', '.join(ENCODERS)})")
+    if not names:
+        ap.error(f"--encoders: expected at least one of {', '.join(ENCODERS)}")
 
     raw = load_fashion_mnist(args.data_dir)
     n_train, n_test = (3000, 1000) if args.quick else (len(raw["train"][0]), len(raw["test"][0]))
@@ -328,4 +355,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    cli.run(main)

@@ -53,6 +53,7 @@ static void emoji_builder(void **state)
 {
     (void)state;
     pytest("test_emoji.py");
+    pytest("test_data_scripts.py");
 }
 
 int main(void)

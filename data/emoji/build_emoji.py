@@ -17,13 +17,15 @@ at size 109); 32x32 keeps each glyph's shape and colours recognisable, gives
 3,072 pixel features (a PCA or a small CNN trains in seconds on 2 cores), and is
 the size of the CIFAR images the paper's vision encoders were evaluated on.
 """
-import argparse
 import hashlib
 import os
 import sys
 import xml.etree.ElementTree as ET
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import cli  # noqa: E402
 
 LANGS = ("en", "es", "fr", "ja")
 SKIN = set(range(0x1F3FB, 0x1F400))  # Fitzpatrick modifiers
@@ -179,16 +181,19 @@ def build(src, size, limit=None, font=None):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = cli.Parser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--src", required=True, help="the directory fetch-emoji.sh made")
     ap.add_argument("--out", required=True, help=".npz to write (atomically)")
-    ap.add_argument("--size", type=int, default=32, help="image side in pixels (default 32)")
-    ap.add_argument("--limit", type=int, help="only the first N emoji of the list (tests)")
+    ap.add_argument("--size", type=cli.int_in(8, 136), default=32, help="image side in pixels (default 32)")
+    ap.add_argument("--limit", type=cli.int_in(1, 10 ** 7), help="only the first N emoji of the list (tests)")
     ap.add_argument("--font", help="another font than SRC/NotoColorEmoji.ttf (tests)")
     ap.add_argument("--summary-out", help="also write the one-paragraph summary here")
     args = ap.parse_args(argv)
-    if not 8 <= args.size <= 136:
-        ap.error(f"--size {args.size}: expected 8 to 136 pixels")
+    cli.output(args.out, tmp=".tmp.npz", make_parent=True)  # before any work
+    if args.summary_out is not None:
+        cli.output(args.summary_out, "--summary-out", make_parent=True)
+    cli.distinct(("--out", args.out), ("--summary-out", args.summary_out))
+    cli.input_dir(args.src, "the directory data/emoji/fetch-emoji.sh made")
     data, dropped, seen = build(args.src, args.size, args.limit, args.font)
     n, nt = len(data["test"]), int(data["test"].sum())
     bases = len(set(data["base"]))
@@ -197,8 +202,13 @@ def main(argv=None):
                f"groups, {len(data['subgroup_names'])} subgroups, {args.size}x{args.size} RGB; "
                "dropped: " + ", ".join(f"{k} {v}" for k, v in dropped.items()))
     pkgs = os.path.join(args.src, "packages.txt")
-    if os.path.exists(pkgs):
-        summary += "; from " + ", ".join(open(pkgs).read().split("\n")[:-1])
+    if os.path.lexists(pkgs):
+        cli.input_file(pkgs, "the package list data/emoji/fetch-emoji.sh wrote", empty_ok=True)
+        try:
+            with open(pkgs, encoding="utf-8") as fh:
+                summary += "; from " + ", ".join(fh.read().split("\n")[:-1])
+        except (OSError, UnicodeDecodeError) as e:
+            fail(f"{pkgs}: cannot read ({e}); expected the package list fetch-emoji.sh wrote")
     tmp = args.out + ".tmp.npz"
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     try:
@@ -208,10 +218,9 @@ def main(argv=None):
         if os.path.exists(tmp):
             os.remove(tmp)
     if args.summary_out:
-        with open(args.summary_out, "w") as f:
-            f.write(summary + "\n")
+        cli.write_atomic(args.summary_out, summary + "\n")
     print(summary, file=sys.stderr)
 
 
 if __name__ == "__main__":
-    main()
+    cli.run(main)

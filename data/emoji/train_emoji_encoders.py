@@ -52,6 +52,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "text"))
 import pin_numerics  # noqa: E402  (first: before numpy, sklearn and torch load)
 import numpy as np  # noqa: E402
 
+import cli  # noqa: E402
 import irpdump  # noqa: E402
 
 LANGS = ("en", "es", "fr", "ja")
@@ -267,20 +268,13 @@ def check_output(path):
             die(f"{p}: exists and is not a regular file; irp replaces only regular files")
 
 
-def seed_arg(text):
-    v = int(text)
-    if not 0 <= v < 2 ** 32:
-        raise argparse.ArgumentTypeError(f"{text}: expected 0 to 4294967295")
-    return v
-
-
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__,
+    ap = cli.Parser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True, help=".npz from data/emoji/build_emoji.py")
     ap.add_argument("--out", required=True, help="HDF5 dump to write (atomically)")
-    ap.add_argument("--seed", type=seed_arg, default=0, help="every seed of the run (default 0)")
-    ap.add_argument("--dim", type=int, default=64, help="dimensions of every space (default 64)")
+    ap.add_argument("--seed", type=cli.SEED, default=0, help="every seed of the run (default 0)")
+    ap.add_argument("--dim", type=cli.int_in(1, 4096), default=64, help="dimensions of every space (default 64)")
     ap.add_argument("--rows", choices=("base", "all"), default="base",
                     help="one row per base emoji (default), or every variant")
     ap.add_argument("--quick", action="store_true",
@@ -381,4 +375,4 @@ def write_dump(a, spaces, groups, labels, ids, train, test, head_epochs):
                         len(groups))
 
 if __name__ == "__main__":
-    main()
+    cli.run(main)

@@ -23,7 +23,6 @@ Output: TSV with a header, columns id, domain, en, es, fr, ja (written to
 (fuzzy entries never reach a .mo, so they count as untranslated.)
 Deterministic: the same catalogs give the same file byte for byte.
 """
-import argparse
 import collections
 import html
 import os
@@ -31,6 +30,9 @@ import re
 import struct
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import cli  # noqa: E402
 
 LANGS = ("es", "fr", "ja")
 MIN_CHARS = 12
@@ -98,8 +100,13 @@ def read_catalog(path):
             msg = " ".join(r.stderr.decode(errors="replace").split())[:300]
             die(f"{path}: msgfmt failed: {msg}")
         return read_mo(r.stdout, path)
-    with open(path, "rb") as fh:
-        return read_mo(fh.read(), path)
+    cli.input_file(path, "a gettext .mo file")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as e:
+        die(f"{path}: cannot read ({e.strerror}); expected a gettext .mo file")
+    return read_mo(data, path)
 
 
 def find_catalogs(dirs):
@@ -177,27 +184,27 @@ def build(dirs):
 
 
 def write_atomic(path, lines):
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.writelines(lines)
-    os.replace(tmp, path)
+    cli.write_atomic(path, "".join(lines))
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = cli.Parser(description=__doc__, formatter_class=cli.argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--catalogs", nargs="+", required=True,
                     help="directories laid out as <lang>/LC_MESSAGES/<domain>.mo|.po")
     ap.add_argument("--out", required=True, help="corpus TSV (id, domain, en, es, fr, ja)")
     ap.add_argument("--domains-out", help="CSV of sentences kept per translation domain")
     ap.add_argument("--summary-out", help="also write the one-line summary printed on stderr "
                                           "to this file (how results/gettext-corpus.txt is made)")
-    ap.add_argument("--sample", type=int, default=0, metavar="N",
+    ap.add_argument("--sample", type=cli.int_in(0, 10 ** 9), default=0, metavar="N",
                     help="keep a seeded random N sentences, in corpus order, ids kept "
                          "(how tests/fixtures/gettext-slice.tsv was made)")
-    ap.add_argument("--seed", type=int, default=0, help="seed of --sample (default 0)")
+    ap.add_argument("--seed", type=cli.SEED, default=0, help="seed of --sample (default 0)")
     a = ap.parse_args()
+    outs = [("--out", a.out), ("--domains-out", a.domains_out), ("--summary-out", a.summary_out)]
+    for flag, p in outs:  # all of them before any work: none is written if one cannot be
+        if p is not None:
+            cli.output(p, flag, make_parent=True)
+    cli.distinct(*outs)
     rows, drops, per_domain = build(a.catalogs)
     if not rows:
         die(f"{', '.join(a.catalogs)}: no sentence translated into all of "
@@ -223,4 +230,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    cli.run(main)

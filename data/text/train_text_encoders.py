@@ -45,6 +45,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 import pin_numerics  # noqa: E402  (first: before numpy, sklearn and torch load)
 import numpy as np  # noqa: E402
 
+import cli  # noqa: E402
 import irpdump  # noqa: E402
 
 LANGS = ("en", "es", "fr", "ja")
@@ -77,17 +78,26 @@ def read_corpus(path):
     except OSError as e:
         die(f"{path}: cannot read corpus ({e.strerror}); build it with "
             "data/text/build_corpus.py")
-    with fh:
-        header = fh.readline().rstrip("\n").split("\t")
-        want = ["id", "domain", *LANGS]
-        if header != want:
-            die(f"{path}: header {header} is not the corpus header {want}")
-        rows = []
-        for ln, line in enumerate(fh, start=2):
-            f = line.rstrip("\n").split("\t")
-            if len(f) != len(want) or not all(f):
-                die(f"{path}:{ln}: expected {len(want)} non-empty tab-separated fields")
-            rows.append(f)
+    try:
+        with fh:
+            header = fh.readline().rstrip("\n").split("\t")
+            want = ["id", "domain", *LANGS]
+            if header != want:
+                die(f"{path}: header {str(header)[:200]} is not the corpus header {want}")
+            rows, seen = [], set()
+            for ln, line in enumerate(fh, start=2):
+                f = line.rstrip("\n").split("\t")
+                if len(f) != len(want) or not all(f):
+                    die(f"{path}:{ln}: expected {len(want)} non-empty tab-separated fields")
+                if not f[0].isascii() or not f[0].isdigit() or int(f[0]) >= 2 ** 63:
+                    die(f"{path}:{ln}: id {f[0][:40]!r}: expected an integer from 0 to 2^63-1")
+                if f[0] in seen:
+                    die(f"{path}:{ln}: id {f[0]} given twice; expected unique ids")
+                seen.add(f[0])
+                rows.append(f)
+    except UnicodeDecodeError as e:
+        die(f"{path}: not UTF-8 text ({e.reason}); expected the corpus TSV of "
+            "data/text/build_corpus.py")
     if not rows:
         die(f"{path}: corpus has no sentences")
     ids = np.array([int(r[0]) for r in rows], dtype=np.int64)
@@ -241,18 +251,19 @@ def linear_head(f, name, z, labels, train, test, seed, epochs, num_classes):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__,
+    ap = cli.Parser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", required=True, help="TSV from data/text/build_corpus.py")
     ap.add_argument("--out", required=True, help="HDF5 dump to write (atomically)")
     ap.add_argument("--split", choices=("random", "domain"), default="random",
                     help="held-out rows: random, or whole translation domains (default random)")
-    ap.add_argument("--test-size", type=int, default=5000, help="held-out rows (default 5000)")
-    ap.add_argument("--seed", type=int, default=0, help="split, SVD and head seed (default 0)")
+    ap.add_argument("--test-size", type=cli.int_in(1, 10 ** 9), default=5000, help="held-out rows (default 5000)")
+    ap.add_argument("--seed", type=cli.SEED, default=0, help="split, SVD and head seed (default 0)")
     ap.add_argument("--quick", action="store_true",
                     help="CI slice: 3000 sentences, 500 held out, small encoders")
     a = ap.parse_args(argv)
     t0 = time.time()
+    cli.output(a.out)  # before any work: the writer would refuse it only after training
     ids, domains, text = read_corpus(a.corpus)
     dim_lsa, dim_ft, epochs, min_df, head_epochs = 256, 128, 10, 2, 30
     if a.quick:
@@ -305,4 +316,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    cli.run(main)
