@@ -5,7 +5,7 @@ drawn with a fixed seed (spread over every file and, within a file, over the
 operators), and each mutant is applied, built, tested and reverted. A mutant
 is killed when a test fails (or times out); one that does not compile is
 'stillborn' and left out of the score. Survivors listed in
-tests/mutants-equivalent.tsv (file, mutated line, reason) are reported as
+tests/mutants-equivalent.tsv (file, original line, mutated line, reason) are reported as
 equivalent, with the reason, and left out of the score too.
 
 Operators (C and Python): rel (< <= > >= == != swapped with their neighbour),
@@ -256,8 +256,8 @@ def equivalents():
     if os.path.exists("tests/mutants-equivalent.tsv"):
         for l in open("tests/mutants-equivalent.tsv", encoding="utf-8"):
             if l.strip() and not l.startswith("#"):
-                f, mutated, why = l.rstrip("\n").split("\t")
-                known[(f, mutated.strip())] = why
+                f, original, mutated, why = l.rstrip("\n").split("\t")
+                known[(f, original.strip(), mutated.strip())] = why
     return known
 
 
@@ -284,7 +284,7 @@ def main():
         finally:
             open(p, "w", encoding="utf-8").write(text)
             os.utime(p)  # the restored file must rebuild what the mutant built
-        why = known.get((p, new.strip())) if v == "SURVIVED" else None
+        why = known.get((p, old.strip(), new.strip())) if v == "SURVIVED" else None
         if why:
             v = "equivalent"
         results.append((p, op, v))

@@ -29,6 +29,10 @@ static void affine_recovers_affine_map(void **state)
     assert_true(tu_max_abs_diff(pred, yt) < 1e-10);
     irp_mat *short_y = tu_gauss_mat(49, 4, 1);
     assert_fails(irp_affine_fit(w, x, short_y, -1), IRP_EINVAL, "not parallel");
+    irp_mat *narrow = tu_gauss_mat(10, 5, 114); /* samples of another dimension */
+    assert_fails(irp_affine_apply(pred, w, narrow), IRP_EINVAL,
+                 "affine map has 7 rows; samples of dimension 5 need 6");
+    irp_mat_free(narrow);
     irp_mat_free(x); irp_mat_free(m); irp_mat_free(y); irp_mat_free(w); irp_mat_free(xt);
     irp_mat_free(yt); irp_mat_free(pred); irp_mat_free(short_y);
 }

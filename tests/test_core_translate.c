@@ -1,6 +1,8 @@
 /* Unit tests of core/irp_translate: translators, cosines, completion, rescale, options. */
 #include "testutil.h"
 
+#include "irp_flat.h"
+
 static void translator_prefixes_equal_separate_fits(void **state)
 {
     (void)state;
@@ -517,6 +519,66 @@ static void space_statistics_by_hand(void **state)
     irp_mat_free(a);
 }
 
+/* The plain-array entry points (irp_flat.h, what Python and other languages
+ * call) against the core path they wrap, value for value: relative
+ * projection by hand, FPS's first-point bound, fit (translator, means,
+ * scale) and apply against irp_translator_fit / irp_translate_apply on the
+ * same data, and their empty-input refusals. */
+static void flat_entry_points_equal_the_core(void **state)
+{
+    (void)state;
+    double anchors3[6] = {1, 0, 0, 1, 1, 1}, x1[2] = {2, 0}, rel[3];
+    assert_ok(irp_flat_relative(rel, x1, 1, 2, anchors3, 3, 0));
+    assert_true(fabs(rel[0] - 1) < 1e-15 && fabs(rel[1]) < 1e-15 &&
+                fabs(rel[2] - sqrt(0.5)) < 1e-15);
+    int64_t idx[3];
+    size_t count;
+    assert_ok(irp_flat_fps(idx, &count, anchors3, 3, 2, 0, 0, 0.0, 2)); /* the last point */
+    assert_int_equal(count, 3);
+    assert_int_equal(idx[0], 2);
+    assert_fails(irp_flat_fps(idx, &count, anchors3, 3, 2, 0, 0, 0.0, 3), IRP_EINVAL,
+                 "first point 3 is outside 0..2");
+    size_t k = 40, dx = 7, dy = 5, n = 9;
+    irp_mat *ax = tu_gauss_mat(k, dx, 71), *ay = tu_gauss_mat(k, dy, 72), *x = tu_gauss_mat(n, dx, 73);
+    for (size_t i = 0; i < k * dy; i++)
+        ay->data[i] += 2.0; /* an offset, so the means are not zero */
+    double t[7 * 5], mx[7], my[5], scale, size;
+    assert_ok(irp_flat_fit(t, mx, my, &scale, &size, ax->data, ay->data, k, dx, dy, 3, 0, 0.3, 5,
+                           -1, 1, 0));
+    irp_options o;
+    irp_options_default(&o);
+    o.num_subspaces = 3;
+    o.delta = 0.3;
+    o.seed = 5;
+    o.center = 1;
+    irp_space *sx = irp_space_new(ax, 1), *sy = irp_space_new(ay, 1);
+    irp_subsets *sub = irp_subsets_for(sx, &o);
+    irp_mat *tref = irp_mat_new(dx, dy), *yref = irp_mat_new(n, dy);
+    assert_ok(irp_translator_fit(tref, sx, sy, sub, &o, NULL));
+    for (size_t i = 0; i < dx * dy; i++)
+        assert_true(t[i] == tref->data[i]);
+    for (size_t j = 0; j < dx; j++)
+        assert_true(mx[j] == sx->mean[j]);
+    for (size_t j = 0; j < dy; j++)
+        assert_true(my[j] == sy->mean[j] && my[j] > 1);
+    assert_true(scale == sy->scale && size > 0 && size <= (double)k);
+    double y[9 * 5];
+    assert_ok(irp_flat_apply(y, x->data, n, dx, dy, t, mx, my, scale, 1));
+    assert_ok(irp_translate_apply(yref, tref, sx, sy, x, &o));
+    for (size_t i = 0; i < n * dy; i++)
+        if (fabs(y[i] - yref->data[i]) > 1e-12 * (1 + fabs(yref->data[i])))
+            fail_msg("flat apply value %zu: %.17g, the core gives %.17g", i, y[i], yref->data[i]);
+    assert_fails(irp_flat_fit(NULL, mx, my, &scale, &size, ax->data, ay->data, k, dx, dy, 3, 0,
+                              0.3, 5, -1, 1, 0), IRP_EINVAL, "fit: empty input");
+    assert_fails(irp_flat_apply(y, x->data, 0, dx, dy, t, mx, my, scale, 1), IRP_EINVAL,
+                 "apply: empty input");
+    assert_fails(irp_flat_apply(y, x->data, n, dx, dy, t, mx, my, 0.0, 1), IRP_EINVAL,
+                 "target scale must be > 0");
+    irp_subsets_free(sub);
+    irp_space_free(sx); irp_space_free(sy);
+    irp_mat_free(ax); irp_mat_free(ay); irp_mat_free(x); irp_mat_free(tref); irp_mat_free(yref);
+}
+
 static void omega_average_is_mean_of_members(void **state)
 {
     (void)state;
@@ -711,6 +773,7 @@ int main(void)
         cmocka_unit_test(auto_select_matches_definition),
         cmocka_unit_test(omega_average_is_mean_of_members),
         cmocka_unit_test(space_statistics_by_hand),
+        cmocka_unit_test(flat_entry_points_equal_the_core),
         cmocka_unit_test(rescale_sets_target_scale),
         cmocka_unit_test(centering_recovers_offset_spaces),
         cmocka_unit_test(completion_is_a_rotation_of_the_translator),
