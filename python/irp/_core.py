@@ -174,6 +174,18 @@ def _plausible(ds, file_size, elem=8, name=None):
     return need
 
 
+def _regular(path, what):
+    """os.stat of an input that must be a regular file (a FIFO or device would
+    hang or mislead the reader), or ValueError naming it and what was expected."""
+    try:
+        st = os.stat(path)
+    except (OSError, TypeError, ValueError) as e:
+        raise ValueError(f"{path!r}: cannot open ({e}); expected {what}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise ValueError(f"{path}: not a regular file; expected {what}")
+    return st
+
+
 def _guarded(read, path, *args):
     """read(path, *args) first in a forked child with a time limit, as the irp
     command reads an untrusted HDF5 file: libhdf5 1.10.8 crashes or loops on
@@ -614,12 +626,7 @@ class Translator:
         if guarded:
             return _guarded(cls.load, path, False)
         import h5py
-        try:
-            st = os.stat(path)
-        except (OSError, TypeError, ValueError) as e:
-            raise ValueError(f"{path!r}: cannot open ({e})") from None
-        if not stat.S_ISREG(st.st_mode):
-            raise ValueError(f"{path}: not a regular file; expected a translator (HDF5)")
+        st = _regular(path, "a translator (HDF5)")
         try:
             f = h5py.File(path, "r")
         except OSError as e:

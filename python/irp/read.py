@@ -21,7 +21,7 @@ import stat
 
 import numpy as np
 
-from ._core import _guarded, _plausible
+from ._core import _guarded, _plausible, _regular
 
 # harness/plumbing/keys.h: the result table's columns, in order
 TEXT_COLUMNS = ("experiment", "dataset", "anchors", "anchor_seed", "omega", "delta", "prune",
@@ -30,16 +30,6 @@ TEXT_COLUMNS = ("experiment", "dataset", "anchors", "anchor_seed", "omega", "del
 RESULT_COLUMNS = TEXT_COLUMNS + ("value",)
 DUMP_SCHEMA = "irp-embeddings/1"
 MAX_TABLE_BYTES = 1 << 32
-
-
-def _regular(path, what):
-    try:
-        st = os.stat(path)
-    except (OSError, TypeError, ValueError) as e:
-        raise ValueError(f"{path!r}: cannot open ({e}); expected {what}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise ValueError(f"{path}: not a regular file; expected {what}")
-    return st
 
 
 class ResultTable:

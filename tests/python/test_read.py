@@ -240,3 +240,17 @@ def test_guarded_read_contains_a_library_crash_or_hang(tmp_path, monkeypatch, ti
         irp.read_dump(p)
     assert irp.read_dump(tiny).dataset == "synthetic"
     assert irp.read_dump(tiny, guarded=False).dataset == "synthetic"
+
+
+@pytest.mark.parametrize("name, reader, said", [
+    ("crash-dump.h5", irp.read_dump, "crashed reading it"),
+    ("crash-translator.h5", irp.Translator.load, "crashed reading it"),
+    ("hang-dump.h5", irp.read_dump, "did not finish reading it in 2 s"),
+])
+def test_fuzz_findings_contained(root, monkeypatch, name, reader, said):
+    """Files on which libhdf5 1.10.8 crashed or looped when fuzz/fuzz_python.py
+    read them unguarded (fuzz/regressions/python): now one ValueError."""
+    monkeypatch.setenv("IRP_LOAD_TIMEOUT", "2")
+    path = os.path.join(root, "fuzz/regressions/python", name)
+    with pytest.raises(ValueError, match=f"{name}: corrupted HDF5 file: the HDF5 library {said}"):
+        reader(path)
