@@ -11,8 +11,8 @@ from train_encoders import CLASS_NAMES, FMNIST_DIR, read_idx  # noqa: E402
 
 out, n = sys.argv[1], int(sys.argv[2])
 os.makedirs(out, exist_ok=True)
-x = read_idx(os.path.join(FMNIST_DIR, "train-images-idx3-ubyte.gz"))[:n]
-y = read_idx(os.path.join(FMNIST_DIR, "train-labels-idx1-ubyte.gz"))[:n]
+x = read_idx(os.path.join(FMNIST_DIR, "train-images-idx3-ubyte.gz"), (28, 28))[:n]
+y = read_idx(os.path.join(FMNIST_DIR, "train-labels-idx1-ubyte.gz"), ())[:n]
 with open(os.path.join(out, "pairs.jsonl"), "w") as fh:
     for i, (img, label) in enumerate(zip(x, y)):
         Image.fromarray(img).save(os.path.join(out, f"{i}.png"))

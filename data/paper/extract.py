@@ -87,8 +87,8 @@ def vision_dataset(name, root, source):
         from train_encoders import CLASS_NAMES, FMNIST_DIR, read_idx
         out = {}
         for split, prefix in (("train", "train"), ("test", "t10k")):
-            x = read_idx(os.path.join(FMNIST_DIR, f"{prefix}-images-idx3-ubyte.gz"))
-            y = read_idx(os.path.join(FMNIST_DIR, f"{prefix}-labels-idx1-ubyte.gz"))
+            x = read_idx(os.path.join(FMNIST_DIR, f"{prefix}-images-idx3-ubyte.gz"), (28, 28))
+            y = read_idx(os.path.join(FMNIST_DIR, f"{prefix}-labels-idx1-ubyte.gz"), ())
             out[split] = ([Image.fromarray(a) for a in x], y.astype(np.int64))
         return out, CLASS_NAMES
     import torchvision.datasets as tvd
