@@ -516,6 +516,19 @@ static void space_statistics_by_hand(void **state)
         assert_true(fabs(p->anchors->data[i] - udir[i]) < 1e-15);
     irp_space_free(c);
     irp_space_free(p);
+    /* the first row equal to the anchors' mean: it has no direction once centred,
+     * exactly zero (1, 1) or, here, zero up to the rounding of the mean (a
+     * residual of ~1e-17 that normalising would blow up into noise) */
+    const double b0[] = {-0.7312715117751976, 0.6948674738744653},
+                 c0[] = {0.5275492379532281, -0.4898619485211566};
+    const double m0[] = {(b0[0] + c0[0]) / 2, (b0[1] + c0[1]) / 2, b0[0], b0[1], c0[0], c0[1]};
+    memcpy(a->data, m0, sizeof m0);
+    assert_null(irp_space_new(a, 1));
+    assert_non_null(strstr(irp_last_error(), "centred anchors row 0 has zero norm (it equals"));
+    const double e0[] = {1, 1, 0, 0, 2, 2};
+    memcpy(a->data, e0, sizeof e0);
+    assert_null(irp_space_new(a, 1));
+    assert_non_null(strstr(irp_last_error(), "centred anchors row 0 has zero norm"));
     irp_mat_free(a);
 }
 

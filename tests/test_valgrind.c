@@ -15,8 +15,11 @@ static int vg(const char *what)
     char cmd[8192];
     const char *d = getenv("IRP_TEST_DATA");
     snprintf(cmd, sizeof cmd,
-             /* IRP_UNPINNED: irp's BLAS pin re-executes irp, which valgrind would not follow */
-             "cd '%s' && export IRP_UNPINNED=1 && TINY='%s/%s/tiny.h5' ROOT='%s' && "
+             /* IRP_UNPINNED: irp's BLAS pin re-executes irp, which valgrind would not follow;
+              * IRP_LOAD_TIMEOUT: the guarded read of a dump runs under valgrind too, tens
+              * of times slower than the 10 s default allows for on a busy machine */
+             "cd '%s' && export IRP_UNPINNED=1 IRP_LOAD_TIMEOUT=600 && TINY='%s/%s/tiny.h5' "
+             "ROOT='%s' && "
              "VG='valgrind -q --error-exitcode=99 --leak-check=full "
              "--errors-for-leak-kinds=definite' && ( %s ) > vg.out 2>&1",
              work, d && d[0] == '/' ? "" : getenv("PWD"), d ? d : "build/testdata",
