@@ -179,7 +179,8 @@ static int check_settings(const char *path, const char *set, int rescale)
                 if (sweep_key_is_flag(i) && !strcmp(key, sweep_key_name(i)))
                     k = i;
         }
-        const char *val = eq ? strchr(tok, '=') + 1 : "";
+        const char *teq = strchr(tok, '='); /* in the shown part, or the pair is too long */
+        const char *val = teq ? teq + 1 : "";
         const char *why = !len || len > 250 || !eq ? "expected key=value"
                           : k < 0                  ? "not a translator setting"
                           : seen & (1u << k)       ? "given twice"

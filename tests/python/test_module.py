@@ -653,10 +653,11 @@ def _external(f):
     (_set("settings", "rescale=none"), "'rescale=none': disagrees with the attribute rescale"),
     (_set("settings", "head=linear"), "'head=linear': not a translator setting"),
     (_set("settings", "omega=2  seed=1"), "'': expected key=value"),
+    (_set("settings", "x" * 300 + "=1"), "expected key=value"),
     (_set("source_space", "a/b"), "'source_space': a name with '/'"),
     (_set("/translator_schema", "irp-translator/2"), "expected \"irp-translator/1\""),
     (_external, "/ext is a link to another file"),
-], ids=range(23))
+], ids=range(24))
 def test_broken_translators_refused_alike(tmp_path, irp_bin, tiny, change, message):
     p = str(tmp_path / "t.h5")
     fitted(tiny, source_space="rot-a", target_space="narrow").save(p)
