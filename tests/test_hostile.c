@@ -88,6 +88,7 @@ static const hostile rows[] = {
     {"plot_disk_full", CFG("spaces = rot-a, rot-b\\nreferences = false\\n") " && $IRP run --quiet c.ini && cp plots/c.png keep.png && cp plots/c.pdf keep.pdf",
      "trap '' XFSZ; ulimit -f 12; $IRP run --quiet --force c.ini", 1, "plots/c.gp: gnuplot wrote an incomplete figure (disk full?); the previous figures are kept",
      "cmp plots/c.png keep.png && cmp plots/c.pdf keep.pdf"},
+    {"figure_place_is_symlink", CFG("spaces = rot-a, rot-b\\nreferences = false\\n") " && mkdir plots && ln -s ../victim plots/c.png && echo keep > victim", "$IRP run --quiet c.ini", 1, "plots/c.png: cannot put the figure in place (plots/c.png: exists and is a symbolic link", "grep -qx keep victim && test -L plots/c.png && test ! -e plots/c.pdf && ! ls plots | grep -q tmp"},
     {"report_out_symlink", CFG("") " && " RUN " && ln -s victim.md R.md && echo keep > victim.md", "$IRP report --paper none --out R.md c.ini", 1, "R.md: exists and is a symbolic link", "grep -q keep victim.md && test -L R.md"},
     {"report_table_without_value", CFG("") " && mkdir results && printf 'experiment,dataset\\nc,x\\n' > results/c.csv", "$IRP report --paper none c.ini", 1, "results/c.csv: not a result table of irp run", "test ! -e results/REPORT.md"},
     {"report_row_extra_field", CFG("") " && " RUN " && echo 'a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v' >> results/c.csv", "$IRP report --paper none c.ini", 1, "results/c.csv:", "test ! -e results/REPORT.md"},

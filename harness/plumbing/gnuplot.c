@@ -257,13 +257,25 @@ int gp_render(FILE *gp, const char *dir, const char *name)
                         "previous figures are kept", path[1]);
     }
     pdf_fixed_date(tmp[3]);
-    for (int k = 2; k < 4; k++)
-        if (check_output(path[k], NULL) || rename(tmp[k], path[k])) {
-            char msg[512];
-            snprintf(msg, sizeof msg, "%.500s", irp_last_error());
-            remove(tmp[k]);
-            return irp_fail(IRP_EDATA, "%.600s: cannot put the figure in place (%s)", path[k], msg);
+    /* both places checked before either figure moves, and no temporary file
+     * left behind when one cannot go in place */
+    int at = -1;
+    for (int k = 2; k < 4 && at < 0; k++)
+        if (check_output(path[k], NULL))
+            at = k;
+    for (int k = 2; k < 4 && at < 0; k++)
+        if (rename(tmp[k], path[k])) {
+            irp_fail(IRP_EDATA, "%s", strerror(errno));
+            at = k;
         }
+    if (at >= 0) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%.500s", irp_last_error());
+        remove(tmp[2]);
+        remove(tmp[3]);
+        return irp_fail(IRP_EDATA, "%.600s: cannot put the figure in place (%s)", path[at],
+                        msg);
+    }
     remove(log);
     return IRP_OK;
 }
