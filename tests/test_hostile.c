@@ -43,6 +43,7 @@ static const hostile rows[] = {
     {"config_is_device", "mknod c.ini c 1 5 2>/dev/null || ln -s /dev/zero c.ini", "timeout 20 $IRP run c.ini", 1, "c.ini: not a regular file (a device); expected a config file", ""},
     {"unknown_claim", CFG("[report]\\nclaims = world-peace\\n"), RUN, 1, "c.ini:6: key 'claims': 'world-peace': expected claims from", ""},
     {"key_kind_ignores", CFG("head = linear\\n"), RUN, 1, "c.ini:5: key 'head' has no effect on a invert experiment", ""},
+    {"key_kind_ignores_first_sweep_key", "printf '[experiment]\\ntype = scale-distribution\\ndata = @TINY@\\nanchors = 100\\n' > c.ini", RUN, 1, "c.ini:4: key 'anchors' has no effect on a scale-distribution experiment", "test ! -e results"},
     {"results_empty_name", CFG(""), "$IRP run --quiet --results '' c.ini", 1, "an empty directory name was given", ""},
     {"results_is_a_file", CFG("") " && touch out", "$IRP run --quiet --results out c.ini", 1, "out: exists but is not a directory", ""},
     {"result_name_clash_with_hist", CFG("name = x-hist\\n") " && printf '[experiment]\\ntype = scale-distribution\\ndata = @TINY@\\nname = x\\n' > d.ini", "$IRP run --quiet c.ini d.ini", 1, "c.ini writes results named 'x-hist', which d.ini also writes", "test ! -e results/x-hist.csv"},

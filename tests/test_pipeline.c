@@ -1595,7 +1595,8 @@ static void translate_writes_hdf5(void **state)
                             {"--delta 1.5", "translate: --delta '1.5': expected a number in [0, 1]"},
                             {"--rescale mean", "translate: --rescale 'mean': expected mean-norm or none"},
                             {"--head linear", "translate: unknown option '--head'"},
-                            {"--prune fraction --delta 0", "--delta 0 with --prune fraction"}};
+                            {"--prune fraction --delta 0", "--delta 0 with --prune fraction"},
+                            {"-xomega 2", "translate: unknown option '-xomega'"}};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         snprintf(args, sizeof args, "translate --data %s --from rot-a --to rot-b %s --out tr4.h5",
                  tiny(), bad[i][0]);
