@@ -199,7 +199,11 @@ def _guarded(read, path, *args):
     except (OSError, TypeError, ValueError):
         return read(path, *args)  # the reader names the problem
     env = os.environ.get("IRP_LOAD_TIMEOUT", "")
-    limit = int(env) if env.isdigit() and 1 <= int(env) <= 86400 else 10 + size // (10 << 20)
+    if env and not (env.isascii() and env.lstrip("+").isdigit() and 1 <= int(env) <= 86400):
+        # as the command reads it (util.c, env_long): whole or refused, never ignored
+        raise ValueError(f"IRP_LOAD_TIMEOUT='{env[:40]}' is not a whole number from 1 to 86400; "
+                         "unset it or give one")
+    limit = int(env) if env else 10 + size // (10 << 20)
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: read, report, leave without running any cleanup

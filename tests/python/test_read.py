@@ -240,6 +240,12 @@ def test_guarded_read_contains_a_library_crash_or_hang(tmp_path, monkeypatch, ti
         irp.read_dump(p)
     assert irp.read_dump(tiny).dataset == "synthetic"
     assert irp.read_dump(tiny, guarded=False).dataset == "synthetic"
+    # a limit the command would refuse is refused here too, in its words, not ignored
+    for bad in ("0", "abc", "4294967296"):
+        monkeypatch.setenv("IRP_LOAD_TIMEOUT", bad)
+        with pytest.raises(ValueError, match=f"IRP_LOAD_TIMEOUT='{bad}' is not a whole number "
+                                             "from 1 to 86400"):
+            irp.read_dump(tiny)
 
 
 @pytest.mark.parametrize("name, reader, said", [
