@@ -81,8 +81,12 @@ void gp_tics(FILE *gp, const char *axis, const names *n)
     fprintf(gp, ")\n");
 }
 
-/* Set when writing a figure's .dat failed (gp_close_dat); gp_render refuses. */
+/* Set when writing a figure's .dat failed (gp_close_dat); gp_render refuses.
+ * dat_open is the .dat still being written: gnuplot must not read it before
+ * gp_close_dat has flushed it, so gp_render refuses that too (a kind that
+ * forgot the close would otherwise draw from a cut file, exit 0). */
 static int dat_failed;
+static FILE *dat_open;
 
 FILE *gp_open(const char *dir, const char *name, const char *size_png,
                      const char *size_pdf)
@@ -126,11 +130,14 @@ FILE *gp_open_dat(const char *dir, const char *name)
     FILE *f = create_tmp(tmp);
     if (!f)
         irp_fail(IRP_EDATA, "%s: cannot write (%s)", path, tmp_strerror(errno));
+    dat_open = f;
     return f;
 }
 
 void gp_close_dat(FILE *dat)
 {
+    if (dat == dat_open)
+        dat_open = NULL;
     dat_failed |= ferror(dat) | fclose(dat);
 }
 
@@ -230,6 +237,13 @@ int gp_render(FILE *gp, const char *dir, const char *name)
     }
     snprintf(log, sizeof log, "%s/%s.log", dir, name);
     int bad = ferror(gp) | fclose(gp);
+    if (dat_open) {
+        dat_open = NULL;
+        remove(tmp[0]);
+        remove(tmp[1]);
+        return irp_fail(IRP_EDATA, "%s: the figure's data was not closed before drawing "
+                        "(a bug in irp: gp_close_dat missing)", path[0]);
+    }
     if (bad || dat_failed) {
         remove(tmp[0]);
         remove(tmp[1]);
