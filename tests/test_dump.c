@@ -6,6 +6,8 @@
 
 #include "plumbing/dump.h"
 
+#include <hdf5.h>
+
 static char path_buf[1024];
 
 static const char *data_path(const char *name)
@@ -205,6 +207,120 @@ static void real_slice_heads_match_and_irp_stitches(void **state)
     dump_free(d);
 }
 
+/* Copy a file (the dump to change in place). */
+static void copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    assert_int_equal(fclose(out), 0);
+}
+
+/* Change element [0] (or [0][0]) of dataset PATH in FILE: a float or double
+ * moves to its next representable value up; an integer gets DELTA, or
+ * with DELTA 0 moves one step towards 0 (1 from 0): a label stays a label. */
+static void nudge(const char *file, const char *path, long delta)
+{
+    hid_t f = H5Fopen(file, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(f >= 0);
+    hid_t ds = H5Dopen2(f, path, H5P_DEFAULT), sp = H5Dget_space(ds), ty = H5Dget_type(ds);
+    assert_true(ds >= 0);
+    hsize_t dims[2] = {0, 0}, start[2] = {0, 0}, one[2] = {1, 1};
+    int rank = H5Sget_simple_extent_dims(sp, dims, NULL);
+    H5Sselect_hyperslab(sp, H5S_SELECT_SET, start, NULL, one, NULL);
+    hid_t mem = H5Screate_simple(1, one, NULL);
+    assert_true(rank >= 1);
+    if (H5Tget_class(ty) == H5T_FLOAT) {
+        double v;
+        assert_true(H5Dread(ds, H5T_NATIVE_DOUBLE, mem, sp, H5P_DEFAULT, &v) >= 0);
+        v = nextafterf((float)v, INFINITY);
+        assert_true(H5Dwrite(ds, H5T_NATIVE_DOUBLE, mem, sp, H5P_DEFAULT, &v) >= 0);
+    } else {
+        long v;
+        assert_true(H5Dread(ds, H5T_NATIVE_LONG, mem, sp, H5P_DEFAULT, &v) >= 0);
+        v = delta ? v + delta : v ? v - 1 : 1;
+        assert_true(H5Dwrite(ds, H5T_NATIVE_LONG, mem, sp, H5P_DEFAULT, &v) >= 0);
+    }
+    H5Sclose(mem); H5Tclose(ty); H5Sclose(sp); H5Dclose(ds);
+    assert_true(H5Fclose(f) >= 0);
+}
+
+/* Set string attribute NAME of object OBJ to VALUE. */
+static void set_attr(const char *file, const char *obj, const char *name, const char *value)
+{
+    hid_t f = H5Fopen(file, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(f >= 0);
+    assert_true(H5Adelete_by_name(f, obj, name, H5P_DEFAULT) >= 0);
+    hid_t ty = H5Tcopy(H5T_C_S1);
+    H5Tset_size(ty, H5T_VARIABLE);
+    hid_t sp = H5Screate(H5S_SCALAR), o = H5Oopen(f, obj, H5P_DEFAULT);
+    hid_t a = H5Acreate2(o, name, ty, sp, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(a >= 0);
+    assert_true(H5Awrite(a, ty, &value) >= 0);
+    H5Aclose(a); H5Oclose(o); H5Sclose(sp); H5Tclose(ty);
+    assert_true(H5Fclose(f) >= 0);
+}
+
+/* The content hash is the stamp that lets a resumed run reuse its cells, so
+ * every field that moves a number must move it: one value of each dataset
+ * (embeddings of either split, each head's weights and biases, the ids and
+ * the labels) and a head's activation, each changed alone in a copy of the
+ * dump. The unchanged copy, and a load that reads the training split on
+ * demand, keep the hash. */
+static void content_hash_sees_every_number_moving_field(void **state)
+{
+    (void)state;
+    char tmp[] = "/tmp/irp-hash-XXXXXX", copy[64];
+    assert_non_null(mkdtemp(tmp));
+    snprintf(copy, sizeof copy, "%s/d.h5", tmp);
+    char src[1024];
+    snprintf(src, sizeof src, "%s", data_path("tiny.h5"));
+    dump *d;
+    assert_ok(dump_load(&d, src, NULL, 0));
+    uint64_t h0 = d->content_hash;
+    assert_int_equal(dump_content_hash(d), h0);
+    dump_free(d);
+    copy_file(src, copy);
+    assert_ok(dump_load_flags(&d, copy, NULL, 0, DUMP_TRAIN_ON_DEMAND));
+    assert_int_equal(d->content_hash, h0);
+    dump_free(d);
+    static const struct { const char *path; long delta; } fields[] = {
+        {"/spaces/wide/train", 0}, {"/spaces/wide/test", 0},
+        {"/spaces/narrow/train", 0}, {"/spaces/rot-b/test", 0},
+        {"/spaces/wide/heads/linear/weight", 0}, {"/spaces/wide/heads/linear/bias", 0},
+        {"/spaces/wide/heads/mlp-gelu/layer_1/weight", 0},
+        {"/spaces/wide/heads/mlp-gelu/layer_1/bias", 0},
+        {"/samples/train/ids", 100000}, {"/samples/test/ids", 100000},
+        {"/samples/train/labels", 0}, {"/samples/test/labels", 0},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+        for (int lazy = 0; lazy < 2; lazy++) {
+            copy_file(src, copy);
+            nudge(copy, fields[i].path, fields[i].delta);
+            assert_ok(dump_load_flags(&d, copy, NULL, 0, lazy ? DUMP_TRAIN_ON_DEMAND : 0));
+            if (d->content_hash == h0)
+                fail_msg("changing %s (%s load) leaves the content hash as it was",
+                         fields[i].path, lazy ? "on-demand" : "eager");
+            dump_free(d);
+        }
+    }
+    copy_file(src, copy);
+    set_attr(copy, "/spaces/wide/heads/mlp-gelu", "activation", "relu");
+    assert_ok(dump_load(&d, copy, NULL, 0));
+    assert_int_equal(dump_find_head(dump_find_space(d, "wide"), "mlp-gelu")->head.activation,
+                     IRP_ACT_RELU);
+    if (d->content_hash == h0)
+        fail_msg("changing a head's activation leaves the content hash as it was");
+    dump_free(d);
+    unlink(copy);
+    rmdir(tmp);
+}
+
 int main(void)
 {
     struct CMUnitTest tests[64];
@@ -218,5 +334,6 @@ int main(void)
         tests[n++] = t;
     }
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(real_slice_heads_match_and_irp_stitches);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(content_hash_sees_every_number_moving_field);
     return _cmocka_run_group_tests("dump", tests, n, NULL, NULL);
 }
