@@ -6,6 +6,7 @@
 #   make reproduce  data → experiments → results/ + plots/ + results/REPORT.md
 #   make bench      benchmark figures (ratios, throughput; offline grid, then paper scale)
 #   make mpi        build/irp-mpi: irp run split across MPI ranks (mpirun / srun)
+#   make mutants    mutation testing: mutants made by rule, scored per area (slow)
 CC      ?= gcc
 PKGS    := hdf5 inih lapacke openblas
 CFLAGS  ?= -O2 -g
@@ -27,7 +28,7 @@ CORE_TESTS  := $(filter $(B)/tests/test_core_%,$(TESTS))
 .PHONY: install man
 
 .PHONY: mpi
-.PHONY: all deps test test-core test-asan fuzz mutants testdata data gettext-slice emoji-data emoji-fixture emoji-slice reproduce bench seeds paper-data clean help
+.PHONY: all deps test test-core test-asan fuzz mutants mutants-hand testdata data gettext-slice emoji-data emoji-fixture emoji-slice reproduce bench seeds paper-data clean help
 all: $(B)/irp $(B)/libirp.so
 
 # The shared library (the core only: what the Python module and C programs
@@ -129,9 +130,19 @@ test-core:
 	@$(MAKE) --no-print-directory $(B)/libirp.a $(CORE_TESTS)
 	@tests/run.sh $(CORE_TESTS)
 
-# The mutation run (tests/mutants.tsv: each mutant applied, built, tested,
-# reverted); slow, so not part of make test. Writes results/mutants.txt.
-mutants: all $(TESTS) testdata
+# Mutation testing; slow, so not part of make test. 'make mutants' is the
+# generated sample (scripts/mutagen.py: mutants made by rule from every source
+# file of core/, harness/ and python/irp/, seed 1, run in scratch copies, two
+# at a time, resumable): writes results/mutants-rule.txt. MUTAGEN_FLAGS adds
+# options (e.g. --rejudge, --only harness/; see scripts/mutagen.py --help).
+# 'make mutants-hand' is the regression set written by hand (tests/mutants.tsv):
+# writes results/mutants.txt.
+MUTAGEN_FLAGS ?=
+mutants:
+	@scripts/ensure-deps.sh build plot data text pytest mpi
+	@/usr/bin/python3 scripts/mutagen.py --jobs 2 --resume $(MUTAGEN_FLAGS)
+
+mutants-hand: all $(TESTS) testdata
 	@/usr/bin/python3 scripts/mutants.py
 
 # Only the sanitizer build of the tests.
@@ -305,4 +316,4 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 help:
-	@sed -n '1,8p' Makefile
+	@sed -n '1,9p' Makefile

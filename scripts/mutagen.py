@@ -2,68 +2,105 @@
 """Mutants by rule: every source file of core/, harness/ and python/irp/ is
 scanned for the places where standard mutation operators apply, a sample is
 drawn with a fixed seed (spread over every file and, within a file, over the
-operators), and each mutant is applied, built, tested and reverted. A mutant
-is killed when a test fails (or times out); one that does not compile is
-'stillborn' and left out of the score. Survivors listed in
-tests/mutants-equivalent.tsv (file, original line, mutated line, reason) are reported as
-equivalent, with the reason, and left out of the score too.
+operators), and each mutant is applied, built, tested and reverted -- in
+scratch copies of the checkout (--workdir), never in the checkout itself. A
+mutant is killed when a test fails (or times out); one that does not compile
+is 'stillborn' and left out of the score. Survivors listed in
+tests/mutants-equivalent.tsv (file, original line, mutated line, reason) are
+reported as equivalent, with the reason, and left out of the score too.
 
 Operators (C and Python): rel (< <= > >= == != swapped with their neighbour),
 logic (&& || / and or swapped), arith (binary + - * / swapped), const (an
 integer literal +1 or -1), negate (an if condition negated), delete (an
 expression statement removed), swap (the two arguments of a call swapped).
 
-  scripts/mutagen.py [--seed S] [--per-file N] [--only SUBSTRING] [--list]
-                     [--out FILE] [--timeout SECONDS] [--no-late]
-
---list prints the sample without running it; --no-late scores each mutant on
-its own area's suite only (fast: the unit tests' own score). The suites: core/ mutants run
-the core unit tests, the independent reference and the dump tests; harness/
-mutants the harness's unit tests, the hostile-input rows and the pipeline;
-python/ mutants the module's pytest files; a mutant its own suite misses is
-tried on the others (reported 'late' when they kill it). Tests run fastest
-first and stop at the first failure. Writes results/mutants-rule.txt (per mutant, then the score
-per file and per operator, then the survivors). Slow: about 10 s per core
+Suites: core/ mutants run the core unit tests, the independent reference and
+the dump tests; harness/ mutants the harness's unit tests, the hostile-input
+rows, the pipeline and the MPI runner; python/ mutants the module's pytest files. A mutant its
+own suite misses is tried on the other areas' suites (reported 'late' when
+they kill it; --no-late skips this). Tests run fastest first and stop at the
+first failure. Verdicts are written as they come (OUT.partial), so a stopped
+run goes on where it stopped with --resume; --rejudge runs the survivors of
+the earlier verdicts again (after tests were added). Slow: about 15 s per core
 mutant, up to several minutes per harness survivor; not part of make test.
 """
+import argparse
+import concurrent.futures
 import hashlib
 import os
 import random
 import re
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 
-os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def arg(name, default):
-    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else default
+def options(argv=None):
+    ap = argparse.ArgumentParser(
+        prog="scripts/mutagen.py", description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  scripts/mutagen.py --list --per-file 2 --only harness/\n"
+               "  scripts/mutagen.py --jobs 2 --resume        (the committed sample)\n"
+               "  scripts/mutagen.py --resume --rejudge        (survivors again, after new tests)")
+    ap.add_argument("--seed", type=int, default=1, help="the sample's seed (default 1)")
+    ap.add_argument("--per-file", type=int, default=None, metavar="N",
+                    help="mutants per source file (default: 6 in core/, 2 in harness/, "
+                         "10 in python/irp/)")
+    ap.add_argument("--only", metavar="SUBSTRING", help="only files whose path contains it")
+    ap.add_argument("--list", action="store_true", help="print the sample, run nothing")
+    ap.add_argument("--out", default="results/mutants-rule.txt", metavar="FILE",
+                    help="the report (default results/mutants-rule.txt); verdicts so far "
+                         "go to FILE.partial")
+    ap.add_argument("--timeout", type=int, default=600, metavar="SECONDS",
+                    help="per test binary or pytest file (default 600; a timeout kills)")
+    ap.add_argument("--no-late", action="store_true",
+                    help="score each mutant on its own area's suite only")
+    ap.add_argument("--jobs", type=int, default=1, metavar="N",
+                    help="mutants run at once, each in its own scratch copy (default 1)")
+    ap.add_argument("--workdir", metavar="DIR",
+                    help="where the scratch copies live (default: a directory under "
+                         "$TMPDIR named after the checkout; kept, so a second run "
+                         "rebuilds little)")
+    ap.add_argument("--resume", action="store_true",
+                    help="keep the verdicts in FILE.partial, run only the rest")
+    ap.add_argument("--rejudge", action="store_true",
+                    help="with --resume: run the earlier survivors again")
+    a = ap.parse_args(argv)
+    if a.per_file is not None and a.per_file < 1:
+        ap.error("--per-file must be at least 1")
+    if a.jobs < 1 or a.timeout < 1:
+        ap.error("--jobs and --timeout must be at least 1")
+    if a.rejudge and not a.resume:
+        ap.error("--rejudge goes with --resume")
+    return a
 
 
-SEED = int(arg("--seed", "1"))
-PER_FILE = int(arg("--per-file", "4"))
-ONLY = arg("--only", None)
-OUT = arg("--out", "results/mutants-rule.txt")
-TIMEOUT = int(arg("--timeout", "600"))
-ENV = dict(os.environ, IRP_TEST_DATA=os.environ.get("IRP_TEST_DATA", "build/testdata"))
+A = options() if __name__ == "__main__" else options([])
+DEFAULT_PER_FILE = {"core": 6, "harness": 2, "python": 10}
 
 CORE_TESTS = ["test_core_error", "test_core_rng", "test_core_linalg", "test_core_anchors",
               "test_core_metrics", "test_core_reference", "test_core_translate",
               "test_reference", "test_dump"]
 HARNESS_TESTS = ["test_config", "test_csvio", "test_agg", "test_dump", "test_fuzz_replay",
-                 "test_hostile", "test_pipeline"]
+                 "test_hostile", "test_pipeline", "test_mpi"]
 PY_TESTS = ["test_read.py", "test_module.py"]
 
 
-def sources():
+def sources(root=ROOT):
     files = []
     for top, exts in (("core", (".c",)), ("harness", (".c",)), ("python/irp", (".py",))):
-        for d, _, names in sorted(os.walk(top)):
+        for d, _, names in sorted(os.walk(os.path.join(root, top))):
             # par_mpi.c is built only for irp-mpi (make test's test_mpi): left out
-            files += [os.path.join(d, n) for n in sorted(names) if n.endswith(exts)
-                      and n != "par_mpi.c"]
-    return [f for f in files if not ONLY or ONLY in f]
+            files += [os.path.relpath(os.path.join(d, n), root) for n in sorted(names)
+                      if n.endswith(exts) and n != "par_mpi.c"]
+    return [f for f in files if not A.only or A.only in f]
 
 
 def masked(line, py):
@@ -111,7 +148,7 @@ PY_STMT_SKIP = re.compile(r"^\s*(def|class|return|with|for|while|if|elif|else|tr
 
 def candidates(path):
     py = path.endswith(".py")
-    lines = open(path, encoding="utf-8").read().split("\n")
+    lines = open(os.path.join(ROOT, path), encoding="utf-8").read().split("\n")
     in_doc = False
     out = []
     for n, line in enumerate(lines):
@@ -186,7 +223,7 @@ def candidates(path):
 
 def sample(path):
     cands = candidates(path)
-    rng = random.Random(int(hashlib.sha256(f"{SEED}:{path}".encode()).hexdigest()[:16], 16))
+    rng = random.Random(int(hashlib.sha256(f"{A.seed}:{path}".encode()).hexdigest()[:16], 16))
     rng.shuffle(cands)
     by_op = {}
     for c in cands:
@@ -194,113 +231,261 @@ def sample(path):
     ops = sorted(by_op)
     rng.shuffle(ops)
     picked = []
-    while len(picked) < PER_FILE and any(by_op.values()):
+    per_file = A.per_file or DEFAULT_PER_FILE[area(path)]
+    while len(picked) < per_file and any(by_op.values()):
         for op in ops:
-            if by_op[op] and len(picked) < PER_FILE:
+            if by_op[op] and len(picked) < per_file:
                 picked.append(by_op[op].pop())
     return sorted(picked)
 
 
-def suite(path):
-    if path.startswith("core/"):
-        return "core", CORE_TESTS
-    if path.startswith("harness/"):
-        return "harness", HARNESS_TESTS
-    return "python", PY_TESTS
+def area(path):
+    return "core" if path.startswith("core/") else \
+        "harness" if path.startswith("harness/") else "python"
 
 
-def run(cmd, timeout):
-    try:
-        r = subprocess.run(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           timeout=timeout)
-        return r.returncode
-    except subprocess.TimeoutExpired:
-        return "timeout"
+SUITES = {"core": CORE_TESTS, "harness": HARNESS_TESTS, "python": PY_TESTS}
+BINS = ["build/irp", "build/libirp.so.0", "build/irp-mpi"] + ["build/tests/" + t for t in
+                                              dict.fromkeys(CORE_TESTS + HARNESS_TESTS)]
+STOP = threading.Event()
 
 
-def run_tests(tests):
-    """The first test that fails (its name), or None."""
-    for t in tests:
-        if t.endswith(".py"):
-            cmd = ["/usr/bin/python3", "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-                   "tests/python/" + t]
-        else:
-            cmd = ["build/tests/" + t]
-        rc = run(cmd, TIMEOUT)
+def tracked(root):
+    """The checkout's files as git sees them (tracked, and untracked but not
+    ignored), so uncommitted tests count; without git, every file."""
+    r = subprocess.run(["git", "-C", root, "ls-files", "-z", "-co", "--exclude-standard"],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    if r.returncode == 0:
+        return [f for f in r.stdout.decode().split("\0") if f]
+    return [os.path.relpath(os.path.join(d, n), root) for d, _, ns in os.walk(root)
+            for n in ns if "/build" not in d and "/.git" not in d]
+
+
+class Worker:
+    """One scratch copy of the checkout: mutants are applied, built and tested
+    there, one at a time."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def sync(self, files):
+        """Copy what differs from the checkout (by content; unchanged files keep
+        their times, so make rebuilds only what changed)."""
+        for f in files:
+            src, dst = os.path.join(ROOT, f), os.path.join(self.path, f)
+            if not os.path.isfile(src) or os.path.islink(src):
+                continue
+            with open(src, "rb") as fh:
+                data = fh.read()
+            if os.path.exists(dst):
+                with open(dst, "rb") as fh:
+                    if fh.read() == data:
+                        continue
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            shutil.copy2(src, dst)
+            os.utime(dst)
+
+    def run(self, cmd, timeout):
+        if STOP.is_set():
+            raise KeyboardInterrupt
+        env = dict(os.environ, IRP_TEST_DATA=os.path.join(self.path, "build/testdata"),
+                   IRP_BIN=os.path.join(self.path, "build/irp"),
+                   IRP_LIB=os.path.join(self.path, "build/libirp.so.0"))
+        try:
+            with subprocess.Popen(cmd, cwd=self.path, env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, start_new_session=True) as p:
+                try:
+                    return p.wait(timeout=timeout)
+                except subprocess.TimeoutExpired:
+                    return "timeout"
+                finally:
+                    if p.poll() is None:
+                        os.killpg(p.pid, signal.SIGKILL)
+                        p.wait()
+        finally:
+            if STOP.is_set():
+                raise KeyboardInterrupt
+
+    def prepare(self, files):
+        self.sync(files)
+        rc = self.run(["make", "-s", "-j2", *BINS, "testdata"], 3600)
         if rc:
-            return t + (" (timeout)" if rc == "timeout" else "")
-    return None
+            sys.exit(f"mutagen: {self.path}: the unmutated checkout does not build "
+                     f"(make exited {rc}); fix that first")
+        failing = self.first_failure(CORE_TESTS + HARNESS_TESTS[:-2] + PY_TESTS)
+        if failing:
+            sys.exit(f"mutagen: {self.path}: {failing} fails on the unmutated checkout; "
+                     f"every mutant would count as killed, so nothing is run")
 
+    def first_failure(self, tests):
+        for t in dict.fromkeys(tests):
+            if t.endswith(".py"):
+                cmd = ["/usr/bin/python3", "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+                       "tests/python/" + t]
+            else:
+                cmd = ["build/tests/" + t]
+            rc = self.run(cmd, A.timeout)
+            if rc:
+                return t + (" (timeout)" if rc == "timeout" else "")
+        return None
 
-def verdict(path):
-    """killed / SURVIVED / stillborn, and the test that killed it. A mutant
-    the area's own suite misses is run against the rest of make test's
-    suites (the pipeline, the Python module): killed there, it is reported
-    'late' (a missing unit test, not a missing check)."""
-    name, tests = suite(path)
-    bins = ["build/tests/" + t for t in CORE_TESTS + HARNESS_TESTS]
-    if run(["make", "-s", "-j2", "build/irp", "build/libirp.so.0"] + bins, TIMEOUT):
-        return "stillborn", None
-    by = run_tests(tests)
-    if by:
-        return "killed", by
-    if "--no-late" in sys.argv:
-        return "SURVIVED", None
-    rest = [t for t in HARNESS_TESTS + PY_TESTS if t not in tests]
-    by = run_tests(rest)
-    return ("killed", by + ", late") if by else ("SURVIVED", None)
+    def verdict(self, path, n, old, new):
+        """killed / SURVIVED / stillborn, and the test that killed it. A mutant
+        the area's own suite misses is run against the other areas' suites:
+        killed there, it is reported 'late' (a missing unit test, not a
+        missing check)."""
+        f = os.path.join(self.path, path)
+        text = open(f, encoding="utf-8").read()
+        src = text.split("\n")
+        if src[n] != old:
+            sys.exit(f"mutagen: {path}:{n + 1}: the scratch copy differs from the checkout")
+        src[n] = new
+        try:
+            open(f, "w", encoding="utf-8").write("\n".join(src))
+            if self.run(["make", "-s", "-j2", *BINS], A.timeout):
+                return "stillborn", None
+            tests = SUITES[area(path)]
+            by = self.first_failure(tests)
+            if by:
+                return "killed", by
+            if A.no_late:
+                return "SURVIVED", None
+            rest = [t for t in HARNESS_TESTS + PY_TESTS if t not in tests]
+            by = self.first_failure(rest)
+            return ("killed", by + ", late") if by else ("SURVIVED", None)
+        finally:
+            open(f, "w", encoding="utf-8").write(text)
+            os.utime(f)  # the restored file must rebuild what the mutant built
 
 
 def equivalents():
     known = {}
-    if os.path.exists("tests/mutants-equivalent.tsv"):
-        for l in open("tests/mutants-equivalent.tsv", encoding="utf-8"):
+    p = os.path.join(ROOT, "tests/mutants-equivalent.tsv")
+    if os.path.exists(p):
+        for l in open(p, encoding="utf-8"):
             if l.strip() and not l.startswith("#"):
                 f, original, mutated, why = l.rstrip("\n").split("\t")
                 known[(f, original.strip(), mutated.strip())] = why
     return known
 
 
+def key(p, n, old, new):
+    return hashlib.sha256(f"{p}\0{n}\0{old}\0{new}".encode()).hexdigest()[:16]
+
+
+def earlier(partial):
+    """Verdicts of an earlier run: key -> (verdict, by)."""
+    out = {}
+    if os.path.exists(partial):
+        for l in open(partial, encoding="utf-8"):
+            f = l.rstrip("\n").split("\t")
+            if len(f) == 4 and f[1] in ("killed", "SURVIVED", "stillborn"):
+                out[f[0]] = (f[1], f[2] or None)
+    return out
+
+
+def workdir():
+    if A.workdir:
+        return os.path.abspath(A.workdir)
+    tag = hashlib.sha256(ROOT.encode()).hexdigest()[:8]
+    return os.path.join(tempfile.gettempdir(), f"irp-mutagen-{os.getuid()}-{tag}")
+
+
 def main():
     plan = [(p, c) for p in sources() for c in sample(p)]
-    if "--list" in sys.argv:
+    if A.list:
         for i, (p, (n, op, old, new)) in enumerate(plan, 1):
             print(f"{i:3} {p}:{n + 1} {op}: {old.strip()}  ->  {new.strip()}")
-        print(f"{len(plan)} mutants from {len({p for p, _ in plan})} files (seed {SEED})")
+        print(f"{len(plan)} mutants from {len({p for p, _ in plan})} files (seed {A.seed})")
         return
+    out = os.path.join(ROOT, A.out)
+    partial = out + ".partial"
+    before = earlier(partial) if A.resume else {}
+    if A.rejudge:
+        before = {k: v for k, v in before.items() if v[0] != "SURVIVED"}
+    todo = [i for i, (p, (n, op, old, new)) in enumerate(plan)
+            if key(p, n, old, new) not in before]
+    print(f"mutagen: {len(plan)} mutants (seed {A.seed}), {len(plan) - len(todo)} judged "
+          f"before, {len(todo)} to run in {A.jobs} scratch cop"
+          f"{'y' if A.jobs == 1 else 'ies'} under {workdir()}", flush=True)
+    files = tracked(ROOT)
+    workers = [Worker(os.path.join(workdir(), f"w{j}")) for j in range(min(A.jobs, len(todo)))]
+    for w in workers:
+        w.prepare(files)
+    os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
+    keep = [l for l in open(partial, encoding="utf-8")] if A.resume and os.path.exists(partial) \
+        else []
+    keep = [l for l in keep if l.split("\t")[0] in before]
+    log = open(partial, "w", encoding="utf-8")
+    log.writelines(keep)
+    log.flush()
+    verdicts = dict(before)
+    lock = threading.Lock()
+    free = list(workers)
+    t0 = time.time()
+
+    def one(i):
+        p, (n, op, old, new) = plan[i]
+        with lock:
+            w = free.pop()
+        try:
+            v, by = w.verdict(p, n, old, new)
+        finally:
+            with lock:
+                free.append(w)
+        k = key(p, n, old, new)
+        with lock:
+            verdicts[k] = (v, by)
+            log.write(f"{k}\t{v}\t{by or ''}\t{p}:{n + 1} {op}: {new.strip()[:80]}\n")
+            log.flush()
+            print(f"{i + 1:3} {v:10} {p}:{n + 1} {op}: {old.strip()[:60]}  ->  "
+                  f"{new.strip()[:60]}" + (f"  [{by}]" if by else "") +
+                  f"   ({time.time() - t0:.0f}s)", flush=True)
+
+    def stop(signum, frame):
+        STOP.set()
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max(len(workers), 1)) as pool:
+            futures = [pool.submit(one, i) for i in todo]
+            try:
+                while not all(f.done() for f in futures):
+                    time.sleep(0.2)
+                    if STOP.is_set():
+                        raise KeyboardInterrupt
+            except KeyboardInterrupt:
+                STOP.set()
+                for f in futures:
+                    f.cancel()
+                raise
+            for f in futures:
+                f.result()
+    except KeyboardInterrupt:
+        log.close()
+        sys.exit(f"mutagen: stopped; {len(verdicts)} of {len(plan)} verdicts kept in "
+                 f"{partial} (--resume goes on from there)")
+    log.close()
+    report(plan, verdicts, out, time.time() - t0)
+    os.remove(partial)
+
+
+def report(plan, verdicts, out, seconds):
     known = equivalents()
     lines, results = [], []
-    t0 = time.time()
-    os.makedirs(os.path.dirname(OUT) or ".", exist_ok=True)
-    partial = open(OUT + ".partial", "w", encoding="utf-8")  # so far, if stopped
     for i, (p, (n, op, old, new)) in enumerate(plan, 1):
-        text = open(p, encoding="utf-8").read()
-        src = text.split("\n")
-        assert src[n] == old, (p, n)
-        src[n] = new
-        try:
-            open(p, "w", encoding="utf-8").write("\n".join(src))
-            v, by = verdict(p)
-        finally:
-            open(p, "w", encoding="utf-8").write(text)
-            os.utime(p)  # the restored file must rebuild what the mutant built
+        v, by = verdicts[key(p, n, old, new)]
         why = known.get((p, old.strip(), new.strip())) if v == "SURVIVED" else None
         if why:
             v = "equivalent"
         results.append((p, op, v))
-        line = (f"{i:3} {v:10} {p}:{n + 1} {op}: {old.strip()[:80]}  ->  {new.strip()[:80]}"
-                + (f"  [{by}]" if by else "") + (f"  [{why}]" if why else ""))
-        lines.append(line)
-        partial.write(line + "\n")
-        partial.flush()
-        print(f"{line}   ({time.time() - t0:.0f}s)", flush=True)
-    run(["make", "-s", "-j2", "all"], TIMEOUT)  # leave the build as the sources are
+        lines.append(f"{i:3} {v:10} {p}:{n + 1} {op}: {old.strip()[:80]}  ->  "
+                     f"{new.strip()[:80]}" + (f"  [{by}]" if by else "") +
+                     (f"  [{why}]" if why else ""))
 
-    def score(key):
+    def score(keyof):
         table = {}
         for p, op, v in results:
-            k = p if key == "file" else op
-            s = table.setdefault(k, [0, 0, 0, 0])  # killed, survived, stillborn, equivalent
+            s = table.setdefault(keyof(p, op), [0, 0, 0, 0])
             s[["killed", "SURVIVED", "stillborn", "equivalent"].index(v)] += 1
         rows = []
         for k, (kl, sv, sb, eq) in sorted(table.items()):
@@ -312,18 +497,17 @@ def main():
 
     kl = sum(v == "killed" for _, _, v in results)
     sv = sum(v == "SURVIVED" for _, _, v in results)
+    per_file = A.per_file or ", ".join(f"{v} per file in {k}" for k, v in DEFAULT_PER_FILE.items())
     summary = (f"{kl} of {kl + sv} scored mutants killed ({100 * kl / max(kl + sv, 1):.0f}%); "
                f"{sum(v == 'stillborn' for *_, v in results)} stillborn, "
-               f"{sum(v == 'equivalent' for *_, v in results)} equivalent; seed {SEED}, "
-               f"{PER_FILE} per file, {time.time() - t0:.0f} s")
-    report = ["# scripts/mutagen.py " + " ".join(sys.argv[1:]), *lines, "", "per file:",
-              *score("file"), "", "per operator:", *score("op"), "", summary]
-    os.makedirs(os.path.dirname(OUT) or ".", exist_ok=True)
-    open(OUT + ".tmp", "w", encoding="utf-8").write("\n".join(report) + "\n")
-    os.replace(OUT + ".tmp", OUT)
-    partial.close()
-    os.remove(OUT + ".partial")
-    print(summary)
+               f"{sum(v == 'equivalent' for *_, v in results)} equivalent; seed {A.seed}, "
+               f"{per_file}; {seconds:.0f} s this run")
+    report = ["# scripts/mutagen.py " + " ".join(sys.argv[1:]), *lines, "", "per area:",
+              *score(lambda p, op: area(p)), "", "per file:", *score(lambda p, op: p), "",
+              "per operator:", *score(lambda p, op: op), "", summary]
+    open(out + ".tmp", "w", encoding="utf-8").write("\n".join(report) + "\n")
+    os.replace(out + ".tmp", out)
+    print("\n".join(report[-(len(report) - len(lines) - 1):]))
 
 
 if __name__ == "__main__":
