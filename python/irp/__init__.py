@@ -43,4 +43,4 @@ from ._core import (TRANSLATOR_SCHEMA, IrpError, Translator, anchor_hash,  # noq
 from .dump import head_layers, write_dump  # noqa: F401
 from .read import Dump, ResultTable, read_dump, read_table  # noqa: F401
 
-__version__ = "0.1"
+__version__ = "0.1.0"

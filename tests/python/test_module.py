@@ -25,6 +25,61 @@ def test_blas_pinned_like_the_command():
     assert irp.BLAS_PINNED, "conftest imports irp before NumPy, so the kernel must be pinned"
 
 
+PIN_PROBE = """
+import builtins, io, json, os, sys
+cpuinfo = os.environ.pop("PROBE_CPUINFO", None)
+if cpuinfo is not None:
+    real = builtins.open
+    def fake(path, *a, **k):
+        if path == "/proc/cpuinfo":
+            if cpuinfo == "missing":
+                raise FileNotFoundError(path)
+            return io.StringIO(cpuinfo)
+        return real(path, *a, **k)
+    builtins.open = fake
+if os.environ.pop("PROBE_NUMPY_FIRST", None):
+    import numpy
+sys.path.insert(0, sys.argv[1])
+import irp
+print(json.dumps([irp.BLAS_PINNED, os.environ.get("OPENBLAS_CORETYPE")]))
+"""
+
+
+def _cpu_has(*flags):
+    with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+        have = set(next((l for l in f if l.startswith("flags")), "").split())
+    return set(flags) <= have
+
+
+@pytest.mark.parametrize("env,expect", [
+    ({}, [True, "Haswell" if _cpu_has("avx2", "fma") else "Prescott"]),
+    ({"IRP_UNPINNED": "1"}, [False, None]),
+    ({"IRP_UNPINNED": "0"}, [True, "Haswell" if _cpu_has("avx2", "fma") else "Prescott"]),
+    ({"PROBE_NUMPY_FIRST": "1"}, [False, None]),
+    ({"PROBE_CPUINFO": "missing"}, [True, "Prescott"]),
+    ({"PROBE_CPUINFO": "processor : 0\nflags : fma avx2\n"}, [True, "Haswell"]),
+    ({"PROBE_CPUINFO": "flags\t\t: sse2 avx2 fma avx\n"}, [True, "Haswell"]),
+    ({"PROBE_CPUINFO": "flags : sse2 avx2\n"}, [True, "Prescott"]),
+    ({"PROBE_CPUINFO": "model name : avx2 fma\nflags : sse2\n"}, [True, "Prescott"]),
+])
+def test_blas_kernel_pinned_by_the_cpu_flags(root, env, expect):
+    """Which OpenBLAS kernel importing irp pins: Haswell only when the first
+    'flags' line of /proc/cpuinfo has both avx2 and fma (the C side's choice),
+    Prescott otherwise or without /proc/cpuinfo; nothing when IRP_UNPINNED=1 or
+    NumPy was imported first (OpenBLAS has already chosen)."""
+    base = {k: v for k, v in os.environ.items()
+            if k not in ("OPENBLAS_CORETYPE", "IRP_UNPINNED")}
+    out = subprocess.run([sys.executable, "-c", PIN_PROBE, os.path.join(root, "python")],
+                         env=dict(base, **env), capture_output=True, text=True, check=True)
+    import json
+    assert json.loads(out.stdout) == expect
+
+
+def test_version_is_the_packages(root):
+    text = open(os.path.join(root, "python", "pyproject.toml"), encoding="utf-8").read()
+    assert re.search(r'^version = "([^"]+)"', text, re.M).group(1) == irp.__version__
+
+
 @pytest.mark.parametrize("opts,flags", [
     (dict(), ""),
     (dict(omega=4, delta=0.5, center=True, seed=3),
