@@ -186,6 +186,18 @@ def _regular(path, what):
     return st
 
 
+def _load_limit(size):
+    """Seconds a guarded read of a file of SIZE bytes may take: IRP_LOAD_TIMEOUT,
+    else 10 s + 1 s per whole 10 MiB, as the command computes it (dump.c)."""
+    env = os.environ.get("IRP_LOAD_TIMEOUT", "")
+    if env and not (re.fullmatch(r"\+?[0-9]+", env) and 1 <= int(env) <= 86400):
+        # as the command reads it (util.c, env_long): whole or refused, never ignored
+        shown = "".join("?" if ord(c) < 32 or ord(c) == 127 else c for c in env[:40])
+        raise ValueError(f"IRP_LOAD_TIMEOUT='{shown}' is not a whole number from 1 to 86400; "
+                         "unset it or give one")
+    return int(env) if env else 10 + size // (10 << 20)
+
+
 def _guarded(read, path, *args):
     """read(path, *args) first in a forked child with a time limit, as the irp
     command reads an untrusted HDF5 file: libhdf5 1.10.8 crashes or loops on
@@ -198,12 +210,7 @@ def _guarded(read, path, *args):
         size = os.stat(path).st_size
     except (OSError, TypeError, ValueError):
         return read(path, *args)  # the reader names the problem
-    env = os.environ.get("IRP_LOAD_TIMEOUT", "")
-    if env and not (env.isascii() and env.lstrip("+").isdigit() and 1 <= int(env) <= 86400):
-        # as the command reads it (util.c, env_long): whole or refused, never ignored
-        raise ValueError(f"IRP_LOAD_TIMEOUT='{env[:40]}' is not a whole number from 1 to 86400; "
-                         "unset it or give one")
-    limit = int(env) if env else 10 + size // (10 << 20)
+    limit = _load_limit(size)
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: read, report, leave without running any cleanup

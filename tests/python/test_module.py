@@ -741,3 +741,49 @@ def test_labelled_input_of_another_task_refused(tmp_path, irp_bin, tiny):
     irp.write_dump(new, {"mine": (x[:30], x[30:80])}, np.arange(30) % 4, np.arange(50) % 4)
     r = apply(irp_bin, tr, "--in", new, "--space", "mine", "--out", str(tmp_path / "o.h5"))
     assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("kind,text,value", [
+    ("seed", "0", 0), ("seed", str(2**64 - 1), 2**64 - 1), ("seed", str(2**64), None),
+    ("seed", "-1", None), ("count", "1", 1), ("count", "0", None),
+])
+def test_setting_integer_bounds(kind, text, value):
+    """A translator file's seeds are 0 .. 2^64-1 (uint64 in the C core) and its
+    counts at least 1; one past either end is refused, not wrapped."""
+    from irp import _core
+    if value is None:
+        with pytest.raises(ValueError, match="expected an integer"):
+            _core._setting_value(kind, text)
+    else:
+        assert _core._setting_value(kind, text) == value
+
+
+def test_names_at_their_length_limit(tmp_path, irp_bin):
+    """A space name of 200 characters is written and read by both sides; 201
+    is refused before anything is written."""
+    rng = np.random.default_rng(2)
+    a = rng.normal(size=(12, 3))
+    ok, long = "n" * 200, "n" * 201
+    irp.write_dump(str(tmp_path / "ok.h5"), {ok: (a[:8], a[8:])})
+    assert list(irp.read_dump(str(tmp_path / "ok.h5")).spaces) == [ok]
+    r = subprocess.run([irp_bin, "inspect", str(tmp_path / "ok.h5")], capture_output=True,
+                       text=True)
+    assert r.returncode == 0 and ok in r.stdout, r.stderr
+    with pytest.raises(ValueError, match="expected a printable name of 1 to 200 characters"):
+        irp.write_dump(str(tmp_path / "long.h5"), {long: (a[:8], a[8:])})
+    assert not os.path.exists(tmp_path / "long.h5")
+
+
+def test_label_limit_at_its_boundary(tmp_path):
+    """Labels 0 .. 999999 (a million classes) are written; 1,000,000 is refused."""
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(8, 2))
+    lab = np.zeros(4, dtype=np.int64)
+    lab[0] = 999999
+    irp.write_dump(str(tmp_path / "m.h5"), {"a": (a[:4], a[4:])}, train_labels=lab,
+                   test_labels=np.zeros(4, dtype=np.int64))
+    assert irp.read_dump(str(tmp_path / "m.h5")).num_classes == 1000000
+    lab[0] = 1000000
+    with pytest.raises(ValueError, match="a label of 1000000; irp reads at most 1,000,000"):
+        irp.write_dump(str(tmp_path / "n.h5"), {"a": (a[:4], a[4:])}, train_labels=lab,
+                       test_labels=np.zeros(4, dtype=np.int64))

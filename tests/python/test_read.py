@@ -260,3 +260,40 @@ def test_fuzz_findings_contained(root, monkeypatch, name, reader, said):
     path = os.path.join(root, "fuzz/regressions/python", name)
     with pytest.raises(ValueError, match=f"{name}: corrupted HDF5 file: the HDF5 library {said}"):
         reader(path)
+
+
+@pytest.mark.parametrize("size,env,seconds", [
+    (0, None, 10), ((10 << 20) - 1, None, 10), (10 << 20, None, 11), (308 << 20, None, 40),
+    (5 << 30, None, 522), (1 << 40, "1", 1), (0, "86400", 86400), (0, "+7", 7),
+])
+def test_load_limit_as_the_command_computes_it(monkeypatch, size, env, seconds):
+    """The guarded read's time limit: 10 s + 1 s per whole 10 MiB (dump.c's
+    formula), or IRP_LOAD_TIMEOUT whole."""
+    from irp import _core
+    if env is None:
+        monkeypatch.delenv("IRP_LOAD_TIMEOUT", raising=False)
+    else:
+        monkeypatch.setenv("IRP_LOAD_TIMEOUT", env)
+    assert _core._load_limit(size) == seconds
+
+
+@pytest.mark.parametrize("env", ["0", "86401", "-1", "1.5", "", " 3", "++7", "7\n", "\u0663"])
+def test_load_limit_refuses_what_the_command_refuses(monkeypatch, env):
+    from irp import _core
+    monkeypatch.setenv("IRP_LOAD_TIMEOUT", env)
+    if env == "":  # empty is unset, as in env_long
+        assert _core._load_limit(0) == 10
+        return
+    with pytest.raises(ValueError, match="IRP_LOAD_TIMEOUT=.* is not a whole number from 1 to "
+                                         "86400"):
+        _core._load_limit(0)
+
+
+def test_read_table_size_limit_at_its_boundary(monkeypatch, table):
+    """A table of exactly MAX_TABLE_BYTES is read; one byte over is refused."""
+    size = os.path.getsize(table)
+    monkeypatch.setattr(irp.read, "MAX_TABLE_BYTES", size)
+    assert len(irp.read_table(table)) > 0
+    monkeypatch.setattr(irp.read, "MAX_TABLE_BYTES", size - 1)
+    with pytest.raises(ValueError, match=f"{size:,} bytes, more than irp reads as a table"):
+        irp.read_table(table)
