@@ -147,12 +147,21 @@ static void dot3_plain(double *out, const double *a, const double *b, const doub
     out[2] = (r0 + r1) + (r2 + r3);
 }
 
+static int simd_on = 1;
+
+int irp_metrics_simd(int on)
+{
+    int was = simd_on;
+    simd_on = on != 0;
+    return was;
+}
+
 void irp_cosine_acc_add(irp_cosine_acc *acc, const irp_mat *a, size_t row0, const irp_mat *b,
                         const double *b_norms)
 {
     size_t n = acc->n, d = a->cols;
 #ifdef HAVE_DOT3_AVX2
-    int avx2 = __builtin_cpu_supports("avx2");
+    int avx2 = simd_on && __builtin_cpu_supports("avx2");
 #endif
     for (size_t r = 0; r < a->rows; r++) {
         size_t i = row0 + r, j = 0;

@@ -36,6 +36,12 @@ typedef struct irp_cosine_acc {
     double sum, sum_floor;
 } irp_cosine_acc;
 
+/* Whether the cosine sums use the CPU's AVX2 where it has it (1, the default)
+ * or the portable loops (0), which a CPU without AVX2 runs; both give the same
+ * bits. For tests, and to check here what such a machine computes. Returns
+ * the previous setting; not to be changed while another thread sums. */
+int irp_metrics_simd(int on);
+
 void irp_cosine_acc_start(irp_cosine_acc *acc, size_t n, int floor, uint64_t seed);
 void irp_cosine_acc_add(irp_cosine_acc *acc, const irp_mat *a, size_t row0, const irp_mat *b,
                         const double *b_norms);

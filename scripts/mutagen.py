@@ -16,10 +16,11 @@ expression statement removed), swap (the two arguments of a call swapped).
 
 Suites: core/ mutants run the core unit tests, the independent reference and
 the dump tests; harness/ mutants the harness's unit tests, the hostile-input
-rows, the pipeline and the MPI runner; python/ mutants the module's pytest files. A mutant its
+rows, the pipeline and the MPI runner; python/ mutants the pytest files of tests/python/. A mutant its
 own suite misses is tried on the other areas' suites (reported 'late' when
 they kill it; --no-late skips this). Tests run fastest first and stop at the
-first failure. Verdicts are written as they come (OUT.partial), so a stopped
+first failure; a C mutant that all of them miss meets the sanitizer build of
+its area's unit tests last (as make test runs it: leaks, over-reads). Verdicts are written as they come (OUT.partial), so a stopped
 run goes on where it stopped with --resume; --rejudge runs the survivors of
 the earlier verdicts again (after tests were added). Slow: about 15 s per core
 mutant, up to several minutes per harness survivor; not part of make test.
@@ -90,7 +91,8 @@ CORE_TESTS = ["test_core_error", "test_core_rng", "test_core_linalg", "test_core
               "test_reference", "test_dump"]
 HARNESS_TESTS = ["test_config", "test_csvio", "test_agg", "test_dump", "test_fuzz_replay",
                  "test_hostile", "test_pipeline", "test_mpi"]
-PY_TESTS = ["test_read.py", "test_module.py"]
+PY_TESTS = ["test_read.py", "test_module.py", "test_walkthrough.py", "test_install.py",
+            "test_emoji.py", "test_data_scripts.py"]
 
 
 def sources(root=ROOT):
@@ -248,6 +250,7 @@ SUITES = {"core": CORE_TESTS, "harness": HARNESS_TESTS, "python": PY_TESTS}
 BINS = ["build/irp", "build/libirp.so.0", "build/irp-mpi"] + ["build/tests/" + t for t in
                                               dict.fromkeys(CORE_TESTS + HARNESS_TESTS)]
 STOP = threading.Event()
+RUNNING = set()  # the test processes running now, killed (their groups) on a stop
 
 
 def tracked(root):
@@ -285,20 +288,22 @@ class Worker:
             shutil.copy2(src, dst)
             os.utime(dst)
 
-    def run(self, cmd, timeout):
+    def run(self, cmd, timeout, extra=None):
         if STOP.is_set():
             raise KeyboardInterrupt
         env = dict(os.environ, IRP_TEST_DATA=os.path.join(self.path, "build/testdata"),
                    IRP_BIN=os.path.join(self.path, "build/irp"),
-                   IRP_LIB=os.path.join(self.path, "build/libirp.so.0"))
+                   IRP_LIB=os.path.join(self.path, "build/libirp.so.0"), **(extra or {}))
         try:
             with subprocess.Popen(cmd, cwd=self.path, env=env, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL, start_new_session=True) as p:
+                RUNNING.add(p)
                 try:
                     return p.wait(timeout=timeout)
                 except subprocess.TimeoutExpired:
                     return "timeout"
                 finally:
+                    RUNNING.discard(p)
                     if p.poll() is None:
                         os.killpg(p.pid, signal.SIGKILL)
                         p.wait()
@@ -312,7 +317,7 @@ class Worker:
         if rc:
             sys.exit(f"mutagen: {self.path}: the unmutated checkout does not build "
                      f"(make exited {rc}); fix that first")
-        failing = self.first_failure(CORE_TESTS + HARNESS_TESTS[:-2] + PY_TESTS)
+        failing = self.first_failure(CORE_TESTS + HARNESS_TESTS[:-2] + PY_TESTS[:2])
         if failing:
             sys.exit(f"mutagen: {self.path}: {failing} fails on the unmutated checkout; "
                      f"every mutant would count as killed, so nothing is run")
@@ -325,6 +330,23 @@ class Worker:
             else:
                 cmd = ["build/tests/" + t]
             rc = self.run(cmd, A.timeout)
+            if rc:
+                return t + (" (timeout)" if rc == "timeout" else "")
+        return None
+
+    def asan(self, path):
+        """The last tier, as make test's sanitizer build: the area's unit tests
+        (and the hostile rows) built with AddressSanitizer and UBSan, for the
+        leaks and over-reads the normal build cannot see."""
+        tests = [t for t in SUITES[area(path)] if t not in ("test_pipeline", "test_mpi")]
+        bins = ["build-asan/irp"] + ["build-asan/tests/" + t for t in tests]
+        if self.run(["make", "-s", "-j2", "B=build-asan", "CFLAGS=$(ASAN_CFLAGS)", *bins],
+                    A.timeout):
+            return None  # the sanitizer build failing is not a verdict on the mutant
+        env = {"IRP_BIN": os.path.join(self.path, "build-asan/irp"),
+               "ASAN_OPTIONS": "detect_leaks=1"}
+        for t in tests:
+            rc = self.run(["build-asan/tests/" + t], A.timeout, env)
             if rc:
                 return t + (" (timeout)" if rc == "timeout" else "")
         return None
@@ -348,11 +370,14 @@ class Worker:
             by = self.first_failure(tests)
             if by:
                 return "killed", by
-            if A.no_late:
-                return "SURVIVED", None
+            if A.no_late or (path, old.strip(), new.strip()) in KNOWN:
+                return "SURVIVED", None  # a listed equivalent: no need for the late tier
             rest = [t for t in HARNESS_TESTS + PY_TESTS if t not in tests]
             by = self.first_failure(rest)
-            return ("killed", by + ", late") if by else ("SURVIVED", None)
+            if by:
+                return "killed", by + ", late"
+            by = self.asan(path) if path.endswith(".c") else None
+            return ("killed", by + " (ASan), late") if by else ("SURVIVED", None)
         finally:
             open(f, "w", encoding="utf-8").write(text)
             os.utime(f)  # the restored file must rebuild what the mutant built
@@ -367,6 +392,9 @@ def equivalents():
                 f, original, mutated, why = l.rstrip("\n").split("\t")
                 known[(f, original.strip(), mutated.strip())] = why
     return known
+
+
+KNOWN = equivalents()
 
 
 def key(p, n, old, new):
@@ -457,6 +485,11 @@ def main():
                 STOP.set()
                 for f in futures:
                     f.cancel()
+                for p in list(RUNNING):
+                    try:
+                        os.killpg(p.pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
                 raise
             for f in futures:
                 f.result()
@@ -470,7 +503,7 @@ def main():
 
 
 def report(plan, verdicts, out, seconds):
-    known = equivalents()
+    known = KNOWN
     lines, results = [], []
     for i, (p, (n, op, old, new)) in enumerate(plan, 1):
         v, by = verdicts[key(p, n, old, new)]
