@@ -83,7 +83,8 @@ def options(argv=None):
     return a
 
 
-A = options() if __name__ == "__main__" else options([])
+ARGV = sys.argv[1:] if __name__ == "__main__" else []
+A = options(ARGV)
 DEFAULT_PER_FILE = {"core": 6, "harness": 2, "python": 10}
 
 CORE_TESTS = ["test_core_error", "test_core_rng", "test_core_linalg", "test_core_anchors",
@@ -535,7 +536,7 @@ def report(plan, verdicts, out, seconds):
                f"{sum(v == 'stillborn' for *_, v in results)} stillborn, "
                f"{sum(v == 'equivalent' for *_, v in results)} equivalent; seed {A.seed}, "
                f"{per_file}; {seconds:.0f} s this run")
-    report = ["# scripts/mutagen.py " + " ".join(sys.argv[1:]), *lines, "", "per area:",
+    report = ["# scripts/mutagen.py " + " ".join(ARGV), *lines, "", "per area:",
               *score(lambda p, op: area(p)), "", "per file:", *score(lambda p, op: p), "",
               "per operator:", *score(lambda p, op: op), "", summary]
     open(out + ".tmp", "w", encoding="utf-8").write("\n".join(report) + "\n")

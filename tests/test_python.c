@@ -1,5 +1,5 @@
 /* The Python module (python/irp/), the walk-through of docs/own-encoders.md and make install,
- * each a pytest file under tests/python/ run with Debian's python3-pytest: a
+ * and scripts/mutagen.py, each a pytest file under tests/python/ run with Debian's python3-pytest: a
  * test passes when pytest exits 0 having run at least one test, with none
  * skipped, xfailed or deselected. */
 #include "testutil.h"
@@ -15,9 +15,14 @@ static void pytest(const char *file)
              "/usr/bin/python3 -m pytest -q -p no:cacheprovider -rsxX tests/python/%s > %s 2>&1",
              file, out);
     int st = system(cmd);
-    char tail[8192] = "";
+    char tail[8192] = ""; /* the log's last 8 KB: pytest's summary line is at its end */
     FILE *f = fopen(out, "r");
     if (f) {
+        long size = !fseek(f, 0, SEEK_END) ? ftell(f) : 0;
+        if (size > (long)sizeof tail - 1)
+            fseek(f, size - (long)(sizeof tail - 1), SEEK_SET);
+        else
+            rewind(f);
         size_t n = fread(tail, 1, sizeof tail - 1, f);
         tail[n] = '\0';
         fclose(f);
@@ -49,6 +54,12 @@ static void make_install(void **state)
     pytest("test_install.py");
 }
 
+static void mutation_generator(void **state)
+{
+    (void)state;
+    pytest("test_mutagen.py");
+}
+
 static void emoji_builder(void **state)
 {
     (void)state;
@@ -63,6 +74,7 @@ int main(void)
         cmocka_unit_test(walkthrough),
         cmocka_unit_test(make_install),
         cmocka_unit_test(emoji_builder),
+        cmocka_unit_test(mutation_generator),
     };
     return cmocka_run_group_tests_name("python", tests, NULL, NULL);
 }
