@@ -244,6 +244,62 @@ static void value_checks_per_key(void **state)
     }
 }
 
+/* Every limit at its edge: the last value accepted on each side and the first
+ * one refused, for the fixed keys (through a whole config) and the sweep keys
+ * the table above does not reach. */
+static void limits_at_their_boundaries(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *base, *key, *good[3], *bad[3], *why;
+    } cases[] = {
+        {"type = scale-distribution", "bins", {"2", "10000"}, {"1", "10001"},
+         "expected an integer from 2 to 10000"},
+        {"type = stitch\ndelta = auto", "auto_holdout", {"0.5", "1e-9"}, {"0.5000001", "0"},
+         "expected a fraction in (0, 0.5]"},
+        {"type = stitch", "bootstrap", {"0", "10", "100000"}, {"9", "100001", "1"},
+         "expected 0 (none) or 10 to 100000 resamples"},
+        {"type = stitch\nbootstrap = 10", "bootstrap_level", {"0.5", "0.999"},
+         {"0.4999", "0.9991"}, "expected a level from 0.5 to 0.999"},
+        {"type = stitch", "test_limit", {"0", "18446744073709551615"}, {"-1", "1.5"},
+         "expected an integer >= 0 (0 = all)"},
+    };
+    char text[512];
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        for (int j = 0; j < 3 && cases[i].good[j]; j++) {
+            snprintf(text, sizeof text, "[experiment]\n%s\ndata = x\n%s = %s\n", cases[i].base,
+                     cases[i].key, cases[i].good[j]);
+            config_free(load_ok(text));
+        }
+        for (int j = 0; j < 3 && cases[i].bad[j]; j++) {
+            snprintf(text, sizeof text, "[experiment]\n%s\ndata = x\n%s = %s\n", cases[i].base,
+                     cases[i].key, cases[i].bad[j]);
+            load_fails(text, cases[i].why);
+        }
+    }
+    static const struct {
+        enum sweep_key k;
+        const char *good, *bad, *why;
+    } sweep[] = {
+        {SK_FACTOR, "1e-6", "9.99e-7", "expected a number from 1e-06 to 1e+06 (the limits)"},
+        {SK_FACTOR, "1e6", "1000001", "expected a number from 1e-06 to 1e+06 (the limits)"},
+        {SK_DELTA, "0", "-0.001", "expected a number in [0, 1]"},
+        {SK_RCOND, "0.999999", "1.0", "expected a number below 1 (negative = default)"},
+        {SK_LAMBDA, "1000000", "1000000.1", "expected a number from 0 to 1e+06"},
+        {SK_OMEGA, "1", "0", "expected an integer >= 1"},
+        {SK_HEAD, "h23456789012345678901234567890123456789012345678901234567890123",
+         "h234567890123456789012345678901234567890123456789012345678901234",
+         "expected a head name of at most 63 characters"},
+    };
+    for (size_t i = 0; i < sizeof sweep / sizeof *sweep; i++) {
+        assert_null(config_check_value(sweep[i].k, sweep[i].good));
+        const char *why = config_check_value(sweep[i].k, sweep[i].bad);
+        if (!why || strcmp(why, sweep[i].why))
+            fail_msg("%s = %s: %s", sweep_key_name(sweep[i].k), sweep[i].bad,
+                     why ? why : "accepted");
+    }
+}
+
 static void errors_name_file_line_and_key(void **state)
 {
     (void)state;
@@ -365,6 +421,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(every_key_parses, setup, teardown),
         cmocka_unit_test_setup_teardown(booleans, setup, teardown),
         cmocka_unit_test_setup_teardown(lists_sweep_in_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(limits_at_their_boundaries, setup, teardown),
         cmocka_unit_test_setup_teardown(value_checks_per_key, setup, teardown),
         cmocka_unit_test_setup_teardown(errors_name_file_line_and_key, setup, teardown),
         cmocka_unit_test_setup_teardown(report_section, setup, teardown),
