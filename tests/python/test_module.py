@@ -787,3 +787,29 @@ def test_label_limit_at_its_boundary(tmp_path):
     with pytest.raises(ValueError, match="a label of 1000000; irp reads at most 1,000,000"):
         irp.write_dump(str(tmp_path / "n.h5"), {"a": (a[:4], a[4:])}, train_labels=lab,
                        test_labels=np.zeros(4, dtype=np.int64))
+
+
+def test_apply_checks_anchors_up_to_the_last_training_row(tmp_path, irp_bin, tiny):
+    """--apply checks the anchors when the input's training split holds the
+    largest anchor index (index = rows - 1: checked, and a match), and applies
+    on trust with one note when it is one row short (index = rows)."""
+    ax, = spaces(tiny, "rot-a")
+    t = fitted(tiny, source_space="rot-a", target_space="narrow")
+    t.save(str(tmp_path / "tr.h5"))
+    last = int(t.anchors.max())
+    test_x, = spaces(tiny, "rot-a", split="test")
+    for rows, said in ((last + 1, "anchors match " + t.anchor_hash),
+                       (last, "the anchors could not be checked")):
+        d = str(tmp_path / f"in{rows}.h5")
+        irp.write_dump(d, {"rot-a": (ax[:rows], test_x[:20])})
+        r = apply(irp_bin, str(tmp_path / "tr.h5"), "--in", d, "--out",
+                  str(tmp_path / f"out{rows}.h5"))
+        assert r.returncode == 0 and said in r.stderr, (rows, r.stderr)
+    # a source wider than the translator: refused by the dimension check, naming both
+    wide = np.hstack([ax, ax[:, :1]])
+    d = str(tmp_path / "wide.h5")
+    irp.write_dump(d, {"rot-a": (wide, np.hstack([test_x, test_x[:, :1]])[:20])})
+    r = apply(irp_bin, str(tmp_path / "tr.h5"), "--in", d, "--out", str(tmp_path / "w.h5"))
+    assert r.returncode == 1 and not os.path.exists(tmp_path / "w.h5")
+    assert (f"/spaces/rot-a has dimension {ax.shape[1] + 1} but {tmp_path / 'tr.h5'} translates "
+            f"from dimension {ax.shape[1]}") in r.stderr, r.stderr
