@@ -494,6 +494,28 @@ static void compare_tables(void **state)
                      0);
     assert_int_equal(irp("compare --tolerance 1e-6 a.csv b.csv"), 0);
     assert_int_equal(sh("\"$IRP\" compare --tolerance 1e-6 a.csv b.csv | grep -q 'within relative'"), 0);
+    /* the relative difference is |a-b| / max(|a|,|b|), either order, and the
+     * tolerance counts a cell at exactly that much as equal: 0.5 against 0.375
+     * (exact in binary) is |Δ| 0.125, relative 0.25 (0.333 over the smaller) */
+    for (int neg = 0; neg < 2; neg++) {
+        char cmd[600];
+        snprintf(cmd, sizeof cmd,
+                 "for v in 0.5:a3 0.375:b3; do awk -F, -v x=%s${v%%%%:*} -v out=${v#*:}.csv "
+                 "'BEGIN{OFS=\",\"} /mean_cosine/ && !done && $17==\"rot-a\" && "
+                 "$18==\"rot-b\" && $19==\"irp\" {$21=x; done=1} {print > out}' a.csv; done",
+                 neg ? "-" : "");
+        assert_int_equal(sh(cmd), 0);
+        for (int swap = 0; swap < 2; swap++) {
+            const char *ab = swap ? "b3.csv a3.csv" : "a3.csv b3.csv";
+            snprintf(cmd, sizeof cmd, "\"$IRP\" compare %s | grep -q '(largest |Δ| 0.125, "
+                                      "relative 0.25)'", ab);
+            assert_int_equal(sh(cmd), 0);
+            snprintf(cmd, sizeof cmd, "compare --tolerance 0.25 %s", ab);
+            assert_int_equal(irp(cmd), 0);
+            snprintf(cmd, sizeof cmd, "compare --tolerance 0.2499 %s", ab);
+            assert_int_equal(irp(cmd), 1);
+        }
+    }
     /* a row missing */
     assert_int_equal(sh("grep -v 'rot-b,rot-a,irp,rank' a.csv > c.csv"), 0);
     assert_int_equal(sh("\"$IRP\" compare a.csv c.csv | grep -q '1 rows only in a.csv'"), 0);
