@@ -752,6 +752,21 @@ static void anchor_curve_figure(void **state)
                         "grep -q '^# top1, variant omega=4' plots/curve.dat && "
                         "test $(grep -c '^[0-9]' plots/curve.dat) -eq 12"),
                      0);
+    /* only k swept, given out of order: one variant, said as "(all)", its points in
+     * numeric order of k (not as text: 50 < 100 < 200), each the mean of the table's
+     * IRP accuracies over the ordered pairs of two spaces */
+    write_config("curve1.ini", "type = stitch\nanchors = 200, 50, 100\n");
+    assert_int_equal(irp("run curve1.ini"), 0);
+    assert_int_equal(sh("test \"$(grep '^# ' plots/curve1.dat)\" = "
+                        "'# accuracy, variant (all): anchors mean std' && "
+                        "test \"$(grep '^[0-9]' plots/curve1.dat | cut -d' ' -f1 | tr '\\n' ,)\" = "
+                        "50,100,200, && "
+                        "for k in 50 100 200; do "
+                        "want=$(awk -F, -v k=$k '$3==k && $17!=$18 && $19==\"irp\" && "
+                        "$20==\"accuracy\" {s+=$21; n++} END {printf \"%.6f\", s/n}' "
+                        "results/curve1.csv); "
+                        "grep -q \"^$k $want \" plots/curve1.dat || exit 1; done"),
+                     0);
     /* figures are byte-stable: the PDF's creation stamp is fixed (SOURCE_DATE_EPOCH) */
     assert_int_equal(sh("cp plots/curve.pdf first.pdf && sleep 1"), 0);
     assert_int_equal(irp("run --force curve.ini"), 0);
