@@ -270,15 +270,18 @@ PREFIX ?= /usr/local
 PYVER  := $(shell /usr/bin/python3 -c 'import sys; print("python%d.%d" % sys.version_info[:2])' 2>/dev/null)
 PYDIR  ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/python3/dist-packages,$(PREFIX)/lib/$(PYVER)/dist-packages)
 MAN_CMDS := run inspect translate report compare
+# The man pages name the program in --version-string: help2man takes a version
+# string's first word for the program, and outside git the version is
+# "unknown (built outside git)" (a release tarball made man pages titled UNKNOWN).
 man: $(B)/irp
 	@scripts/ensure-deps.sh --check install
 	@mkdir -p $(B)/man
-	help2man --no-info --version-string="$$(scripts/version.sh)" \
+	help2man --no-info --version-string="irp $$(scripts/version.sh)" \
 	  --name="Latent Space Translation via Inverse Relative Projection" -o $(B)/man/irp.1 $(B)/irp
 	@for c in $(MAN_CMDS); do \
 	  printf '#!/bin/sh\nexec "%s" %s "$$@"\n' "$$(pwd)/$(B)/irp" $$c > $(B)/man/irp-$$c; \
 	  chmod +x $(B)/man/irp-$$c; \
-	  help2man --no-info --version-string="$$(scripts/version.sh)" --name="irp $$c" \
+	  help2man --no-info --version-string="irp-$$c $$(scripts/version.sh)" --name="irp $$c" \
 	    -o $(B)/man/irp-$$c.1 $(B)/man/irp-$$c || exit 1; \
 	done
 # The paths go to scripts/check-install-paths.sh in the environment, never through
