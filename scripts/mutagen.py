@@ -22,7 +22,7 @@ they kill it; --no-late skips this). Tests run fastest first and stop at the
 first failure; a C mutant that all of them miss meets the sanitizer build of
 its area's unit tests last (as make test runs it: leaks, over-reads). Verdicts are written as they come (OUT.partial), so a stopped
 run goes on where it stopped with --resume; --rejudge runs the survivors of
-the earlier verdicts again (after tests were added). Slow: about 15 s per core
+the earlier verdicts again (after tests were added), and the late kills. Slow: about 15 s per core
 mutant, up to several minutes per harness survivor; not part of make test.
 """
 import argparse
@@ -72,7 +72,8 @@ def options(argv=None):
     ap.add_argument("--resume", action="store_true",
                     help="keep the verdicts in FILE.partial, run only the rest")
     ap.add_argument("--rejudge", action="store_true",
-                    help="with --resume: run the earlier survivors again")
+                    help="with --resume: run the earlier survivors again, and the mutants "
+                         "killed only by another area's suites")
     a = ap.parse_args(argv)
     if a.per_file is not None and a.per_file < 1:
         ap.error("--per-file must be at least 1")
@@ -313,15 +314,29 @@ class Worker:
                 raise KeyboardInterrupt
 
     def prepare(self, files):
+        """Copy, build, and run every suite once on the unmutated copy: a test
+        that fails there (a copy has no .git, for one) would kill every
+        mutant that reaches it. Remembered by the copy's content, so a resumed
+        run on the same tree does not pay it again."""
         self.sync(files)
         rc = self.run(["make", "-s", "-j2", *BINS, "testdata"], 3600)
         if rc:
             sys.exit(f"mutagen: {self.path}: the unmutated checkout does not build "
                      f"(make exited {rc}); fix that first")
-        failing = self.first_failure(CORE_TESTS + HARNESS_TESTS[:-2] + PY_TESTS[:2])
+        h = hashlib.sha256()
+        for f in sorted(files):
+            p = os.path.join(self.path, f)
+            if os.path.isfile(p):
+                h.update(f.encode() + b"\0" + open(p, "rb").read() + b"\0")
+        stamp = os.path.join(self.path, "build", "mutagen-clean")
+        if os.path.exists(stamp) and open(stamp).read() == h.hexdigest():
+            return
+        print(f"mutagen: {self.path}: every suite on the unmutated copy first", flush=True)
+        failing = self.first_failure(CORE_TESTS + HARNESS_TESTS + PY_TESTS)
         if failing:
             sys.exit(f"mutagen: {self.path}: {failing} fails on the unmutated checkout; "
-                     f"every mutant would count as killed, so nothing is run")
+                     f"every mutant reaching it would count as killed, so nothing is run")
+        open(stamp, "w").write(h.hexdigest())
 
     def first_failure(self, tests):
         for t in dict.fromkeys(tests):
@@ -430,8 +445,9 @@ def main():
     out = os.path.join(ROOT, A.out)
     partial = out + ".partial"
     before = earlier(partial) if A.resume else {}
-    if A.rejudge:
-        before = {k: v for k, v in before.items() if v[0] != "SURVIVED"}
+    if A.rejudge:  # survivors, and kills by another area's suites (those may have changed)
+        before = {k: v for k, v in before.items()
+                  if v[0] != "SURVIVED" and not (v[1] or "").endswith("late")}
     todo = [i for i, (p, (n, op, old, new)) in enumerate(plan)
             if key(p, n, old, new) not in before]
     print(f"mutagen: {len(plan)} mutants (seed {A.seed}), {len(plan) - len(todo)} judged "
@@ -439,8 +455,9 @@ def main():
           f"{'y' if A.jobs == 1 else 'ies'} under {workdir()}", flush=True)
     files = tracked(ROOT)
     workers = [Worker(os.path.join(workdir(), f"w{j}")) for j in range(min(A.jobs, len(todo)))]
-    for w in workers:
-        w.prepare(files)
+    with concurrent.futures.ThreadPoolExecutor(max(len(workers), 1)) as pool:
+        for f in [pool.submit(w.prepare, files) for w in workers]:
+            f.result()  # a copy that fails its clean run stops the whole run (SystemExit)
     os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
     keep = [l for l in open(partial, encoding="utf-8")] if A.resume and os.path.exists(partial) \
         else []
