@@ -447,7 +447,7 @@ def main():
     before = earlier(partial) if A.resume else {}
     if A.rejudge:  # survivors, and kills by another area's suites (those may have changed)
         before = {k: v for k, v in before.items()
-                  if v[0] != "SURVIVED" and not (v[1] or "").endswith("late")}
+                  if v[0] != "SURVIVED" and not (v[1] or "").endswith(", late")}
     todo = [i for i, (p, (n, op, old, new)) in enumerate(plan)
             if key(p, n, old, new) not in before]
     print(f"mutagen: {len(plan)} mutants (seed {A.seed}), {len(plan) - len(todo)} judged "

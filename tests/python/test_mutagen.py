@@ -135,6 +135,47 @@ def test_resume_keeps_verdicts_and_rejudge_drops_survivors(mg, tmp_path):
     assert len({k1, k2, k3, mg.key("a.c", 1, "x", "z")}) == 4  # the key sees the mutated text
 
 
+def test_rejudge_reruns_survivors_and_late_kills_only(mg, tmp_path, monkeypatch):
+    """--rejudge runs the survivors and the kills by another area's suites
+    again, not a kill by a test whose name merely ends in 'late'."""
+    src = tmp_path / "core" / "z.c"
+    src.parent.mkdir()
+    src.write_text("int f(int a)\n{\n    if (a < 1)\n        g(a, 2);\n    return a;\n}\n")
+    monkeypatch.setattr(mg, "ROOT", str(tmp_path))
+    monkeypatch.setattr(mg.A, "only", None)
+    monkeypatch.setattr(mg.A, "per_file", 4)
+    plan = [("core/z.c", c) for c in mg.sample("core/z.c")]
+    said = [("killed", "test_core_translate"), ("SURVIVED", ""), ("killed", "test_read.py, late"),
+            ("stillborn", "")]
+    out = tmp_path / "r.txt"
+    with open(str(out) + ".partial", "w") as f:
+        for (p, (n, op, old, new)), (v, by) in zip(plan, said):
+            f.write(f"{mg.key(p, n, old, new)}\t{v}\t{by}\t{p}:{n + 1} {op}: x\n")
+    monkeypatch.setattr(mg.A, "out", str(out))
+    monkeypatch.setattr(mg.A, "resume", True)
+    monkeypatch.setattr(mg.A, "rejudge", True)
+    monkeypatch.setattr(mg.A, "list", False)
+    monkeypatch.setattr(mg, "sources", lambda root=None: ["core/z.c"])
+    ran = []
+
+    class Fake:
+        def __init__(self, path):
+            pass
+
+        def prepare(self, files):
+            pass
+
+        def verdict(self, path, n, old, new):
+            ran.append(n)
+            return "killed", "test_x"
+    monkeypatch.setattr(mg, "Worker", Fake)
+    monkeypatch.setattr(mg, "tracked", lambda root: [])
+    mg.main()
+    assert sorted(ran) == sorted(plan[i][1][0] for i in (1, 2))
+    assert "4 of 4 scored" not in out.read_text() and "3 of 3 scored mutants killed" in \
+        out.read_text()
+
+
 def test_report_scores_per_area_and_leaves_equivalents_out(mg, tmp_path, monkeypatch):
     plan = [("core/a.c", (0, "rel", "if (a < b)", "if (a <= b)")),
             ("core/a.c", (1, "delete", "f();", ";")),
