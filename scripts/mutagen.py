@@ -71,6 +71,10 @@ def options(argv=None):
                          "rebuilds little)")
     ap.add_argument("--resume", action="store_true",
                     help="keep the verdicts in FILE.partial, run only the rest")
+    ap.add_argument("--report", action="store_true",
+                    help="write the report from the verdicts in FILE.partial and run nothing "
+                         "(mutants not judged yet are counted as 'not run'); safe while a run "
+                         "goes on")
     ap.add_argument("--rejudge", action="store_true",
                     help="with --resume: run the earlier survivors again, and the mutants "
                          "killed only by another area's suites")
@@ -437,6 +441,12 @@ def workdir():
 
 def main():
     plan = [(p, c) for p in sources() for c in sample(p)]
+    if A.report:
+        partial = os.path.join(ROOT, A.out) + ".partial"
+        if not os.path.exists(partial):
+            sys.exit(f"mutagen: {partial}: no verdicts to report (run without --report first)")
+        report(plan, earlier(partial), os.path.join(ROOT, A.out), None)
+        return
     if A.list:
         for i, (p, (n, op, old, new)) in enumerate(plan, 1):
             print(f"{i:3} {p}:{n + 1} {op}: {old.strip()}  ->  {new.strip()}")
@@ -524,7 +534,7 @@ def report(plan, verdicts, out, seconds):
     known = KNOWN
     lines, results = [], []
     for i, (p, (n, op, old, new)) in enumerate(plan, 1):
-        v, by = verdicts[key(p, n, old, new)]
+        v, by = verdicts.get(key(p, n, old, new), ("not run", None))
         why = known.get((p, old.strip(), new.strip())) if v == "SURVIVED" else None
         if why:
             v = "equivalent"
@@ -536,23 +546,26 @@ def report(plan, verdicts, out, seconds):
     def score(keyof):
         table = {}
         for p, op, v in results:
-            s = table.setdefault(keyof(p, op), [0, 0, 0, 0])
-            s[["killed", "SURVIVED", "stillborn", "equivalent"].index(v)] += 1
+            s = table.setdefault(keyof(p, op), [0, 0, 0, 0, 0])
+            s[["killed", "SURVIVED", "stillborn", "equivalent", "not run"].index(v)] += 1
         rows = []
-        for k, (kl, sv, sb, eq) in sorted(table.items()):
+        for k, (kl, sv, sb, eq, nr) in sorted(table.items()):
             scored = kl + sv
-            rows.append(f"  {k:42} {kl:3} killed {sv:3} survived {sb:3} stillborn {eq:3} "
-                        f"equivalent  score {100 * kl / scored:5.1f}%" if scored else
-                        f"  {k:42} no scored mutant ({sb} stillborn, {eq} equivalent)")
+            rows.append((f"  {k:42} {kl:3} killed {sv:3} survived {sb:3} stillborn {eq:3} "
+                         f"equivalent  score {100 * kl / scored:5.1f}%" if scored else
+                         f"  {k:42} no scored mutant ({sb} stillborn, {eq} equivalent)") +
+                        (f"  ({nr} not run)" if nr else ""))
         return rows
 
     kl = sum(v == "killed" for _, _, v in results)
     sv = sum(v == "SURVIVED" for _, _, v in results)
+    nr = sum(v == "not run" for _, _, v in results)
     per_file = A.per_file or ", ".join(f"{v} per file in {k}" for k, v in DEFAULT_PER_FILE.items())
     summary = (f"{kl} of {kl + sv} scored mutants killed ({100 * kl / max(kl + sv, 1):.0f}%); "
                f"{sum(v == 'stillborn' for *_, v in results)} stillborn, "
                f"{sum(v == 'equivalent' for *_, v in results)} equivalent; seed {A.seed}, "
-               f"{per_file}; {seconds:.0f} s this run")
+               f"{per_file}" + (f"; {seconds:.0f} s this run" if seconds is not None else "") +
+               (f"; {nr} of {len(results)} not run yet (a partial report)" if nr else ""))
     report = ["# scripts/mutagen.py " + " ".join(ARGV), *lines, "", "per area:",
               *score(lambda p, op: area(p)), "", "per file:", *score(lambda p, op: p), "",
               "per operator:", *score(lambda p, op: op), "", summary]

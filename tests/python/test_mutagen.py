@@ -203,3 +203,27 @@ def test_report_scores_per_area_and_leaves_equivalents_out(mg, tmp_path, monkeyp
 def test_bad_options_are_refused_before_anything_runs(args, message):
     r = subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True)
     assert r.returncode == 2 and message in r.stderr
+
+
+def test_report_from_the_verdicts_so_far(mg, tmp_path, monkeypatch):
+    """--report writes the report of a run still going (or stopped): mutants
+    not judged yet are counted as not run, outside the score."""
+    src = tmp_path / "harness" / "z.c"
+    src.parent.mkdir()
+    src.write_text("int f(int a)\n{\n    if (a < 1)\n        g(a, 2);\n    return a;\n}\n")
+    monkeypatch.setattr(mg, "ROOT", str(tmp_path))
+    monkeypatch.setattr(mg.A, "per_file", 3)
+    monkeypatch.setattr(mg, "sources", lambda root=None: ["harness/z.c"])
+    plan = [("harness/z.c", c) for c in mg.sample("harness/z.c")]
+    out = tmp_path / "r.txt"
+    (p, (n, op, old, new)) = plan[0]
+    (tmp_path / "r.txt.partial").write_text(f"{mg.key(p, n, old, new)}\tkilled\ttest_x\tz\n")
+    monkeypatch.setattr(mg.A, "out", str(out))
+    monkeypatch.setattr(mg.A, "report", True)
+    monkeypatch.setattr(mg.A, "list", False)
+    mg.main()
+    text = out.read_text()
+    assert sum(l[4:].startswith("not run") for l in text.splitlines()) == 2
+    assert "1 of 1 scored mutants killed (100%)" in text
+    assert "2 of 3 not run yet (a partial report)" in text
+    assert "score 100.0%  (2 not run)" in text
