@@ -21,8 +21,10 @@ static int sh(const char *fmt, ...)
 }
 
 /* mpirun as the tests need it: root allowed (CI runs as root), more ranks
- * than cores, no other hosts. */
-#define MPIRUN "mpirun --allow-run-as-root --oversubscribe"
+ * than cores, no other hosts; and a time limit, since the likely failure of
+ * a rank that misses a collective is a hang (each run here takes seconds;
+ * timeout exits 124, a failure like any other). */
+#define MPIRUN "timeout -k 10 300 mpirun --allow-run-as-root --oversubscribe"
 
 static int exists(const char *rel)
 {
