@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""make mutants: the mutation run over tests/mutants.tsv (file, original text,
+"""make mutants-hand: the hand-written mutation run over tests/mutants.tsv (file, original text,
 mutated text, suite, description; tab-separated). Each mutant is applied (the
 original text must occur exactly once), built, tested and reverted; it is
 killed when the build or the suite fails. Suites: 'core' = the core unit tests,
