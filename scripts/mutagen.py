@@ -297,9 +297,12 @@ class Worker:
     def run(self, cmd, timeout, extra=None):
         if STOP.is_set():
             raise KeyboardInterrupt
+        # CMOCKA_TEST_ABORT: a test binary stops at its first failure (the verdict
+        # needs no more), so a killed mutant costs less than a survivor
         env = dict(os.environ, IRP_TEST_DATA=os.path.join(self.path, "build/testdata"),
                    IRP_BIN=os.path.join(self.path, "build/irp"),
-                   IRP_LIB=os.path.join(self.path, "build/libirp.so.0"), **(extra or {}))
+                   IRP_LIB=os.path.join(self.path, "build/libirp.so.0"), CMOCKA_TEST_ABORT="1")
+        env.update(extra or {})
         try:
             with subprocess.Popen(cmd, cwd=self.path, env=env, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL, start_new_session=True) as p:
@@ -508,6 +511,11 @@ def main():
                 while not all(f.done() for f in futures):
                     time.sleep(0.2)
                     if STOP.is_set():
+                        raise KeyboardInterrupt
+                    bad = next((f for f in futures if f.done() and not f.cancelled()
+                                and f.exception()), None)
+                    if bad:  # a bug here, not a verdict: stop now, not after every mutant
+                        print(f"mutagen: {bad.exception()!r}", file=sys.stderr, flush=True)
                         raise KeyboardInterrupt
             except KeyboardInterrupt:
                 STOP.set()

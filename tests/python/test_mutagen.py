@@ -227,3 +227,16 @@ def test_report_from_the_verdicts_so_far(mg, tmp_path, monkeypatch):
     assert "1 of 1 scored mutants killed (100%)" in text
     assert "2 of 3 not run yet (a partial report)" in text
     assert "score 100.0%  (2 not run)" in text
+
+
+def test_worker_runs_with_its_copy_and_extra_environment(mg, tmp_path):
+    """A worker's commands see its own copy's binaries, library and test data,
+    and the sanitizer tier's IRP_BIN replaces the normal one (not a clash)."""
+    w = mg.Worker(str(tmp_path))
+    probe = [sys.executable, "-c", "import os, sys; sys.exit(0 if os.environ['IRP_BIN'] == "
+             "sys.argv[1] and os.environ['IRP_TEST_DATA'] == sys.argv[2] and "
+             "os.environ['CMOCKA_TEST_ABORT'] == '1' else 3)"]
+    assert w.run(probe + [str(tmp_path / "build/irp"), str(tmp_path / "build/testdata")], 60) == 0
+    assert w.run(probe + ["/x/asan-irp", str(tmp_path / "build/testdata")], 60,
+                 {"IRP_BIN": "/x/asan-irp"}) == 0
+    assert w.run([sys.executable, "-c", "import time; time.sleep(30)"], 1) == "timeout"
