@@ -813,3 +813,18 @@ def test_apply_checks_anchors_up_to_the_last_training_row(tmp_path, irp_bin, tin
     assert r.returncode == 1 and not os.path.exists(tmp_path / "w.h5")
     assert (f"/spaces/rot-a has dimension {ax.shape[1] + 1} but {tmp_path / 'tr.h5'} translates "
             f"from dimension {ax.shape[1]}") in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("settings", ["omega=1", "omega=+1", "anchors=1", "seed=0",
+                                      "seed=18446744073709551615", "delta=0 omega=1024"])
+def test_settings_at_their_limits_accepted_alike(tmp_path, irp_bin, tiny, settings):
+    """The smallest and largest values a translator file's settings may hold are
+    read by Translator.load and by irp translate --apply alike (the settings are
+    the record of how it was fitted; the numbers come from its datasets)."""
+    p = str(tmp_path / "t.h5")
+    fitted(tiny, source_space="rot-a", target_space="narrow").save(p)
+    with h5py.File(p, "r+") as f:
+        f["translator"].attrs["settings"] = settings
+    irp.Translator.load(p)
+    r = apply(irp_bin, p, "--in", tiny, "--out", str(tmp_path / "o.h5"))
+    assert r.returncode == 0, r.stderr
