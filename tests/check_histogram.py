@@ -6,7 +6,9 @@ tests/test_pipeline.c.
   check_histogram.py DUMP HIST.csv TABLE.csv BINS
 
 Exits 1, naming the first difference, when a count differs, a bin edge or a
-mean differs by more than 1e-12 relative, or an encoder is missing."""
+mean differs by more than 1e-12 relative, a bin's normal density (the Gaussian of
+the table's mean and std at the bin's middle) by more than 1e-9 relative, or an
+encoder is missing."""
 import csv
 import sys
 
@@ -38,4 +40,14 @@ for name in f["spaces"]:
     if len(mean) != 1 or abs(float(mean[0]["value"]) - norms.mean()) > 1e-12 * norms.mean():
         sys.exit(f"{table}: {name}: mean norm {mean[0]['value'] if mean else 'missing'}, "
                  f"numpy {norms.mean()!r}")
-print("histograms and means equal numpy's")
+    std = [r for r in t if r["encoder"] == name and r["metric"] == "std"]
+    if len(std) != 1:
+        sys.exit(f"{table}: {name}: no std row")
+    m, sd = float(mean[0]["value"]), float(std[0]["value"])
+    for b, r in enumerate(got):
+        mid = (float(r["bin_lo"]) + float(r["bin_hi"])) / 2
+        want = np.exp(-0.5 * ((mid - m) / sd) ** 2) / (sd * np.sqrt(2 * np.pi))
+        if abs(float(r["normal_pdf"]) - want) > 1e-9 * max(want, 1e-300):
+            sys.exit(f"{hist}: {name} bin {b}: normal_pdf {r['normal_pdf']}, the Gaussian of "
+                     f"mean {m} and std {sd} at {mid} is {want!r}")
+print("histograms, means and normal densities equal numpy's")
