@@ -279,13 +279,16 @@ class Worker:
 
     def sync(self, files):
         """Copy what differs from the checkout (by content; unchanged files keep
-        their times, so make rebuilds only what changed)."""
-        for f in files:
+        their times, so make rebuilds only what changed). Returns a hash of
+        what was copied: the copy's content."""
+        h = hashlib.sha256()
+        for f in sorted(files):
             src, dst = os.path.join(ROOT, f), os.path.join(self.path, f)
             if not os.path.isfile(src) or os.path.islink(src):
                 continue
             with open(src, "rb") as fh:
                 data = fh.read()
+            h.update(f.encode() + b"\0" + data + b"\0")
             if os.path.exists(dst):
                 with open(dst, "rb") as fh:
                     if fh.read() == data:
@@ -293,6 +296,7 @@ class Worker:
             os.makedirs(os.path.dirname(dst), exist_ok=True)
             shutil.copy2(src, dst)
             os.utime(dst)
+        return h.hexdigest()
 
     def run(self, cmd, timeout, extra=None):
         if STOP.is_set():
@@ -325,34 +329,31 @@ class Worker:
         that fails there (a copy has no .git, for one) would kill every
         mutant that reaches it. Remembered by the copy's content, so a resumed
         run on the same tree does not pay it again."""
-        self.sync(files)
+        content = self.sync(files)
         rc = self.run(["make", "-s", "-j2", *BINS, "testdata"], 3600)
         if rc:
             sys.exit(f"mutagen: {self.path}: the unmutated checkout does not build "
                      f"(make exited {rc}); fix that first")
-        h = hashlib.sha256()
-        for f in sorted(files):
-            p = os.path.join(self.path, f)
-            if os.path.isfile(p):
-                h.update(f.encode() + b"\0" + open(p, "rb").read() + b"\0")
         stamp = os.path.join(self.path, "build", "mutagen-clean")
-        if os.path.exists(stamp) and open(stamp).read() == h.hexdigest():
+        if os.path.exists(stamp) and open(stamp).read() == content:
             return
         print(f"mutagen: {self.path}: every suite on the unmutated copy first", flush=True)
         failing = self.first_failure(CORE_TESTS + HARNESS_TESTS + PY_TESTS)
         if failing:
             sys.exit(f"mutagen: {self.path}: {failing} fails on the unmutated checkout; "
                      f"every mutant reaching it would count as killed, so nothing is run")
-        open(stamp, "w").write(h.hexdigest())
+        open(stamp, "w").write(content)
 
-    def first_failure(self, tests):
+    def first_failure(self, tests, build="build", extra=None):
+        """The first of TESTS that fails (its name), or None; C tests from the
+        build directory BUILD, with EXTRA in the environment."""
         for t in dict.fromkeys(tests):
             if t.endswith(".py"):
                 cmd = ["/usr/bin/python3", "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
                        "tests/python/" + t]
             else:
-                cmd = ["build/tests/" + t]
-            rc = self.run(cmd, A.timeout)
+                cmd = [f"{build}/tests/{t}"]
+            rc = self.run(cmd, A.timeout, extra)
             if rc:
                 return t + (" (timeout)" if rc == "timeout" else "")
         return None
@@ -366,13 +367,9 @@ class Worker:
         if self.run(["make", "-s", "-j2", "B=build-asan", "CFLAGS=$(ASAN_CFLAGS)", *bins],
                     A.timeout):
             return None  # the sanitizer build failing is not a verdict on the mutant
-        env = {"IRP_BIN": os.path.join(self.path, "build-asan/irp"),
-               "ASAN_OPTIONS": "detect_leaks=1"}
-        for t in tests:
-            rc = self.run(["build-asan/tests/" + t], A.timeout, env)
-            if rc:
-                return t + (" (timeout)" if rc == "timeout" else "")
-        return None
+        return self.first_failure(tests, "build-asan",
+                                  {"IRP_BIN": os.path.join(self.path, "build-asan/irp"),
+                                   "ASAN_OPTIONS": "detect_leaks=1"})
 
     def verdict(self, path, n, old, new):
         """killed / SURVIVED / stillborn, and the test that killed it. A mutant

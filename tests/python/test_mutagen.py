@@ -116,11 +116,12 @@ def test_scratch_copy_follows_the_checkout(mg, tmp_path, monkeypatch):
     (src / "core" / "b.c").write_text("int b;\n")
     monkeypatch.setattr(mg, "ROOT", str(src))
     w = mg.Worker(str(dst))
-    w.sync(["core/a.c", "core/b.c", "core/gone.c"])  # a listed file that is not there
+    first = w.sync(["core/a.c", "core/b.c", "core/gone.c"])  # a listed file that is not there
+    assert first == w.sync(["core/b.c", "core/a.c"])  # the content, in any order
     assert (dst / "core" / "a.c").read_text() == "int a;\n"
     os.utime(dst / "core" / "b.c", (1000, 1000))
     (src / "core" / "a.c").write_text("int a = 1;\n")
-    w.sync(["core/a.c", "core/b.c"])
+    assert w.sync(["core/a.c", "core/b.c"]) != first
     assert (dst / "core" / "a.c").read_text() == "int a = 1;\n"
     assert os.stat(dst / "core" / "b.c").st_mtime == 1000  # unchanged: make keeps its objects
 
