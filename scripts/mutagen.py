@@ -95,8 +95,8 @@ DEFAULT_PER_FILE = {"core": 6, "harness": 2, "python": 10}
 CORE_TESTS = ["test_core_error", "test_core_rng", "test_core_linalg", "test_core_anchors",
               "test_core_metrics", "test_core_reference", "test_core_translate",
               "test_reference", "test_dump"]
-HARNESS_TESTS = ["test_config", "test_csvio", "test_agg", "test_dump", "test_fuzz_replay",
-                 "test_hostile", "test_pipeline", "test_mpi"]
+HARNESS_TESTS = ["test_config", "test_csvio", "test_agg", "test_pool", "test_dump",
+                 "test_fuzz_replay", "test_hostile", "test_pipeline", "test_mpi"]
 PY_TESTS = ["test_read.py", "test_module.py", "test_walkthrough.py", "test_install.py",
             "test_emoji.py", "test_data_scripts.py"]
 

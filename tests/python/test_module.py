@@ -264,7 +264,11 @@ def test_write_dump_with_scikit_learn_and_torch_heads(tmp_path, irp_bin):
     (dict(spaces={"a": (np.ones((3, 2)), np.ones((2, 2)))}, train_labels=[0, 1, 1],
           test_labels=[0, 1], heads={"a": {"h": (np.ones((3, 2)), np.ones(3))}}),
      "maps 2 inputs to 3 classes"),
-], ids=range(9))
+    (dict(spaces={"a": (np.ones((3, 2)), np.ones((2, 2)))}, train_labels=[0, 1, 2],
+          test_labels=[0, 1], class_names=["x", "y"]), "at least 3 names"),
+    (dict(spaces={"a": (np.ones((3, 2)), np.ones((2, 2)))}, train_labels=[0, 1, 1],
+          test_labels=[0, 1], class_names=["x", "y,z"]), "without commas"),
+], ids=range(11))
 def test_write_dump_refuses_bad_input(tmp_path, kwargs, message):
     path = str(tmp_path / "bad.h5")
     with pytest.raises(ValueError, match=message):

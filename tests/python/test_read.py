@@ -131,6 +131,10 @@ def _replace(f, name, data):
     (lambda f: f.create_dataset("spaces/wide/big", shape=(200, 1 << 26), dtype="f4"), None),
     (lambda f: _replace(f, "spaces/wide/heads/linear/bias", np.zeros(3, dtype="f4")),
      r"/spaces/wide/heads/linear/bias|heads/linear: weight \(4, \d+\) and bias \(3,\)"),
+    (lambda f: f["spaces/wide/heads/linear/bias"].__setitem__(2, np.nan),
+     r"weight or bias is not finite"),
+    (lambda f: f["spaces/wide/heads/linear/weight"].__setitem__((1, 0), np.inf),
+     r"weight or bias is not finite"),
 ])
 def test_read_dump_refuses_what_irp_refuses(tmp_path, tiny, change, message):
     p = _variant(tmp_path, tiny, change)
@@ -161,6 +165,40 @@ def test_reprs_say_what_is_inside(tiny, table):
     assert repr(a).startswith("Space('rot-a', dim 24, 600 train / 200 test, heads [")
     assert repr(a.heads["mlp-relu"]) == "Head(mlp, relu, 24 -> 32 -> 4)"
     assert repr(d).startswith(f"Dump({tiny!r}, dataset 'synthetic', 4 spaces")
+
+
+# Each activation at known values, between layers only: layer 1 is the identity,
+# layer 2 writes h and -h, so an activation after the last layer shows as a
+# clipped or squashed second column. GELU(x) = x·Φ(x), values from Φ's tables.
+GELU = {-1.0: -0.15865525393145707, 1.0: 0.8413447460685429, 2.0: 1.9544997361036416}
+
+
+@pytest.mark.parametrize("activation, f", [
+    ("identity", lambda x: x), ("relu", lambda x: max(x, 0.0)), ("tanh", np.tanh),
+    ("sigmoid", lambda x: 1 / (1 + np.exp(-x))), ("gelu", GELU.__getitem__)])
+def test_head_logits_apply_the_activation_between_layers_only(activation, f):
+    layers = [(np.eye(1, dtype="f4"), np.zeros(1, "f4")),
+              (np.array([[1.0], [-1.0]], "f4"), np.zeros(2, "f4"))]
+    x = np.array(sorted(GELU))
+    h = irp.read.Head("mlp", activation, layers, {}).logits(x[:, None])
+    want = np.array([f(v) for v in x])
+    assert np.allclose(h[:, 0], want, rtol=1e-12, atol=1e-15)
+    assert np.allclose(h[:, 1], -want, rtol=1e-12, atol=1e-15)
+    # the writer's accuracy (irp.dump.head_accuracy) takes the same path
+    labels = np.argmax(h, axis=1)
+    assert irp.dump.head_accuracy(layers, activation, x[:, None], labels) == 1.0
+    assert irp.dump.head_accuracy(layers, activation, x[:, None], 1 - labels) == 0.0
+
+
+def test_writer_accuracy_equals_the_reader_logits_for_gelu():
+    rng = np.random.default_rng(5)
+    layers = [(rng.normal(size=(16, 8)).astype("f4"), rng.normal(size=16).astype("f4")),
+              (rng.normal(size=(16, 16)).astype("f4"), rng.normal(size=16).astype("f4")),
+              (rng.normal(size=(5, 16)).astype("f4"), rng.normal(size=5).astype("f4"))]
+    z = rng.normal(size=(400, 8)).astype("f4")
+    labels = np.argmax(irp.read.Head("mlp", "gelu", layers, {}).logits(z), axis=1)
+    assert len(set(labels)) > 2
+    assert irp.dump.head_accuracy(layers, "gelu", z, labels) == 1.0
 
 
 @pytest.mark.parametrize("signature", [b"SNOD", b"TREE", b"HEAP"])
