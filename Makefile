@@ -86,6 +86,9 @@ $(B)/tests/test_core_%: tests/test_core_%.c $(B)/libirp.a tests/testutil.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(XCFLAGS) -Itests $< $(B)/libirp.a -o $@ $(LDLIBS) -lcmocka
 
+# the allocation-failure test wraps the core's allocations (tests/test_core_oom.c)
+$(B)/tests/test_core_oom: LDLIBS += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+
 ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 # valgrind's memcheck runs on the normal build only (it does not mix with ASan);
 # so do the Python tests (they load the normal build's libirp.so)

@@ -53,7 +53,7 @@ irp_status irp_auto_select(irp_auto_choice *out, const irp_mat *ax, const irp_ma
     irp_space *sx = rc ? NULL : irp_space_new(axf, base->center),
               *sy = rc ? NULL : irp_space_new(ayf, base->center);
     if (!rc && (!sx || !sy))
-        rc = irp_fail(IRP_EINVAL, "auto: %s", irp_last_error());
+        rc = irp_fail(irp_last_status(), "auto: %s", irp_last_error());
     if (!rc)
         rc = irp_space_prepare(xp, sx, axh);
     out->score = -INFINITY;
@@ -66,7 +66,7 @@ irp_status irp_auto_select(irp_auto_choice *out, const irp_mat *ax, const irp_ma
         rc = irp_options_check(&o);
         irp_subsets *sub = rc ? NULL : irp_subsets_for(sx, &o);
         if (!rc && !sub)
-            rc = irp_fail(IRP_EINVAL, "auto: %s", irp_last_error());
+            rc = irp_fail(irp_last_status(), "auto: %s", irp_last_error());
         if (!rc)
             rc = irp_translator_fit_prefixes(ts, info, omegas, num_omegas, sx, sy, sub, &o);
         for (size_t b = 0; !rc && b < num_omegas; b++) {

@@ -5,10 +5,17 @@
 #include <string.h>
 
 static _Thread_local char last_error[512];
+static _Thread_local irp_status last_status;
 
 const char *irp_last_error(void) { return last_error; }
 
-void irp_clear_error(void) { last_error[0] = '\0'; }
+irp_status irp_last_status(void) { return last_status; }
+
+void irp_clear_error(void)
+{
+    last_error[0] = '\0';
+    last_status = IRP_OK;
+}
 
 const char *irp_status_string(irp_status status)
 {
@@ -31,5 +38,5 @@ irp_status irp_fail(irp_status status, const char *fmt, ...)
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     memcpy(last_error, buf, sizeof buf);
-    return status;
+    return last_status = status;
 }

@@ -22,8 +22,13 @@ typedef enum irp_status {
 /* "ok", "invalid argument", ...; "unknown status" for any other value. */
 const char *irp_status_string(irp_status status);
 
-/* The message set by the most recent failing call in this thread ("" if none). */
+/* The message set by the most recent failing call in this thread ("" if none);
+ * a message longer than 511 bytes is cut there. */
 const char *irp_last_error(void);
+
+/* The status that call returned (IRP_OK if none): what a constructor that
+ * returned NULL (irp_space_new, irp_subsets_for, ...) failed with. */
+irp_status irp_last_status(void);
 
 /* Sets the message (printf-style) and returns `status`, so callers can write
  * `return irp_fail(IRP_EINVAL, "k = 0");`. The arguments may include
@@ -31,6 +36,7 @@ const char *irp_last_error(void);
 irp_status irp_fail(irp_status status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Clears the message and the status. */
 void irp_clear_error(void);
 
 #endif

@@ -23,7 +23,7 @@ irp_status irp_flat_relative(double *out, const double *x, size_t n, size_t d,
     irp_mat a = wrap(anchors, k, d), xm = wrap(x, n, d), o = wrap(out, n, k);
     irp_space *s = irp_space_new(&a, center);
     if (!s)
-        return IRP_EINVAL;
+        return irp_last_status();
     irp_status rc = irp_check_finite(&xm, "samples");
     if (!rc)
         rc = irp_space_encode(&o, s, &xm, NULL, k);
@@ -55,7 +55,7 @@ irp_status irp_flat_fps(int64_t *out, size_t *count, const double *anchors, size
     irp_mat a = wrap(anchors, k, d);
     irp_space *s = irp_space_new(&a, center);
     size_t *idx = s ? malloc(k * sizeof *idx) : NULL;
-    irp_status rc = !s ? IRP_EINVAL : !idx ? irp_fail(IRP_ENOMEM, "out of memory") : IRP_OK;
+    irp_status rc = !s ? irp_last_status() : !idx ? irp_fail(IRP_ENOMEM, "out of memory") : IRP_OK;
     if (!rc)
         rc = irp_prune_fps(idx, count, s->anchors,
                            fraction ? IRP_PRUNE_FRACTION : IRP_PRUNE_THRESHOLD, param, first);
@@ -90,7 +90,7 @@ irp_status irp_flat_fit(double *t, double *mu_x, double *mu_y, double *scale_y,
     irp_space *sx = irp_space_new(&a, center), *sy = sx ? irp_space_new(&b, center) : NULL;
     irp_subsets *sub = sy ? irp_subsets_for(sx, &o) : NULL;
     irp_fit_info info = {0};
-    rc = sub ? irp_translator_fit(&tm, sx, sy, sub, &o, &info) : IRP_EINVAL;
+    rc = sub ? irp_translator_fit(&tm, sx, sy, sub, &o, &info) : irp_last_status();
     if (!rc) {
         memcpy(mu_x, sx->mean, dx * sizeof *mu_x);
         memcpy(mu_y, sy->mean, dy * sizeof *mu_y);

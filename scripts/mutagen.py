@@ -92,7 +92,7 @@ ARGV = sys.argv[1:] if __name__ == "__main__" else []
 A = options(ARGV)
 DEFAULT_PER_FILE = {"core": 6, "harness": 2, "python": 10}
 
-CORE_TESTS = ["test_core_error", "test_core_rng", "test_core_linalg", "test_core_anchors",
+CORE_TESTS = ["test_core_error", "test_core_oom", "test_core_rng", "test_core_linalg", "test_core_anchors",
               "test_core_metrics", "test_core_reference", "test_core_translate",
               "test_reference", "test_dump"]
 HARNESS_TESTS = ["test_config", "test_csvio", "test_agg", "test_pool", "test_dump",
