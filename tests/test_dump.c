@@ -5,6 +5,11 @@
 #include "testutil.h"
 
 #include "plumbing/dump.h"
+#include "plumbing/util.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <hdf5.h>
 
@@ -321,6 +326,118 @@ static void content_hash_sees_every_number_moving_field(void **state)
     rmdir(tmp);
 }
 
+/* What the guarded child hands over for a dump loaded with the training split
+ * on demand: the file as it was, and per space its name's hash and train's
+ * shape and train_hash. */
+static size_t handover_of(uint64_t *h, size_t cap, const dump *d)
+{
+    size_t n = DUMP_HAND_HEAD + DUMP_HAND_SPACE * d->num_spaces;
+    assert_true(n <= cap);
+    h[0] = DUMP_HAND_MAGIC, h[1] = d->file.dev, h[2] = d->file.ino, h[3] = d->file.size;
+    h[4] = (uint64_t)d->file.mtime_ns, h[5] = d->num_spaces;
+    for (size_t i = 0; i < d->num_spaces; i++) {
+        uint64_t *e = h + DUMP_HAND_HEAD + DUMP_HAND_SPACE * i;
+        const dump_space *s = &d->spaces[i];
+        e[0] = fnv1a(FNV1A_INIT, s->name, strlen(s->name) + 1);
+        e[1] = s->train.rows, e[2] = s->train.cols, e[3] = s->train_hash;
+    }
+    return n;
+}
+
+/* issue 31: the checked load reads the training split once (in the guarded
+ * child), and the parent takes the child's hash only for the same file. A
+ * forged train_hash shows which: taken, the content hash moves; ignored (the
+ * parent streamed through the split itself), it is the true one. */
+static void checked_load_takes_the_childs_training_split_only_for_the_same_file(void **state)
+{
+    (void)state;
+    char tmp[] = "/tmp/irp-hand-XXXXXX", copy[64];
+    assert_non_null(mkdtemp(tmp));
+    snprintf(copy, sizeof copy, "%s/d.h5", tmp);
+    char src[1024];
+    snprintf(src, sizeof src, "%s", data_path("tiny.h5"));
+    copy_file(src, copy);
+    dump *d0, *d;
+    uint64_t start = dump_scanned_bytes(), all = 0;
+    assert_ok(dump_load_flags(&d0, copy, NULL, 0, DUMP_TRAIN_ON_DEMAND));
+    const uint64_t h0 = d0->content_hash;
+    for (size_t i = 0; i < d0->num_spaces; i++)
+        all += d0->spaces[i].train.rows * d0->spaces[i].train.cols * sizeof(float);
+    assert_int_equal(dump_scanned_bytes() - start, all);
+    /* the real handover: same hash, same rows, the split still on demand, and
+     * none of it streamed through here (the load above streamed all of it) */
+    uint64_t before = dump_scanned_bytes();
+    assert_ok(dump_load_checked(&d, copy, NULL, 0, DUMP_TRAIN_ON_DEMAND));
+    assert_int_equal(dump_scanned_bytes(), before);
+    assert_int_equal(d->content_hash, h0);
+    assert_int_equal(d->num_spaces, 4);
+    for (size_t i = 0; i < d->num_spaces; i++) {
+        assert_null(d->spaces[i].train.data);
+        assert_int_equal(d->spaces[i].train_hash, d0->spaces[i].train_hash);
+        size_t idx[3] = {599, 0, 17};
+        irp_mat *x = dump_rows(&d0->spaces[i].train, idx, 3), *y = dump_rows(&d->spaces[i].train, idx, 3);
+        assert_non_null(y);
+        assert_memory_equal(x->data, y->data, 3 * x->cols * sizeof(double));
+        irp_mat_free(x);
+        irp_mat_free(y);
+    }
+    dump_free(d);
+    /* a genuine handover taken directly: the same */
+    uint64_t hand[64], forged[64];
+    size_t n = handover_of(hand, 64, d0);
+    assert_ok(dump_load_handed(&d, copy, NULL, 0, DUMP_TRAIN_ON_DEMAND, hand, n));
+    assert_int_equal(d->content_hash, h0);
+    dump_free(d);
+    /* taken: a forged train_hash of space 2 moves the content hash */
+    memcpy(forged, hand, n * sizeof *hand);
+    forged[DUMP_HAND_HEAD + 2 * DUMP_HAND_SPACE + 3] ^= 1;
+    assert_ok(dump_load_handed(&d, copy, NULL, 0, DUMP_TRAIN_ON_DEMAND, forged, n));
+    assert_true(d->content_hash != h0);
+    assert_true(d->spaces[2].train_hash == (d0->spaces[2].train_hash ^ 1));
+    assert_int_equal(d->spaces[1].content_hash, d0->spaces[1].content_hash);
+    dump_free(d);
+    /* ignored: another file identity (each field), a cut-short or foreign
+     * handover, an eager load, another space's name, another shape */
+    static const struct { size_t word; uint64_t xor; size_t words_less; unsigned flags; } off[] = {
+        {0, 1, 0, DUMP_TRAIN_ON_DEMAND}, {1, 1, 0, DUMP_TRAIN_ON_DEMAND},
+        {2, 1, 0, DUMP_TRAIN_ON_DEMAND}, {3, 1, 0, DUMP_TRAIN_ON_DEMAND},
+        {4, 1, 0, DUMP_TRAIN_ON_DEMAND}, {5, 0, 1, DUMP_TRAIN_ON_DEMAND},
+        {5, 0, 0, 0},
+        {DUMP_HAND_HEAD + 2 * DUMP_HAND_SPACE + 0, 1, 0, DUMP_TRAIN_ON_DEMAND},
+        {DUMP_HAND_HEAD + 2 * DUMP_HAND_SPACE + 1, 1, 0, DUMP_TRAIN_ON_DEMAND},
+        {DUMP_HAND_HEAD + 2 * DUMP_HAND_SPACE + 2, 1, 0, DUMP_TRAIN_ON_DEMAND},
+    };
+    for (size_t c = 0; c < sizeof off / sizeof *off; c++) {
+        memcpy(forged, hand, n * sizeof *hand);
+        forged[DUMP_HAND_HEAD + 2 * DUMP_HAND_SPACE + 3] ^= 1;
+        forged[off[c].word] ^= off[c].xor;
+        assert_ok(dump_load_handed(&d, copy, NULL, 0, off[c].flags, forged, n - off[c].words_less));
+        if (d->content_hash != h0)
+            fail_msg("case %zu: a handover that does not fit the file was taken", c);
+        dump_free(d);
+    }
+    /* only some spaces loaded: their entries are in load order */
+    const char *two[] = {"wide", "narrow"};
+    dump *p0;
+    assert_ok(dump_load_flags(&p0, copy, two, 2, DUMP_TRAIN_ON_DEMAND));
+    size_t pn = handover_of(forged, 64, p0);
+    assert_ok(dump_load_handed(&d, copy, two, 2, DUMP_TRAIN_ON_DEMAND, forged, pn));
+    assert_int_equal(d->content_hash, p0->content_hash);
+    dump_free(d);
+    dump_free(p0);
+    /* the file replaced after the child read it: validated again, so a NaN
+     * the child never saw is refused, not trusted */
+    copy_file(data_path("bad/nan.h5"), copy);
+    struct timespec later[2] = {{0, UTIME_OMIT}, {(time_t)(hand[4] / 1000000000) + 5, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, copy, later, 0), 0);
+    assert_fails(dump_load_handed(&d, copy, NULL, 0, DUMP_TRAIN_ON_DEMAND, hand, n), IRP_EDATA,
+                 "non-finite value at row 3, column 5");
+    assert_null(d);
+    dump_free(d0);
+    unlink(copy);
+    rmdir(tmp);
+}
+
 int main(void)
 {
     struct CMUnitTest tests[64];
@@ -335,5 +452,7 @@ int main(void)
     }
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(real_slice_heads_match_and_irp_stitches);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(content_hash_sees_every_number_moving_field);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(
+        checked_load_takes_the_childs_training_split_only_for_the_same_file);
     return _cmocka_run_group_tests("dump", tests, n, NULL, NULL);
 }

@@ -81,6 +81,14 @@ static int read_floats(dump_matrix *out, uint64_t *hash, const char *file, hid_t
     return IRP_OK;
 }
 
+/* Bytes of training splits streamed by scan_floats in this process (dump.h). */
+static uint64_t scanned_bytes;
+
+uint64_t dump_scanned_bytes(void)
+{
+    return scanned_bytes;
+}
+
 /* Shape and finiteness of a float32 [rows, cols] dataset, streamed in blocks
  * of rows; nothing is kept but where to find it. */
 static int scan_floats(dump_matrix *out, uint64_t *hash, const char *file, hid_t loc,
@@ -131,6 +139,7 @@ static int scan_floats(dump_matrix *out, uint64_t *hash, const char *file, hid_t
                           (size_t)r0 + i / (size_t)dims[1], i % (size_t)dims[1]);
         if (!rc)
             *hash = fnv1a(*hash, buf, cnt[0] * cnt[1] * sizeof *buf);
+        scanned_bytes += cnt[0] * cnt[1] * sizeof *buf;
         H5Sclose(ms);
     }
     free(buf);
@@ -143,6 +152,34 @@ static int scan_floats(dump_matrix *out, uint64_t *hash, const char *file, hid_t
             rc = irp_fail(IRP_ENOMEM, "out of memory");
     }
     return rc;
+}
+
+/* The training split as the guarded child found it (dump_load_checked): the
+ * dataset must still be float32 of the shape the child saw; its values were
+ * validated and hashed there. Returns 1 when it is not (the caller scans). */
+static int locate_floats(dump_matrix *out, const char *file, hid_t loc, const char *path,
+                         size_t rows, size_t cols)
+{
+    memset(out, 0, sizeof *out);
+    if (!h5_exists(loc, path))
+        return 1;
+    hid_t ds = H5Dopen2(loc, path, H5P_DEFAULT);
+    if (ds < 0)
+        return 1;
+    hid_t t = H5Dget_type(ds), sp = H5Dget_space(ds);
+    hsize_t dims[2] = {0, 0};
+    int same = H5Tget_class(t) == H5T_FLOAT && H5Tget_size(t) == 4 &&
+               H5Sget_simple_extent_ndims(sp) == 2 && H5Sget_simple_extent_dims(sp, dims, NULL) == 2 &&
+               dims[0] == rows && dims[1] == cols;
+    H5Sclose(sp);
+    H5Tclose(t);
+    H5Dclose(ds);
+    if (!same)
+        return 1;
+    *out = (dump_matrix){rows, cols, NULL, xstrdup(file), xstrdup(path), NULL};
+    if (!out->file || !out->object)
+        return irp_fail(IRP_ENOMEM, "out of memory");
+    return IRP_OK;
 }
 
 typedef struct row_pos {
@@ -481,7 +518,9 @@ static void list_free(name_list *l)
     free(l->names);
 }
 
-static int load_space(dump_space *s, const dump *d, hid_t file, const char *name, unsigned flags)
+/* hand: NULL, or the child's {name hash, train rows, train cols, train_hash} */
+static int load_space(dump_space *s, const dump *d, hid_t file, const char *name, unsigned flags,
+                      const uint64_t *hand)
 {
     char obj[512], path[600];
     memset(s, 0, sizeof *s);
@@ -493,9 +532,16 @@ static int load_space(dump_space *s, const dump *d, hid_t file, const char *name
         return FAIL("%s: %s: expected a group holding train and test", d->path, obj);
     snprintf(path, sizeof path, "%s/train", obj);
     s->content_hash = hash_text(FNV1A_INIT, name);
-    int rc = flags & DUMP_TRAIN_ON_DEMAND
+    int rc = 1;
+    if ((flags & DUMP_TRAIN_ON_DEMAND) && hand && hand[0] == s->content_hash &&
+        hand[1] == d->num_train && (rc = locate_floats(&s->train, d->path, file, path,
+                                                       (size_t)hand[1], (size_t)hand[2])) == IRP_OK)
+        s->content_hash = hand[3];
+    else if (rc == 1)
+        rc = flags & DUMP_TRAIN_ON_DEMAND
                  ? scan_floats(&s->train, &s->content_hash, d->path, file, path, d->num_train)
                  : read_floats(&s->train, &s->content_hash, d->path, file, path, d->num_train, 0);
+    s->train_hash = s->content_hash;
     snprintf(path, sizeof path, "%s/test", obj);
     if (!rc)
         rc = read_floats(&s->test, &s->content_hash, d->path, file, path, d->num_test,
@@ -601,8 +647,8 @@ int dump_load(dump **out, const char *path, const char *const *only, size_t num_
     return dump_load_flags(out, path, only, num_only, 0);
 }
 
-int dump_load_flags(dump **out, const char *path, const char *const *only, size_t num_only,
-                    unsigned flags)
+int dump_load_handed(dump **out, const char *path, const char *const *only, size_t num_only,
+                     unsigned flags, const uint64_t *hand, size_t hand_words)
 {
     *out = NULL;
     h5_quiet();
@@ -638,6 +684,12 @@ int dump_load_flags(dump **out, const char *path, const char *const *only, size_
         d->file.mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
     int rc = !d || !(d->path = xstrdup(path)) ? irp_fail(IRP_ENOMEM, "%s: out of memory", path)
                                                : IRP_OK;
+    /* the child's findings count only for the file it read: same identity */
+    if (!rc && !(hand && hand_words >= DUMP_HAND_HEAD && hand[0] == DUMP_HAND_MAGIC &&
+                 hand[1] == d->file.dev && hand[2] == d->file.ino && hand[3] == d->file.size &&
+                 hand[4] == (uint64_t)d->file.mtime_ns &&
+                 hand[5] <= (hand_words - DUMP_HAND_HEAD) / DUMP_HAND_SPACE))
+        hand = NULL;
     char *schema = NULL;
     double v;
     int found;
@@ -696,7 +748,10 @@ int dump_load_flags(dump **out, const char *path, const char *const *only, size_
             wanted = !strcmp(only[j], l.names[i]);
         if (!wanted)
             continue;
-        rc = load_space(&d->spaces[d->num_spaces], d, file, l.names[i], flags);
+        const uint64_t *h = hand && d->num_spaces < hand[5]
+                                ? hand + DUMP_HAND_HEAD + DUMP_HAND_SPACE * d->num_spaces
+                                : NULL;
+        rc = load_space(&d->spaces[d->num_spaces], d, file, l.names[i], flags, h);
         d->num_spaces++;
     }
     list_free(&l);
@@ -709,6 +764,12 @@ int dump_load_flags(dump **out, const char *path, const char *const *only, size_
     d->content_hash = dump_content_hash(d);
     *out = d;
     return IRP_OK;
+}
+
+int dump_load_flags(dump **out, const char *path, const char *const *only, size_t num_only,
+                    unsigned flags)
+{
+    return dump_load_handed(out, path, only, num_only, flags, NULL, 0);
 }
 
 uint64_t dump_content_hash(const dump *d)
@@ -802,36 +863,77 @@ const dump_head *dump_find_head(const dump_space *s, const char *name)
     return NULL;
 }
 
-/* dump_guarded's child: the loader with its arguments */
+/* dump_guarded's child: the loader with its arguments, and what it hands over */
 struct load_args {
     const char *path;
     const char *const *only;
     size_t num_only;
     unsigned flags;
+    uint64_t *hand; /* malloc'd in the child (DUMP_HAND_MAGIC ...) */
+    size_t hand_words;
 };
 
 static int load_in_child(void *arg)
 {
-    const struct load_args *a = arg;
+    struct load_args *a = arg;
     dump *d;
     int rc = dump_load_flags(&d, a->path, a->only, a->num_only, a->flags);
-    if (!rc) /* freed, or memcheck (test_valgrind) counts the child's dump as lost */
-        dump_free(d);
-    return rc;
+    if (rc)
+        return rc;
+    size_t n = DUMP_HAND_HEAD + DUMP_HAND_SPACE * d->num_spaces;
+    if ((a->hand = malloc(n * sizeof *a->hand))) {
+        uint64_t *h = a->hand;
+        h[0] = DUMP_HAND_MAGIC, h[1] = d->file.dev, h[2] = d->file.ino, h[3] = d->file.size;
+        h[4] = (uint64_t)d->file.mtime_ns, h[5] = d->num_spaces;
+        for (size_t i = 0; i < d->num_spaces; i++) {
+            uint64_t *e = h + DUMP_HAND_HEAD + DUMP_HAND_SPACE * i;
+            e[0] = hash_text(FNV1A_INIT, d->spaces[i].name), e[1] = d->spaces[i].train.rows;
+            e[2] = d->spaces[i].train.cols, e[3] = d->spaces[i].train_hash;
+        }
+        a->hand_words = n;
+    } /* (none handed over: the parent validates the training split itself) */
+    dump_free(d); /* freed, or memcheck (test_valgrind) counts the child's dump as lost */
+    return IRP_OK;
 }
+
+static const void *load_handover(void *arg, size_t *bytes)
+{
+    const struct load_args *a = arg;
+    *bytes = a->hand_words * sizeof *a->hand;
+    return a->hand;
+}
+
+static int guarded_run(const char *path, int (*reader)(void *arg), void *arg,
+                       const void *(*handover)(void *arg, size_t *bytes), void **got,
+                       size_t *got_bytes);
 
 int dump_load_checked(dump **out, const char *path, const char *const *only, size_t num_only,
                       unsigned flags)
 {
     *out = NULL;
-    struct load_args a = {path, only, num_only, flags};
-    if (dump_guarded(path, load_in_child, &a))
+    struct load_args a = {path, only, num_only, flags, NULL, 0};
+    void *hand = NULL;
+    size_t bytes = 0;
+    if (guarded_run(path, load_in_child, &a, load_handover, &hand, &bytes))
         return IRP_EDATA;
-    return dump_load_flags(out, path, only, num_only, flags);
+    int rc = dump_load_handed(out, path, only, num_only, flags, hand, bytes / sizeof(uint64_t));
+    free(hand);
+    return rc;
 }
 
 int dump_guarded(const char *path, int (*reader)(void *arg), void *arg)
 {
+    return guarded_run(path, reader, arg, NULL, NULL, NULL);
+}
+
+/* dump_guarded; on success, what handover(arg) returned in the child, if
+ * anything, is read back into *got (malloc'd; *got_bytes long). */
+static int guarded_run(const char *path, int (*reader)(void *arg), void *arg,
+                       const void *(*handover)(void *arg, size_t *bytes), void **got,
+                       size_t *got_bytes)
+{
+    if (got)
+        *got = NULL, *got_bytes = 0;
     struct stat fst;
     long long secs; /* a day at most: alarm() takes an unsigned int */
     if (env_long("IRP_LOAD_TIMEOUT", 1, 86400,
@@ -858,37 +960,62 @@ int dump_guarded(const char *path, int (*reader)(void *arg), void *arg)
             signal(sigs[i], SIG_DFL);
         alarm((unsigned)secs);
         int rc = reader(arg);
-        if (rc) {
-            const char *m = irp_last_error();
-            ssize_t w = write(fds[1], m, strlen(m));
-            (void)w;
+        const char *m = rc ? irp_last_error() : NULL;
+        size_t len = m ? strlen(m) : 0;
+        if (!rc && handover)
+            m = handover(arg, &len);
+        while (m && len > 0) {
+            ssize_t w = write(fds[1], m, len);
+            if (w <= 0 && !(w < 0 && errno == EINTR))
+                break; /* the parent then gets a message cut short, or no handover */
+            if (w > 0)
+                m += w, len -= (size_t)w;
         }
         _exit(rc ? 1 : 0);
     }
     close(fds[1]);
-    char msg[1024];
-    size_t n = 0;
-    for (ssize_t r; n < sizeof msg - 1 && (r = read(fds[0], msg + n, sizeof msg - 1 - n)) != 0;)
-        if (r > 0)
+    /* all the child wrote: its error message, or what it hands over (which
+     * the parent must take in full before waiting, or a large one would block
+     * the child on a full pipe) */
+    size_t n = 0, cap = 1024;
+    char *msg = malloc(cap), *more;
+    for (ssize_t r; msg;) {
+        if (n == cap - 1) {
+            cap = cap < (64u << 20) ? 2 * cap : 0; /* a sane child hands over far less */
+            if (!cap || !(more = realloc(msg, cap))) {
+                free(msg), msg = NULL;
+                break;
+            }
+            msg = more;
+        }
+        if ((r = read(fds[0], msg + n, cap - 1 - n)) > 0)
             n += (size_t)r;
-        else if (errno != EINTR)
+        else if (r == 0 || errno != EINTR)
             break;
-    msg[n] = '\0';
+    }
+    if (msg)
+        msg[n] = '\0';
     close(fds[0]);
     int st;
     while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
+        if (errno != EINTR) {
+            free(msg);
             return FAIL("%s: cannot check the file (waitpid: %s)", path, strerror(errno));
+        }
+    int rc = IRP_OK;
     if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
-        return FAIL("%s: corrupted HDF5 file: the HDF5 library did not finish reading it in the "
+        rc = FAIL("%s: corrupted HDF5 file: the HDF5 library did not finish reading it in the "
                     "time allowed (IRP_LOAD_TIMEOUT); nothing was written",
                     path);
-    if (WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) != 0 && !n))
-        return FAIL("%s: corrupted HDF5 file: the HDF5 library crashed reading it (%s %d); "
+    else if (WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) != 0 && !n))
+        rc = FAIL("%s: corrupted HDF5 file: the HDF5 library crashed reading it (%s %d); "
                     "nothing was written",
                     path, WIFSIGNALED(st) ? "signal" : "exit", WIFSIGNALED(st) ? WTERMSIG(st)
                                                                            : WEXITSTATUS(st));
-    if (WEXITSTATUS(st) != 0)
-        return irp_fail(IRP_EDATA, "%s", msg);
-    return IRP_OK;
+    else if (WEXITSTATUS(st) != 0)
+        rc = irp_fail(IRP_EDATA, "%s", msg ? msg : "(its message was lost: out of memory)");
+    if (!rc && got && msg && n)
+        *got = msg, *got_bytes = n, msg = NULL;
+    free(msg);
+    return rc;
 }

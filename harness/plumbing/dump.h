@@ -43,6 +43,8 @@ typedef struct dump_space {
     size_t num_heads;
     dump_head *heads;
     uint64_t content_hash; /* of name, embeddings and heads (dump_content_hash) */
+    uint64_t train_hash;   /* content_hash's state after the train split (the guarded
+                            * child hands it to the parent: dump_load_checked) */
 } dump_space;
 
 typedef struct dump {
@@ -94,9 +96,32 @@ uint64_t dump_content_hash(const dump *d);
  * if the library crashes or hangs there, this returns IRP_EDATA "FILE:
  * corrupted HDF5 file ..." and nothing else happens; an ordinary error is
  * returned as the child found it; only a file the child read cleanly is then
- * loaded here. Costs one extra read of the file. */
+ * loaded here. The child hands over, per space, the training split's shape
+ * and its share of the content hash, with the file's identity (device,
+ * inode, size, mtime) as it saw it: with DUMP_TRAIN_ON_DEMAND the parent
+ * then does not stream through the training split again, unless the file's
+ * identity changed in between (then it validates it itself, as before). */
 int dump_load_checked(dump **out, const char *path, const char *const *spaces, size_t num_spaces,
                       unsigned flags);
+/* dump_load_checked's second step (public for its tests): dump_load_flags,
+ * given what the guarded child handed over as `words` 64-bit words --
+ * DUMP_HAND_MAGIC; the file's device, inode, size and mtime in ns as the
+ * child saw it; the number of spaces n it loaded; then per space, in load
+ * order, {FNV-1a of its name, train rows, train cols, train_hash}. With
+ * DUMP_TRAIN_ON_DEMAND, a space whose entry matches (same file identity, name,
+ * row count, and a float32 train dataset of that shape) takes its training
+ * split's validation and hash from it instead of streaming through it;
+ * anything else is validated here, as dump_load_flags does. hand may be NULL. */
+#define DUMP_HAND_MAGIC 0x31646e6168707269ull /* "irphand1" */
+enum { DUMP_HAND_HEAD = 6, DUMP_HAND_SPACE = 4 };
+int dump_load_handed(dump **out, const char *path, const char *const *spaces, size_t num_spaces,
+                     unsigned flags, const uint64_t *hand, size_t words);
+
+/* Bytes of on-demand training splits this process has streamed through to
+ * validate and hash them (not counting a guarded child's): what the handover
+ * saves shows here. Loads are not meant to run concurrently. */
+uint64_t dump_scanned_bytes(void);
+
 /* The guard of dump_load_checked for any reader of an untrusted HDF5 file:
  * reader(arg) runs in a child process with the time limit; IRP_OK when it
  * returned IRP_OK there, else its error (or the library's crash or hang
