@@ -24,8 +24,10 @@ static void fail_keeps_message_and_context(void **state)
     assert_string_equal(irp_last_error(), "row 7 has zero norm");
     assert_int_equal(irp_fail(IRP_EDATA, "space %s: %s", "narrow", irp_last_error()), IRP_EDATA);
     assert_string_equal(irp_last_error(), "space narrow: row 7 has zero norm");
+    assert_int_equal(irp_last_status(), IRP_EDATA); /* the status of that last failure */
     irp_clear_error(); /* clears a message that is there, not only an empty one */
     assert_string_equal(irp_last_error(), "");
+    assert_int_equal(irp_last_status(), IRP_OK);
     /* a real core failure names its reason */
     size_t idx[2];
     assert_fails(irp_anchor_indices(idx, 1, 2, 0), IRP_EINVAL, "only 1 samples");
