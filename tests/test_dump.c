@@ -271,6 +271,15 @@ static void set_attr(const char *file, const char *obj, const char *name, const 
     assert_true(H5Fclose(f) >= 0);
 }
 
+/* A scratch directory from the template tmp, copy = its d.h5 (not made yet),
+ * src = the path of the synthetic tiny.h5. */
+static void scratch_for_tiny(char *tmp, char *copy, size_t copy_size, char *src, size_t src_size)
+{
+    assert_non_null(mkdtemp(tmp));
+    snprintf(copy, copy_size, "%s/d.h5", tmp);
+    snprintf(src, src_size, "%s", data_path("tiny.h5"));
+}
+
 /* The content hash is the stamp that lets a resumed run reuse its cells, so
  * every field that moves a number must move it: one value of each dataset
  * (embeddings of either split, each head's weights and biases, the ids and
@@ -280,11 +289,8 @@ static void set_attr(const char *file, const char *obj, const char *name, const 
 static void content_hash_sees_every_number_moving_field(void **state)
 {
     (void)state;
-    char tmp[] = "/tmp/irp-hash-XXXXXX", copy[64];
-    assert_non_null(mkdtemp(tmp));
-    snprintf(copy, sizeof copy, "%s/d.h5", tmp);
-    char src[1024];
-    snprintf(src, sizeof src, "%s", data_path("tiny.h5"));
+    char tmp[] = "/tmp/irp-hash-XXXXXX", copy[64], src[1024];
+    scratch_for_tiny(tmp, copy, sizeof copy, src, sizeof src);
     dump *d;
     assert_ok(dump_load(&d, src, NULL, 0));
     uint64_t h0 = d->content_hash;
@@ -351,11 +357,8 @@ static size_t handover_of(uint64_t *h, size_t cap, const dump *d)
 static void checked_load_takes_the_childs_training_split_only_for_the_same_file(void **state)
 {
     (void)state;
-    char tmp[] = "/tmp/irp-hand-XXXXXX", copy[64];
-    assert_non_null(mkdtemp(tmp));
-    snprintf(copy, sizeof copy, "%s/d.h5", tmp);
-    char src[1024];
-    snprintf(src, sizeof src, "%s", data_path("tiny.h5"));
+    char tmp[] = "/tmp/irp-hand-XXXXXX", copy[64], src[1024];
+    scratch_for_tiny(tmp, copy, sizeof copy, src, sizeof src);
     copy_file(src, copy);
     dump *d0, *d;
     uint64_t start = dump_scanned_bytes(), all = 0;
