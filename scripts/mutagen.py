@@ -20,8 +20,10 @@ rows, the pipeline and the MPI runner; python/ mutants the pytest files of tests
 own suite misses is tried on the other areas' suites (reported 'late' when
 they kill it; --no-late skips this). Tests run fastest first and stop at the
 first failure; a C mutant that all of them miss meets the sanitizer build of
-its area's unit tests last (as make test runs it: leaks, over-reads). Verdicts are written as they come (OUT.partial), so a stopped
-run goes on where it stopped with --resume; --rejudge runs the survivors of
+its area's unit tests last (as make test runs it: leaks, over-reads). Verdicts are written as they come (OUT.partial, kept after the
+run; a checkout without it takes them from the report OUT), so a stopped run
+goes on where it stopped with --resume, and a finished one runs only the mutants
+of changed sources; --rejudge runs the survivors of
 the earlier verdicts again (after tests were added), and the late kills. Slow: about 15 s per core
 mutant, up to several minutes per harness survivor; not part of make test.
 """
@@ -432,6 +434,34 @@ def earlier(partial):
     return out
 
 
+def mutant_text(p, n, op, old, new):
+    """How the report names a mutant (after its number and verdict)."""
+    return f"{p}:{n + 1} {op}: {old.strip()[:80]}  ->  {new.strip()[:80]}"
+
+
+def from_report(plan, out):
+    """Verdicts of the committed report (a fresh clone has no FILE.partial):
+    key -> (verdict, by) for each mutant of PLAN that the report names with
+    the same file, line, operator and text; 'equivalent' counts as SURVIVED
+    (the list decides it again)."""
+    said = {}
+    if os.path.exists(out):
+        for l in open(out, encoding="utf-8"):
+            m = re.match(r"^\s*\d+ (killed|SURVIVED|stillborn|equivalent)\s+(.*)$", l.rstrip("\n"))
+            if m:
+                said[m.group(2)] = m.group(1)
+    got = {}
+    for p, (n, op, old, new) in plan:
+        text = mutant_text(p, n, op, old, new)
+        for line, v in said.items():
+            if line == text or line.startswith(text + "  ["):
+                by = re.match(r"\s*\[([^\]]*)\]", line[len(text):]) if v == "killed" else None
+                got[key(p, n, old, new)] = ("SURVIVED" if v == "equivalent" else v,
+                                            by.group(1) if by else None)
+                break
+    return got
+
+
 def workdir():
     if A.workdir:
         return os.path.abspath(A.workdir)
@@ -455,6 +485,10 @@ def main():
     out = os.path.join(ROOT, A.out)
     partial = out + ".partial"
     before = earlier(partial) if A.resume else {}
+    if A.resume and not os.path.exists(partial):
+        before = from_report(plan, out)
+        if before:
+            print(f"mutagen: no {partial}: {len(before)} verdicts taken from {out}", flush=True)
     if A.rejudge:  # survivors, and kills by another area's suites (those may have changed)
         before = {k: v for k, v in before.items()
                   if v[0] != "SURVIVED" and not (v[1] or "").endswith(", late")}
@@ -532,7 +566,8 @@ def main():
                  f"{partial} (--resume goes on from there)")
     log.close()
     report(plan, verdicts, out, time.time() - t0)
-    os.remove(partial)
+    # the verdicts stay in FILE.partial (git-ignored): a later --resume runs only
+    # the mutants of changed sources, --rejudge only the survivors and late kills
 
 
 def report(plan, verdicts, out, seconds):
@@ -544,8 +579,7 @@ def report(plan, verdicts, out, seconds):
         if why:
             v = "equivalent"
         results.append((p, op, v))
-        lines.append(f"{i:3} {v:10} {p}:{n + 1} {op}: {old.strip()[:80]}  ->  "
-                     f"{new.strip()[:80]}" + (f"  [{by}]" if by else "") +
+        lines.append(f"{i:3} {v:10} " + mutant_text(p, n, op, old, new) + (f"  [{by}]" if by else "") +
                      (f"  [{why}]" if why else ""))
 
     def score(keyof):

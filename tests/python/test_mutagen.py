@@ -173,6 +173,11 @@ def test_rejudge_reruns_survivors_and_late_kills_only(mg, tmp_path, monkeypatch)
     monkeypatch.setattr(mg, "tracked", lambda root: [])
     mg.main()
     assert sorted(ran) == sorted(plan[i][1][0] for i in (1, 2))
+    # the verdicts stay for the next --resume or --rejudge: all four, the rerun ones as now
+    kept = mg.earlier(str(out) + ".partial")
+    assert len(kept) == 4
+    assert [kept[mg.key(p, n, o, w)][0] for p, (n, op, o, w) in plan] == \
+        ["killed", "killed", "killed", "stillborn"]
     assert "4 of 4 scored" not in out.read_text() and "3 of 3 scored mutants killed" in \
         out.read_text()
 
@@ -241,3 +246,32 @@ def test_worker_runs_with_its_copy_and_extra_environment(mg, tmp_path):
     assert w.run(probe + ["/x/asan-irp", str(tmp_path / "build/testdata")], 60,
                  {"IRP_BIN": "/x/asan-irp"}) == 0
     assert w.run([sys.executable, "-c", "import time; time.sleep(30)"], 1) == "timeout"
+
+
+def test_a_fresh_clone_resumes_from_the_committed_report(mg, tmp_path, monkeypatch):
+    """No FILE.partial (a fresh clone): --resume takes each verdict back from
+    the report, matched by file, line, operator and text; 'equivalent' comes
+    back as SURVIVED, a killer's name as it was, a mutant the report does not
+    name (the source changed) is run."""
+    src = tmp_path / "core" / "z.c"
+    src.parent.mkdir()
+    src.write_text("int f(int a)\n{\n    if (a < 1)\n        g(a, 2);\n    return a;\n}\n")
+    monkeypatch.setattr(mg, "ROOT", str(tmp_path))
+    monkeypatch.setattr(mg.A, "only", None)
+    monkeypatch.setattr(mg.A, "per_file", 4)
+    plan = [("core/z.c", c) for c in mg.sample("core/z.c")]
+    assert len(plan) == 4
+    p, (n, op, old, new) = plan[1]
+    monkeypatch.setattr(mg, "KNOWN", {(p, old.strip(), new.strip()): "a reason"})
+    said = [("killed", "test_core_translate"), ("SURVIVED", None), ("stillborn", None),
+            ("killed", "test_read.py, late")]
+    out = tmp_path / "r.txt"
+    mg.report(plan, {mg.key(p, n, o, w): v for (p, (n, op, o, w)), v in zip(plan, said)},
+              str(out), 1.0)
+    assert " equivalent " in out.read_text()
+    got = mg.from_report(plan, str(out))
+    assert [got[mg.key(p, n, o, w)] for p, (n, op, o, w) in plan] == said
+    src.write_text("int f(int a)\n{\n    if (a <= 1)\n        g(a, 2);\n    return a;\n}\n")
+    changed = [("core/z.c", c) for c in mg.sample("core/z.c")]
+    assert len(mg.from_report(changed, str(out))) < 4
+    assert mg.from_report(plan, str(tmp_path / "none.txt")) == {}
