@@ -66,6 +66,8 @@ irp_status irp_prune_fps(size_t *out_indices, size_t *out_count, const irp_mat *
         /* cosines of every anchor to the newest chosen one: one gemv */
         cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)k, (int)d, 1.0, an->data, (int)d,
                     &IRP_AT(an, cur, 0), 1, 0.0, cosv, 1);
+        /* bytes: none; the anchors were read once by the normalisation and stay in cache */
+        irp_work_count(2.0 * (double)k * (double)d, 0);
         size_t best = k;
         double best_d = -1.0;
         for (size_t i = 0; i < k; i++) {

@@ -10,6 +10,19 @@
 
 #include "irp_error.h"
 
+static _Thread_local irp_work work_done;
+
+irp_work irp_work_done(void)
+{
+    return work_done;
+}
+
+void irp_work_count(double flops, double bytes)
+{
+    work_done.flops += flops;
+    work_done.bytes += bytes;
+}
+
 irp_mat *irp_mat_new(size_t rows, size_t cols)
 {
     irp_mat *m = malloc(sizeof *m);
@@ -105,6 +118,8 @@ irp_status irp_rows_normalize(irp_mat *m, const char *what)
         for (size_t j = 0; j < m->cols; j++)
             row[j] *= inv;
     }
+    irp_work_count(3.0 * (double)m->rows * (double)m->cols,
+                   16.0 * (double)m->rows * (double)m->cols);
     return IRP_OK;
 }
 
@@ -131,6 +146,8 @@ irp_status irp_gemm(irp_mat *out, double alpha, const irp_mat *a, int ta, const 
     cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                 (int)m, (int)n, (int)ka, alpha, a->data, (int)a->cols, b->data, (int)b->cols, beta,
                 out->data, (int)out->cols);
+    irp_work_count(2.0 * (double)m * (double)n * (double)ka,
+                   8.0 * ((double)m * (double)ka + (double)ka * (double)n + (double)m * (double)n));
     return IRP_OK;
 }
 
@@ -205,6 +222,9 @@ irp_status irp_svd(irp_mat *u, double *s, irp_mat *vt, const irp_mat *a)
                                      work->data, (lapack_int)n, s, u->data, (lapack_int)r,
                                      vt->data, (lapack_int)n);
     irp_mat_free(work);
+    double p = (double)r, q = (double)(m > n ? m : n);
+    irp_work_count(6.0 * q * p * p + 20.0 * p * p * p,
+                   8.0 * (2.0 * (double)m * (double)n + (double)m * p + p + p * (double)n));
     if (info != 0)
         return irp_fail(IRP_ELAPACK, "LAPACKE_dgesdd failed on a %zux%zu matrix (info = %d)", m,
                         n, (int)info);
@@ -251,10 +271,12 @@ irp_status irp_ridge_inv(irp_mat *out, const irp_mat *a, double lambda, double r
         for (size_t i = 0; i < used; i++)
             cblas_dscal((int)n, lambda > 0 ? s[i] / (s[i] * s[i] + lambda) : 1.0 / s[i],
                         &IRP_AT(vt, i, 0), 1);
-        if (used > 0)
+        if (used > 0) {
             cblas_dgemm(CblasRowMajor, CblasTrans, CblasTrans, (int)n, (int)m, (int)used, 1.0,
                         vt->data, (int)n, u->data, (int)r, 0.0, out->data, (int)m);
-        else
+            irp_work_count(2.0 * (double)n * (double)m * (double)used,
+                           8.0 * ((double)used * ((double)n + (double)m) + (double)n * (double)m));
+        } else
             memset(out->data, 0, n * m * sizeof *out->data);
         if (info) {
             info->rank = rank;

@@ -23,6 +23,26 @@ irp_mat *irp_mat_copy(const irp_mat *m);
 irp_mat *irp_mat_select_rows(const irp_mat *m, const size_t *indices, size_t num_indices);
 void irp_mat_free(irp_mat *m); /* NULL is safe */
 
+/* The work this thread's kernels have done: floating-point operations and
+ * the bytes they must move at least (each operand read once, each result
+ * written once), counted per call by a model, summed since the thread began.
+ * Counted: matrix products and vector products (2mnk, 2mn), SVDs (dgesdd,
+ * Golub and Van Loan's R-SVD count 6·q·p² + 20·p³ for p = min, q = max of the
+ * shape), row normalisation (3 per entry), post-processing (3 per entry
+ * rescaled, 1 per entry un-centred) and cosine sums (2 per product formed).
+ * Bytes are those of whole operands: a translation done block by block while
+ * the block is in cache (irp_translate_cosines_many) counts its input, map and
+ * truth once, not the blocks. Element-wise copies and centring outside these
+ * are not counted. For a
+ * roofline account (irp run --account): the counters cost a few additions
+ * per call and change no result. */
+typedef struct irp_work {
+    double flops, bytes;
+} irp_work;
+irp_work irp_work_done(void);
+/* Adds to this thread's counters (for kernels outside core that want counting). */
+void irp_work_count(double flops, double bytes);
+
 /* IRP_ENUMERIC naming `what` and the first offending cell if m has NaN/Inf. */
 irp_status irp_check_finite(const irp_mat *m, const char *what);
 

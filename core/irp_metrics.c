@@ -65,6 +65,7 @@ irp_status irp_cosines(double *mean, double *floor, const irp_mat *a, const irp_
     irp_cosine_acc acc;
     irp_cosine_acc_start(&acc, n, floor != NULL, seed);
     irp_cosine_acc_add(&acc, a, 0, b, b_norms);
+    irp_work_count(0, 16.0 * (double)n * (double)a->cols);
     *mean = acc.sum / (double)n;
     if (floor)
         *floor = acc.sum_floor / (double)n;
@@ -182,6 +183,8 @@ void irp_cosine_acc_add(irp_cosine_acc *acc, const irp_mat *a, size_t row0, cons
         if (acc->floor && na > 0 && b_norms[j] > 0)
             acc->sum_floor += dots[2] / (na * b_norms[j]);
     }
+    /* bytes: callers (a block in cache, or a matrix read once) */
+    irp_work_count(2.0 * (acc->floor ? 3.0 : 2.0) * (double)a->rows * (double)d, 0);
 }
 
 irp_status irp_top1_retrieval(double *out, const irp_mat *pred, const irp_mat *truth)
@@ -207,6 +210,9 @@ irp_status irp_top1_retrieval(double *out, const irp_mat *pred, const irp_mat *t
         size_t nb = n - b0 < block ? n - b0 : block;
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)n, (int)p->cols, 1.0,
                     &IRP_AT(p, b0, 0), (int)p->cols, t->data, (int)t->cols, 0.0, s->data, (int)n);
+        irp_work_count(2.0 * (double)nb * (double)n * (double)p->cols,
+                       8.0 * ((double)nb * (double)p->cols + (double)n * (double)p->cols +
+                              (double)nb * (double)n));
         for (size_t i = 0; i < nb; i++) {
             const double *row = &IRP_AT(s, i, 0);
             double self = row[b0 + i];

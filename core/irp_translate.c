@@ -473,6 +473,7 @@ static void apply_block(double *out, size_t rows, const double *in, size_t ld, c
     if (!a) {
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)dy, (int)k, 1.0,
                     in, (int)ld, map->data, (int)dy, 0.0, out, (int)dy);
+        irp_work_count(2.0 * (double)rows * (double)dy * (double)k, 0); /* bytes: callers */
         return;
     }
     for (size_t i = 0; i < rows; i++)
@@ -480,6 +481,7 @@ static void apply_block(double *out, size_t rows, const double *in, size_t ld, c
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)dy, (int)k, 1.0f, a->in,
                 (int)k, a->map, (int)dy, 0.0f, a->out, (int)dy);
     to_double(out, a->out, rows * dy);
+    irp_work_count(2.0 * (double)rows * (double)dy * (double)k, 0); /* bytes: callers */
 }
 
 enum { APPLY_BLOCK = 128 }; /* rows translated, post-processed and compared while in cache */
@@ -502,7 +504,9 @@ static int apply_all(irp_mat *out, const irp_mat *in, const irp_mat *map, const 
                         &in->data[r0 * in->cols], in->cols, map, &a);
         apply32_free(&a);
     }
-    irp_postprocess(out, dst, o->rescale);
+    irp_postprocess(out, dst, o->rescale); /* a second pass over out: its bytes count */
+    size_t n = out->rows, k = map->rows, dy = map->cols;
+    irp_work_count(0, 8.0 * ((double)n * (double)k + (double)k * (double)dy + (double)n * (double)dy));
     return IRP_OK;
 }
 
@@ -539,7 +543,9 @@ irp_status irp_translator_fit(irp_mat *out, const irp_space *src, const irp_spac
     return irp_translator_fit_prefixes(&out, info, &omega, 1, src, dst, sub, o);
 }
 
-void irp_postprocess(irp_mat *y, const irp_space *dst, irp_rescale_mode rescale)
+/* count_bytes: whether y is read from and written to memory (not a block in cache) */
+static void postprocess(irp_mat *y, const irp_space *dst, irp_rescale_mode rescale,
+                        int count_bytes)
 {
     size_t d = y->cols;
     for (size_t i = 0; i < y->rows; i++) {
@@ -555,6 +561,15 @@ void irp_postprocess(irp_mat *y, const irp_space *dst, irp_rescale_mode rescale)
             for (size_t j = 0; j < d; j++)
                 row[j] += dst->mean[j];
     }
+    double e = (double)y->rows * (double)d,
+           f = (rescale == IRP_RESCALE_MEAN_NORM ? 3.0 : 0.0) + (dst->centered ? 1.0 : 0.0);
+    if (f > 0)
+        irp_work_count(f * e, count_bytes ? 16.0 * e : 0);
+}
+
+void irp_postprocess(irp_mat *y, const irp_space *dst, irp_rescale_mode rescale)
+{
+    postprocess(y, dst, rescale, 1);
 }
 
 irp_status irp_translate_apply_prepared(irp_mat *out, const irp_mat *t, const irp_space *dst,
@@ -637,9 +652,15 @@ irp_status irp_translate_cosines_many(double *mean, double *floor, const irp_mat
             irp_mat view = {n - r0 < blk->rows ? n - r0 : blk->rows, dy, blk->data};
             apply_block(view.data, view.rows, &IRP_AT(in, r0, 0), in->cols, map,
                         a32 ? &a32[m] : NULL);
-            irp_postprocess(&view, dst, o->rescale);
+            postprocess(&view, dst, o->rescale, 0);
             irp_cosine_acc_add(&acc[m], &view, r0, truth, truth_norms);
         }
+    /* read once: each map and its input, and the truth (all maps meet a block of it
+     * while it is in cache); the translated blocks stay in cache */
+    double bytes = 8.0 * (double)n * (double)dy;
+    for (size_t m = 0; m < num; m++)
+        bytes += 8.0 * (double)maps[m]->rows * ((double)n + (double)dy);
+    irp_work_count(0, bytes);
     for (size_t m = 0; m < num; m++) {
         mean[m] = acc[m].sum / (double)n;
         if (floor)

@@ -18,16 +18,24 @@ static void fps_keeps_one_per_direction(void **state)
     (void)state;
     irp_mat *a = jittered_directions();
     size_t idx[12], count;
+    irp_work w0 = irp_work_done(), w;
     assert_ok(irp_prune_fps(idx, &count, a, IRP_PRUNE_THRESHOLD, 0.2, 0));
     assert_int_equal(count, 6);
+    /* work: the normalisation (3 per entry, 96 entries read and written once) and
+     * one 12×8 gemv per anchor chosen (the sixth finds none left past 0.2) */
+    w = irp_work_done();
+    assert_true(w.flops - w0.flops == 288 + 6 * 192 && w.bytes - w0.bytes == 16 * 96);
     int dir_seen[6] = {0};
     for (size_t i = 0; i < count; i++)
         dir_seen[idx[i] / 2]++;
     for (int d = 0; d < 6; d++)
         assert_int_equal(dir_seen[d], 1);
     assert_int_equal(idx[0], 0);
+    w0 = irp_work_done();
     assert_ok(irp_prune_fps(idx, &count, a, IRP_PRUNE_THRESHOLD, 0.0, 5));
     assert_int_equal(count, 12);
+    w = irp_work_done(); /* all 12 taken: no gemv after the last */
+    assert_true(w.flops - w0.flops == 288 + 11 * 192);
     assert_int_equal(idx[0], 5);
     irp_mat_free(a);
 }

@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include <float.h>
+#include <pthread.h>
 
 static void normalize_rows_unit_norm(void **state)
 {
@@ -233,6 +234,74 @@ static void pinv_cutoff_boundaries(void **state)
     irp_mat_free(p);
 }
 
+/* The work counters (irp_work_done): exact model counts per call, per thread. */
+static irp_work work_since(irp_work w0)
+{
+    irp_work w = irp_work_done();
+    return (irp_work){w.flops - w0.flops, w.bytes - w0.bytes};
+}
+
+static void work_counts_products_svds_and_normalisation(void **state)
+{
+    (void)state;
+    irp_mat *a = tu_gauss_mat(3, 5, 11), *b = tu_gauss_mat(5, 4, 12), *c = irp_mat_new(3, 4);
+    irp_work w0 = irp_work_done(), w;
+    assert_ok(irp_gemm_nn(c, a, b)); /* 2·3·4·5; 8·(15 + 20 + 12) */
+    w = work_since(w0);
+    assert_true(w.flops == 120 && w.bytes == 376);
+    irp_mat *bt = irp_mat_new(4, 5);
+    w0 = irp_work_done();
+    assert_ok(irp_gemm_tn(bt, c, a)); /* (4×3)·(3×5): m 4, n 5, k 3 */
+    w = work_since(w0);
+    assert_true(w.flops == 120 && w.bytes == 8.0 * (12 + 15 + 20));
+    w0 = irp_work_done();
+    assert_ok(irp_rows_normalize(c, "c")); /* 3 per entry, read and written */
+    w = work_since(w0);
+    assert_true(w.flops == 36 && w.bytes == 192);
+    irp_mat *e = irp_mat_new(0, 4), *e0 = irp_mat_new(0, 0); /* empty products do no work */
+    w0 = irp_work_done();
+    assert_ok(irp_gemm_nt(e0, e, e));
+    w = work_since(w0);
+    assert_true(w.flops == 0 && w.bytes == 0);
+    /* SVD of 5×3 (p 3, q 5): 6·5·9 + 20·27; pinv adds the 3×5 product of rank 3 */
+    irp_mat *u = irp_mat_new(5, 3), *vt = irp_mat_new(3, 3), *p = irp_mat_new(3, 5);
+    irp_mat *m = tu_gauss_mat(5, 3, 13);
+    double s[3];
+    w0 = irp_work_done();
+    assert_ok(irp_svd(u, s, vt, m));
+    w = work_since(w0);
+    assert_true(w.flops == 810 && w.bytes == 8.0 * (30 + 15 + 3 + 9));
+    w0 = irp_work_done();
+    assert_ok(irp_pinv(p, m, -1, NULL));
+    w = work_since(w0);
+    assert_true(w.flops == 810 + 2 * 3 * 5 * 3 && w.bytes == 8.0 * (57 + 3 * 8 + 15));
+    irp_mat_free(a); irp_mat_free(b); irp_mat_free(c); irp_mat_free(bt); irp_mat_free(e); irp_mat_free(e0);
+    irp_mat_free(u); irp_mat_free(vt); irp_mat_free(p); irp_mat_free(m);
+}
+
+static void *count_in_thread(void *arg)
+{
+    irp_work *w = arg;
+    w[0] = irp_work_done(); /* a new thread starts at zero */
+    irp_work_count(7, 9);
+    w[1] = irp_work_done();
+    return NULL;
+}
+
+static void work_counters_belong_to_their_thread(void **state)
+{
+    (void)state;
+    irp_work_count(1, 1); /* this thread has done some work */
+    irp_work before = irp_work_done(), w[2];
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, count_in_thread, w), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_true(w[0].flops == 0 && w[0].bytes == 0);
+    assert_true(w[1].flops == 7 && w[1].bytes == 9);
+    irp_work after = irp_work_done();
+    assert_true(after.flops == before.flops && after.bytes == before.bytes);
+}
+
 int main(void)
 {
     const struct CMUnitTest core_linalg[] = {
@@ -245,6 +314,8 @@ int main(void)
         cmocka_unit_test(ridge_matches_definition),
         cmocka_unit_test(pinv_reports_rank_and_condition),
         cmocka_unit_test(pinv_cutoff_boundaries),
+        cmocka_unit_test(work_counts_products_svds_and_normalisation),
+        cmocka_unit_test(work_counters_belong_to_their_thread),
     };
     return cmocka_run_group_tests(core_linalg, NULL, NULL);
 }

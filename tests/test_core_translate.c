@@ -109,6 +109,52 @@ static void factored_translation_equals_dense(void **state)
     irp_mat_free(ax); irp_mat_free(ay);
 }
 
+static void translate_work_is_counted_per_stage_of_the_apply(void **state)
+{
+    (void)state;
+    /* 300 rows, 24 → 20 dims: the product 2·300·20·24; post-processing 3 per entry
+     * rescaled + 1 un-centred; cosines 2 products (4 per entry), 3 with the floor (6).
+     * Bytes: whole operands once (input, map, truth; a materialised translation is
+     * written, then post-processed in a second pass); the blocks stay in cache. */
+    irp_mat *ax = tu_gauss_mat(40, 24, 231), *ay = tu_gauss_mat(40, 20, 232);
+    irp_mat *x = tu_gauss_mat(300, 24, 233), *truth = tu_gauss_mat(300, 20, 234);
+    irp_options o;
+    irp_options_default(&o);
+    irp_space *s = irp_space_new(ax, 0), *t = irp_space_new(ay, 1);
+    irp_mat *map = tu_gauss_mat(24, 20, 235), *xp = irp_mat_new(300, 24), *y = irp_mat_new(300, 20);
+    double norms[300], mean, fl;
+    irp_row_norms(norms, truth);
+    assert_ok(irp_space_prepare(xp, s, x));
+    double e = 300.0 * 20, gemm = 2.0 * 300 * 20 * 24;
+    double fused_bytes = 8.0 * (300 * 20 + 24 * (300 + 20));
+    irp_work w0 = irp_work_done(), w;
+    o.rescale = IRP_RESCALE_MEAN_NORM;
+    assert_ok(irp_translate_cosines(&mean, &fl, map, xp, t, &o, truth, norms, 3));
+    w = irp_work_done();
+    assert_true(w.flops - w0.flops == gemm + 4 * e + 6 * e);
+    assert_true(w.bytes - w0.bytes == fused_bytes);
+    o.rescale = IRP_RESCALE_NONE;
+    w0 = irp_work_done();
+    assert_ok(irp_translate_cosines(&mean, NULL, map, xp, t, &o, truth, norms, 3));
+    w = irp_work_done();
+    assert_true(w.flops - w0.flops == gemm + 1 * e + 4 * e);
+    assert_true(w.bytes - w0.bytes == fused_bytes);
+    for (o.single = 0; o.single < 2; o.single++) { /* float32: the same work */
+        w0 = irp_work_done();
+        assert_ok(irp_translate_apply_prepared(y, map, t, xp, &o));
+        w = irp_work_done();
+        assert_true(w.flops - w0.flops == gemm + e);
+        assert_true(w.bytes - w0.bytes == 8.0 * (300 * 24 + 24 * 20 + e) + 16 * e);
+    }
+    w0 = irp_work_done(); /* the materialised cosines read both matrices once */
+    assert_ok(irp_cosines(&mean, &fl, y, truth, norms, 3));
+    w = irp_work_done();
+    assert_true(w.flops - w0.flops == 6 * e && w.bytes - w0.bytes == 16 * e);
+    irp_mat_free(ax); irp_mat_free(ay); irp_mat_free(x); irp_mat_free(truth);
+    irp_mat_free(map); irp_mat_free(xp); irp_mat_free(y);
+    irp_space_free(s); irp_space_free(t);
+}
+
 static void translate_cosines_equal_materialized(void **state)
 {
     (void)state;
@@ -779,6 +825,7 @@ int main(void)
         cmocka_unit_test(translator_prefixes_equal_separate_fits),
         cmocka_unit_test(factored_translation_equals_dense),
         cmocka_unit_test(translate_cosines_equal_materialized),
+        cmocka_unit_test(translate_work_is_counted_per_stage_of_the_apply),
         cmocka_unit_test(intra_space_inversion_exact_when_k_ge_d),
         cmocka_unit_test(rotation_and_scale_recovered),
         cmocka_unit_test(closed_form_equals_stepwise),
