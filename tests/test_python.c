@@ -60,6 +60,12 @@ static void mutation_generator(void **state)
     pytest("test_mutagen.py");
 }
 
+static void stage_account(void **state)
+{
+    (void)state;
+    pytest("test_account.py"); /* irp run --account and bench/roofline.py */
+}
+
 static void emoji_builder(void **state)
 {
     (void)state;
@@ -73,6 +79,7 @@ int main(void)
         cmocka_unit_test(python_module),
         cmocka_unit_test(walkthrough),
         cmocka_unit_test(make_install),
+        cmocka_unit_test(stage_account),
         cmocka_unit_test(emoji_builder),
         cmocka_unit_test(mutation_generator),
     };

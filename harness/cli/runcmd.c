@@ -4,8 +4,10 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "driver/account.h"
 #include "driver/experiment.h"
 #include "plumbing/par.h"
+#include "plumbing/pool.h"
 #include "driver/run.h"
 #include "plumbing/util.h"
 
@@ -39,6 +41,11 @@ static const char *usage =
     "  --quiet          no progress on stderr\n"
     "  --threads N      translate N pairs at once, BLAS single-threaded meanwhile\n"
     "                   (default: one per CPU; results do not depend on N)\n"
+    "  --account FILE   also write, as CSV, where the time went: per stage (load,\n"
+    "                   prepare, references, fit, apply, score) the CPU seconds and\n"
+    "                   the floating-point operations and bytes the kernels did\n"
+    "                   (make bench turns it into a roofline account; one process\n"
+    "                   only, not with MPI)\n"
     "\n";
 
 /* --redraw: every config parses, every table is its config's own (checked as
@@ -77,6 +84,9 @@ static int redraw(char **paths, size_t n, const run_opts *o)
 int cmd_run(int argc, char **argv)
 {
     run_opts o = {.results_dir = "results", .plots_dir = "plots"};
+    stage_acct acct = {0};
+    const char *account = NULL;
+    stage_mark start = acct_mark_process(&acct);
     int first = 1;
     for (; first < argc && argv[first][0] == '-'; first++) {
         const char *a = argv[first];
@@ -98,6 +108,11 @@ int cmd_run(int argc, char **argv)
             if (*end || !argv[first][0] || t < 1 || t > 64)
                 return die("run: --threads '%s': expected an integer from 1 to 64", argv[first]);
             o.threads = t;
+        } else if (!strcmp(a, "--account") && first + 1 < argc) {
+            account = argv[++first];
+            if (!account[0])
+                return die("run: --account: expected a file name, got an empty one");
+            o.acct = &acct;
         } else if ((!strcmp(a, "--results") || !strcmp(a, "--plots")) && first + 1 < argc)
             *(a[2] == 'r' ? &o.results_dir : &o.plots_dir) = argv[++first];
         else
@@ -108,6 +123,9 @@ int cmd_run(int argc, char **argv)
     if (o.redraw && (o.no_plots || o.force))
         return die("run: --redraw draws the figures only; it cannot go with %s",
                    o.no_plots ? "--no-plots" : "--force");
+    if (account && (o.redraw || par_size() > 1))
+        return die("run: --account measures one process's run; it cannot go with %s",
+                   o.redraw ? "--redraw" : "MPI (run it without mpirun)");
     if (o.redraw) /* MPI: rank 0 draws */
         return par_rank() ? 0 : redraw(argv + first, (size_t)(argc - first), &o);
     if (par_rank()) /* MPI: rank 0 reports and draws, the others compute */
@@ -141,9 +159,18 @@ int cmd_run(int argc, char **argv)
     time_t pdf_date; /* the figures' date stamp, checked before any work */
     if (!rc && !o.no_plots)
         rc = source_date_epoch(0, &pdf_date);
+    csv_out acct_out = {0}; /* opened before any work: a path that cannot be written stops it */
+    if (!rc && account)
+        rc = csv_out_open(&acct_out, account);
     /* 2. every dump loads and holds what its config needs */
+    stage_mark m = acct_mark_process(o.acct);
     for (size_t i = 0; !rc && i < n; i++)
-        rc = run_load(&ds[i], cs[i]);
+        if (!(rc = run_load(&ds[i], cs[i])) && account) /* each space's embeddings, read once */
+            for (size_t s = 0; s < ds[i]->num_spaces; s++)
+                acct_add_bytes(&acct, ST_LOAD,
+                               4.0 * (double)ds[i]->spaces[s].dim *
+                                   (double)(ds[i]->num_train + ds[i]->num_test));
+    acct_stop_process(o.acct, ST_LOAD, &m);
     if (!rc && (mkdirs(o.results_dir) || (!o.no_plots && mkdirs(o.plots_dir))))
         rc = IRP_EDATA;
     if ((rc = par_agree(rc)))
@@ -173,6 +200,12 @@ int cmd_run(int argc, char **argv)
         } else if (!o.quiet)
             fprintf(stderr, "[%s] done in %.1fs\n", cs[i]->name, now_seconds() - t0);
     }
+    if (account && acct_out.fp && !rc) {
+        acct_write(&acct_out, &acct, &start, o.threads ? o.threads : pool_default_threads());
+        if ((rc = csv_out_commit(&acct_out)))
+            rc = die_last();
+    } else if (acct_out.fp)
+        csv_out_abort(&acct_out);
     for (size_t i = 0; i < n; i++) {
         if (ds)
             dump_free(ds[i]);

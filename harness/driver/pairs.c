@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "driver/account.h"
 #include "plumbing/pool.h"
 #include "plumbing/util.h"
 
@@ -94,11 +95,23 @@ typedef struct shared {
     size_t *pi, *pj;  /* the pairs, in order */
     int autos;        /* δ or ω = auto: chosen per pair (pair_task_auto) */
     row_buf *out;       /* rows per pair */
+    stage_acct *sa, *pa; /* --account: per space, per pair (NULL: not kept) */
 } shared;
+
+static int space_work(shared *s, size_t i);
 
 static int space_task(void *arg, size_t i)
 {
     shared *s = arg;
+    stage_acct *a = s->sa ? &s->sa[i] : NULL;
+    stage_mark m = acct_mark(a);
+    int rc = space_work(s, i);
+    acct_stop(a, ST_PREPARE, &m);
+    return rc;
+}
+
+static int space_work(shared *s, size_t i)
+{
     const run_ctx *x = s->x;
     const dump *d = x->d;
     const cell_group *gr = s->gr;
@@ -164,15 +177,17 @@ typedef struct pair_mats {
     irp_mat *t, *y, *aff, *yp, *ya;
 } pair_mats;
 
-static int pair_mats_new(pair_mats *m, const run_ctx *x, size_t dx, size_t dy)
+static int pair_mats_new(pair_mats *m, const run_ctx *x, size_t dx, size_t dy, int need_y)
 {
     int refs = x->c->references;
     m->t = irp_mat_new(dx, dy);
-    m->y = irp_mat_new(x->n_test, dy);
+    /* scored by cosines alone, IRP's translation is never materialised: no n×dy matrix
+     * (zeroing one per pair was a tenth of the CPU of a pair's setup) */
+    m->y = need_y ? irp_mat_new(x->n_test, dy) : NULL;
     m->aff = refs ? irp_mat_new(dx + 1, dy) : NULL;
     m->yp = refs ? irp_mat_new(x->n_test, dy) : NULL;
     m->ya = refs ? irp_mat_new(x->n_test, dy) : NULL;
-    return !m->t || !m->y || (refs && (!m->aff || !m->yp || !m->ya))
+    return !m->t || (need_y && !m->y) || (refs && (!m->aff || !m->yp || !m->ya))
                ? irp_fail(IRP_ENOMEM, "out of memory")
                : IRP_OK;
 }
@@ -195,7 +210,7 @@ static int pair_start(shared *s, run_ctx *x, size_t i, size_t j, pair_mats *m,
     *r = (pair_result){.src = i, .dst = j};
     if (i != j && dx == dy)
         r->y[PM_ABSOLUTE] = x->test[i];
-    int rc = pair_mats_new(m, x, dx, dy);
+    int rc = pair_mats_new(m, x, dx, dy, !s->scoring->cosines_only);
     if (!rc && x->c->references) {
         rc = references(s, x, i, j, m->t, m->aff, m->yp, m->ya);
         r->y[PM_PROCRUSTES] = m->yp;
@@ -227,7 +242,10 @@ static int pair_task_auto(shared *s, size_t p)
     size_t i = s->pi[p], j = s->pj[p];
     pair_mats m;
     pair_result r;
+    stage_acct *a = s->pa ? &s->pa[p] : NULL;
+    stage_mark mk = acct_mark(a);
     int rc = pair_start(s, &x, i, j, &m, &r);
+    acct_stop(a, ST_REFERENCES, &mk);
     for (size_t q = 0; !rc && q < gr->n; q++) {
         const cell *cl = &gr->cells[q];
         rows_select_cell(&x, gr, q);
@@ -235,6 +253,7 @@ static int pair_task_auto(shared *s, size_t p)
         double one_delta = o.delta;
         size_t one_omega = o.num_subspaces;
         irp_auto_choice ch;
+        mk = acct_mark(a);
         rc = irp_auto_select(&ch, s->raw[i], s->raw[j], &o,
                              cl->auto_delta ? c->auto_deltas : &one_delta,
                              cl->auto_delta ? c->num_auto_deltas : 1,
@@ -249,19 +268,24 @@ static int pair_task_auto(shared *s, size_t p)
         if (!rc)
             rc = irp_translator_fit(m.t, s->sp[i], s->sp[j], sub, &o, &info);
         irp_subsets_free(sub);
+        acct_stop(a, ST_FIT, &mk);
         r.irp_cosines_only = s->scoring->cosines_only;
         r.y[PM_IRP] = r.irp_cosines_only ? NULL : m.y;
+        mk = acct_mark(a);
         if (!rc && r.irp_cosines_only)
             rc = irp_translate_cosines(&r.irp_mean_cosine, &r.irp_cosine_floor, m.t, s->xp[i],
                                        s->sp[j], &o, x.test[j], x.test_norms[j],
                                        PAIRS_FLOOR_SEED);
         else if (!rc)
             rc = irp_translate_apply_prepared(m.y, m.t, s->sp[j], s->xp[i], &o);
+        acct_stop(a, ST_APPLY, &mk);
         r.fit = &info;
         r.opts = &o;
         r.choice = &ch;
+        mk = acct_mark(a);
         if (!rc)
             rc = s->scoring->score(&x, s->scoring->ctx, &r);
+        acct_stop(a, ST_SCORE, &mk);
     }
     rc = pair_finish(&x, i, j, rc);
     pair_mats_free(&m);
@@ -285,7 +309,11 @@ static int pair_task(void *arg, size_t p)
     size_t *sel = malloc(n * sizeof *sel), *om = malloc(n * sizeof *om);
     pair_mats m;
     pair_result r;
+    stage_acct *a = s->pa ? &s->pa[p] : NULL;
+    stage_mark mk = acct_mark(a);
     int rc = pair_start(s, &x, i, j, &m, &r);
+    acct_stop(a, ST_REFERENCES, &mk);
+    mk = acct_mark(a);
     if (!rc && (!ts || !tsel || !info || !isel || !fac || !sel || !om))
         rc = irp_fail(IRP_ENOMEM, "out of memory");
     for (size_t c = 0; !rc && c < n; c++) {
@@ -312,6 +340,8 @@ static int pair_task(void *arg, size_t p)
         for (size_t c = 0; !rc && c < k; c++)
             info[sel[c]] = isel[c];
     }
+    acct_stop(a, ST_FIT, &mk);
+    mk = acct_mark(a);
     /* inversion scored by cosines alone: never materialise the translation */
     int cos_only = s->scoring->cosines_only;
     /* δ = 0 gives every ω the same translator: translate once */
@@ -346,11 +376,13 @@ static int pair_task(void *arg, size_t p)
         rc = irp_translate_cosines_many(cms + nf, cfs + nf, maps + nf, ins + nf, nm - nf,
                                         s->sp[j], &s->opts, x.test[j], x.test_norms[j],
                                         PAIRS_FLOOR_SEED);
+    acct_stop(a, ST_APPLY, &mk);
     r.irp_cosines_only = cos_only;
     r.y[PM_IRP] = cos_only ? NULL : m.y;
     for (size_t c = 0; !rc && c < n; c++) {
         rows_select_cell(&x, gr, c);
         const irp_mat *in = fac[c] ? s->ru[i] : s->xp[i];
+        mk = acct_mark(a);
         if (cos_only && !same[c]) {
             r.irp_mean_cosine = cms[slot[c]];
             r.irp_cosine_floor = cfs[slot[c]];
@@ -358,10 +390,14 @@ static int pair_task(void *arg, size_t p)
             rc = irp_translate_apply_factored(m.y, ts[c], in, s->sp[j], &s->opts);
         else if (!cos_only && !same[c])
             rc = irp_translate_apply_prepared(m.y, ts[c], s->sp[j], in, &s->opts);
+        if (!cos_only) /* an apply was done (cosines alone: all in the pass above) */
+            acct_stop(a, ST_APPLY, &mk);
         r.fit = &info[c];
         r.opts = &x.cl->opts;
+        mk = acct_mark(a);
         if (!rc)
             rc = s->scoring->score(&x, s->scoring->ctx, &r);
+        acct_stop(a, ST_SCORE, &mk);
     }
     free(same);
     free(slot);
@@ -422,7 +458,11 @@ int pairs_run(run_ctx *x, const cell_group *gr, const pair_scoring *scoring)
     s.pi = malloc(ns * ns * sizeof *s.pi);
     s.pj = malloc(ns * ns * sizeof *s.pj);
     s.out = calloc(ns * ns, sizeof *s.out);
-    int rc = (!idx || !s.omegas || !s.raw || !s.sp || !s.sub || !s.xp || !s.un || !s.ru ||
+    if (x->acct) {
+        s.sa = calloc(ns, sizeof *s.sa);
+        s.pa = calloc(ns * ns, sizeof *s.pa);
+    }
+    int rc = (x->acct && (!s.sa || !s.pa)) || (!idx || !s.omegas || !s.raw || !s.sp || !s.sub || !s.xp || !s.un || !s.ru ||
               !s.pi || !s.pj || !s.out)
                  ? irp_fail(IRP_ENOMEM, "out of memory")
                  : IRP_OK;
@@ -449,6 +489,12 @@ int pairs_run(run_ctx *x, const cell_group *gr, const pair_scoring *scoring)
         rc = pool_for(np, pair_task, &s, x->threads);
     for (size_t p = 0; !rc && p < np; p++) /* rows in pair order, as a serial run writes them */
         rows_flush(x, gr, &s.out[p]);
+    for (size_t i = 0; !rc && s.sa && i < ns; i++)
+        acct_merge(x->acct, &s.sa[i]);
+    for (size_t p = 0; !rc && s.pa && p < np; p++)
+        acct_merge(x->acct, &s.pa[p]);
+    free(s.sa);
+    free(s.pa);
     for (size_t i = 0; i < ns; i++) {
         if (s.raw)
             irp_mat_free(s.raw[i]);

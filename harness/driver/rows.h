@@ -54,6 +54,7 @@ typedef struct run_ctx {
     /* MPI: compute only the pairs whose source is space `slice` (the cell's rows
      * that do not belong to a pair go with slice 0); SLICE_ALL: every pair */
     size_t slice;
+    struct stage_acct *acct; /* --account: stages' time and work (NULL: not kept) */
 } run_ctx;
 
 #define SLICE_ALL ((size_t)-1)

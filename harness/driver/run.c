@@ -4,6 +4,7 @@
  * experiment's table <results>/<name>.csv is then assembled from the cells,
  * again atomically. What a cell computes is its kind's (experiment.h). */
 #include "driver/run.h"
+#include "driver/account.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -586,9 +587,11 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
      * copied one does not */
     uint64_t stamp = fnv1a(d->content_hash, d->dataset, strlen(d->dataset)); /* rows carry it */
     run_ctx x = {.c = c, .d = d, .threads = o->threads ? o->threads : pool_default_threads(),
-                 .extra_table = extra, .slice = SLICE_ALL};
+                 .extra_table = extra, .slice = SLICE_ALL, .acct = o->acct};
+    stage_mark load = acct_mark_process(x.acct);
     if (!rc)
         rc = load_test_rows(&x);
+    acct_stop_process(x.acct, ST_LOAD, &load);
     size_t ncells = config_num_cells(c), done = 0, computed = 0, visited = 0;
     double t0 = now_seconds();
     int tty = isatty(2) && !o->quiet;

@@ -14,6 +14,7 @@ typedef struct run_opts {
     int no_plots;
     int redraw;              /* draw figures from the existing tables only */
     size_t threads;          /* workers for the pairs of pair kinds (0: one per CPU) */
+    struct stage_acct *acct; /* --account: where the time went (NULL: not kept) */
 } run_opts;
 
 /* The longest path a run writes (bytes), below every buffer that composes
