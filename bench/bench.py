@@ -19,6 +19,9 @@ import time
 
 import h5py
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import roofline  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "data/dumps/fashion-mnist.h5")
 
@@ -69,8 +72,10 @@ def main():
 
     rows = []  # (metric, value, unit)
     res = os.path.join(work, "results")
+    acct_path = os.path.join(work, "account.csv")
     c_wall, c_rss, _ = timed([os.path.join(ROOT, "build/irp"), "run", "--force", "--no-plots",
-                              "--quiet", "--results", res, cfg])
+                              "--quiet", "--results", res, "--account", acct_path, cfg])
+    acct = roofline.read_account(acct_path)
     cos_c = c_cosines(os.path.join(res, "bench-grid.csv"))
     # the same grid with the apply stage in float32 (precision = float32): every mean
     # cosine must stay within 1e-6 of float64 (the bound), or the bench stops
@@ -128,6 +133,10 @@ def main():
             rows += [("apply_dgemm_1thread_d256_gflops", g, "GFLOP/s"),
                      ("apply_dgemm_1thread_d256_fraction_of_1thread_peak",
                       g / peak["dgemm_1thread"], "")]
+    roof, rsum = roofline.account(acct, peak["dgemm_1thread"], peak["copy_1thread"])
+    rows += [("roofline_bound_wall_seconds", rsum["bound_wall_s"], "s"),
+             ("c_wall_over_roofline_bound", c_wall / rsum["bound_wall_s"], "x"),
+             ("copy_1thread_peak_gbs", peak["copy_1thread"], "GB/s")]
     rows += [("dgemm_peak_gflops", peak["dgemm"], "GFLOP/s"),
              ("dgemm_1thread_peak_gflops", peak["dgemm_1thread"], "GFLOP/s"),
              ("sgemm_peak_gflops", peak["sgemm"], "GFLOP/s")]
@@ -146,6 +155,23 @@ def main():
         os.replace(tmp, path)
 
     write_atomic(os.path.join(ROOT, "results/bench.csv"), ["metric", "value", "unit"], rows)
+    rcols = ["stage", "calls", "gflop", "gbyte", "flop_bound_s", "byte_bound_s", "bound_s",
+             "measured_s", "clock", "ratio", "limit"]
+    write_atomic(os.path.join(ROOT, "results/bench-roofline.csv"), rcols,
+                 [[r[c] for c in rcols] for r in roof] +
+                 [["whole_run", rsum["workers"], "", "", "", "", rsum["bound_wall_s"],
+                   rsum["wall_s"], "wall", rsum["wall_over_bound"], ""]])
+    with open(os.path.join(ROOT, "plots/bench-roofline.dat"), "w") as fh:
+        fh.write("# stage bound_s measured_s (bench/bench.py)\n")
+        for r in roof:
+            fh.write(f"{r['stage']} {r['bound_s'] if r['bound_s'] > 0 else 'NaN'} "
+                     f"{r['measured_s']}\n")
+    rgp = os.path.join(ROOT, "plots/bench-roofline.gp")
+    with open(rgp, "w") as fh:
+        fh.write(roofline.gnuplot_script(
+            "plots/bench-roofline.dat", "plots/bench-roofline.png", "plots/bench-roofline.pdf",
+            f"IRP offline grid, {cells} cells: each stage against its roofline bound"))
+    subprocess.run(["gnuplot", rgp], cwd=ROOT, check=True)
     scal = [(r["kind"], r["name"], r["param"], r["value"], r["unit"]) for r in kern
             if r["kind"].startswith("scaling")]
     write_atomic(os.path.join(ROOT, "results/bench-scaling.csv"),
@@ -202,7 +228,12 @@ unset multiplot; set output
             print(f"  one worker (1-thread BLAS), 10000x{d} . {d}x{d}: {g:6.1f} GFLOP/s = "
                   f"{g / peak['dgemm_1thread'] * 100:4.0f}% of the 1-thread dgemm peak "
                   f"{peak['dgemm_1thread']:.1f} GFLOP/s")
-    print("  scaling: results/bench-scaling.csv, plots/bench-scaling.png")
+    print("\n".join(roofline.table(roof, rsum, peak["dgemm_1thread"], peak["copy_1thread"])))
+    print(f"  targets: C {peers['closedform'][0] / c_wall:.1f}x the closed-form peer (>= 10), "
+          f"{peers['stepwise'][0] / c_wall:.1f}x the step-by-step one (>= 30), "
+          f"{c_wall / rsum['bound_wall_s']:.2f}x the roofline bound (<= 2)")
+    print("  scaling: results/bench-scaling.csv, plots/bench-scaling.png; roofline: "
+          "results/bench-roofline.csv, plots/bench-roofline.png")
 
 
 if __name__ == "__main__":

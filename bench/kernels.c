@@ -54,6 +54,33 @@ static double gemm_gflops(int single, size_t m, size_t n, size_t k, int reps)
     return 2.0 * (double)m * (double)n * (double)k / best / 1e9;
 }
 
+/* Memory bandwidth one thread sees: best of 5 copies of 256 MiB (read + write
+ * counted), GB/s. The roofline's byte bound for a worker. */
+static double copy_gbs(void)
+{
+    size_t n = (size_t)256 << 20;
+    char *a = malloc(n), *b = malloc(n);
+    if (!a || !b) {
+        free(a);
+        free(b);
+        return 0;
+    }
+    memset(a, 1, n);
+    memset(b, 2, n);
+    double best = 1e30;
+    for (int r = 0; r < 5; r++) {
+        double t = now();
+        memcpy(b, a, n);
+        t = now() - t;
+        if (t < best)
+            best = t;
+        a[r] = b[n - 1 - (size_t)r]; /* the copies are used */
+    }
+    free(a);
+    free(b);
+    return 2.0 * (double)n / best / 1e9;
+}
+
 typedef struct bench_space {
     irp_mat *train, *test;
 } bench_space;
@@ -135,6 +162,7 @@ static int peaks_only(void)
     openblas_set_num_threads(1);
     out("peak", "dgemm_1thread", 2048, gemm_gflops(0, 2048, 2048, 2048, 3), "GFLOP/s");
     out("peak", "sgemm_1thread", 2048, gemm_gflops(1, 2048, 2048, 2048, 3), "GFLOP/s");
+    out("peak", "copy_1thread", 256, copy_gbs(), "GB/s");
     out("kernel", "apply_dgemm_1thread_10000xd_dxd", 768, gemm_gflops(0, 10000, 768, 768, 3),
         "GFLOP/s");
     openblas_set_num_threads(threads);
@@ -167,6 +195,7 @@ int main(int argc, char **argv)
     int threads = openblas_get_num_threads();
     openblas_set_num_threads(1);
     out("peak", "dgemm_1thread", 2048, gemm_gflops(0, 2048, 2048, 2048, 3), "GFLOP/s");
+    out("peak", "copy_1thread", 256, copy_gbs(), "GB/s");
     out("kernel", "apply_dgemm_1thread_10000xd_dxd", 256, gemm_gflops(0, 10000, 256, 256, 5),
         "GFLOP/s");
     openblas_set_num_threads(threads);

@@ -67,6 +67,9 @@ def test_account_counts_the_apply_and_the_load_exactly(tmp_path, cfg, irp_bin, t
     assert a["fit"]["flops"] > 0 and a["prepare"]["flops"] > 0
     assert a["total"]["calls"] >= 1 and a["total"]["wall"] > 0
     assert a["total"]["cpu"] >= a["unaccounted"]["cpu"] >= 0
+    # the stages and the unaccounted rest make up the process's CPU
+    rest = a["total"]["cpu"] - sum(a[s]["cpu"] for s in roofline.STAGES)
+    assert a["unaccounted"]["cpu"] == pytest.approx(max(rest, 0), abs=1e-9)
     # the account changes no result
     r2 = run(irp_bin, tmp_path, "--results", "res2", str(cfg))
     assert r2.returncode == 0, r2.stderr
