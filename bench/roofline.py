@@ -17,32 +17,67 @@ STAGES = ("load", "prepare", "references", "fit", "apply", "score")
 SERIAL = ("load",)
 
 
+COLUMNS = {"calls": "calls", "cpu": "cpu_seconds", "wall": "wall_seconds", "flops": "flops",
+           "bytes": "bytes"}
+# which figures each row must carry (the others may be empty)
+REQUIRED = {**{s: ("calls", "cpu", "flops", "bytes") for s in STAGES},
+            "load": ("calls", "cpu", "wall", "flops", "bytes"),
+            "unaccounted": ("cpu",), "total": ("calls", "cpu", "wall")}
+
+
 def read_account(path):
     """{stage: {calls, cpu, wall, flops, bytes}} from an --account table, plus
-    'unaccounted' and 'total' (whose calls are the workers). A missing stage, a
-    negative or non-finite figure, or a row not in the table's vocabulary is a
-    ValueError naming the file."""
+    'unaccounted' and 'total' (whose calls are the workers). Anything else -- a
+    missing or repeated row or column, a row not in the table's vocabulary, a figure
+    that is not a number >= 0, an empty one where the row needs it, no workers, bytes
+    that are not UTF-8 -- is a ValueError naming the file."""
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            lines = [l for l in fh if not l.startswith("#")]
+        reader = csv.reader(lines, strict=True)
+        header = next(reader, None)
+        body = list(reader)
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise ValueError(f"{path}: not an account table ({e.__class__.__name__}: "
+                         f"{str(e)[:80]})") from None
+    if not header or "stage" not in header:
+        raise ValueError(f"{path}: no header with a 'stage' column")
+    if len(set(header)) != len(header):
+        raise ValueError(f"{path}: a column appears twice in the header")
+    for col in COLUMNS.values():
+        if col not in header:
+            raise ValueError(f"{path}: no column {col!r}")
     out = {}
-    with open(path) as fh:
-        rows = list(csv.DictReader(l for l in fh if not l.startswith("#")))
-    for r in rows:
-        name = r.get("stage")
-        if name not in STAGES + ("unaccounted", "total") or name in out:
-            raise ValueError(f"{path}: unexpected or repeated stage {name!r}")
+    for fields in body:
+        if len(fields) != len(header):
+            raise ValueError(f"{path}: a row has {len(fields)} fields, the header {len(header)}")
+        r = dict(zip(header, fields))
+        name = r["stage"]
+        if name not in REQUIRED or name in out:
+            raise ValueError(f"{path}: unexpected or repeated stage {name[:40]!r}")
         v = {}
-        for key, col in (("calls", "calls"), ("cpu", "cpu_seconds"), ("wall", "wall_seconds"),
-                         ("flops", "flops"), ("bytes", "bytes")):
-            text = r.get(col)
-            if text is None:
-                raise ValueError(f"{path}: no column {col!r}")
-            x = float(text) if text else math.nan
-            if text and not (math.isfinite(x) and x >= 0):
-                raise ValueError(f"{path}: {name} {col} = {text!r}: expected a number >= 0")
+        for key, col in COLUMNS.items():
+            text = r[col].strip()
+            if not text:
+                if key in REQUIRED[name]:
+                    raise ValueError(f"{path}: {name} {col} is empty; expected a number >= 0")
+                v[key] = math.nan
+                continue
+            try:
+                x = float(text)
+            except ValueError:
+                raise ValueError(f"{path}: {name} {col} = {text[:40]!r}: expected a number "
+                                 ">= 0") from None
+            if not (math.isfinite(x) and x >= 0):
+                raise ValueError(f"{path}: {name} {col} = {text[:40]!r}: expected a number >= 0")
             v[key] = x
         out[name] = v
-    missing = [s for s in STAGES + ("total",) if s not in out]
+    missing = [s for s in REQUIRED if s not in out]
     if missing:
         raise ValueError(f"{path}: no row for {', '.join(missing)}")
+    if out["total"]["calls"] < 1:
+        raise ValueError(f"{path}: total calls (the workers) = {out['total']['calls']:g}; "
+                         "expected at least 1")
     return out
 
 

@@ -1,4 +1,5 @@
 /* irp run — validate every config, then run them, then draw their figures. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,35 @@ static const char *usage =
     "                   (make bench turns it into a roofline account; one process\n"
     "                   only, not with MPI)\n"
     "\n";
+
+/* Whether `account` names the same file as one of c's tables (the account is
+ * written last: it would replace the table just written). By directory and name,
+ * so that a table not made yet is caught too. */
+static int account_is_table(const char *account, const config *c, const run_opts *o)
+{
+    char *dir = xstrdup(account), *res = realpath(o->results_dir, NULL), *ad = NULL;
+    const char *base = account;
+    int same = 0;
+    if (dir) {
+        char *slash = strrchr(dir, '/');
+        base = slash ? account + (slash - dir) + 1 : account;
+        if (slash)
+            slash[slash == dir] = 0; /* "/x" keeps "/" */
+        ad = realpath(slash ? dir : ".", NULL);
+    }
+    if (res && ad && !strcmp(res, ad)) {
+        size_t len = strlen(c->name);
+        const char *extra = c->kind->extra_table ? c->kind->extra_table : "";
+        same = !strncmp(base, c->name, len) &&
+               (!strcmp(base + len, ".csv") ||
+                (*extra && !strncmp(base + len, extra, strlen(extra)) &&
+                 !strcmp(base + len + strlen(extra), ".csv")));
+    }
+    free(dir);
+    free(res);
+    free(ad);
+    return same;
+}
 
 /* --redraw: every config parses, every table is its config's own (checked as
  * irp report checks it), then each figure is drawn from its table. */
@@ -108,7 +138,11 @@ int cmd_run(int argc, char **argv)
             if (*end || !argv[first][0] || t < 1 || t > 64)
                 return die("run: --threads '%s': expected an integer from 1 to 64", argv[first]);
             o.threads = t;
-        } else if (!strcmp(a, "--account") && first + 1 < argc) {
+        } else if ((!strcmp(a, "--account") || !strcmp(a, "--threads") || !strcmp(a, "--results") ||
+                    !strcmp(a, "--plots")) &&
+                   first + 1 == argc)
+            return die("run: %s needs a value (see 'irp run --help')", a);
+        else if (!strcmp(a, "--account") && first + 1 < argc) {
             account = argv[++first];
             if (!account[0])
                 return die("run: --account: expected a file name, got an empty one");
@@ -160,8 +194,17 @@ int cmd_run(int argc, char **argv)
     if (!rc && !o.no_plots)
         rc = source_date_epoch(0, &pdf_date);
     csv_out acct_out = {0}; /* opened before any work: a path that cannot be written stops it */
-    if (!rc && account)
-        rc = csv_out_open(&acct_out, account);
+    for (size_t i = 0; !rc && account && i < n; i++) { /* never over a config, dump or table */
+        if (!(rc = check_output(account, cs[i]->path)))
+            rc = check_output(account, cs[i]->data_path);
+        if (!rc && account_is_table(account, cs[i], &o))
+            rc = irp_fail(IRP_EDATA, "%s: is the table %s writes; write the account elsewhere",
+                          account, cs[i]->path);
+    }
+    /* written at the end; tried now (and removed: an interrupted run leaves nothing) so that
+     * a path that cannot be written stops the run before any work */
+    if (!rc && account && !(rc = csv_out_open(&acct_out, account)))
+        csv_out_abort(&acct_out);
     /* 2. every dump loads and holds what its config needs */
     stage_mark m = acct_mark_process(o.acct);
     for (size_t i = 0; !rc && i < n; i++)
@@ -200,12 +243,14 @@ int cmd_run(int argc, char **argv)
         } else if (!o.quiet)
             fprintf(stderr, "[%s] done in %.1fs\n", cs[i]->name, now_seconds() - t0);
     }
-    if (account && acct_out.fp && !rc) {
-        acct_write(&acct_out, &acct, &start, o.threads ? o.threads : pool_default_threads());
-        if ((rc = csv_out_commit(&acct_out)))
+    if (account && !rc) {
+        if (!(rc = csv_out_open(&acct_out, account))) {
+            acct_write(&acct_out, &acct, &start, o.threads ? o.threads : pool_default_threads());
+            rc = csv_out_commit(&acct_out);
+        }
+        if (rc)
             rc = die_last();
-    } else if (acct_out.fp)
-        csv_out_abort(&acct_out);
+    }
     for (size_t i = 0; i < n; i++) {
         if (ds)
             dump_free(ds[i]);

@@ -110,12 +110,26 @@ def test_account_path_that_cannot_be_written_stops_before_any_work(tmp_path, cfg
     assert not os.path.exists(tmp_path / "missing")
 
 
+def test_account_never_written_over_a_config_or_a_dump(tmp_path, cfg, irp_bin, tiny):
+    import shutil
+    dump = tmp_path / "mine.h5"
+    shutil.copy(tiny, dump)
+    cfg.write_text(CONFIG.format(data=dump))
+    before = (cfg.read_bytes(), dump.read_bytes())
+    for target in (cfg, dump):
+        r = run(irp_bin, tmp_path, "--results", "res", "--account", str(target), str(cfg))
+        assert r.returncode != 0, r.stderr
+        assert r.stderr.count("\n") == 1 and f"{target}: is the input" in r.stderr, r.stderr
+    assert (cfg.read_bytes(), dump.read_bytes()) == before
+    assert not (tmp_path / "res" / "acct.csv").exists()
+
+
 def test_account_refused_with_redraw_empty_or_without_a_name(tmp_path, cfg, irp_bin):
     c = str(cfg)
     for argv, msg in ((["--redraw", "--account", "a.csv", c], "cannot go with --redraw"),
                       (["--account", "", c], "expected a file name"),
                       ([c, "--account"], "--account: cannot read"),  # a config's name
-                      (["--account"], "")):
+                      (["--account"], "--account needs a value")):
         r = subprocess.run([irp_bin, "run", *argv], cwd=str(tmp_path), capture_output=True,
                            text=True)
         assert r.returncode != 0 and msg in r.stderr, (argv, r.stderr)
@@ -172,12 +186,49 @@ def test_roofline_bounds_each_stage_by_its_flops_or_its_bytes(tmp_path):
      "fit cpu_seconds = '-1.0'"),
     (lambda rows: [r[:4] + ("nan",) + r[5:] if r[0] == "apply" else r for r in rows],
      "apply flops = 'nan'"),
+    (lambda rows: [r[:4] + ("abc",) + r[5:] if r[0] == "fit" else r for r in rows],
+     "fit flops = 'abc': expected a number"),
+    (lambda rows: [r[:4] + ("",) + r[5:] if r[0] == "fit" else r for r in rows],
+     "fit flops is empty"),
+    (lambda rows: [r[:3] + ("",) + r[4:] if r[0] == "total" else r for r in rows],
+     "total wall_seconds is empty"),
+    (lambda rows: [("total", 0) + r[2:] if r[0] == "total" else r for r in rows],
+     "expected at least 1"),
+    (lambda rows: [r for r in rows if r[0] != "unaccounted"], "no row for unaccounted"),
 ])
 def test_roofline_refuses_a_damaged_account(tmp_path, edit, message):
     p = tmp_path / "a.csv"
     write_account(p, edit(GOOD))
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
         roofline.read_account(str(p))
+
+
+def test_account_is_never_one_of_the_runs_tables(tmp_path, cfg, irp_bin):
+    r = run(irp_bin, tmp_path, "--results", "res", str(cfg))
+    assert r.returncode == 0, r.stderr
+    table = (tmp_path / "res" / "acct.csv").read_bytes()
+    (tmp_path / "rl").symlink_to("res")
+    for target in ("res/acct.csv", "rl/acct.csv", str(tmp_path / "res" / "acct.csv")):
+        r = run(irp_bin, tmp_path, "--results", "res", "--force", "--account", target, str(cfg))
+        assert r.returncode != 0
+        assert r.stderr.count("\n") == 1 and "is the table" in r.stderr, r.stderr
+    assert (tmp_path / "res" / "acct.csv").read_bytes() == table
+    assert not list((tmp_path / "res").glob("*.tmp"))
+
+
+@pytest.mark.parametrize("text, message", [
+    (b"stage,calls,cpu_seconds,wall_seconds,flops,bytes,flops\n", "a column appears twice"),
+    (b"stage,calls,cpu_seconds,wall_seconds,flops,bytes\nload,1,0.5,\xff,0,1\n",
+     "not an account table"),
+    (b"stage,calls,cpu_seconds,wall_seconds,flops,bytes\nload,1,\"0.5,0,0,1\n",
+     "not an account table"),
+])
+def test_roofline_refuses_tables_that_are_not_accounts(tmp_path, text, message):
+    p = tmp_path / "a.csv"
+    p.write_bytes(text)
+    with pytest.raises(ValueError, match=message) as e:
+        roofline.read_account(str(p))
+    assert str(p) in str(e.value)
 
 
 def test_roofline_refuses_zero_peaks_and_no_workers(tmp_path):
