@@ -98,7 +98,8 @@ CORE_TESTS = ["test_core_error", "test_core_oom", "test_core_rng", "test_core_li
               "test_core_metrics", "test_core_reference", "test_core_translate",
               "test_reference", "test_dump"]
 HARNESS_TESTS = ["test_config", "test_csvio", "test_agg", "test_pool", "test_dump",
-                 "test_fuzz_replay", "test_hostile", "test_pipeline", "test_mpi"]
+                 "test_fuzz_replay", "test_hostile", "test_pipeline", "test_mpi",
+                 "test_account.py"]
 PY_TESTS = ["test_read.py", "test_module.py", "test_walkthrough.py", "test_install.py",
             "test_emoji.py", "test_data_scripts.py"]
 
@@ -256,7 +257,8 @@ def area(path):
 
 SUITES = {"core": CORE_TESTS, "harness": HARNESS_TESTS, "python": PY_TESTS}
 BINS = ["build/irp", "build/libirp.so.0", "build/irp-mpi"] + ["build/tests/" + t for t in
-                                              dict.fromkeys(CORE_TESTS + HARNESS_TESTS)]
+                                              dict.fromkeys(CORE_TESTS + HARNESS_TESTS)
+                                              if not t.endswith(".py")]
 STOP = threading.Event()
 RUNNING = set()  # the test processes running now, killed (their groups) on a stop
 
@@ -364,7 +366,8 @@ class Worker:
         """The last tier, as make test's sanitizer build: the area's unit tests
         (and the hostile rows) built with AddressSanitizer and UBSan, for the
         leaks and over-reads the normal build cannot see."""
-        tests = [t for t in SUITES[area(path)] if t not in ("test_pipeline", "test_mpi")]
+        tests = [t for t in SUITES[area(path)]
+                 if t not in ("test_pipeline", "test_mpi") and not t.endswith(".py")]
         bins = ["build-asan/irp"] + ["build-asan/tests/" + t for t in tests]
         if self.run(["make", "-s", "-j2", "B=build-asan", "CFLAGS=$(ASAN_CFLAGS)", *bins],
                     A.timeout):

@@ -197,6 +197,11 @@ static void pinv_reports_rank_and_condition(void **state)
     assert_close(IRP_AT(p, 2, 2), 0.0, 0.0);
     irp_mat *empty = irp_mat_new(0, 3), *pe = irp_mat_new(3, 0);
     assert_fails(irp_pinv(pe, empty, -1, NULL), IRP_EINVAL, "empty");
+    /* an output wrong in one dimension only is refused too (3x4 into 4x2, 3x3) */
+    irp_mat *w = irp_mat_new(3, 4), *o1 = irp_mat_new(4, 2), *o2 = irp_mat_new(3, 3);
+    assert_fails(irp_pinv(o1, w, -1, NULL), IRP_EINVAL, "needs a 4x3 output, got 4x2");
+    assert_fails(irp_pinv(o2, w, -1, NULL), IRP_EINVAL, "needs a 4x3 output, got 3x3");
+    irp_mat_free(w); irp_mat_free(o1); irp_mat_free(o2);
     irp_mat_free(d); irp_mat_free(p); irp_mat_free(empty); irp_mat_free(pe);
 }
 

@@ -374,7 +374,7 @@ OOM_CASE(metrics)
 static void null_objects_trip_an_assert(void **state)
 {
     fixture *f = *state;
-    for (int which = 0; which < 3; which++) {
+    for (int which = 0; which < 4; which++) {
         fflush(NULL);
         pid_t pid = fork();
         assert_true(pid >= 0);
@@ -391,14 +391,19 @@ static void null_objects_trip_an_assert(void **state)
                 irp_procrustes_fit(p, f->ax, NULL);
             else if (which == 1)
                 irp_procrustes_fit(p, NULL, f->ay);
-            else
+            else if (which == 2)
                 irp_procrustes_fit(NULL, f->ax, f->ay);
+            else { /* the matrix to decompose (its shape is read first) */
+                double sv[8];
+                irp_svd(irp_mat_new(10, 8), sv, irp_mat_new(8, 8), NULL);
+            }
             _exit(0);
         }
         int st;
         assert_int_equal(waitpid(pid, &st, 0), pid);
         if (!(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT))
-            fail_msg("irp_procrustes_fit with NULL argument %d: %s %d, expected an assert's "
+            fail_msg("case %d (irp_procrustes_fit, then irp_svd) with a NULL argument: %s %d, "
+                     "expected an assert's "
                      "SIGABRT",
                      which, WIFSIGNALED(st) ? "signal" : "exit",
                      WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
