@@ -21,44 +21,30 @@ static int check_param(irp_prune_mode mode, double param)
     return IRP_OK;
 }
 
-irp_status irp_prune_fps(size_t *out_indices, size_t *out_count, const irp_mat *anchors,
-                  irp_prune_mode mode, double param, size_t first)
+/* FPS over the rows of `an` (normalised, k×d) from `first`, keeping at most
+ * `limit`; in threshold mode stopping before an anchor whose distance is below
+ * `param`. dist (optional): dist[t] the distance that admitted out_indices[t]
+ * (dist[0] = +inf). */
+static irp_status fps_run(size_t *out_indices, double *dist, size_t *out_count,
+                          const irp_mat *an, size_t limit, irp_prune_mode mode, double param,
+                          size_t first)
 {
-    assert(out_indices);
-    assert(out_count);
-    assert(anchors);
-    size_t k = anchors->rows, d = anchors->cols;
-    int rc = check_param(mode, param);
-    if (rc)
-        return rc;
-    if (k == 0)
-        return irp_fail(IRP_EINVAL, "cannot prune an empty anchor set (k = 0)");
-    if (first >= k)
-        return irp_fail(IRP_EINVAL, "first anchor %zu is out of range (k = %zu)", first, k);
-    irp_mat *an = irp_mat_copy(anchors);
-    double *mind = malloc(k * sizeof *mind);
+    size_t k = an->rows, d = an->cols;
+    double *mind = malloc(k * sizeof *mind), *cosv = malloc(k * sizeof *cosv);
     unsigned char *taken = calloc(k, 1);
-    if (!an || !mind || !taken) {
-        rc = irp_fail(IRP_ENOMEM, "out of memory pruning %zu anchors", k);
-        goto done;
-    }
-    if ((rc = irp_rows_normalize(an, "anchors")))
-        goto done;
-    size_t limit = k;
-    if (mode == IRP_PRUNE_FRACTION) {
-        limit = (size_t)ceil(param * (double)k - 1e-12);
-        if (limit < 1)
-            limit = 1;
+    if (!mind || !cosv || !taken) {
+        free(mind);
+        free(cosv);
+        free(taken);
+        return irp_fail(IRP_ENOMEM, "out of memory pruning %zu anchors", k);
     }
     size_t count = 0, cur = first;
-    double *cosv = malloc(k * sizeof *cosv);
-    if (!cosv) {
-        rc = irp_fail(IRP_ENOMEM, "out of memory pruning %zu anchors", k);
-        goto done;
-    }
+    double admitted = INFINITY;
     for (size_t i = 0; i < k; i++)
         mind[i] = INFINITY;
     for (;;) {
+        if (dist)
+            dist[count] = admitted;
         out_indices[count++] = cur;
         taken[cur] = 1;
         if (count == limit)
@@ -88,14 +74,101 @@ irp_status irp_prune_fps(size_t *out_indices, size_t *out_count, const irp_mat *
         if (mode == IRP_PRUNE_THRESHOLD && best_d < param)
             break;
         cur = best;
+        admitted = best_d;
     }
-    free(cosv);
     *out_count = count;
+    free(mind);
+    free(cosv);
+    free(taken);
+    return IRP_OK;
+}
+
+irp_status irp_prune_fps(size_t *out_indices, size_t *out_count, const irp_mat *anchors,
+                  irp_prune_mode mode, double param, size_t first)
+{
+    assert(out_indices);
+    assert(out_count);
+    assert(anchors);
+    size_t k = anchors->rows;
+    int rc = check_param(mode, param);
+    if (rc)
+        return rc;
+    if (k == 0)
+        return irp_fail(IRP_EINVAL, "cannot prune an empty anchor set (k = 0)");
+    if (first >= k)
+        return irp_fail(IRP_EINVAL, "first anchor %zu is out of range (k = %zu)", first, k);
+    irp_mat *an = irp_mat_copy(anchors);
+    if (!an)
+        return irp_fail(IRP_ENOMEM, "out of memory pruning %zu anchors", k);
+    if ((rc = irp_rows_normalize(an, "anchors")))
+        goto done;
+    size_t limit = k;
+    if (mode == IRP_PRUNE_FRACTION) {
+        limit = (size_t)ceil(param * (double)k - 1e-12);
+        if (limit < 1)
+            limit = 1;
+    }
+    rc = fps_run(out_indices, NULL, out_count, an, limit, mode, param, first);
 done:
     irp_mat_free(an);
-    free(mind);
-    free(taken);
     return rc;
+}
+
+void irp_fps_trace_free(irp_fps_trace *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->num_subsets; i++) {
+        if (t->order)
+            free(t->order[i]);
+        if (t->dist)
+            free(t->dist[i]);
+    }
+    free(t->order);
+    free(t->dist);
+    free(t->lens);
+    free(t);
+}
+
+irp_fps_trace *irp_fps_trace_new(const irp_mat *anchors, size_t num_subsets, double floor,
+                                 uint64_t seed)
+{
+    assert(anchors);
+    size_t k = anchors->rows;
+    if (num_subsets < 1 || k == 0 || check_param(IRP_PRUNE_THRESHOLD, floor)) {
+        if (num_subsets < 1 || k == 0)
+            irp_fail(IRP_EINVAL, "cannot trace %zu subsets of %zu anchors", num_subsets, k);
+        return NULL;
+    }
+    irp_fps_trace *t = calloc(1, sizeof *t);
+    irp_mat *an = irp_mat_copy(anchors);
+    int rc = t && an ? IRP_OK : IRP_ENOMEM;
+    if (!rc) {
+        *t = (irp_fps_trace){num_subsets, k, floor, seed, calloc(num_subsets, sizeof *t->lens),
+                             calloc(num_subsets, sizeof *t->order),
+                             calloc(num_subsets, sizeof *t->dist)};
+        rc = t->lens && t->order && t->dist ? IRP_OK : IRP_ENOMEM;
+    }
+    /* normalised once here (irp_prune_fps normalises a copy per call: the same bits) */
+    if (!rc && (rc = irp_rows_normalize(an, "anchors")))
+        goto done;
+    for (size_t i = 0; !rc && i < num_subsets; i++) {
+        if (!(t->order[i] = malloc(k * sizeof **t->order)) ||
+            !(t->dist[i] = malloc(k * sizeof **t->dist)))
+            rc = IRP_ENOMEM;
+        else
+            rc = fps_run(t->order[i], t->dist[i], &t->lens[i], an, k, IRP_PRUNE_THRESHOLD,
+                         floor, irp_subspace_first(seed, i, k));
+    }
+done:
+    if (rc == IRP_ENOMEM)
+        irp_fail(IRP_ENOMEM, "out of memory tracing %zu subsets of %zu anchors", num_subsets, k);
+    irp_mat_free(an);
+    if (rc) {
+        irp_fps_trace_free(t);
+        return NULL;
+    }
+    return t;
 }
 
 void irp_subsets_free(irp_subsets *s)
@@ -168,6 +241,27 @@ irp_subsets *irp_subsets_new_all(size_t num_anchors, size_t num_subsets)
         for (size_t i = 0; i < num_anchors; i++)
             s->indices[j][i] = i;
         s->counts[j] = num_anchors;
+    }
+    return s;
+}
+
+irp_subsets *irp_subsets_cut(const irp_fps_trace *t, size_t num_subsets, double delta)
+{
+    assert(t);
+    if (num_subsets < 1 || num_subsets > t->num_subsets || !(delta >= t->floor && delta <= 1)) {
+        irp_fail(IRP_EINVAL, "cannot cut %zu subsets at delta %g from a trace of %zu down to %g",
+                 num_subsets, delta, t->num_subsets, t->floor);
+        return NULL;
+    }
+    irp_subsets *s = subsets_alloc(num_subsets, t->num_anchors);
+    if (!s)
+        return NULL;
+    for (size_t i = 0; i < num_subsets; i++) {
+        size_t n = 1; /* the first point; then each while it was admitted at >= delta */
+        while (n < t->lens[i] && !(t->dist[i][n] < delta))
+            n++;
+        memcpy(s->indices[i], t->order[i], n * sizeof *t->order[i]);
+        s->counts[i] = n;
     }
     return s;
 }

@@ -51,6 +51,29 @@ irp_subsets *irp_subsets_new(const irp_mat *anchors, size_t num_subsets, irp_pru
 irp_subsets *irp_subsets_new_all(size_t num_anchors, size_t num_subsets);
 void irp_subsets_free(irp_subsets *s);
 
+/* Threshold-mode FPS traced once per subset down to a distance `floor`, so
+ * that the subsets of every δ ≥ floor and ω ≤ num_subsets are cut from it
+ * (irp_subsets_cut) instead of running FPS once per δ: the order FPS picks
+ * anchors in does not depend on δ, which only says when to stop. */
+typedef struct irp_fps_trace {
+    size_t num_subsets;
+    size_t num_anchors;
+    double floor;
+    uint64_t seed;
+    size_t *lens;   /* anchors traced in subset s */
+    size_t **order; /* order[s][0..lens[s]): FPS order, order[s][0] the first point */
+    double **dist;  /* dist[s][t] (t >= 1): the distance that admitted order[s][t] */
+} irp_fps_trace;
+
+/* NULL and an error on failure (floor outside [0, 1], no subsets or anchors). */
+irp_fps_trace *irp_fps_trace_new(const irp_mat *anchors, size_t num_subsets, double floor,
+                                 uint64_t seed);
+void irp_fps_trace_free(irp_fps_trace *t);
+/* The first num_subsets subsets at threshold delta (floor <= delta <= 1):
+ * index for index what irp_subsets_new(anchors, num_subsets,
+ * IRP_PRUNE_THRESHOLD, delta, seed) gives. NULL and an error otherwise. */
+irp_subsets *irp_subsets_cut(const irp_fps_trace *t, size_t num_subsets, double delta);
+
 /* Subsets holding the same anchors (as sets) give the same decoder, so work
  * per subset can be done once per distinct set: out_rep[i] is the index of
  * the first subset equal to subset i (out_rep[i] == i for the first of each

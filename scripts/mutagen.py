@@ -99,7 +99,7 @@ CORE_TESTS = ["test_core_error", "test_core_oom", "test_core_rng", "test_core_li
               "test_reference", "test_dump"]
 HARNESS_TESTS = ["test_config", "test_csvio", "test_agg", "test_pool", "test_dump",
                  "test_fuzz_replay", "test_hostile", "test_pipeline", "test_mpi",
-                 "test_account.py"]
+                 "test_account.py", "test_shared_fps.py"]
 PY_TESTS = ["test_read.py", "test_module.py", "test_walkthrough.py", "test_install.py",
             "test_emoji.py", "test_data_scripts.py"]
 

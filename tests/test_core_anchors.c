@@ -157,6 +157,73 @@ static void pruning_lowers_condition_number(void **state)
     irp_mat_free(a); irp_mat_free(g); irp_mat_free(s);
 }
 
+/* A trace down to floor 0.05 cut at each δ ≥ floor and ω ≤ 6 gives, index
+ * for index, the subsets FPS run at that δ gives (the harness shares one
+ * trace across a config's δ values on that promise); and it refuses what it
+ * cannot give: δ below its floor, more subsets than traced. */
+static void fps_trace_cuts_every_delta_as_fps_runs_it(void **state)
+{
+    (void)state;
+    irp_mat *a = tu_gauss_mat(300, 12, 7);
+    irp_fps_trace *t = irp_fps_trace_new(a, 6, 0.05, 11);
+    assert_non_null(t);
+    const double deltas[] = {0.05, 0.1, 0.15, 0.25, 0.4, 0.6, 0.9, 1.0};
+    const size_t omegas[] = {1, 3, 6};
+    size_t first_count = 0, last_count = 0;
+    for (size_t di = 0; di < sizeof deltas / sizeof *deltas; di++)
+        for (size_t oi = 0; oi < sizeof omegas / sizeof *omegas; oi++) {
+            irp_subsets *cut = irp_subsets_cut(t, omegas[oi], deltas[di]);
+            irp_subsets *run = irp_subsets_new(a, omegas[oi], IRP_PRUNE_THRESHOLD, deltas[di], 11);
+            assert_non_null(cut);
+            assert_non_null(run);
+            assert_int_equal(cut->num_subsets, run->num_subsets);
+            assert_int_equal(cut->num_anchors, 300);
+            for (size_t i = 0; i < run->num_subsets; i++) {
+                if (cut->counts[i] != run->counts[i])
+                    fail_msg("delta %g, subset %zu: cut keeps %zu, FPS %zu", deltas[di], i,
+                             cut->counts[i], run->counts[i]);
+                assert_memory_equal(cut->indices[i], run->indices[i],
+                                    run->counts[i] * sizeof *run->indices[i]);
+            }
+            if (di == 0 && oi == 0)
+                first_count = run->counts[0];
+            if (di == 5 && oi == 0)
+                last_count = run->counts[0];
+            irp_subsets_free(cut);
+            irp_subsets_free(run);
+        }
+    /* the δ values cut at different places (else equal counts would prove little) */
+    if (!(first_count > last_count && last_count > 1))
+        fail_msg("counts %zu at delta 0.05 and %zu at 0.6: the cuts do not differ", first_count,
+                 last_count);
+    /* a distance exactly at δ is admitted, by the cut as by FPS: axes and
+     * diagonals of pairs of them, orthogonal ones at distance exactly 1 */
+    irp_mat *ax = irp_mat_new(8, 4);
+    for (size_t i = 0; i < 4; i++) {
+        IRP_AT(ax, i, i) = 1;
+        IRP_AT(ax, 4 + i, i) = IRP_AT(ax, 4 + i, (i + 1) % 4) = 1;
+    }
+    irp_fps_trace *tx = irp_fps_trace_new(ax, 1, 0.25, 0);
+    irp_subsets *cx = irp_subsets_cut(tx, 1, 1.0);
+    irp_subsets *rx = irp_subsets_new(ax, 1, IRP_PRUNE_THRESHOLD, 1.0, 0);
+    assert_true(rx->counts[0] >= 2); /* anchors admitted at exactly δ = 1 */
+    assert_true(tx->dist[0][1] == 1.0);
+    assert_int_equal(cx->counts[0], rx->counts[0]);
+    assert_memory_equal(cx->indices[0], rx->indices[0], rx->counts[0] * sizeof *rx->indices[0]);
+    irp_subsets_free(cx);
+    irp_subsets_free(rx);
+    irp_fps_trace_free(tx);
+    irp_mat_free(ax);
+    assert_null(irp_subsets_cut(t, 1, 0.04));
+    assert_non_null(strstr(irp_last_error(), "down to 0.05"));
+    assert_null(irp_subsets_cut(t, 7, 0.5));
+    assert_null(irp_subsets_cut(t, 0, 0.5));
+    assert_null(irp_fps_trace_new(a, 2, 1.5, 11));
+    assert_null(irp_fps_trace_new(a, 0, 0.1, 11));
+    irp_fps_trace_free(t);
+    irp_mat_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest core_anchors[] = {
@@ -166,6 +233,7 @@ int main(void)
         cmocka_unit_test(fps_rejects_bad_arguments),
         cmocka_unit_test(pruning_lowers_condition_number),
         cmocka_unit_test(subsets_representatives_find_equal_sets),
+        cmocka_unit_test(fps_trace_cuts_every_delta_as_fps_runs_it),
     };
     return cmocka_run_group_tests(core_anchors, NULL, NULL);
 }

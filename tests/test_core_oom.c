@@ -104,6 +104,16 @@ static int subsets_for(fixture *f)
     return s ? IRP_OK : IRP_ENOMEM;
 }
 
+/* an FPS trace and a cut of it (the subsets every δ of a group shares) */
+static int fps_trace(fixture *f)
+{
+    irp_fps_trace *t = irp_fps_trace_new(f->sx->anchors, 3, 0.1, 7);
+    irp_subsets *s = t ? irp_subsets_cut(t, 2, 0.3) : NULL;
+    irp_subsets_free(s);
+    irp_fps_trace_free(t);
+    return s ? IRP_OK : IRP_ENOMEM;
+}
+
 static int union_new(fixture *f)
 {
     irp_union *u = irp_union_new(f->sub);
@@ -354,6 +364,7 @@ static int teardown(void **state)
     static void oom_##fn(void **state) { every_allocation_fails(#fn, fn, *state); }
 OOM_CASE(space_new)
 OOM_CASE(subsets_for)
+OOM_CASE(fps_trace)
 OOM_CASE(union_new)
 OOM_CASE(keep_full_inverse)
 OOM_CASE(fit_full)
@@ -428,6 +439,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(oom_space_new),
         cmocka_unit_test(oom_subsets_for),
+        cmocka_unit_test(oom_fps_trace),
         cmocka_unit_test(oom_union_new),
         cmocka_unit_test(oom_keep_full_inverse),
         cmocka_unit_test(oom_fit_full),

@@ -280,6 +280,73 @@ static void scratch_for_tiny(char *tmp, char *copy, size_t copy_size, char *src,
     snprintf(src, src_size, "%s", data_path("tiny.h5"));
 }
 
+/* Element [0][0] of the float dataset PATH in FILE set to V. */
+static void poke(const char *file, const char *path, double v)
+{
+    hid_t f = H5Fopen(file, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(f >= 0);
+    hid_t ds = H5Dopen2(f, path, H5P_DEFAULT), sp = H5Dget_space(ds);
+    assert_true(ds >= 0);
+    hsize_t start[2] = {0, 0}, one[2] = {1, 1};
+    H5Sselect_hyperslab(sp, H5S_SELECT_SET, start, NULL, one, NULL);
+    hid_t mem = H5Screate_simple(1, one, NULL);
+    assert_true(H5Dwrite(ds, H5T_NATIVE_DOUBLE, mem, sp, H5P_DEFAULT, &v) >= 0);
+    H5Sclose(mem); H5Sclose(sp); H5Dclose(ds);
+    assert_true(H5Fclose(f) >= 0);
+}
+
+/* DUMP_LOAD_SPLIT: two children, each a contiguous half of the spaces
+ * (tiny.h5's widths 16, 24, 24, 40 split after the second), give what one
+ * gives: the same content hash, every training split taken from the halves'
+ * handover (none streamed through here), for all spaces or some; and the same
+ * error: the first in file order when both halves have one, the second
+ * half's when only it has. */
+static void split_check_is_the_single_check(void **state)
+{
+    (void)state;
+    char tmp[] = "/tmp/irp-split-XXXXXX", copy[64], src[1024];
+    scratch_for_tiny(tmp, copy, sizeof copy, src, sizeof src);
+    copy_file(src, copy);
+    const char *two[] = {"wide", "narrow"}, *one[] = {"rot-b"};
+    const struct { const char *const *only; size_t n; } sel[] = {{NULL, 0}, {two, 2}, {one, 1}};
+    for (size_t c = 0; c < sizeof sel / sizeof *sel; c++) {
+        dump *d0, *d;
+        assert_ok(dump_load_flags(&d0, copy, sel[c].only, sel[c].n, DUMP_TRAIN_ON_DEMAND));
+        uint64_t before = dump_scanned_bytes();
+        assert_ok(dump_load_checked(&d, copy, sel[c].only, sel[c].n,
+                                    DUMP_TRAIN_ON_DEMAND | DUMP_LOAD_SPLIT));
+        if (dump_scanned_bytes() != before)
+            fail_msg("selection %zu: %llu bytes of training splits streamed through again", c,
+                     (unsigned long long)(dump_scanned_bytes() - before));
+        assert_int_equal(d->num_spaces, d0->num_spaces);
+        assert_int_equal(d->content_hash, d0->content_hash);
+        for (size_t i = 0; i < d->num_spaces; i++) {
+            assert_string_equal(d->spaces[i].name, d0->spaces[i].name);
+            assert_int_equal(d->spaces[i].train_hash, d0->spaces[i].train_hash);
+        }
+        dump_free(d);
+        dump_free(d0);
+    }
+    char single[512];
+    dump *d;
+    poke(copy, "/spaces/wide/train", NAN); /* last space: the second half's only */
+    assert_fails(dump_load_checked(&d, copy, NULL, 0, DUMP_TRAIN_ON_DEMAND), IRP_EDATA, "wide");
+    snprintf(single, sizeof single, "%s", irp_last_error());
+    assert_fails(dump_load_checked(&d, copy, NULL, 0, DUMP_TRAIN_ON_DEMAND | DUMP_LOAD_SPLIT),
+                 IRP_EDATA, single);
+    assert_string_equal(irp_last_error(), single);
+    poke(copy, "/spaces/narrow/train", NAN); /* first space: both halves fail, the first wins */
+    assert_fails(dump_load_checked(&d, copy, NULL, 0, DUMP_TRAIN_ON_DEMAND), IRP_EDATA,
+                 "narrow");
+    snprintf(single, sizeof single, "%s", irp_last_error());
+    assert_fails(dump_load_checked(&d, copy, NULL, 0, DUMP_TRAIN_ON_DEMAND | DUMP_LOAD_SPLIT),
+                 IRP_EDATA, single);
+    assert_string_equal(irp_last_error(), single);
+    assert_null(d);
+    unlink(copy);
+    rmdir(tmp);
+}
+
 /* The content hash is the stamp that lets a resumed run reuse its cells, so
  * every field that moves a number must move it: one value of each dataset
  * (embeddings of either split, each head's weights and biases, the ids and
@@ -457,5 +524,6 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(content_hash_sees_every_number_moving_field);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(
         checked_load_takes_the_childs_training_split_only_for_the_same_file);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(split_check_is_the_single_check);
     return _cmocka_run_group_tests("dump", tests, n, NULL, NULL);
 }

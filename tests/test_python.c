@@ -66,6 +66,12 @@ static void stage_account(void **state)
     pytest("test_account.py"); /* irp run --account and bench/roofline.py */
 }
 
+static void shared_fps(void **state)
+{
+    (void)state;
+    pytest("test_shared_fps.py"); /* one FPS trace serves every delta of a sweep */
+}
+
 static void emoji_builder(void **state)
 {
     (void)state;
@@ -80,6 +86,7 @@ int main(void)
         cmocka_unit_test(walkthrough),
         cmocka_unit_test(make_install),
         cmocka_unit_test(stage_account),
+        cmocka_unit_test(shared_fps),
         cmocka_unit_test(emoji_builder),
         cmocka_unit_test(mutation_generator),
     };

@@ -40,7 +40,8 @@ static const char *usage =
     "                   --results (each must have been computed from its config as\n"
     "                   it is now); reads no dump, computes nothing\n"
     "  --quiet          no progress on stderr\n"
-    "  --threads N      translate N pairs at once, BLAS single-threaded meanwhile\n"
+    "  --threads N      translate N pairs at once, BLAS single-threaded meanwhile;\n"
+    "                   with N > 1 the dump is checked in two processes at once\n"
     "                   (default: one per CPU; results do not depend on N)\n"
     "  --account FILE   also write, as CSV, where the time went: per stage (load,\n"
     "                   prepare, references, fit, apply, score) the CPU seconds and\n"
@@ -208,7 +209,7 @@ int cmd_run(int argc, char **argv)
     /* 2. every dump loads and holds what its config needs */
     stage_mark m = acct_mark_process(o.acct);
     for (size_t i = 0; !rc && i < n; i++)
-        if (!(rc = run_load(&ds[i], cs[i])) && account) /* each space's embeddings, read once */
+        if (!(rc = run_load(&ds[i], cs[i], o.threads)) && account) /* each space's embeddings, read once */
             for (size_t s = 0; s < ds[i]->num_spaces; s++)
                 acct_add_bytes(&acct, ST_LOAD,
                                4.0 * (double)ds[i]->spaces[s].dim *

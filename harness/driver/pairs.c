@@ -100,6 +100,66 @@ typedef struct shared {
 
 static int space_work(shared *s, size_t i);
 
+typedef struct fps_memo {
+    struct fps_memo *next;
+    size_t k;
+    uint64_t anchor_seed, seed;
+    int center;
+    irp_fps_trace *t;
+} fps_memo;
+
+int pairs_traces_new(run_ctx *x, double floor)
+{
+    if (!(x->fps = calloc(x->d->num_spaces, sizeof *x->fps)))
+        return irp_fail(IRP_ENOMEM, "out of memory");
+    x->fps_floor = floor;
+    return IRP_OK;
+}
+
+void pairs_traces_free(run_ctx *x)
+{
+    for (size_t i = 0; x->fps && i < x->d->num_spaces; i++)
+        for (fps_memo *m = x->fps[i], *next; m; m = next) {
+            next = m->next;
+            irp_fps_trace_free(m->t);
+            free(m);
+        }
+    free(x->fps);
+    x->fps = NULL;
+}
+
+/* Space i's subsets for the group: cut from its kept trace where there is
+ * one for these anchors and seeds (traced now if not yet), else drawn. */
+static irp_subsets *subsets_of(shared *s, size_t i)
+{
+    const irp_options *o = &s->opts;
+    const cell *c0 = &s->gr->cells[0];
+    run_ctx *x = s->x;
+    if (!x->fps || o->prune_mode != IRP_PRUNE_THRESHOLD || !(o->delta > 0) ||
+        o->delta < x->fps_floor || irp_options_check(o))
+        return irp_subsets_for(s->sp[i], o);
+    fps_memo *m = x->fps[i];
+    while (m && !(m->k == c0->anchors && m->anchor_seed == c0->anchor_seed &&
+                  m->seed == o->seed && m->center == o->center))
+        m = m->next;
+    if (m && m->t->num_subsets < o->num_subspaces) { /* a larger ω: traced again */
+        irp_fps_trace_free(m->t);
+        if (!(m->t = irp_fps_trace_new(s->sp[i]->anchors, o->num_subspaces, x->fps_floor,
+                                       o->seed)))
+            m->k = 0; /* (never matches again: an anchor count is >= 1) */
+    } else if (!m) {
+        if (!(m = calloc(1, sizeof *m))) {
+            irp_fail(IRP_ENOMEM, "out of memory");
+            return NULL;
+        }
+        *m = (fps_memo){x->fps[i], c0->anchors, c0->anchor_seed, o->seed, o->center,
+                        irp_fps_trace_new(s->sp[i]->anchors, o->num_subspaces, x->fps_floor,
+                                          o->seed)};
+        x->fps[i] = m;
+    }
+    return m->t ? irp_subsets_cut(m->t, o->num_subspaces, o->delta) : NULL;
+}
+
 static int space_task(void *arg, size_t i)
 {
     shared *s = arg;
@@ -134,7 +194,7 @@ static int space_work(shared *s, size_t i)
         return s->sp[i] ? IRP_OK
                         : irp_fail(IRP_EDATA, "space %s: %s", d->spaces[i].name, irp_last_error());
     /* with auto, the subsets depend on the pair's choice: drawn per pair */
-    s->sub[i] = s->sp[i] && !s->autos ? irp_subsets_for(s->sp[i], &s->opts) : NULL;
+    s->sub[i] = s->sp[i] && !s->autos ? subsets_of(s, i) : NULL;
     s->xp[i] = s->sub[i] || (s->sp[i] && s->autos) ? irp_mat_new(x->n_test, dx) : NULL;
     if (!s->xp[i] || irp_space_prepare(s->xp[i], s->sp[i], x->test[i]))
         return irp_fail(IRP_EDATA, "space %s: %s", d->spaces[i].name, irp_last_error());

@@ -83,4 +83,12 @@ void pairs_fit_rows(run_ctx *x, const pair_result *r);
  * pairs_run, from the slice that writes the cell's own rows. */
 void pairs_modality_rows(run_ctx *x, const cell_group *g);
 
+/* Keeps FPS traces in x across groups: one per space and distinct (anchors,
+ * anchor seed, centring, subspace seed), traced down to `floor` (the smallest
+ * δ > 0 of the threshold groups to be computed). A group at δ >= floor then
+ * cuts its subsets from the trace (the same indices: irp_subsets_cut) instead
+ * of running FPS again. IRP_ENOMEM only. */
+int pairs_traces_new(run_ctx *x, double floor);
+void pairs_traces_free(run_ctx *x);
+
 #endif

@@ -55,6 +55,11 @@ typedef struct run_ctx {
      * that do not belong to a pair go with slice 0); SLICE_ALL: every pair */
     size_t slice;
     struct stage_acct *acct; /* --account: stages' time and work (NULL: not kept) */
+    /* FPS traces kept across the config's groups, per space (pairs_traces_free;
+     * NULL: none kept), each traced down to fps_floor, the smallest δ > 0 of a
+     * threshold group this run computes: every δ's subsets are cut from it */
+    struct fps_memo **fps;
+    double fps_floor;
 } run_ctx;
 
 #define SLICE_ALL ((size_t)-1)

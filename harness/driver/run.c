@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "driver/experiment.h"
+#include "driver/pairs.h"
 #include "plumbing/par.h"
 #include "plumbing/pool.h"
 #include "plumbing/provenance.h"
@@ -28,11 +30,12 @@
 /* A typo must not ask for days of work: at 10 ms a translation, this is ~3 h. */
 enum { RUN_MAX_TRANSLATIONS = 1000000 };
 
-int run_load(dump **out, const config *c)
+int run_load(dump **out, const config *c, size_t threads)
 {
     const exp_kind *kind = c->kind;
     /* pair kinds use only anchors from the training split */
-    unsigned flags = kind->needs & EXP_PAIRS ? DUMP_TRAIN_ON_DEMAND : 0;
+    unsigned flags = (kind->needs & EXP_PAIRS ? DUMP_TRAIN_ON_DEMAND : 0) |
+                     ((threads ? threads : pool_default_threads()) > 1 ? DUMP_LOAD_SPLIT : 0);
     *out = NULL;
     dump *d;
     struct stat st;
@@ -621,6 +624,18 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
                                      extra[0] != 0));
     for (size_t u = 0; !rc && u < ngroups * nsl; u++) /* rank 0's summary */
         others += need[u];
+    /* one FPS trace per space and anchor set, down to the smallest δ to compute,
+     * serves every δ (not under MPI: a rank's share of the δ values is not known) */
+    double fps_floor = INFINITY;
+    for (size_t u = 0; !rc && by_omega && par_size() == 1 && u < np; u++) {
+        cell cl;
+        config_cell(&cl, c, start[order[u] / nsl]);
+        if (!cl.auto_delta && cl.opts.prune_mode == IRP_PRUNE_THRESHOLD && cl.opts.delta > 0 &&
+            cl.opts.delta < fps_floor)
+            fps_floor = cl.opts.delta;
+    }
+    if (!rc && fps_floor <= 1)
+        rc = pairs_traces_new(&x, fps_floor);
     /* progress (one process): every cell, the finished ones counted at once */
     mine = par_size() == 1 ? ncells : 0;
     visited = done = par_size() == 1 ? ncells - np * (by_omega ? nom : 1) : 0;
@@ -714,6 +729,7 @@ static int run_locked(const config *c, const dump *d, const run_opts *o)
     if (tty)
         fputc('\n', stderr);
     free_test_rows(&x);
+    pairs_traces_free(&x);
     if (queue == IRP_OK)
         par_queue_close(); /* collective: every rank is out of the loop */
     rc = par_agree(rc);

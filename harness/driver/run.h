@@ -28,7 +28,7 @@ int run_check_paths(const config *c, const run_opts *o);
 
 /* Loads c's dump as its kind needs it (*out) and checks everything the config
  * needs from it before any work. */
-int run_load(dump **out, const config *c);
+int run_load(dump **out, const config *c, size_t threads);
 
 /* Runs every cell not already done; writes <results>/<name>.csv. */
 int run_experiment(const config *c, const dump *d, const run_opts *o);

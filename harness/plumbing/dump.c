@@ -647,8 +647,63 @@ int dump_load(dump **out, const char *path, const char *const *only, size_t num_
     return dump_load_flags(out, path, only, num_only, 0);
 }
 
+static int load_part(dump **out, const char *path, const char *const *only, size_t num_only,
+                     unsigned flags, const uint64_t *hand, size_t hand_words, int part);
+
+/* Elements of /spaces/NAME/train as its shape says (0 when it cannot be read:
+ * the load then names what is wrong). Only to share the spaces out. */
+static double train_elements(hid_t file, const char *name)
+{
+    char path[600];
+    snprintf(path, sizeof path, "/spaces/%s/train", name);
+    if (!h5_exists(file, path))
+        return 0;
+    hid_t ds = H5Dopen2(file, path, H5P_DEFAULT);
+    if (ds < 0)
+        return 0;
+    hid_t sp = H5Dget_space(ds);
+    hsize_t dims[2] = {0, 0};
+    double n = sp >= 0 && H5Sget_simple_extent_ndims(sp) == 2 &&
+                       H5Sget_simple_extent_dims(sp, dims, NULL) == 2
+                   ? (double)dims[0] * (double)dims[1]
+                   : 0;
+    if (sp >= 0)
+        H5Sclose(sp);
+    H5Dclose(ds);
+    return n;
+}
+
+/* Of the n wanted spaces (wanted[i]: their places in the file's list), how
+ * many the first of two halves takes: a prefix, so that the halves' errors
+ * come in the order one pass finds them, whose training elements are closest
+ * to half of all (the spaces differ in width). */
+static size_t first_half(hid_t file, const name_list *l, const size_t *wanted, size_t n)
+{
+    if (n < 2)
+        return n;
+    double *pre = malloc((n + 1) * sizeof *pre);
+    if (!pre)
+        return (n + 1) / 2;
+    pre[0] = 0;
+    for (size_t i = 0; i < n; i++)
+        pre[i + 1] = pre[i] + train_elements(file, l->names[wanted[i]]);
+    size_t best = 1;
+    for (size_t m = 2; m < n; m++)
+        if (fabs(2 * pre[m] - pre[n]) < fabs(2 * pre[best] - pre[n]))
+            best = m;
+    free(pre);
+    return best;
+}
+
 int dump_load_handed(dump **out, const char *path, const char *const *only, size_t num_only,
                      unsigned flags, const uint64_t *hand, size_t hand_words)
+{
+    return load_part(out, path, only, num_only, flags, hand, hand_words, -1);
+}
+
+/* part -1: every wanted space; 0 or 1: the first or second half (first_half) */
+static int load_part(dump **out, const char *path, const char *const *only, size_t num_only,
+                     unsigned flags, const uint64_t *hand, size_t hand_words, int part)
 {
     *out = NULL;
     h5_quiet();
@@ -740,20 +795,30 @@ int dump_load_handed(dump **out, const char *path, const char *const *only, size
                       "%s')",
                       path, printable(shown, sizeof shown, only[i]), l.n, path);
     }
-    if (!rc && !(d->spaces = calloc(l.n, sizeof *d->spaces)))
+    size_t *wanted = rc ? NULL : malloc((l.n ? l.n : 1) * sizeof *wanted), nw = 0;
+    if (!rc && (!wanted || !(d->spaces = calloc(l.n, sizeof *d->spaces))))
         rc = irp_fail(IRP_ENOMEM, "out of memory");
     for (size_t i = 0; !rc && i < l.n; i++) {
-        int wanted = !only;
-        for (size_t j = 0; !wanted && j < num_only; j++)
-            wanted = !strcmp(only[j], l.names[i]);
-        if (!wanted)
-            continue;
+        int want = !only;
+        for (size_t j = 0; !want && j < num_only; j++)
+            want = !strcmp(only[j], l.names[i]);
+        if (want)
+            wanted[nw++] = i;
+    }
+    size_t from = 0, to = nw;
+    if (!rc && part >= 0) {
+        size_t m = first_half(file, &l, wanted, nw);
+        from = part ? m : 0, to = part ? nw : m;
+    }
+    for (size_t w = from; !rc && w < to; w++) {
+        size_t i = wanted[w];
         const uint64_t *h = hand && d->num_spaces < hand[5]
                                 ? hand + DUMP_HAND_HEAD + DUMP_HAND_SPACE * d->num_spaces
                                 : NULL;
         rc = load_space(&d->spaces[d->num_spaces], d, file, l.names[i], flags, h);
         d->num_spaces++;
     }
+    free(wanted);
     list_free(&l);
     free(schema);
     H5Fclose(file);
@@ -869,6 +934,7 @@ struct load_args {
     const char *const *only;
     size_t num_only;
     unsigned flags;
+    int part;       /* -1: every wanted space; 0, 1: the first or second half */
     uint64_t *hand; /* malloc'd in the child (DUMP_HAND_MAGIC ...) */
     size_t hand_words;
 };
@@ -877,7 +943,7 @@ static int load_in_child(void *arg)
 {
     struct load_args *a = arg;
     dump *d;
-    int rc = dump_load_flags(&d, a->path, a->only, a->num_only, a->flags);
+    int rc = load_part(&d, a->path, a->only, a->num_only, a->flags, NULL, 0, a->part);
     if (rc)
         return rc;
     size_t n = DUMP_HAND_HEAD + DUMP_HAND_SPACE * d->num_spaces;
@@ -903,42 +969,116 @@ static const void *load_handover(void *arg, size_t *bytes)
     return a->hand;
 }
 
-static int guarded_run(const char *path, int (*reader)(void *arg), void *arg,
-                       const void *(*handover)(void *arg, size_t *bytes), void **got,
-                       size_t *got_bytes);
+/* A guarded child under way: its pid and the read end of its pipe. */
+typedef struct guard {
+    pid_t pid;
+    int fd;
+} guard;
+
+static int guard_secs(const char *path, long long *secs);
+static int guard_start(guard *g, const char *path, long long secs, int (*reader)(void *arg),
+                       void *arg, const void *(*handover)(void *arg, size_t *bytes), int close_fd);
+static int guard_finish(guard *g, const char *path, void **got, size_t *got_bytes);
+
+/* A child not needed any more (its sibling failed first): stopped and reaped. */
+static void guard_discard(guard *g)
+{
+    kill(g->pid, SIGKILL);
+    close(g->fd);
+    while (waitpid(g->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+}
+
+/* The two halves' handovers as one, as a single child would have written it
+ * (the halves are a prefix and the rest, in load order); NULL when either is
+ * missing or they saw different files (the parent then validates itself). */
+static uint64_t *merge_hands(const uint64_t *h0, size_t b0, const uint64_t *h1, size_t b1,
+                             size_t *words)
+{
+    size_t w0 = b0 / sizeof *h0, w1 = b1 / sizeof *h1;
+    if (!h0 || !h1 || w0 < DUMP_HAND_HEAD || w1 < DUMP_HAND_HEAD ||
+        memcmp(h0, h1, 5 * sizeof *h0) || h0[5] != (w0 - DUMP_HAND_HEAD) / DUMP_HAND_SPACE ||
+        h1[5] != (w1 - DUMP_HAND_HEAD) / DUMP_HAND_SPACE)
+        return NULL;
+    size_t e0 = DUMP_HAND_SPACE * (size_t)h0[5], e1 = DUMP_HAND_SPACE * (size_t)h1[5];
+    uint64_t *h = malloc((DUMP_HAND_HEAD + e0 + e1) * sizeof *h);
+    if (!h)
+        return NULL;
+    memcpy(h, h0, (DUMP_HAND_HEAD + e0) * sizeof *h);
+    memcpy(h + DUMP_HAND_HEAD + e0, h1 + DUMP_HAND_HEAD, e1 * sizeof *h);
+    h[5] = h0[5] + h1[5];
+    *words = DUMP_HAND_HEAD + e0 + e1;
+    return h;
+}
 
 int dump_load_checked(dump **out, const char *path, const char *const *only, size_t num_only,
                       unsigned flags)
 {
     *out = NULL;
-    struct load_args a = {path, only, num_only, flags, NULL, 0};
-    void *hand = NULL;
-    size_t bytes = 0;
-    if (guarded_run(path, load_in_child, &a, load_handover, &hand, &bytes))
+    long long secs;
+    if (guard_secs(path, &secs))
         return IRP_EDATA;
-    int rc = dump_load_handed(out, path, only, num_only, flags, hand, bytes / sizeof(uint64_t));
+    int halves = flags & DUMP_LOAD_SPLIT ? 2 : 1;
+    struct load_args a[2] = {{path, only, num_only, flags, halves == 2 ? 0 : -1, NULL, 0},
+                             {path, only, num_only, flags, 1, NULL, 0}};
+    guard g[2];
+    void *got[2] = {NULL, NULL};
+    size_t bytes[2] = {0, 0};
+    /* the halves at once, each in a child of its own; the first half's error
+     * is the one a single pass would meet first */
+    if (guard_start(&g[0], path, secs, load_in_child, &a[0], load_handover, -1))
+        return IRP_EDATA;
+    if (halves == 2 && guard_start(&g[1], path, secs, load_in_child, &a[1], load_handover,
+                                   g[0].fd)) {
+        guard_discard(&g[0]);
+        return IRP_EDATA;
+    }
+    int rc = guard_finish(&g[0], path, &got[0], &bytes[0]);
+    if (halves == 2 && rc)
+        guard_discard(&g[1]);
+    else if (halves == 2)
+        rc = guard_finish(&g[1], path, &got[1], &bytes[1]);
+    if (rc) {
+        free(got[0]);
+        free(got[1]);
+        return IRP_EDATA;
+    }
+    size_t words = bytes[0] / sizeof(uint64_t);
+    uint64_t *hand = got[0];
+    if (halves == 2) {
+        hand = merge_hands(got[0], bytes[0], got[1], bytes[1], &words);
+        free(got[0]);
+        free(got[1]);
+    }
+    rc = dump_load_handed(out, path, only, num_only, flags, hand, hand ? words : 0);
     free(hand);
     return rc;
 }
 
 int dump_guarded(const char *path, int (*reader)(void *arg), void *arg)
 {
-    return guarded_run(path, reader, arg, NULL, NULL, NULL);
+    long long secs;
+    guard g;
+    if (guard_secs(path, &secs) || guard_start(&g, path, secs, reader, arg, NULL, -1))
+        return IRP_EDATA;
+    return guard_finish(&g, path, NULL, NULL);
 }
 
-/* dump_guarded; on success, what handover(arg) returned in the child, if
- * anything, is read back into *got (malloc'd; *got_bytes long). */
-static int guarded_run(const char *path, int (*reader)(void *arg), void *arg,
-                       const void *(*handover)(void *arg, size_t *bytes), void **got,
-                       size_t *got_bytes)
+/* The child's time limit (IRP_LOAD_TIMEOUT; a day at most: alarm() takes an
+ * unsigned int). */
+static int guard_secs(const char *path, long long *secs)
 {
-    if (got)
-        *got = NULL, *got_bytes = 0;
     struct stat fst;
-    long long secs; /* a day at most: alarm() takes an unsigned int */
-    if (env_long("IRP_LOAD_TIMEOUT", 1, 86400,
-                 10 + (stat(path, &fst) ? 0 : (long long)(fst.st_size / (10 << 20))), &secs))
-        return IRP_EDATA;
+    return env_long("IRP_LOAD_TIMEOUT", 1, 86400,
+                    10 + (stat(path, &fst) ? 0 : (long long)(fst.st_size / (10 << 20))), secs);
+}
+
+/* Starts reader(arg) in a child with the time limit; on success there, what
+ * handover(arg) returns, if anything, goes to the parent through the pipe
+ * (guard_finish reads it). close_fd: a sibling's pipe, not the child's to hold. */
+static int guard_start(guard *g, const char *path, long long secs, int (*reader)(void *arg),
+                       void *arg, const void *(*handover)(void *arg, size_t *bytes), int close_fd)
+{
     int fds[2];
     if (pipe(fds))
         return FAIL("%s: cannot check the file (pipe: %s)", path, strerror(errno));
@@ -951,6 +1091,8 @@ static int guarded_run(const char *path, int (*reader)(void *arg), void *arg,
     }
     if (pid == 0) { /* the child: read it all; report the error, if any */
         close(fds[0]);
+        if (close_fd >= 0)
+            close(close_fd);
         int null = open("/dev/null", O_WRONLY);
         if (null >= 0) /* a crash report of the library is not the user's message */
             dup2(null, 2);
@@ -974,6 +1116,20 @@ static int guarded_run(const char *path, int (*reader)(void *arg), void *arg,
         _exit(rc ? 1 : 0);
     }
     close(fds[1]);
+    g->pid = pid;
+    g->fd = fds[0];
+    return IRP_OK;
+}
+
+/* All the child of g wrote, and how it ended: IRP_OK when its reader returned
+ * IRP_OK (then *got, if asked for, holds its handover: malloc'd, *got_bytes
+ * long), else its error, or its crash or hang named. */
+static int guard_finish(guard *g, const char *path, void **got, size_t *got_bytes)
+{
+    if (got)
+        *got = NULL, *got_bytes = 0;
+    pid_t pid = g->pid;
+    int fds[2] = {g->fd, -1};
     /* all the child wrote: its error message, or what it hands over (which
      * the parent must take in full before waiting, or a large one would block
      * the child on a full pipe) */
