@@ -142,20 +142,18 @@ static irp_subsets *subsets_of(shared *s, size_t i)
     while (m && !(m->k == c0->anchors && m->anchor_seed == c0->anchor_seed &&
                   m->seed == o->seed && m->center == o->center))
         m = m->next;
-    if (m && m->t->num_subsets < o->num_subspaces) { /* a larger ω: traced again */
-        irp_fps_trace_free(m->t);
-        if (!(m->t = irp_fps_trace_new(s->sp[i]->anchors, o->num_subspaces, x->fps_floor,
-                                       o->seed)))
-            m->k = 0; /* (never matches again: an anchor count is >= 1) */
-    } else if (!m) {
+    if (!m) {
         if (!(m = calloc(1, sizeof *m))) {
             irp_fail(IRP_ENOMEM, "out of memory");
             return NULL;
         }
-        *m = (fps_memo){x->fps[i], c0->anchors, c0->anchor_seed, o->seed, o->center,
-                        irp_fps_trace_new(s->sp[i]->anchors, o->num_subspaces, x->fps_floor,
-                                          o->seed)};
+        *m = (fps_memo){x->fps[i], c0->anchors, c0->anchor_seed, o->seed, o->center, NULL};
         x->fps[i] = m;
+    }
+    /* traced now: the first time, for a larger ω, or after a trace that failed */
+    if (!m->t || m->t->num_subsets < o->num_subspaces) {
+        irp_fps_trace_free(m->t);
+        m->t = irp_fps_trace_new(s->sp[i]->anchors, o->num_subspaces, x->fps_floor, o->seed);
     }
     return m->t ? irp_subsets_cut(m->t, o->num_subspaces, o->delta) : NULL;
 }
