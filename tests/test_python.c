@@ -72,6 +72,14 @@ static void shared_fps(void **state)
     pytest("test_shared_fps.py"); /* one FPS trace serves every delta of a sweep */
 }
 
+static void pretrained(void **state)
+{
+    (void)state;
+    pytest("test_pretrained_fetch.py"); /* npm tarballs: pinned, checked, nothing half-made */
+    pytest("test_pretrained_runtime.py"); /* the TF.js models in PyTorch: safe parse, same features */
+    pytest("test_pretrained_producers.py"); /* the dump producers: real slice, cache, bad input */
+}
+
 static void emoji_builder(void **state)
 {
     (void)state;
@@ -87,6 +95,7 @@ int main(void)
         cmocka_unit_test(make_install),
         cmocka_unit_test(stage_account),
         cmocka_unit_test(shared_fps),
+        cmocka_unit_test(pretrained),
         cmocka_unit_test(emoji_builder),
         cmocka_unit_test(mutation_generator),
     };
