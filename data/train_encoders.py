@@ -65,22 +65,30 @@ def read_idx(path, shape):
     return arr.reshape(dims)
 
 
-def load_fashion_mnist(root):
+def read_fashion_mnist(root, n_train=None, n_test=None):
+    """The checked uint8 images and int64 labels of both splits, cut to n rows when given."""
     out = {}
-    for split, prefix in (("train", "train"), ("test", "t10k")):
+    for split, prefix, n in (("train", "train", n_train), ("test", "t10k", n_test)):
         img = os.path.join(root, f"{prefix}-images-idx3-ubyte.gz")
         lab = os.path.join(root, f"{prefix}-labels-idx1-ubyte.gz")
         for p in (img, lab):
             if not os.path.lexists(p):
                 cli.die(f"{p}: missing; install Debian's dataset-fashion-mnist "
                         "(apt-get install dataset-fashion-mnist)")
-        x = read_idx(img, (28, 28)).astype(np.float32) / 255.0
+        x = read_idx(img, (28, 28))
         y = read_idx(lab, ()).astype(np.int64)
-        if len(y) != len(x) or y.max() >= len(CLASS_NAMES):
-            cli.die(f"{lab}: {len(y)} labels up to {y.max()} for {len(x)} images; expected one "
-                    f"label from 0 to {len(CLASS_NAMES) - 1} per image")
-        out[split] = ((x - 0.2860) / 0.3530, y)
+        need = len(x) if n is None else n
+        if len(x) < need or len(y) != len(x) or y.max() >= len(CLASS_NAMES):
+            cli.die(f"{lab}: {len(y)} labels up to {y.max()} for {len(x)} images; expected at least "
+                    f"{need} images with one label from 0 to {len(CLASS_NAMES) - 1} each")
+        out[split] = (np.ascontiguousarray(x[:need]), y[:need])
     return out
+
+
+def load_fashion_mnist(root):
+    """Both splits, normalised as the encoders are trained on."""
+    return {s: ((x.astype(np.float32) / 255.0 - 0.2860) / 0.3530, y)
+            for s, (x, y) in read_fashion_mnist(root).items()}
 
 
 # ---- encoders: architecturally different, latent = representation fed to the head ----

@@ -140,6 +140,7 @@ def main(argv=None):
                                   package=f"{GLOVE_PKG}@{glove_version}", integrity=integrity[GLOVE_PKG],
                                   words_known=np.int32(len(glove)), names_without_words=np.int32(len(empty))))
     ids = keep.astype(np.int64)
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     with irpdump.create(a.out, "emoji-cldr-pretrained", groups, source=os.path.basename(a.data),
                         split="by-base-emoji", rows="base", producer="data/pretrained/embed_emoji.py",
                         numerics=pin_numerics.NUMERICS) as f:

@@ -14,7 +14,7 @@ paper does and as data/train_encoders.py does for the encoders trained here.
 Rows: the first --train training and the first --test test images of Debian's
 dataset-fashion-mnist (the files are shuffled; every class has 9-11% of
 them). Features are cached per encoder and row count in --cache, keyed by the
-package's integrity and the interpreter's own hash, so a run that stopped
+package's integrity, the interpreter's source and the images themselves, so a run that stopped
 resumes and a second run reuses them. Determinism: data/pin_numerics.py, as for
 every producer; the dump's content hash is the same on a second run."""
 import hashlib
@@ -33,8 +33,8 @@ import cli  # noqa: E402
 import fetch  # noqa: E402
 import irpdump  # noqa: E402
 import tfjs_torch  # noqa: E402
-from train_encoders import (CLASS_NAMES, FMNIST_DIR, TEST_ID_OFFSET, read_idx,  # noqa: E402
-                            write_heads)
+from train_encoders import (CLASS_NAMES, FMNIST_DIR, TEST_ID_OFFSET,  # noqa: E402
+                            read_fashion_mnist, write_heads)
 
 # Four encoders, two sources, two pretraining tasks (ImageNet classification
 # backbones; COCO detection). centernet (512 px) is available with --encoders
@@ -51,28 +51,15 @@ def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
-def load_images(root, n_train, n_test):
-    out = {}
-    for split, prefix, n in (("train", "train", n_train), ("test", "t10k", n_test)):
-        img = os.path.join(root, f"{prefix}-images-idx3-ubyte.gz")
-        lab = os.path.join(root, f"{prefix}-labels-idx1-ubyte.gz")
-        for p in (img, lab):
-            if not os.path.lexists(p):
-                cli.die(f"{p}: missing; install Debian's dataset-fashion-mnist "
-                        "(apt-get install dataset-fashion-mnist)")
-        x, y = read_idx(img, (28, 28)), read_idx(lab, ()).astype(np.int64)
-        if len(x) < n or len(y) != len(x) or y.max() >= len(CLASS_NAMES):
-            cli.die(f"{lab}: {len(y)} labels up to {y.max()} for {len(x)} images; expected at least "
-                    f"{n} images with one label from 0 to {len(CLASS_NAMES) - 1} each")
-        out[split] = (np.ascontiguousarray(x[:n]), y[:n])
-    return out
-
-
-def source_hash():
+def feature_key(integrity, x):
+    """What a cached feature matrix depends on: the package's weights, the
+    interpreter's source, the images themselves, the batch size (batched
+    convolutions may round differently) and the torch build."""
     h = hashlib.sha256()
-    for f in ("tfjs_torch.py", "embed_fmnist.py"):
-        with open(os.path.join(HERE, f), "rb") as fh:
-            h.update(fh.read())
+    with open(os.path.join(HERE, "tfjs_torch.py"), "rb") as fh:
+        h.update(fh.read())
+    h.update(f"{integrity} {BATCH} {torch.__version__} {x.dtype} {x.shape}".encode())
+    h.update(np.ascontiguousarray(x).tobytes())
     return h.hexdigest()[:16]
 
 
@@ -154,7 +141,7 @@ def main(argv=None):
     torch.set_num_threads(THREADS)
 
     integrity = ensure_packages(names, args.npm_cache)
-    raw = load_images(args.data_dir, n_train, n_test)
+    raw = read_fashion_mnist(args.data_dir, n_train, n_test)
     ids = {"train": np.arange(n_train, dtype=np.int64),
            "test": TEST_ID_OFFSET + np.arange(n_test, dtype=np.int64)}
     labels = {s: raw[s][1] for s in raw}
@@ -165,7 +152,7 @@ def main(argv=None):
     # (1280-row slice, measured 2026-12-06).
     head_epochs = args.head_epochs or (30 if args.quick else 100)
     t_all = time.time()
-    src = source_hash()
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with irpdump.create(args.out, "fashion-mnist-pretrained", CLASS_NAMES,
                         producer="data/pretrained/embed_fmnist.py", quick=int(args.quick),
                         numerics=pin_numerics.NUMERICS, feature_tap="pretrained, pooled") as f:
@@ -175,9 +162,9 @@ def main(argv=None):
             attrs = space_attrs(name, integrity)
             t0 = time.time()
             enc = tfjs_torch.load(name, args.npm_cache)
-            key = hashlib.sha256(f"{attrs['integrity']} {src}".encode()).hexdigest()[:16]
             z, reused = {}, []
             for s in ("train", "test"):
+                key = feature_key(attrs["integrity"], raw[s][0])
                 z[s], hit = cached_features(args.cache, name, enc, raw[s][0], key)
                 reused.append(hit)
             secs = time.time() - t0

@@ -42,7 +42,8 @@ def small(tmp_path_factory):
             "--test", "64", "--head-epochs", "30", "--npm-cache", NPM, "--cache", str(d / "cache")]
     first = run(*args, "--out", str(d / "a.h5"))
     assert first.returncode == 0, first.stderr
-    second = run(*args, "--out", str(d / "b.h5"))
+    # into a directory that does not exist yet: made at the end, as make's target needs
+    second = run(*args, "--out", str(d / "new" / "dir" / "b.h5"))
     assert second.returncode == 0, second.stderr
     return d, first, second
 
@@ -76,7 +77,7 @@ def test_irp_reads_it(small):
 def test_second_run_reuses_the_cache_bit_for_bit(small):
     d, _, second = small
     assert second.stderr.count("(cached)") == 2, second.stderr
-    with h5py.File(d / "a.h5", "r") as a, h5py.File(d / "b.h5", "r") as b:
+    with h5py.File(d / "a.h5", "r") as a, h5py.File(d / "new" / "dir" / "b.h5", "r") as b:
         for name in a["spaces"]:
             for split in ("train", "test"):
                 assert np.array_equal(a["spaces"][name][split][:], b["spaces"][name][split][:])
