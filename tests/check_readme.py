@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The documents' quoted results come from the code: every 'mean ± std' that
 README.md or any docs/*.md beside it quotes (three decimals) must appear in
-results/REPORT.md or another results/REPORT-*.md (the pretrained family's), or be a seed-spread row of results/seed-spread.csv
+results/REPORT.md, or be a seed-spread row of results/seed-spread.csv
 (make seeds) as its table prints it.
 
   check_readme.py README.md RESULTS_DIR
@@ -19,9 +19,7 @@ readme, results = sys.argv[1], sys.argv[2]
 PM = re.compile(r"-?[0-9]+\.[0-9]{3} ± [0-9]+\.[0-9]{3}")
 docs = sorted(glob.glob(os.path.join(os.path.dirname(readme), "docs", "*.md")))
 
-known = set()
-for report in [os.path.join(results, "REPORT.md")] + sorted(glob.glob(os.path.join(results, "REPORT-*.md"))):
-    known |= set(PM.findall(open(report, encoding="utf-8").read()))
+known = set(PM.findall(open(os.path.join(results, "REPORT.md"), encoding="utf-8").read()))
 spread = os.path.join(results, "seed-spread.csv")
 if os.path.exists(spread):
     with open(spread, newline="", encoding="utf-8") as f:
