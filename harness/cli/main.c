@@ -1,7 +1,5 @@
 /* irp — command-line entry point of the harness. */
-#include <malloc.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
@@ -25,21 +23,8 @@ static const char *usage =
     "  compare OLD NEW       compare two result tables cell by cell (did a rerun give\n"
     "                        the same numbers?)\n";
 
-/* Blocks of 1 MiB and more (anchor sets, pseudo-inverses, prepared test
- * rows) are mapped on their own and given back when freed. glibc otherwise
- * raises its mmap threshold to the largest block freed (up to 32 MiB), after
- * which such blocks come from the worker threads' heaps and stay resident:
- * at paper scale 12% of the peak memory, for ~3.5% more time
- * (docs/benchmark.md). MALLOC_MMAP_THRESHOLD_ in the environment wins. */
-static void memory_policy(void)
-{
-    if (!getenv("MALLOC_MMAP_THRESHOLD_"))
-        mallopt(M_MMAP_THRESHOLD, 1 << 20);
-}
-
 int main(int argc, char **argv)
 {
-    memory_policy();
     provenance_pin_blas(argv); /* first: may execute irp again with the kernel pinned */
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
