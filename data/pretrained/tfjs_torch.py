@@ -153,6 +153,23 @@ class _JSLiteral:
             self.i -= len(v)
             self.fail(f"expected {p!r}")
 
+    @staticmethod
+    def string(v):
+        """A JS string token's value; single quotes read as JSON's double."""
+        if v[0] == "'":
+            v = '"' + v[1:-1].replace('"', '\\"') + '"'
+        return json.loads(v)
+
+    def more(self, close):
+        """After an item of an object or array: False at `close`, True at ','."""
+        _, p = self.tok()
+        if p == close:
+            return False
+        if p != ",":
+            self.i -= len(p)
+            self.fail(f"expected ',' or {close!r}")
+        return True
+
     def value(self):
         k, v = self.tok()
         if v == "{":
@@ -163,20 +180,14 @@ class _JSLiteral:
             while True:
                 kk, key = self.tok()
                 if kk == "str":
-                    key = json.loads('"' + key[1:-1].replace('"', '\\"') + '"') if key[0] == "'" else json.loads(key)
-                elif kk == "num":
-                    key = key
-                elif kk != "ident":
+                    key = self.string(key)
+                elif kk not in ("num", "ident"):
                     self.i -= len(key)
                     self.fail("expected an object key")
                 self.expect(":")
                 out[key] = self.value()
-                kk, p = self.tok()
-                if p == "}":
+                if not self.more("}"):
                     return out
-                if p != ",":
-                    self.i -= len(p)
-                    self.fail("expected ',' or '}'")
         if v == "[":
             out = []
             if self.peek()[1] == "]":
@@ -184,20 +195,14 @@ class _JSLiteral:
                 return out
             while True:
                 out.append(self.value())
-                kk, p = self.tok()
-                if p == "]":
+                if not self.more("]"):
                     return out
-                if p != ",":
-                    self.i -= len(p)
-                    self.fail("expected ',' or ']'")
         if k == "num":
             return float(v) if re.search(r"[.eE]", v) else int(v)
         if k == "bool":
             return v == "!0"
         if k == "str":
-            if v[0] == "'":
-                v = '"' + v[1:-1].replace('"', '\\"') + '"'
-            return json.loads(v)
+            return self.string(v)
         if k == "ident" and v in ("true", "false", "null"):
             return {"true": True, "false": False, "null": None}[v]
         self.i -= len(v)
