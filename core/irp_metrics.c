@@ -80,72 +80,144 @@ void irp_cosine_acc_start(irp_cosine_acc *acc, size_t n, int floor, uint64_t see
     irp_rng_seed(&acc->rng, seed);
 }
 
-/* a·a, a·b and (c != NULL) a·c in one pass over a: three independent chains
- * instead of three latency-bound loops, each summed exactly as irp_dot sums
- * (four lanes, then (s0 + s1) + (s2 + s3)), so the results are irp_dot's to
- * the bit. Where the CPU has AVX2 the four lanes sit in one register (same
- * products, same sums: C11 mode contracts nothing into fused multiply-adds). */
+/* The cosine sums, two rows at a time. Each row r is first mapped as
+ * irp_postprocess maps a translation, x = a_r·f_r (+ μ): f_r = s/‖a_r‖ when
+ * rescaling (and ‖a_r‖ > 1e-300), else 1, which leaves a_r as it is (x·1 = x
+ * exactly). Then x·x, x·b_i and (floor) x·b_j, every sum taken exactly as
+ * irp_dot takes it (four lanes, then (s0 + s1) + (s2 + s3)), so the results
+ * are those of writing x out and calling irp_dot, to the bit. Two rows side by
+ * side give six independent chains instead of three, so the adds overlap
+ * instead of waiting on each other; where the CPU has AVX2 the four lanes sit
+ * in one register (same products, same sums: C11 mode contracts nothing into
+ * fused multiply-adds). */
+#define LANES_SUM(v) (((v)[0] + (v)[1]) + ((v)[2] + (v)[3]))
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
-__attribute__((target("avx2"))) static void dot3_avx2(double *out, const double *a,
-                                                      const double *b, const double *c, size_t n)
+/* ‖a0‖², ‖a1‖² */
+__attribute__((target("avx2"))) static void sumsq2_avx2(double *out, const double *a0,
+                                                        const double *a1, size_t n)
 {
-    __m256d p = _mm256_setzero_pd(), q = p, r = p;
+    __m256d p0 = _mm256_setzero_pd(), p1 = p0;
     size_t i = 0;
     for (; i + 4 <= n; i += 4) {
-        __m256d x = _mm256_loadu_pd(a + i);
-        p = _mm256_add_pd(p, _mm256_mul_pd(x, x));
-        q = _mm256_add_pd(q, _mm256_mul_pd(x, _mm256_loadu_pd(b + i)));
-        if (c)
-            r = _mm256_add_pd(r, _mm256_mul_pd(x, _mm256_loadu_pd(c + i)));
+        __m256d x0 = _mm256_loadu_pd(a0 + i), x1 = _mm256_loadu_pd(a1 + i);
+        p0 = _mm256_add_pd(p0, _mm256_mul_pd(x0, x0));
+        p1 = _mm256_add_pd(p1, _mm256_mul_pd(x1, x1));
     }
-    double pv[4], qv[4], rv[4];
-    _mm256_storeu_pd(pv, p);
-    _mm256_storeu_pd(qv, q);
-    _mm256_storeu_pd(rv, r);
+    double v0[4], v1[4];
+    _mm256_storeu_pd(v0, p0);
+    _mm256_storeu_pd(v1, p1);
     for (; i < n; i++) {
-        pv[0] += a[i] * a[i];
-        qv[0] += a[i] * b[i];
-        if (c)
-            rv[0] += a[i] * c[i];
+        v0[0] += a0[i] * a0[i];
+        v1[0] += a1[i] * a1[i];
     }
-    out[0] = (pv[0] + pv[1]) + (pv[2] + pv[3]);
-    out[1] = (qv[0] + qv[1]) + (qv[2] + qv[3]);
-    out[2] = c ? (rv[0] + rv[1]) + (rv[2] + rv[3]) : 0;
+    out[0] = LANES_SUM(v0);
+    out[1] = LANES_SUM(v1);
+}
+
+/* o_r = (x_r·x_r, x_r·b_r, x_r·c_r) for r = 0, 1; `floor` and `centred` are
+ * constants where this is inlined, so each use is a loop of its own */
+__attribute__((target("avx2"), always_inline)) static inline void
+dot3x2_body(double *o0, double *o1, const double *a0, const double *a1, double f0, double f1,
+            const double *m, const double *b0, const double *b1, const double *c0,
+            const double *c1, size_t n, const int floor, const int centred)
+{
+    __m256d p0 = _mm256_setzero_pd(), q0 = p0, r0 = p0, p1 = p0, q1 = p0, r1 = p0;
+    __m256d g0 = _mm256_set1_pd(f0), g1 = _mm256_set1_pd(f1);
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m256d x0 = _mm256_mul_pd(_mm256_loadu_pd(a0 + i), g0);
+        __m256d x1 = _mm256_mul_pd(_mm256_loadu_pd(a1 + i), g1);
+        if (centred) {
+            __m256d mu = _mm256_loadu_pd(m + i);
+            x0 = _mm256_add_pd(x0, mu);
+            x1 = _mm256_add_pd(x1, mu);
+        }
+        p0 = _mm256_add_pd(p0, _mm256_mul_pd(x0, x0));
+        p1 = _mm256_add_pd(p1, _mm256_mul_pd(x1, x1));
+        q0 = _mm256_add_pd(q0, _mm256_mul_pd(x0, _mm256_loadu_pd(b0 + i)));
+        q1 = _mm256_add_pd(q1, _mm256_mul_pd(x1, _mm256_loadu_pd(b1 + i)));
+        if (floor) {
+            r0 = _mm256_add_pd(r0, _mm256_mul_pd(x0, _mm256_loadu_pd(c0 + i)));
+            r1 = _mm256_add_pd(r1, _mm256_mul_pd(x1, _mm256_loadu_pd(c1 + i)));
+        }
+    }
+    double pv0[4], qv0[4], rv0[4], pv1[4], qv1[4], rv1[4];
+    _mm256_storeu_pd(pv0, p0);
+    _mm256_storeu_pd(qv0, q0);
+    _mm256_storeu_pd(rv0, r0);
+    _mm256_storeu_pd(pv1, p1);
+    _mm256_storeu_pd(qv1, q1);
+    _mm256_storeu_pd(rv1, r1);
+    for (; i < n; i++) {
+        double x0 = a0[i] * f0, x1 = a1[i] * f1;
+        if (centred) {
+            x0 += m[i];
+            x1 += m[i];
+        }
+        pv0[0] += x0 * x0;
+        pv1[0] += x1 * x1;
+        qv0[0] += x0 * b0[i];
+        qv1[0] += x1 * b1[i];
+        if (floor) {
+            rv0[0] += x0 * c0[i];
+            rv1[0] += x1 * c1[i];
+        }
+    }
+    o0[0] = LANES_SUM(pv0);
+    o0[1] = LANES_SUM(qv0);
+    o0[2] = floor ? LANES_SUM(rv0) : 0;
+    o1[0] = LANES_SUM(pv1);
+    o1[1] = LANES_SUM(qv1);
+    o1[2] = floor ? LANES_SUM(rv1) : 0;
+}
+
+__attribute__((target("avx2"))) static void dot3x2_avx2(double *o0, double *o1, const double *a0,
+                                                        const double *a1, double f0, double f1,
+                                                        const double *m, const double *b0,
+                                                        const double *b1, const double *c0,
+                                                        const double *c1, size_t n)
+{
+    if (c0 && m)
+        dot3x2_body(o0, o1, a0, a1, f0, f1, m, b0, b1, c0, c1, n, 1, 1);
+    else if (c0)
+        dot3x2_body(o0, o1, a0, a1, f0, f1, m, b0, b1, c0, c1, n, 1, 0);
+    else if (m)
+        dot3x2_body(o0, o1, a0, a1, f0, f1, m, b0, b1, c0, c1, n, 0, 1);
+    else
+        dot3x2_body(o0, o1, a0, a1, f0, f1, m, b0, b1, c0, c1, n, 0, 0);
 }
 #define HAVE_DOT3_AVX2 1
 #endif
 
-static void dot3_plain(double *out, const double *a, const double *b, const double *c, size_t n)
+/* The portable loops: one row, x formed element by element. */
+static void dot3_plain(double *out, const double *a, double f, const double *m, const double *b,
+                       const double *c, size_t n)
 {
-    double p0 = 0, p1 = 0, p2 = 0, p3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
-    double r0 = 0, r1 = 0, r2 = 0, r3 = 0;
+    double p[4] = {0}, q[4] = {0}, r[4] = {0};
     size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        p0 += a[i] * a[i];
-        p1 += a[i + 1] * a[i + 1];
-        p2 += a[i + 2] * a[i + 2];
-        p3 += a[i + 3] * a[i + 3];
-        q0 += a[i] * b[i];
-        q1 += a[i + 1] * b[i + 1];
-        q2 += a[i + 2] * b[i + 2];
-        q3 += a[i + 3] * b[i + 3];
-        if (c) {
-            r0 += a[i] * c[i];
-            r1 += a[i + 1] * c[i + 1];
-            r2 += a[i + 2] * c[i + 2];
-            r3 += a[i + 3] * c[i + 3];
+    for (; i + 4 <= n; i += 4)
+        for (size_t l = 0; l < 4; l++) {
+            double x = a[i + l] * f;
+            if (m)
+                x += m[i + l];
+            p[l] += x * x;
+            q[l] += x * b[i + l];
+            if (c)
+                r[l] += x * c[i + l];
         }
-    }
     for (; i < n; i++) {
-        p0 += a[i] * a[i];
-        q0 += a[i] * b[i];
+        double x = a[i] * f;
+        if (m)
+            x += m[i];
+        p[0] += x * x;
+        q[0] += x * b[i];
         if (c)
-            r0 += a[i] * c[i];
+            r[0] += x * c[i];
     }
-    out[0] = (p0 + p1) + (p2 + p3);
-    out[1] = (q0 + q1) + (q2 + q3);
-    out[2] = (r0 + r1) + (r2 + r3);
+    out[0] = LANES_SUM(p);
+    out[1] = LANES_SUM(q);
+    out[2] = LANES_SUM(r);
 }
 
 static int simd_on = 1;
@@ -157,34 +229,107 @@ int irp_metrics_simd(int on)
     return was;
 }
 
-void irp_cosine_acc_add(irp_cosine_acc *acc, const irp_mat *a, size_t row0, const irp_mat *b,
-                        const double *b_norms)
+/* The factor irp_postprocess scales a row of squared norm ss by. */
+static double rescale_factor(const double *scale, double ss)
 {
-    size_t n = acc->n, d = a->cols;
+    if (!scale)
+        return 1.0;
+    double n = sqrt(ss);
+    return n > 1e-300 ? *scale / n : 1.0;
+}
+
+/* Asks for a truth row ahead of its use: the floor's rows are random, so the
+ * CPU's own prefetcher cannot guess them (measured: they cost the offline
+ * grid 0.6 of 15 CPU-s unprefetched, irp run --account). */
+static void prefetch_row(const double *row, size_t d)
+{
+#if defined(__GNUC__)
+    for (size_t o = 0; o < d; o += 8)
+        __builtin_prefetch(row + o);
+    __builtin_prefetch(row + d - 1);
+#else
+    (void)row;
+    (void)d;
+#endif
+}
+
+enum { FLOOR_CHUNK = 64, FLOOR_AHEAD = 4 }; /* rows drawn at a time; rows prefetched ahead */
+
+void irp_cosine_acc_add_many(irp_cosine_acc *acc, size_t num, const double *const *a, size_t lda,
+                             size_t rows_all, size_t row0, const irp_mat *b,
+                             const double *b_norms, const double *scale, const double *mean)
+{
+    if (num == 0)
+        return;
+    size_t n = acc[0].n, d = b->cols;
+    int floor = acc[0].floor;
 #ifdef HAVE_DOT3_AVX2
     int avx2 = simd_on && __builtin_cpu_supports("avx2");
 #endif
-    for (size_t r = 0; r < a->rows; r++) {
-        size_t i = row0 + r, j = 0;
-        const double *ai = &IRP_AT(a, r, 0);
-        if (acc->floor) /* a random other row: (i + 1 + r mod (n − 1)) mod n */
-            j = (i + 1 + (size_t)(irp_rng_next(&acc->rng) % (uint64_t)(n - 1))) % n;
-        double dots[3]; /* a·a, a·b_i, a·b_j */
-        const double *bj = acc->floor ? &IRP_AT(b, j, 0) : NULL;
+    for (size_t c0 = 0; c0 < rows_all; c0 += FLOOR_CHUNK) {
+        size_t rows = rows_all - c0 < FLOOR_CHUNK ? rows_all - c0 : FLOOR_CHUNK;
+        size_t js[FLOOR_CHUNK] = {0};
+        /* a random other row: (i + 1 + r mod (n − 1)) mod n, drawn in row order; the
+         * same draws for every sum (same seed, same rows), so drawn once */
+        for (size_t t = 0; floor && t < rows; t++) {
+            js[t] = (row0 + c0 + t + 1 + (size_t)(irp_rng_next(&acc[0].rng) % (uint64_t)(n - 1))) % n;
+            if (t < FLOOR_AHEAD)
+                prefetch_row(&IRP_AT(b, js[t], 0), d);
+        }
+        for (size_t r = 0; r < rows; r += 2) {
+            size_t pair = rows - r < 2 ? 1 : 2; /* a lone last row is computed twice */
+            for (size_t t = r + FLOOR_AHEAD; floor && t < r + FLOOR_AHEAD + 2 && t < rows; t++)
+                prefetch_row(&IRP_AT(b, js[t], 0), d);
+            size_t i[2] = {row0 + c0 + r, row0 + c0 + r + pair - 1},
+                   j[2] = {js[r], js[r + pair - 1]};
+            const double *bi[2] = {&IRP_AT(b, i[0], 0), &IRP_AT(b, i[1], 0)};
+            const double *bj[2] = {floor ? &IRP_AT(b, j[0], 0) : NULL,
+                                   floor ? &IRP_AT(b, j[1], 0) : NULL};
+            /* every translation of these two rows while their truth is in cache */
+            for (size_t m = 0; m < num; m++) {
+                const double *ar[2] = {&a[m][(c0 + r) * lda], &a[m][(c0 + r + pair - 1) * lda]};
+                double ss[2] = {0, 0}, f[2], dots[2][3]; /* x·x, x·b_i, x·b_j */
 #ifdef HAVE_DOT3_AVX2
-        if (avx2)
-            dot3_avx2(dots, ai, &IRP_AT(b, i, 0), bj, d);
-        else
+                if (avx2) {
+                    if (scale)
+                        sumsq2_avx2(ss, ar[0], ar[1], d);
+                    f[0] = rescale_factor(scale, ss[0]);
+                    f[1] = rescale_factor(scale, ss[1]);
+                    dot3x2_avx2(dots[0], dots[1], ar[0], ar[1], f[0], f[1], mean, bi[0], bi[1],
+                                bj[0], bj[1], d);
+                } else
 #endif
-            dot3_plain(dots, ai, &IRP_AT(b, i, 0), bj, d);
-        double na = sqrt(dots[0]);
-        if (na > 0 && b_norms[i] > 0)
-            acc->sum += dots[1] / (na * b_norms[i]);
-        if (acc->floor && na > 0 && b_norms[j] > 0)
-            acc->sum_floor += dots[2] / (na * b_norms[j]);
+                    for (size_t t = 0; t < 2; t++) {
+                        f[t] = rescale_factor(scale, scale ? irp_dot(ar[t], ar[t], d) : 0);
+                        dot3_plain(dots[t], ar[t], f[t], mean, bi[t], bj[t], d);
+                    }
+                for (size_t t = 0; t < pair; t++) {
+                    double na = sqrt(dots[t][0]);
+                    if (na > 0 && b_norms[i[t]] > 0)
+                        acc[m].sum += dots[t][1] / (na * b_norms[i[t]]);
+                    if (floor && na > 0 && b_norms[j[t]] > 0)
+                        acc[m].sum_floor += dots[t][2] / (na * b_norms[j[t]]);
+                }
+            }
+        }
     }
+    for (size_t m = 1; m < num; m++) /* each where its own draws would have left it */
+        acc[m].rng = acc[0].rng;
     /* bytes: callers (a block in cache, or a matrix read once) */
-    irp_work_count(2.0 * (acc->floor ? 3.0 : 2.0) * (double)a->rows * (double)d, 0);
+    irp_work_count(2.0 * (floor ? 3.0 : 2.0) * (double)num * (double)rows_all * (double)d, 0);
+}
+
+void irp_cosine_acc_add_post(irp_cosine_acc *acc, const irp_mat *a, size_t row0, const irp_mat *b,
+                             const double *b_norms, const double *scale, const double *mean)
+{
+    const double *rows = a->data;
+    irp_cosine_acc_add_many(acc, 1, &rows, a->cols, a->rows, row0, b, b_norms, scale, mean);
+}
+
+void irp_cosine_acc_add(irp_cosine_acc *acc, const irp_mat *a, size_t row0, const irp_mat *b,
+                        const double *b_norms)
+{
+    irp_cosine_acc_add_post(acc, a, row0, b, b_norms, NULL, NULL);
 }
 
 irp_status irp_top1_retrieval(double *out, const irp_mat *pred, const irp_mat *truth)

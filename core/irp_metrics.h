@@ -45,6 +45,20 @@ int irp_metrics_simd(int on);
 void irp_cosine_acc_start(irp_cosine_acc *acc, size_t n, int floor, uint64_t seed);
 void irp_cosine_acc_add(irp_cosine_acc *acc, const irp_mat *a, size_t row0, const irp_mat *b,
                         const double *b_norms);
+/* irp_cosine_acc_add on the rows irp_postprocess would make of a's, without
+ * writing them: each row a_r taken as a_r·scale/‖a_r‖ (scale != NULL, and
+ * ‖a_r‖ > 1e-300) plus mean (!= NULL). Bit for bit the sums of
+ * postprocessing a copy of a and adding that. */
+void irp_cosine_acc_add_post(irp_cosine_acc *acc, const irp_mat *a, size_t row0, const irp_mat *b,
+                             const double *b_norms, const double *scale, const double *mean);
+
+/* irp_cosine_acc_add_post for num translations of the same rows: acc[m] gets
+ * the rows_all rows at a[m] (leading dimension lda, b->cols wide); every acc[m]
+ * started with the same n, floor and seed and fed the same rows before, so
+ * their floor draws coincide: drawn once. Each truth row is read once for all. */
+void irp_cosine_acc_add_many(irp_cosine_acc *acc, size_t num, const double *const *a, size_t lda,
+                             size_t rows_all, size_t row0, const irp_mat *b,
+                             const double *b_norms, const double *scale, const double *mean);
 
 /* Fraction of rows i whose nearest row of `truth` by cosine is row i
  * (ties count as misses). Computed in blocks; memory O(block·n). */

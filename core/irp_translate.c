@@ -464,15 +464,15 @@ static void apply32_free(apply32 *a)
     free(a->out);
 }
 
-/* out (rows×dy, leading dimension dy) = in[0..rows)[0..k) · map, where in
+/* out (rows×dy, leading dimension ldo) = in[0..rows)[0..k) · map, where in
  * has leading dimension ld: in double, or through a (rows ≤ a->rows). */
-static void apply_block(double *out, size_t rows, const double *in, size_t ld, const irp_mat *map,
-                        const apply32 *a)
+static void apply_block_ld(double *out, size_t ldo, size_t rows, const double *in, size_t ld,
+                           const irp_mat *map, const apply32 *a)
 {
     size_t k = map->rows, dy = map->cols;
     if (!a) {
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)dy, (int)k, 1.0,
-                    in, (int)ld, map->data, (int)dy, 0.0, out, (int)dy);
+                    in, (int)ld, map->data, (int)dy, 0.0, out, (int)ldo);
         irp_work_count(2.0 * (double)rows * (double)dy * (double)k, 0); /* bytes: callers */
         return;
     }
@@ -480,11 +480,18 @@ static void apply_block(double *out, size_t rows, const double *in, size_t ld, c
         to_float(&a->in[i * k], &in[i * ld], k);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)dy, (int)k, 1.0f, a->in,
                 (int)k, a->map, (int)dy, 0.0f, a->out, (int)dy);
-    to_double(out, a->out, rows * dy);
+    for (size_t i = 0; i < rows; i++)
+        to_double(&out[i * ldo], &a->out[i * dy], dy);
     irp_work_count(2.0 * (double)rows * (double)dy * (double)k, 0); /* bytes: callers */
 }
 
-enum { APPLY_BLOCK = 128 }; /* rows translated, post-processed and compared while in cache */
+static void apply_block(double *out, size_t rows, const double *in, size_t ld, const irp_mat *map,
+                        const apply32 *a)
+{
+    apply_block_ld(out, map->cols, rows, in, ld, map, a);
+}
+
+enum { APPLY_BLOCK = 256 }; /* rows translated, post-processed and compared while in cache */
 
 /* out = in[:, 0..map->rows) · map, then rescaled and un-centred; in float32
  * block by block when o->single. */
@@ -543,7 +550,17 @@ irp_status irp_translator_fit(irp_mat *out, const irp_space *src, const irp_spac
     return irp_translator_fit_prefixes(&out, info, &omega, 1, src, dst, sub, o);
 }
 
-/* count_bytes: whether y is read from and written to memory (not a block in cache) */
+/* postprocess's work, for the account; count_bytes: whether y is read from and
+ * written to memory (not a block in cache) */
+static void postprocess_count(const irp_mat *y, const irp_space *dst, irp_rescale_mode rescale,
+                              int count_bytes)
+{
+    double e = (double)y->rows * (double)y->cols,
+           f = (rescale == IRP_RESCALE_MEAN_NORM ? 3.0 : 0.0) + (dst->centered ? 1.0 : 0.0);
+    if (f > 0)
+        irp_work_count(f * e, count_bytes ? 16.0 * e : 0);
+}
+
 static void postprocess(irp_mat *y, const irp_space *dst, irp_rescale_mode rescale,
                         int count_bytes)
 {
@@ -561,10 +578,7 @@ static void postprocess(irp_mat *y, const irp_space *dst, irp_rescale_mode resca
             for (size_t j = 0; j < d; j++)
                 row[j] += dst->mean[j];
     }
-    double e = (double)y->rows * (double)d,
-           f = (rescale == IRP_RESCALE_MEAN_NORM ? 3.0 : 0.0) + (dst->centered ? 1.0 : 0.0);
-    if (f > 0)
-        irp_work_count(f * e, count_bytes ? 16.0 * e : 0);
+    postprocess_count(y, dst, rescale, count_bytes);
 }
 
 void irp_postprocess(irp_mat *y, const irp_space *dst, irp_rescale_mode rescale)
@@ -627,51 +641,58 @@ irp_status irp_translate_cosines_many(double *mean, double *floor, const irp_mat
                         truth->rows, truth->cols, n, dy);
     if (floor && n < 2)
         return irp_fail(IRP_EINVAL, "cosine floor needs at least 2 rows (got %zu)", n);
-    irp_mat *blk = irp_mat_new(APPLY_BLOCK < n ? APPLY_BLOCK : n, dy);
+    /* Each block of rows is translated by every map (side by side in one buffer),
+     * then compared with the truth rows at once while those are in cache. (Maps of
+     * one input are not multiplied as one wider matrix: OpenBLAS's kernel sums a
+     * column's edge differently, which moved the last bits where dy % 8 != 0.) */
+    size_t rows = APPLY_BLOCK < n ? APPLY_BLOCK : n, ldc = num * dy;
+    double *blk = malloc(rows * ldc * sizeof *blk);
+    const double **vp = malloc(num * sizeof *vp);
     irp_cosine_acc *acc = malloc(num * sizeof *acc);
     apply32 *a32 = o->single ? calloc(num, sizeof *a32) : NULL;
-    int rc = !blk || !acc || (o->single && !a32) ? irp_fail(IRP_ENOMEM, "out of memory") : IRP_OK;
-    size_t made = 0;
-    for (; !rc && a32 && made < num; made++)
-        rc = apply32_new(&a32[made], maps[made], blk->rows);
-    if (rc) {
-        for (size_t m = 0; a32 && m < made; m++)
-            apply32_free(&a32[m]);
-        free(a32);
-        irp_mat_free(blk);
-        free(acc);
-        return rc;
-    }
-    for (size_t m = 0; m < num; m++)
+    int rc = !blk || !vp || !acc || (o->single && !a32) ? irp_fail(IRP_ENOMEM, "out of memory")
+                                                       : IRP_OK;
+    for (size_t m = 0; !rc && a32 && m < num; m++)
+        if ((rc = apply32_new(&a32[m], maps[m], rows)))
+            a32[m].rows = 0; /* not made: rows > 0 marks those freed below */
+    for (size_t m = 0; !rc && m < num; m++) {
+        vp[m] = &blk[m * dy];
         irp_cosine_acc_start(&acc[m], n, floor != NULL, seed);
-    /* every translation of a block meets the same truth rows (and, with one seed, the same
-     * floor rows) while they are still in cache */
-    for (size_t r0 = 0; r0 < n; r0 += blk->rows)
+    }
+    for (size_t r0 = 0; !rc && r0 < n; r0 += rows) {
+        size_t nr = n - r0 < rows ? n - r0 : rows;
+        for (size_t m = 0; m < num; m++)
+            apply_block_ld(&blk[m * dy], ldc, nr, &IRP_AT(ins[m], r0, 0), ins[m]->cols, maps[m],
+                           a32 ? &a32[m] : NULL);
+        irp_mat view = {nr, dy, NULL};
+        for (size_t m = 0; m < num; m++)
+            postprocess_count(&view, dst, o->rescale, 0);
+        /* the rescale and un-centring done on the fly, as postprocess does them */
+        irp_cosine_acc_add_many(acc, num, vp, ldc, nr, r0, truth, truth_norms,
+                                o->rescale == IRP_RESCALE_MEAN_NORM ? &dst->scale : NULL,
+                                dst->centered ? dst->mean : NULL);
+    }
+    if (!rc) {
+        /* read once: each map and its input, and the truth (all maps meet a block of
+         * it while it is in cache); the translated blocks stay in cache */
+        double bytes = 8.0 * (double)n * (double)dy;
+        for (size_t m = 0; m < num; m++)
+            bytes += 8.0 * (double)maps[m]->rows * ((double)n + (double)dy);
+        irp_work_count(0, bytes);
         for (size_t m = 0; m < num; m++) {
-            const irp_mat *in = ins[m], *map = maps[m];
-            irp_mat view = {n - r0 < blk->rows ? n - r0 : blk->rows, dy, blk->data};
-            apply_block(view.data, view.rows, &IRP_AT(in, r0, 0), in->cols, map,
-                        a32 ? &a32[m] : NULL);
-            postprocess(&view, dst, o->rescale, 0);
-            irp_cosine_acc_add(&acc[m], &view, r0, truth, truth_norms);
+            mean[m] = acc[m].sum / (double)n;
+            if (floor)
+                floor[m] = acc[m].sum_floor / (double)n;
         }
-    /* read once: each map and its input, and the truth (all maps meet a block of it
-     * while it is in cache); the translated blocks stay in cache */
-    double bytes = 8.0 * (double)n * (double)dy;
-    for (size_t m = 0; m < num; m++)
-        bytes += 8.0 * (double)maps[m]->rows * ((double)n + (double)dy);
-    irp_work_count(0, bytes);
-    for (size_t m = 0; m < num; m++) {
-        mean[m] = acc[m].sum / (double)n;
-        if (floor)
-            floor[m] = acc[m].sum_floor / (double)n;
     }
     for (size_t m = 0; a32 && m < num; m++)
-        apply32_free(&a32[m]);
+        if (a32[m].rows)
+            apply32_free(&a32[m]);
     free(a32);
-    irp_mat_free(blk);
+    free(blk);
+    free(vp);
     free(acc);
-    return IRP_OK;
+    return rc;
 }
 
 irp_status irp_translate_apply(irp_mat *out, const irp_mat *t, const irp_space *src,

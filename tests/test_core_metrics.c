@@ -82,26 +82,30 @@ static void cosine_and_retrieval_known_answers(void **state)
 static void cosines_equal_irp_dot_to_the_bit(void **state)
 {
     (void)state;
+    /* rows: even, odd (a lone last row), and past the 64 rows drawn at a time */
+    static const size_t row_counts[] = {40, 7, 131};
     for (int simd = 1; simd >= 0; simd--)
     for (size_t d = 1; d <= 14; d++) {
         assert_int_equal(irp_metrics_simd(simd), 1); /* each round puts it back */
-        irp_mat *a = tu_gauss_mat(40, d, 300 + d), *b = tu_gauss_mat(40, d, 400 + d);
-        double norms[40], mean, floor;
+        size_t n = row_counts[d % 3];
+        irp_mat *a = tu_gauss_mat(n, d, 300 + d), *b = tu_gauss_mat(n, d, 400 + d);
+        double norms[131], mean, floor;
         irp_row_norms(norms, b);
         assert_ok(irp_cosines(&mean, &floor, a, b, norms, 9));
         irp_rng rng;
         irp_rng_seed(&rng, 9);
         double want = 0, want_floor = 0;
-        for (size_t i = 0; i < 40; i++) {
-            size_t j = (i + 1 + (size_t)(irp_rng_next(&rng) % 39)) % 40;
+        for (size_t i = 0; i < n; i++) {
+            size_t j = (i + 1 + (size_t)(irp_rng_next(&rng) % (n - 1))) % n;
             const double *ai = &IRP_AT(a, i, 0);
             double na = sqrt(irp_dot(ai, ai, d));
             want += irp_dot(ai, &IRP_AT(b, i, 0), d) / (na * norms[i]);
             want_floor += irp_dot(ai, &IRP_AT(b, j, 0), d) / (na * norms[j]);
         }
-        if (!(mean == want / 40 && floor == want_floor / 40))
-            fail_msg("d = %zu, %s path: mean %.17g floor %.17g, irp_dot gives %.17g %.17g", d,
-                     simd ? "AVX2" : "portable", mean, floor, want / 40, want_floor / 40);
+        if (!(mean == want / (double)n && floor == want_floor / (double)n))
+            fail_msg("d = %zu, n = %zu, %s path: mean %.17g floor %.17g, irp_dot gives %.17g %.17g",
+                     d, n, simd ? "AVX2" : "portable", mean, floor, want / (double)n,
+                     want_floor / (double)n);
         irp_metrics_simd(1);
         irp_mat_free(a);
         irp_mat_free(b);
@@ -301,11 +305,69 @@ static void bootstrap_covers_true_mean(void **state)
     irp_mat_free(wt);
 }
 
+/* The sums taken on the fly over rows as irp_postprocess makes them (rescaled,
+ * un-centred) equal postprocessing a copy and summing that, to the bit; several
+ * translations side by side (a leading dimension wider than a row) equal one
+ * at a time, and leave each sum's draws where its own would have. */
+static void cosines_on_the_fly_equal_postprocessed(void **state)
+{
+    (void)state;
+    for (int simd = 1; simd >= 0; simd--)
+    for (int centred = 0; centred < 2; centred++)
+    for (size_t d = 5; d <= 8; d++) {
+        irp_metrics_simd(simd);
+        size_t n = d == 5 ? 67 : 70; /* odd, and more than 64 rows */
+        irp_mat *anchors = tu_gauss_mat(30, d, 500 + d), *b = tu_gauss_mat(n, d, 600 + d);
+        irp_space *sp = irp_space_new(anchors, centred);
+        irp_mat *side = irp_mat_new(n, 3 * d); /* three translations, row by row */
+        irp_mat *one[3];
+        double norms[70];
+        irp_row_norms(norms, b);
+        for (int m = 0; m < 3; m++) {
+            one[m] = tu_gauss_mat(n, d, 700 + 10 * d + (size_t)m);
+            if (m == 1)
+                memset(&IRP_AT(one[m], 3, 0), 0, d * sizeof(double)); /* a zero row: not scaled */
+            for (size_t i = 0; i < n; i++)
+                memcpy(&IRP_AT(side, i, (size_t)m * d), &IRP_AT(one[m], i, 0), d * sizeof(double));
+        }
+        irp_cosine_acc want[3], got[3], many[3];
+        const double *cols[3];
+        for (int m = 0; m < 3; m++) {
+            irp_mat *y = irp_mat_copy(one[m]);
+            irp_postprocess(y, sp, IRP_RESCALE_MEAN_NORM);
+            irp_cosine_acc_start(&want[m], n, 1, 5);
+            irp_cosine_acc_add(&want[m], y, 0, b, norms);
+            irp_cosine_acc_start(&got[m], n, 1, 5);
+            irp_cosine_acc_add_post(&got[m], one[m], 0, b, norms, &sp->scale,
+                                    centred ? sp->mean : NULL);
+            irp_cosine_acc_start(&many[m], n, 1, 5);
+            cols[m] = &IRP_AT(side, 0, (size_t)m * d);
+            irp_mat_free(y);
+        }
+        irp_cosine_acc_add_many(many, 3, cols, 3 * d, n, 0, b, norms, &sp->scale,
+                                centred ? sp->mean : NULL);
+        for (int m = 0; m < 3; m++) {
+            if (!(got[m].sum == want[m].sum && got[m].sum_floor == want[m].sum_floor &&
+                  many[m].sum == want[m].sum && many[m].sum_floor == want[m].sum_floor))
+                fail_msg("d = %zu, centred %d, %s, translation %d: %.17g %.17g %.17g", d, centred,
+                         simd ? "AVX2" : "portable", m, want[m].sum, got[m].sum, many[m].sum);
+            assert_true(irp_rng_next(&many[m].rng) == irp_rng_next(&want[m].rng));
+            irp_mat_free(one[m]);
+        }
+        irp_metrics_simd(1);
+        irp_mat_free(side);
+        irp_mat_free(b);
+        irp_mat_free(anchors);
+        irp_space_free(sp);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest core_metrics[] = {
         cmocka_unit_test(cosine_and_retrieval_known_answers),
         cmocka_unit_test(cosines_equal_irp_dot_to_the_bit),
+        cmocka_unit_test(cosines_on_the_fly_equal_postprocessed),
         cmocka_unit_test(linear_head_accuracy_known_answer),
         cmocka_unit_test(mlp_forward_each_activation),
         cmocka_unit_test(distribution_statistics_known_answers),

@@ -738,6 +738,71 @@ static void threads_do_not_change_results(void **state)
     assert_false(exists("results/thr.csv"));
 }
 
+/* Every row of the table at `part` is in the table at `whole`; returns how many. */
+static size_t rows_contained(const char *part, const char *whole)
+{
+    csv_table *w = table(whole), *o = table(part);
+    assert_true(o->num_rows > 0 && o->num_cols == w->num_cols);
+    for (size_t i = 0; i < o->num_rows; i++) {
+        int found = 0;
+        for (size_t r = 0; r < w->num_rows && !found; r++) {
+            int same = 1;
+            for (size_t col = 0; col < w->num_cols && same; col++)
+                same = !strcmp(w->rows[r][col], o->rows[i][col]);
+            found = same;
+        }
+        if (!found)
+            fail_msg("%s row %zu (%s = %s) is not in %s", part, i, o->rows[i][o->num_cols - 2],
+                     o->rows[i][o->num_cols - 1], whole);
+    }
+    size_t n = o->num_rows;
+    csv_table_free(o);
+    csv_table_free(w);
+    return n;
+}
+
+/* Groups reuse each space's prepared test rows where the anchors allow
+ * (centring makes them depend on the anchors' mean): every cell of a sweep
+ * equals that cell run alone, row for row, with two workers; centred over
+ * anchor counts and seeds (the groups follow each other with other anchors),
+ * and over centring itself. */
+static void groups_share_prepared_rows(void **state)
+{
+    (void)state;
+    /* one setting swept at a time, so that each is what changes between groups */
+    static const char *const fixed[3] = {"anchor_seed = 1\ncenter = true\n",
+                                         "anchors = 100\ncenter = true\n",
+                                         "anchors = 100\nanchor_seed = 1\n"};
+    static const char *const swept[3][2] = {{"anchors = 100", "anchors = 200"},
+                                            {"anchor_seed = 0", "anchor_seed = 1"},
+                                            {"center = false", "center = true"}};
+    static const char *const both[3] = {"anchors = 100, 200\n", "anchor_seed = 0, 1\n",
+                                        "center = false, true\n"};
+    for (int sw = 0; sw < 3; sw++) {
+        char body[512], cmd[160], rel[64], whole[64];
+        snprintf(body, sizeof body, "type = invert\nname = grp\nomega = 1, 2\ndelta = 0, 0.5\n%s%s",
+                 fixed[sw], both[sw]);
+        write_config("grp.ini", body);
+        snprintf(cmd, sizeof cmd, "run --no-plots --threads 2 --results whole%d grp.ini", sw);
+        assert_int_equal(irp(cmd), 0);
+        snprintf(whole, sizeof whole, "whole%d/grp.csv", sw);
+        csv_table *w = table(whole);
+        size_t all = w->num_rows, matched = 0;
+        csv_table_free(w);
+        for (int v = 0; v < 2; v++) {
+            snprintf(body, sizeof body,
+                     "type = invert\nname = grp\nomega = 1, 2\ndelta = 0, 0.5\n%s%s\n",
+                     fixed[sw], swept[sw][v]);
+            write_config("one.ini", body);
+            snprintf(cmd, sizeof cmd, "run --no-plots --threads 2 --results one%d%d one.ini", sw, v);
+            assert_int_equal(irp(cmd), 0);
+            snprintf(rel, sizeof rel, "one%d%d/grp.csv", sw, v);
+            matched += rows_contained(rel, whole);
+        }
+        assert_int_equal(matched, all);
+    }
+}
+
 /* A sweep over more than two anchor counts is drawn as curves against k. */
 static void anchor_curve_figure(void **state)
 {
@@ -2156,6 +2221,7 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(blas_kernel_pinned, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(data_path_rule, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(threads_do_not_change_results, setup, teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(groups_share_prepared_rows, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(float32_apply_within_1e6_on_slice, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(anchor_curve_figure, setup, teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(killed_run_leaves_no_half_file, setup, teardown);

@@ -1,6 +1,7 @@
 /* The parallel for (harness/plumbing/pool.h): every index exactly once for any
  * thread count, nothing for n = 0, real concurrency with two workers, the
- * lowest failing index's error whatever the timing, BLAS threads restored. */
+ * lowest failing index's error whatever the timing and the order the
+ * indices are taken in, BLAS threads restored. */
 #include "testutil.h"
 
 #include <cblas.h>
@@ -115,6 +116,50 @@ static void lowest_failing_index_reported(void **state)
     }
 }
 
+/* Taken in a given order: every index once; with two workers the tasks start
+ * in that order (recorded as they are taken); and the lowest failing index is
+ * still the one reported when the order puts a higher failure first (index 5
+ * fails at once, index 3 later: 3 must still run, though a failure came first). */
+typedef struct {
+    pthread_mutex_t lock;
+    size_t seen[16], n;
+} started;
+
+static int record(void *arg, size_t i)
+{
+    started *st = arg;
+    pthread_mutex_lock(&st->lock);
+    st->seen[st->n++] = i;
+    pthread_mutex_unlock(&st->lock);
+    return IRP_OK;
+}
+
+static void taken_in_the_given_order(void **state)
+{
+    (void)state;
+    const size_t order[8] = {5, 7, 0, 3, 6, 1, 4, 2};
+    for (size_t t = 1; t <= 3; t++) {
+        started st = {.lock = PTHREAD_MUTEX_INITIALIZER};
+        assert_ok(pool_for_order(8, order, record, &st, t));
+        assert_int_equal(st.n, 8);
+        size_t count[8] = {0};
+        for (size_t i = 0; i < 8; i++)
+            count[st.seen[i]]++;
+        for (size_t i = 0; i < 8; i++)
+            assert_int_equal(count[i], 1);
+        if (t == 2) /* the two workers take them in order; the first two may swap */
+            for (size_t i = 2; i < 8; i++)
+                assert_true(st.seen[i] == order[i] || st.seen[i] == order[i - 1] ||
+                            (i + 1 < 8 && st.seen[i] == order[i + 1]));
+    }
+    const size_t high_first[8] = {5, 6, 7, 4, 3, 2, 1, 0};
+    for (size_t t = 1; t <= 4; t++) {
+        int rc = pool_for_order(8, high_first, fail_3_and_5, NULL, t);
+        assert_int_equal(rc, IRP_EDATA);
+        assert_string_equal(irp_last_error(), "index 3 failed");
+    }
+}
+
 static int count_blas(void *arg, size_t i)
 {
     (void)i;
@@ -143,6 +188,7 @@ int main(void)
         cmocka_unit_test(nothing_for_zero),
         cmocka_unit_test(two_workers_run_at_once),
         cmocka_unit_test(lowest_failing_index_reported),
+        cmocka_unit_test(taken_in_the_given_order),
         cmocka_unit_test(blas_single_threaded_inside_and_restored),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

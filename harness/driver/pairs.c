@@ -90,6 +90,7 @@ typedef struct shared {
     irp_space **sp;   /* prepared anchors */
     irp_subsets **sub;
     irp_mat **xp;     /* test rows prepared in each source space */
+    unsigned char *xp_kept; /* xp[i] belongs to x->xpm (not freed with the group) */
     irp_union **un;   /* anchors the subsets of each space use */
     irp_mat **ru;     /* test rows' cosines to them (the factored path) */
     size_t *pi, *pj;  /* the pairs, in order */
@@ -107,6 +108,16 @@ typedef struct fps_memo {
     int center;
     irp_fps_trace *t;
 } fps_memo;
+
+/* A space's prepared test rows and what they were prepared against: centring
+ * makes them depend on the anchors' mean (k, anchor seed); without it, on the
+ * test rows alone. */
+typedef struct xp_memo {
+    irp_mat *xp; /* NULL: none kept */
+    int center;
+    size_t k;
+    uint64_t anchor_seed;
+} xp_memo;
 
 int pairs_traces_new(run_ctx *x, double floor)
 {
@@ -126,6 +137,46 @@ void pairs_traces_free(run_ctx *x)
         }
     free(x->fps);
     x->fps = NULL;
+    for (size_t i = 0; x->xpm && i < x->d->num_spaces; i++)
+        irp_mat_free(x->xpm[i].xp);
+    free(x->xpm);
+    x->xpm = NULL;
+}
+
+/* Space i's prepared test rows for the group: those kept from an earlier group
+ * with the same anchors where there are (their test rows were checked then),
+ * else prepared now and kept. */
+static xp_memo *kept_rows(const shared *s, size_t i)
+{
+    const cell *c0 = &s->gr->cells[0];
+    xp_memo *m = s->x->xpm ? &s->x->xpm[i] : NULL;
+    return m && m->xp && m->center == s->opts.center &&
+                   (!m->center || (m->k == c0->anchors && m->anchor_seed == c0->anchor_seed))
+               ? m
+               : NULL;
+}
+
+static int prepared_rows(shared *s, size_t i)
+{
+    const run_ctx *x = s->x;
+    const cell *c0 = &s->gr->cells[0];
+    xp_memo *m = kept_rows(s, i);
+    if (m) {
+        s->xp[i] = m->xp;
+        s->xp_kept[i] = 1;
+        return IRP_OK;
+    }
+    m = x->xpm ? &x->xpm[i] : NULL;
+    const dump *d = x->d;
+    s->xp[i] = irp_mat_new(x->n_test, d->spaces[i].dim);
+    if (!s->xp[i] || irp_space_prepare(s->xp[i], s->sp[i], x->test[i]))
+        return irp_fail(IRP_EDATA, "space %s: %s", d->spaces[i].name, irp_last_error());
+    if (m) { /* kept: the memo owns them now */
+        irp_mat_free(m->xp);
+        *m = (xp_memo){s->xp[i], s->opts.center, c0->anchors, c0->anchor_seed};
+        s->xp_kept[i] = 1;
+    }
+    return IRP_OK;
 }
 
 /* Space i's subsets for the group: cut from its kept trace where there is
@@ -179,7 +230,9 @@ static int space_work(shared *s, size_t i)
     s->raw[i] = dump_rows(&d->spaces[i].train, s->idx, k);
     if (s->raw[i] && dump_check_nonzero(d, &d->spaces[i], "train", s->raw[i], s->idx))
         return IRP_EDATA;
-    if (x->test[i] && dump_check_nonzero(d, &d->spaces[i], "test", x->test[i], NULL))
+    /* (the test rows behind kept prepared rows were checked when those were made) */
+    if (x->test[i] && !kept_rows(s, i) &&
+        dump_check_nonzero(d, &d->spaces[i], "test", x->test[i], NULL))
         return IRP_EDATA;
     s->sp[i] = s->raw[i] ? irp_space_new(s->raw[i], s->opts.center) : NULL;
     /* δ = 0 (threshold): every subset from every source is all the anchors, so each
@@ -193,9 +246,11 @@ static int space_work(shared *s, size_t i)
                         : irp_fail(IRP_EDATA, "space %s: %s", d->spaces[i].name, irp_last_error());
     /* with auto, the subsets depend on the pair's choice: drawn per pair */
     s->sub[i] = s->sp[i] && !s->autos ? subsets_of(s, i) : NULL;
-    s->xp[i] = s->sub[i] || (s->sp[i] && s->autos) ? irp_mat_new(x->n_test, dx) : NULL;
-    if (!s->xp[i] || irp_space_prepare(s->xp[i], s->sp[i], x->test[i]))
+    if (!(s->sub[i] || (s->sp[i] && s->autos)))
         return irp_fail(IRP_EDATA, "space %s: %s", d->spaces[i].name, irp_last_error());
+    int rc = prepared_rows(s, i);
+    if (rc)
+        return rc;
     if (s->autos)
         return IRP_OK;
     /* Where pruning leaves fewer anchors than dimensions, translating through
@@ -498,6 +553,27 @@ void pairs_modality_rows(run_ctx *x, const cell_group *gr)
     }
 }
 
+/* Sorts order[0..n) (spaces, or pairs pi[p] → pj[p]) by dimension, or the
+ * product of the two, the largest first; ties keep their order. */
+static void widest_first(size_t *order, size_t n, const dump *d, const size_t *pi,
+                         const size_t *pj)
+{
+    for (size_t a = 1; a < n; a++) { /* insertion sort: stable, and n is small */
+        size_t v = order[a], b = a;
+        double w = pi ? (double)d->spaces[pi[v]].dim * (double)d->spaces[pj[v]].dim
+                      : (double)d->spaces[v].dim;
+        for (; b > 0; b--) {
+            size_t u = order[b - 1];
+            double wu = pi ? (double)d->spaces[pi[u]].dim * (double)d->spaces[pj[u]].dim
+                           : (double)d->spaces[u].dim;
+            if (!(w > wu))
+                break;
+            order[b] = u;
+        }
+        order[b] = v;
+    }
+}
+
 int pairs_run(run_ctx *x, const cell_group *gr, const pair_scoring *scoring)
 {
     const dump *d = x->d;
@@ -511,6 +587,9 @@ int pairs_run(run_ctx *x, const cell_group *gr, const pair_scoring *scoring)
     s.sp = calloc(ns, sizeof *s.sp);
     s.sub = calloc(ns, sizeof *s.sub);
     s.xp = calloc(ns, sizeof *s.xp);
+    s.xp_kept = calloc(ns, sizeof *s.xp_kept);
+    if (!x->xpm) /* kept across groups: freed with the traces (pairs_traces_free) */
+        x->xpm = calloc(ns, sizeof *x->xpm);
     s.un = calloc(ns, sizeof *s.un);
     s.ru = calloc(ns, sizeof *s.ru);
     s.pi = malloc(ns * ns * sizeof *s.pi);
@@ -520,7 +599,7 @@ int pairs_run(run_ctx *x, const cell_group *gr, const pair_scoring *scoring)
         s.sa = calloc(ns, sizeof *s.sa);
         s.pa = calloc(ns * ns, sizeof *s.pa);
     }
-    int rc = (x->acct && (!s.sa || !s.pa)) || (!idx || !s.omegas || !s.raw || !s.sp || !s.sub || !s.xp || !s.un || !s.ru ||
+    int rc = (x->acct && (!s.sa || !s.pa)) || (!idx || !s.omegas || !s.raw || !s.sp || !s.sub || !s.xp || !s.xp_kept || !s.un || !s.ru ||
               !s.pi || !s.pj || !s.out)
                  ? irp_fail(IRP_ENOMEM, "out of memory")
                  : IRP_OK;
@@ -534,8 +613,18 @@ int pairs_run(run_ctx *x, const cell_group *gr, const pair_scoring *scoring)
     if (!rc)
         rc = irp_anchor_indices(idx, d->num_train, k, gr->cells[0].anchor_seed);
     /* per-space work, once per group: anchors, prepared space, pruned subsets */
+    /* the widest spaces and pairs first (their work grows with the dimensions),
+     * so that no worker is left alone with a long task at the end; the rows are
+     * written in pair order all the same */
+    size_t *order = malloc((ns ? ns * ns : 1) * sizeof *order);
+    if (!rc && !order)
+        rc = irp_fail(IRP_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < ns; i++)
+        order[i] = i;
     if (!rc)
-        rc = pool_for(ns, space_task, &s, x->threads);
+        widest_first(order, ns, d, NULL, NULL);
+    if (!rc)
+        rc = pool_for_order(ns, order, space_task, &s, x->threads);
     for (size_t i = 0; !rc && i < ns; i++)
         for (size_t j = 0; j < ns; j++)
             if ((i != j || scoring->intra) && config_is_target(x->c, d->spaces[j].name) &&
@@ -543,8 +632,13 @@ int pairs_run(run_ctx *x, const cell_group *gr, const pair_scoring *scoring)
                 s.pi[np] = i;
                 s.pj[np++] = j;
             }
+    for (size_t p = 0; !rc && p < np; p++)
+        order[p] = p;
     if (!rc)
-        rc = pool_for(np, pair_task, &s, x->threads);
+        widest_first(order, np, d, s.pi, s.pj);
+    if (!rc)
+        rc = pool_for_order(np, order, pair_task, &s, x->threads);
+    free(order);
     for (size_t p = 0; !rc && p < np; p++) /* rows in pair order, as a serial run writes them */
         rows_flush(x, gr, &s.out[p]);
     for (size_t i = 0; !rc && s.sa && i < ns; i++)
@@ -560,7 +654,7 @@ int pairs_run(run_ctx *x, const cell_group *gr, const pair_scoring *scoring)
             irp_space_free(s.sp[i]);
         if (s.sub)
             irp_subsets_free(s.sub[i]);
-        if (s.xp)
+        if (s.xp && !(s.xp_kept && s.xp_kept[i]))
             irp_mat_free(s.xp[i]);
         if (s.un)
             irp_union_free(s.un[i]);
@@ -575,6 +669,7 @@ int pairs_run(run_ctx *x, const cell_group *gr, const pair_scoring *scoring)
     free(s.sp);
     free(s.sub);
     free(s.xp);
+    free(s.xp_kept);
     free(s.un);
     free(s.ru);
     free(s.pi);

@@ -60,6 +60,9 @@ typedef struct run_ctx {
      * threshold group this run computes: every δ's subsets are cut from it */
     struct fps_memo **fps;
     double fps_floor;
+    /* each space's test rows prepared (irp_space_prepare), kept across the
+     * config's groups that share the anchors (pairs_traces_free; NULL: none yet) */
+    struct xp_memo *xpm;
 } run_ctx;
 
 #define SLICE_ALL ((size_t)-1)

@@ -15,14 +15,24 @@ typedef struct pool {
     char err[1024];
     pool_task fn;
     void *arg;
+    const size_t *order; /* indices in the order to take them (NULL: 0, 1, ...) */
 } pool;
 
 static void *worker(void *p_)
 {
     pool *p = p_;
     for (;;) {
+        /* after a failure, only indices below the lowest failing one are still
+         * taken: all of those run, so which failure is reported does not depend
+         * on timing (in index order, none is left once one has failed) */
         pthread_mutex_lock(&p->lock);
-        size_t i = p->next < p->n && !p->rc ? p->next++ : p->n;
+        size_t i = p->n;
+        while (i == p->n && p->next < p->n) {
+            size_t c = p->order ? p->order[p->next] : p->next;
+            p->next++;
+            if (!p->rc || c < p->failed_at)
+                i = c;
+        }
         pthread_mutex_unlock(&p->lock);
         if (i >= p->n)
             return NULL;
@@ -41,13 +51,18 @@ static void *worker(void *p_)
 
 int pool_for(size_t n, pool_task fn, void *arg, size_t threads)
 {
-    pool p = {.n = n, .fn = fn, .arg = arg};
+    return pool_for_order(n, NULL, fn, arg, threads);
+}
+
+int pool_for_order(size_t n, const size_t *order, pool_task fn, void *arg, size_t threads)
+{
+    pool p = {.n = n, .fn = fn, .arg = arg, .order = order};
     int blas_threads = openblas_get_num_threads();
     openblas_set_num_threads(1); /* also with one worker: results must not depend on it */
     if (threads > n)
         threads = n;
     if (threads <= 1) {
-        int rc = IRP_OK;
+        int rc = IRP_OK; /* one worker: index order (the first failure is the lowest) */
         for (size_t i = 0; i < n && !rc; i++)
             rc = fn(arg, i);
         openblas_set_num_threads(blas_threads);
