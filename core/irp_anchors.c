@@ -21,66 +21,173 @@ static int check_param(irp_prune_mode mode, double param)
     return IRP_OK;
 }
 
-/* FPS over the rows of `an` (normalised, k×d) from `first`, keeping at most
- * `limit`; in threshold mode stopping before an anchor whose distance is below
- * `param`. dist (optional): dist[t] the distance that admitted out_indices[t]
- * (dist[0] = +inf). */
+/* The cosines FPS needs: cos[s][j] = an_j · an_{cur[s]} for every anchor j
+ * and each of m runs s, as cblas_dgemv gives them one run at a time under the
+ * kernel irp pins where the CPU has AVX2 and FMA (OpenBLAS's Haswell dgemv_t,
+ * harness/plumbing/provenance.c): per row four lanes of fused multiply-adds,
+ * lane l over the elements i ≡ l (mod 4) in order, then (l0 + l2) + (l1 + l3).
+ * Taken here for all m runs at once, each anchor row is read once per step for
+ * all of them instead of once per run (the rows, k·d doubles, outgrow the
+ * cache: the dgemv was bound by that traffic). That kernel sums that way where
+ * d is a multiple of 4 up to 2048, and only in its 4-row groups: the last k % 4
+ * rows, other d, and CPUs without FMA go to cblas_dgemv itself. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_FPS_FMA 1
+__attribute__((target("avx2,fma"))) static void fps_cosines_fma(double *const *cos,
+                                                                const irp_mat *an,
+                                                                const size_t *cur, size_t m,
+                                                                size_t rows)
+{
+    size_t d = an->cols;
+    for (size_t j = 0; j < rows; j += 2) /* rows: a multiple of 4 */
+        for (size_t s0 = 0; s0 < m; s0 += 4) {
+            const double *a0 = &IRP_AT(an, j, 0), *a1 = &IRP_AT(an, j + 1, 0), *x[4];
+            for (size_t q = 0; q < 4; q++) /* past m: run s0's again, not kept */
+                x[q] = &IRP_AT(an, cur[s0 + q < m ? s0 + q : s0], 0);
+            __m256d c0[4], c1[4];
+            for (size_t q = 0; q < 4; q++)
+                c0[q] = c1[q] = _mm256_setzero_pd();
+            for (size_t i = 0; i < d; i += 4) {
+                __m256d v0 = _mm256_loadu_pd(a0 + i), v1 = _mm256_loadu_pd(a1 + i);
+                for (size_t q = 0; q < 4; q++) {
+                    __m256d xv = _mm256_loadu_pd(x[q] + i);
+                    c0[q] = _mm256_fmadd_pd(v0, xv, c0[q]);
+                    c1[q] = _mm256_fmadd_pd(v1, xv, c1[q]);
+                }
+            }
+            for (size_t q = 0; q < 4 && s0 + q < m; q++) {
+                double l0[4], l1[4];
+                _mm256_storeu_pd(l0, c0[q]);
+                _mm256_storeu_pd(l1, c1[q]);
+                cos[s0 + q][j] = (l0[0] + l0[2]) + (l0[1] + l0[3]);
+                cos[s0 + q][j + 1] = (l1[0] + l1[2]) + (l1[1] + l1[3]);
+            }
+        }
+}
+#endif
+
+static void fps_cosines(double *const *cos, const irp_mat *an, const size_t *cur, size_t m)
+{
+    size_t k = an->rows, d = an->cols, done = 0;
+#ifdef HAVE_FPS_FMA
+    if (d % 4 == 0 && d <= 2048 && __builtin_cpu_supports("avx2") &&
+        __builtin_cpu_supports("fma")) {
+        done = k & ~(size_t)3;
+        fps_cosines_fma(cos, an, cur, m, done);
+    }
+#endif
+    for (size_t s = 0; s < m && done < k; s++)
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)(k - done), (int)d, 1.0,
+                    &IRP_AT(an, done, 0), (int)d, &IRP_AT(an, cur[s], 0), 1, 0.0, &cos[s][done],
+                    1);
+    /* bytes: none; the anchors were read once by the normalisation and stay in cache */
+    irp_work_count(2.0 * (double)m * (double)k * (double)d, 0);
+}
+
+/* m FPS runs over the rows of `an` (normalised, k×d), run s from first[s],
+ * side by side (one step of each at a time: their cosines in one pass),
+ * keeping at most `limit`; in threshold mode each stopping before an anchor
+ * whose distance is below `param`. out[s] receives run s's indices and
+ * counts[s] their number; dist (optional): dist[s][t] the distance that
+ * admitted out[s][t] (dist[s][0] = +inf). */
+static irp_status fps_runs(size_t *const *out, double *const *dist, size_t *counts,
+                           const irp_mat *an, size_t limit, irp_prune_mode mode, double param,
+                           const size_t *first, size_t m)
+{
+    size_t k = an->rows;
+    double *mind = malloc(m * k * sizeof *mind), *cosv = malloc(m * k * sizeof *cosv);
+    double *admitted = malloc(m * sizeof *admitted), **cs = malloc(m * sizeof *cs);
+    unsigned char *taken = calloc(m * k, 1);
+    size_t *cur = malloc(m * sizeof *cur), *live = malloc(m * sizeof *live),
+           *lcur = malloc(m * sizeof *lcur);
+    if (!mind || !cosv || !admitted || !cs || !taken || !cur || !live || !lcur) {
+        free(mind);
+        free(cosv);
+        free(admitted);
+        free(cs);
+        free(taken);
+        free(cur);
+        free(live);
+        free(lcur);
+        return irp_fail(IRP_ENOMEM, "out of memory pruning %zu anchors", k);
+    }
+    for (size_t i = 0; i < m * k; i++)
+        mind[i] = INFINITY;
+    for (size_t s = 0; s < m; s++) {
+        cur[s] = first[s];
+        admitted[s] = INFINITY;
+        counts[s] = 0;
+    }
+    size_t nlive = m;
+    for (size_t s = 0; s < m; s++)
+        live[s] = s;
+    while (nlive) {
+        size_t kept = 0;
+        for (size_t r = 0; r < nlive; r++) { /* admit each run's newest anchor */
+            size_t s = live[r];
+            if (dist)
+                dist[s][counts[s]] = admitted[s];
+            out[s][counts[s]++] = cur[s];
+            taken[s * k + cur[s]] = 1;
+            if (counts[s] < limit)
+                live[kept++] = s;
+        }
+        if (!(nlive = kept))
+            break;
+        /* cosines of every anchor to each live run's newest one */
+        for (size_t r = 0; r < nlive; r++) {
+            lcur[r] = cur[live[r]];
+            cs[r] = &cosv[live[r] * k];
+        }
+        fps_cosines(cs, an, lcur, nlive);
+        kept = 0;
+        for (size_t r = 0; r < nlive; r++) {
+            size_t s = live[r], best = k;
+            double best_d = -1.0, *md = &mind[s * k];
+            const double *cv = &cosv[s * k];
+            const unsigned char *tk = &taken[s * k];
+            for (size_t i = 0; i < k; i++) {
+                if (tk[i])
+                    continue;
+                double dc = 1.0 - fabs(cv[i]);
+                if (dc < 0)
+                    dc = 0; /* |cos| may exceed 1 by rounding */
+                if (dc < md[i])
+                    md[i] = dc;
+                if (md[i] > best_d) {
+                    best_d = md[i];
+                    best = i;
+                }
+            }
+            if (best == k)
+                continue; /* all taken */
+            if (mode == IRP_PRUNE_THRESHOLD && best_d < param)
+                continue;
+            cur[s] = best;
+            admitted[s] = best_d;
+            live[kept++] = s;
+        }
+        nlive = kept;
+    }
+    free(mind);
+    free(cosv);
+    free(admitted);
+    free(cs);
+    free(taken);
+    free(cur);
+    free(live);
+    free(lcur);
+    return IRP_OK;
+}
+
+/* One FPS run (fps_runs with m = 1). */
 static irp_status fps_run(size_t *out_indices, double *dist, size_t *out_count,
                           const irp_mat *an, size_t limit, irp_prune_mode mode, double param,
                           size_t first)
 {
-    size_t k = an->rows, d = an->cols;
-    double *mind = malloc(k * sizeof *mind), *cosv = malloc(k * sizeof *cosv);
-    unsigned char *taken = calloc(k, 1);
-    if (!mind || !cosv || !taken) {
-        free(mind);
-        free(cosv);
-        free(taken);
-        return irp_fail(IRP_ENOMEM, "out of memory pruning %zu anchors", k);
-    }
-    size_t count = 0, cur = first;
-    double admitted = INFINITY;
-    for (size_t i = 0; i < k; i++)
-        mind[i] = INFINITY;
-    for (;;) {
-        if (dist)
-            dist[count] = admitted;
-        out_indices[count++] = cur;
-        taken[cur] = 1;
-        if (count == limit)
-            break;
-        /* cosines of every anchor to the newest chosen one: one gemv */
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)k, (int)d, 1.0, an->data, (int)d,
-                    &IRP_AT(an, cur, 0), 1, 0.0, cosv, 1);
-        /* bytes: none; the anchors were read once by the normalisation and stay in cache */
-        irp_work_count(2.0 * (double)k * (double)d, 0);
-        size_t best = k;
-        double best_d = -1.0;
-        for (size_t i = 0; i < k; i++) {
-            if (taken[i])
-                continue;
-            double dc = 1.0 - fabs(cosv[i]);
-            if (dc < 0)
-                dc = 0; /* |cos| may exceed 1 by rounding */
-            if (dc < mind[i])
-                mind[i] = dc;
-            if (mind[i] > best_d) {
-                best_d = mind[i];
-                best = i;
-            }
-        }
-        if (best == k)
-            break; /* all taken */
-        if (mode == IRP_PRUNE_THRESHOLD && best_d < param)
-            break;
-        cur = best;
-        admitted = best_d;
-    }
-    *out_count = count;
-    free(mind);
-    free(cosv);
-    free(taken);
-    return IRP_OK;
+    return fps_runs(&out_indices, dist ? &dist : NULL, out_count, an, limit, mode, param, &first,
+                    1);
 }
 
 irp_status irp_prune_fps(size_t *out_indices, size_t *out_count, const irp_mat *anchors,
@@ -152,14 +259,21 @@ irp_fps_trace *irp_fps_trace_new(const irp_mat *anchors, size_t num_subsets, dou
     /* normalised once here (irp_prune_fps normalises a copy per call: the same bits) */
     if (!rc && (rc = irp_rows_normalize(an, "anchors")))
         goto done;
+    size_t *first = rc ? NULL : malloc(num_subsets * sizeof *first);
+    if (!rc && !first)
+        rc = IRP_ENOMEM;
     for (size_t i = 0; !rc && i < num_subsets; i++) {
         if (!(t->order[i] = malloc(k * sizeof **t->order)) ||
             !(t->dist[i] = malloc(k * sizeof **t->dist)))
             rc = IRP_ENOMEM;
         else
-            rc = fps_run(t->order[i], t->dist[i], &t->lens[i], an, k, IRP_PRUNE_THRESHOLD,
-                         floor, irp_subspace_first(seed, i, k));
+            first[i] = irp_subspace_first(seed, i, k);
     }
+    /* every subset's run side by side: each step reads the anchors once for all */
+    if (!rc)
+        rc = fps_runs(t->order, t->dist, t->lens, an, k, IRP_PRUNE_THRESHOLD, floor, first,
+                      num_subsets);
+    free(first);
 done:
     if (rc == IRP_ENOMEM)
         irp_fail(IRP_ENOMEM, "out of memory tracing %zu subsets of %zu anchors", num_subsets, k);

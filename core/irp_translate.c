@@ -491,7 +491,7 @@ static void apply_block(double *out, size_t rows, const double *in, size_t ld, c
     apply_block_ld(out, map->cols, rows, in, ld, map, a);
 }
 
-enum { APPLY_BLOCK = 256 }; /* rows translated, post-processed and compared while in cache */
+enum { APPLY_BLOCK = 128 }; /* rows translated, post-processed and compared while in cache */
 
 /* out = in[:, 0..map->rows) · map, then rescaled and un-centred; in float32
  * block by block when o->single. */

@@ -1,6 +1,11 @@
 /* Unit tests of core/irp_anchors: FPS pruning, anchor subsets and their union. */
 #include "testutil.h"
 
+#include <cblas.h>
+#include <errno.h>
+#include <strings.h>
+#include <unistd.h>
+
 /* 6 orthogonal directions in R^8, each present twice with small jitter,
  * interleaved: rows 2i and 2i+1 share direction i (the second one negated,
  * which |cos| must still see as the same direction). */
@@ -224,8 +229,140 @@ static void fps_trace_cuts_every_delta_as_fps_runs_it(void **state)
     irp_mat_free(a);
 }
 
-int main(void)
+/* The trace's runs (side by side, their cosines summed in the order of
+ * OpenBLAS's Haswell dgemv kernel, which irp pins) equal FPS run one subset at
+ * a time, to the bit: the anchors kept, in order, and the distance that
+ * admitted each. The reference takes each step's cosines from cblas_dgemv (one
+ * BLAS thread, as the runner's workers run it: with two, OpenBLAS splits some
+ * products along the sum) and, where the trace sums in the kernel's order
+ * (rows of 4-row groups, d a multiple of 4 up to 2048, AVX2 and FMA), from
+ * that order written out with fma(); under the Haswell kernel itself (main
+ * runs this binary so, unless IRP_UNPINNED is set, as under valgrind) the two
+ * must agree there. Shapes: d a multiple of 4, d = 13 and 2052 (cblas's path),
+ * a k with a remainder of 4. */
+static int kernel_order_applies(size_t d)
 {
+    return d % 4 == 0 && d <= 2048 && __builtin_cpu_supports("avx2") &&
+           __builtin_cpu_supports("fma");
+}
+
+static size_t haswell_mismatches;
+
+static void reference_cosines(double *cosv, const irp_mat *an, size_t cur)
+{
+    size_t k = an->rows, d = an->cols;
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)k, (int)d, 1.0, an->data, (int)d,
+                &IRP_AT(an, cur, 0), 1, 0.0, cosv, 1);
+    if (!kernel_order_applies(d))
+        return;
+    const char *core = openblas_get_corename();
+    int haswell = core && !strcasecmp(core, "haswell");
+    for (size_t j = 0; j < (k & ~(size_t)3); j++) {
+        double l[4] = {0, 0, 0, 0};
+        for (size_t i = 0; i < d; i++)
+            l[i % 4] = fma(IRP_AT(an, j, i), IRP_AT(an, cur, i), l[i % 4]);
+        double c = (l[0] + l[2]) + (l[1] + l[3]);
+        if (haswell && c != cosv[j])
+            haswell_mismatches++;
+        cosv[j] = c;
+    }
+}
+
+static void reference_fps(size_t *order, double *dist, size_t *len, const irp_mat *an,
+                          double floor, size_t first)
+{
+    size_t k = an->rows, cur = first, n = 0;
+    double *mind = malloc(k * sizeof *mind), *cosv = malloc(k * sizeof *cosv), admitted = INFINITY;
+    unsigned char *taken = calloc(k, 1);
+    for (size_t i = 0; i < k; i++)
+        mind[i] = INFINITY;
+    for (;;) {
+        dist[n] = admitted;
+        order[n++] = cur;
+        taken[cur] = 1;
+        if (n == k)
+            break;
+        reference_cosines(cosv, an, cur);
+        size_t best = k;
+        double best_d = -1;
+        for (size_t i = 0; i < k; i++) {
+            if (taken[i])
+                continue;
+            double dc = 1.0 - fabs(cosv[i]);
+            if (dc < 0)
+                dc = 0;
+            if (dc < mind[i])
+                mind[i] = dc;
+            if (mind[i] > best_d) {
+                best_d = mind[i];
+                best = i;
+            }
+        }
+        if (best == k || best_d < floor)
+            break;
+        cur = best;
+        admitted = best_d;
+    }
+    *len = n;
+    free(mind);
+    free(cosv);
+    free(taken);
+}
+
+static void fps_trace_equals_one_dgemv_per_step(void **state)
+{
+    (void)state;
+    int threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    const size_t shapes[][2] = {{300, 12}, {300, 256}, {301, 12}, {303, 13}, {64, 2048}, {40, 2052}};
+    for (size_t c = 0; c < sizeof shapes / sizeof *shapes; c++) {
+        size_t k = shapes[c][0], d = shapes[c][1];
+        irp_mat *a = tu_gauss_mat(k, d, 40 + c), *an = irp_mat_copy(a);
+        assert_ok(irp_rows_normalize(an, "anchors"));
+        irp_fps_trace *t = irp_fps_trace_new(a, 5, 0.02, 3);
+        assert_non_null(t);
+        size_t *order = malloc(k * sizeof *order), len;
+        double *dist = malloc(k * sizeof *dist);
+        for (size_t s = 0; s < 5; s++) {
+            reference_fps(order, dist, &len, an, 0.02, irp_subspace_first(3, s, k));
+            if (len != t->lens[s])
+                fail_msg("k %zu d %zu subset %zu: %zu anchors, one dgemv per step %zu", k, d, s,
+                         t->lens[s], len);
+            assert_memory_equal(t->order[s], order, len * sizeof *order);
+            if (memcmp(t->dist[s], dist, len * sizeof *dist))
+                fail_msg("k %zu d %zu subset %zu: the distances differ", k, d, s);
+            assert_true(len > 2);
+        }
+        free(order);
+        free(dist);
+        irp_fps_trace_free(t);
+        irp_mat_free(a);
+        irp_mat_free(an);
+    }
+    openblas_set_num_threads(threads);
+    if (haswell_mismatches)
+        fail_msg("%zu cosines differ from cblas_dgemv under the Haswell kernel",
+                 haswell_mismatches);
+    const char *core = openblas_get_corename();
+    if (kernel_order_applies(12) && !getenv("IRP_UNPINNED") &&
+        !(core && !strcasecmp(core, "haswell")))
+        fail_msg("OpenBLAS runs its %s kernel, not Haswell: the order was not checked against it",
+                 core ? core : "unknown");
+}
+
+int main(int argc, char **argv)
+{
+    /* under the kernel irp pins (harness/plumbing/provenance.c), as irp runs:
+     * executed again once with it chosen (valgrind, which would not follow,
+     * sets IRP_UNPINNED) */
+    const char *core = getenv("OPENBLAS_CORETYPE");
+    if (argc >= 1 && !getenv("IRP_UNPINNED") && __builtin_cpu_supports("avx2") &&
+        __builtin_cpu_supports("fma") && (!core || strcmp(core, "Haswell"))) {
+        setenv("OPENBLAS_CORETYPE", "Haswell", 1);
+        execv("/proc/self/exe", argv);
+        fprintf(stderr, "cannot run again under OPENBLAS_CORETYPE=Haswell: %s\n", strerror(errno));
+        return 1;
+    }
     const struct CMUnitTest core_anchors[] = {
         cmocka_unit_test(fps_keeps_one_per_direction),
         cmocka_unit_test(fps_breaks_ties_by_lowest_index),
@@ -234,6 +371,7 @@ int main(void)
         cmocka_unit_test(pruning_lowers_condition_number),
         cmocka_unit_test(subsets_representatives_find_equal_sets),
         cmocka_unit_test(fps_trace_cuts_every_delta_as_fps_runs_it),
+        cmocka_unit_test(fps_trace_equals_one_dgemv_per_step),
     };
     return cmocka_run_group_tests(core_anchors, NULL, NULL);
 }

@@ -160,7 +160,7 @@ static void translate_cosines_equal_materialized(void **state)
     (void)state;
     /* Cosines computed block by block without keeping the translation (rescaled
      * and un-centred on the fly) equal those of the materialised translation, over
-     * 300 rows (a block of 256 and a remainder), centred: dense to the bit,
+     * 300 rows (blocks of 128 and a remainder), centred: dense to the bit,
      * factored to 1e-13. */
     irp_mat *ax = tu_gauss_mat(150, 24, 221), *ay = tu_gauss_mat(150, 20, 222);
     irp_mat *x = tu_gauss_mat(300, 24, 223), *truth = tu_gauss_mat(300, 20, 224);
