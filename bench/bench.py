@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """make bench: the C runner against two NumPy peers on the same grid and data, kernel
 throughput against OpenBLAS's own peak measured in the same run, peak memory, and scaling
-curves. Writes results/bench.csv, results/bench-scaling.csv, plots/bench-scaling.{gp,png,pdf}
+curves. The peers and the peaks run the OpenBLAS kernel the runner pins (Haswell on a CPU
+with AVX2); the runner is also timed once with the library's own choice (IRP_UNPINNED=1). Writes results/bench.csv, results/bench-scaling.csv, plots/bench-scaling.{gp,png,pdf}
 and prints the figures with their ratios.
 
   /usr/bin/python3 bench/bench.py            # the full grid (several minutes: the NumPy peers)
@@ -12,6 +13,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -36,6 +38,18 @@ def timed(cmd, **kw):
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"bench: {' '.join(cmd)} failed")
     return wall, ru.ru_maxrss * 1024, out
+
+
+def blas_core(path):
+    """The OpenBLAS kernel a run used, from its table's provenance line."""
+    with open(path) as fh:
+        for line in fh:
+            m = re.search(r"OpenBLAS \S+ core (\w+)", line)
+            if m:
+                return m.group(1)
+            if not line.startswith("#"):
+                break
+    sys.exit(f"bench: {path}: no OpenBLAS core in the provenance")
 
 
 def c_cosines(path):
@@ -77,6 +91,17 @@ def main():
                               "--quiet", "--results", res, "--account", acct_path, cfg])
     acct = roofline.read_account(acct_path)
     cos_c = c_cosines(os.path.join(res, "bench-grid.csv"))
+    # The runner pins OpenBLAS's kernel (Haswell where the CPU has AVX2: the same bits on
+    # every such machine); the peers and the peaks run that kernel too, so that the ratios
+    # compare implementations, not BLAS kernels. What the pin costs here: the runner once
+    # more with the library's own choice (IRP_UNPINNED=1; its last bits may differ).
+    core = blas_core(os.path.join(res, "bench-grid.csv"))
+    pinned = dict(os.environ, OPENBLAS_CORETYPE=core)
+    resu = os.path.join(work, "results-unpinned")
+    cu_wall, _, _ = timed([os.path.join(ROOT, "build/irp"), "run", "--force", "--no-plots",
+                           "--quiet", "--results", resu, cfg],
+                          env=dict(os.environ, IRP_UNPINNED="1"))
+    core_u = blas_core(os.path.join(resu, "bench-grid.csv"))
     # the same grid with the apply stage in float32 (precision = float32): every mean
     # cosine must stay within 1e-6 of float64 (the issue's bound), or the bench stops
     cfg32 = os.path.join(work, "grid32.ini")
@@ -94,13 +119,13 @@ def main():
         print(f"bench: NumPy {mode} peer ...", file=sys.stderr, flush=True)
         wall, rss, out = timed(["/usr/bin/python3", os.path.join(ROOT, "bench/peers.py"),
                                 "--mode", mode, "--data", DATA, "--omega", omega,
-                                "--delta", delta, "--test-limit", str(limit)])
+                                "--delta", delta, "--test-limit", str(limit)], env=pinned)
         res_py = json.loads(out)
         diff = max(abs(res_py["cosines"][k] - cos_c[k]) for k in cos_c)
         if set(res_py["cosines"]) != set(cos_c) or diff > 1e-8:
             sys.exit(f"bench: NumPy {mode} disagrees with the C runner (max |diff| {diff:.3g})")
         peers[mode] = (wall, rss, res_py, diff)
-    _, _, kout = timed([os.path.join(ROOT, "build/bench-kernels"), DATA])
+    _, _, kout = timed([os.path.join(ROOT, "build/bench-kernels"), DATA])  # pins as irp does
     kern = list(csv.DictReader(io.StringIO(kout.decode())))
 
     cells = len(cos_c)
@@ -108,6 +133,8 @@ def main():
              ("embeddings_read_bytes", read_bytes, "B"),
              ("c_peak_memory_over_embeddings", c_rss / read_bytes, "x"),
              ("pair_cells", cells, "count"), ("c_pair_cells_per_second", cells / c_wall, "1/s")]
+    rows += [("c_unpinned_wall_seconds", cu_wall, "s"),
+             ("c_unpinned_over_pinned_wall", cu_wall / c_wall, "x")]
     rows += [("c_float32_wall_seconds", c32_wall, "s"),
              ("c_float32_peak_rss_bytes", c32_rss, "B"),
              ("c_float32_max_abs_cosine_diff_vs_float64", diff32, ""),
@@ -148,7 +175,8 @@ def main():
         tmp = path + ".tmp"
         with open(tmp, "w", newline="") as fh:
             fh.write(f"# make bench{' --quick' if args.quick else ''}, "
-                     f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")
+                     f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; OpenBLAS's {core} "
+                     f"kernel for the runner, the NumPy peers and the peaks\n")
             w = csv.writer(fh, lineterminator="\n")
             w.writerow(header)
             w.writerows(data)
@@ -208,6 +236,8 @@ unset multiplot; set output
           f" {limit or n_test} test rows)")
     print(f"  C runner            {c_wall:8.1f} s   peak RSS {c_rss / 2**20:7.0f} MiB "
           f"({v['c_peak_memory_over_embeddings']:.2f}x the {read_bytes / 2**20:.0f} MiB read)")
+    print(f"  C, OpenBLAS's own kernel ({core_u}, IRP_UNPINNED=1) {cu_wall:.1f} s: the pin to "
+          f"{core} costs {c_wall / cu_wall:.2f}x here; the peers and peaks below run {core}")
     print(f"  C, apply in float32 {c32_wall:8.1f} s   peak RSS {c32_rss / 2**20:7.0f} MiB "
           f"({c_wall / c32_wall:.2f}x float64; mean cosines within {diff32:.1g} of float64)")
     for mode in ("stepwise", "closedform"):

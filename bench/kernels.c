@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "plumbing/dump.h"
+#include "plumbing/provenance.h"
 #include "irp.h"
 #include "testutil_rand.h"
 
@@ -171,6 +172,9 @@ static int peaks_only(void)
 
 int main(int argc, char **argv)
 {
+    /* the peaks of the kernels irp runs: OpenBLAS pinned as irp pins it (on a CPU with
+     * AVX-512 its own choice would be faster, and not what the runner can reach) */
+    provenance_pin_blas(argv);
     if (argc == 2 && !strcmp(argv[1], "--peaks"))
         return peaks_only();
     if (argc != 2) {
