@@ -39,12 +39,32 @@ __attribute__((target("avx2,fma"))) static void fps_cosines_fma(double *const *c
                                                                 const size_t *cur, size_t m,
                                                                 size_t rows)
 {
-    size_t d = an->cols;
-    for (size_t j = 0; j < rows; j += 2) /* rows: a multiple of 4 */
-        for (size_t s0 = 0; s0 < m; s0 += 4) {
+    size_t d = an->cols, m4 = m & ~(size_t)3;
+    /* runs left over from the groups of four: one at a time, four rows at once
+     * (four chains, as the kernel runs them) */
+    for (size_t s = m4; s < m; s++) {
+        const double *x = &IRP_AT(an, cur[s], 0);
+        for (size_t j = 0; j < rows; j += 4) { /* rows: a multiple of 4 */
+            __m256d c[4];
+            for (size_t q = 0; q < 4; q++)
+                c[q] = _mm256_setzero_pd();
+            for (size_t i = 0; i < d; i += 4) {
+                __m256d xv = _mm256_loadu_pd(x + i);
+                for (size_t q = 0; q < 4; q++)
+                    c[q] = _mm256_fmadd_pd(_mm256_loadu_pd(&IRP_AT(an, j + q, i)), xv, c[q]);
+            }
+            for (size_t q = 0; q < 4; q++) {
+                double l[4];
+                _mm256_storeu_pd(l, c[q]);
+                cos[s][j + q] = (l[0] + l[2]) + (l[1] + l[3]);
+            }
+        }
+    }
+    for (size_t j = 0; j < rows; j += 2)
+        for (size_t s0 = 0; s0 < m4; s0 += 4) {
             const double *a0 = &IRP_AT(an, j, 0), *a1 = &IRP_AT(an, j + 1, 0), *x[4];
-            for (size_t q = 0; q < 4; q++) /* past m: run s0's again, not kept */
-                x[q] = &IRP_AT(an, cur[s0 + q < m ? s0 + q : s0], 0);
+            for (size_t q = 0; q < 4; q++)
+                x[q] = &IRP_AT(an, cur[s0 + q], 0);
             __m256d c0[4], c1[4];
             for (size_t q = 0; q < 4; q++)
                 c0[q] = c1[q] = _mm256_setzero_pd();
@@ -56,7 +76,7 @@ __attribute__((target("avx2,fma"))) static void fps_cosines_fma(double *const *c
                     c1[q] = _mm256_fmadd_pd(v1, xv, c1[q]);
                 }
             }
-            for (size_t q = 0; q < 4 && s0 + q < m; q++) {
+            for (size_t q = 0; q < 4; q++) {
                 double l0[4], l1[4];
                 _mm256_storeu_pd(l0, c0[q]);
                 _mm256_storeu_pd(l1, c1[q]);
