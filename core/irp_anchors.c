@@ -349,15 +349,32 @@ irp_subsets *irp_subsets_new(const irp_mat *anchors, size_t num_subsets, irp_pru
         irp_fail(IRP_EINVAL, "cannot draw subspaces from an empty anchor set (k = 0)");
         return NULL;
     }
-    irp_subsets *s = subsets_alloc(num_subsets, anchors->rows);
-    if (!s)
+    size_t k = anchors->rows;
+    if (check_param(mode, param))
         return NULL;
-    for (size_t i = 0; i < num_subsets; i++) {
-        size_t first = irp_subspace_first(seed, i, anchors->rows);
-        if (irp_prune_fps(s->indices[i], &s->counts[i], anchors, mode, param, first)) {
-            irp_subsets_free(s);
-            return NULL;
-        }
+    irp_subsets *s = subsets_alloc(num_subsets, k);
+    irp_mat *an = s ? irp_mat_copy(anchors) : NULL;
+    size_t *first = s ? malloc(num_subsets * sizeof *first) : NULL;
+    int rc = !s || !an || !first ? irp_fail(IRP_ENOMEM, "out of memory pruning %zu anchors", k)
+                                 : IRP_OK;
+    /* as irp_prune_fps per subset, the ω runs side by side (fps_runs: the same bits) */
+    if (!rc)
+        rc = irp_rows_normalize(an, "anchors");
+    size_t limit = k;
+    if (mode == IRP_PRUNE_FRACTION) {
+        limit = (size_t)ceil(param * (double)k - 1e-12);
+        if (limit < 1)
+            limit = 1;
+    }
+    for (size_t i = 0; !rc && i < num_subsets; i++)
+        first[i] = irp_subspace_first(seed, i, k);
+    if (!rc)
+        rc = fps_runs(s->indices, NULL, s->counts, an, limit, mode, param, first, num_subsets);
+    irp_mat_free(an);
+    free(first);
+    if (rc) {
+        irp_subsets_free(s);
+        return NULL;
     }
     return s;
 }
