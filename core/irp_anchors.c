@@ -116,6 +116,8 @@ static irp_status fps_runs(size_t *const *out, double *const *dist, size_t *coun
                            const size_t *first, size_t m)
 {
     size_t k = an->rows;
+    if (k && m > SIZE_MAX / sizeof(double) / k)
+        return irp_fail(IRP_ENOMEM, "out of memory pruning %zu anchors %zu times", k, m);
     double *mind = malloc(m * k * sizeof *mind), *cosv = malloc(m * k * sizeof *cosv);
     double *admitted = malloc(m * sizeof *admitted), **cs = malloc(m * sizeof *cs);
     unsigned char *taken = calloc(m * k, 1);

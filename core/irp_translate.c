@@ -646,6 +646,9 @@ irp_status irp_translate_cosines_many(double *mean, double *floor, const irp_mat
      * one input are not multiplied as one wider matrix: OpenBLAS's kernel sums a
      * column's edge differently, which moved the last bits where dy % 8 != 0.) */
     size_t rows = APPLY_BLOCK < n ? APPLY_BLOCK : n, ldc = num * dy;
+    if (dy && num > SIZE_MAX / sizeof(double) / rows / dy) /* (rows, dy ≥ 1 here) */
+        return irp_fail(IRP_ENOMEM, "%zu translations of %zu columns are too many at once", num,
+                        dy);
     double *blk = malloc(rows * ldc * sizeof *blk);
     const double **vp = malloc(num * sizeof *vp);
     irp_cosine_acc *acc = malloc(num * sizeof *acc);
