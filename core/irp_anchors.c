@@ -203,13 +203,26 @@ static irp_status fps_runs(size_t *const *out, double *const *dist, size_t *coun
     return IRP_OK;
 }
 
-/* One FPS run (fps_runs with m = 1). */
-static irp_status fps_run(size_t *out_indices, double *dist, size_t *out_count,
-                          const irp_mat *an, size_t limit, irp_prune_mode mode, double param,
-                          size_t first)
+/* m FPS runs over the rows of `anchors`, normalised here once, run s from
+ * first[s]: at most k anchors each, or the fraction `param` of them. */
+static irp_status prune_runs(size_t *const *out, size_t *counts, const irp_mat *anchors,
+                             irp_prune_mode mode, double param, const size_t *first, size_t m)
 {
-    return fps_runs(&out_indices, dist ? &dist : NULL, out_count, an, limit, mode, param, &first,
-                    1);
+    size_t k = anchors->rows;
+    irp_mat *an = irp_mat_copy(anchors);
+    if (!an)
+        return irp_fail(IRP_ENOMEM, "out of memory pruning %zu anchors", k);
+    int rc = irp_rows_normalize(an, "anchors");
+    size_t limit = k;
+    if (mode == IRP_PRUNE_FRACTION) {
+        limit = (size_t)ceil(param * (double)k - 1e-12);
+        if (limit < 1)
+            limit = 1;
+    }
+    if (!rc)
+        rc = fps_runs(out, NULL, counts, an, limit, mode, param, first, m);
+    irp_mat_free(an);
+    return rc;
 }
 
 irp_status irp_prune_fps(size_t *out_indices, size_t *out_count, const irp_mat *anchors,
@@ -226,21 +239,7 @@ irp_status irp_prune_fps(size_t *out_indices, size_t *out_count, const irp_mat *
         return irp_fail(IRP_EINVAL, "cannot prune an empty anchor set (k = 0)");
     if (first >= k)
         return irp_fail(IRP_EINVAL, "first anchor %zu is out of range (k = %zu)", first, k);
-    irp_mat *an = irp_mat_copy(anchors);
-    if (!an)
-        return irp_fail(IRP_ENOMEM, "out of memory pruning %zu anchors", k);
-    if ((rc = irp_rows_normalize(an, "anchors")))
-        goto done;
-    size_t limit = k;
-    if (mode == IRP_PRUNE_FRACTION) {
-        limit = (size_t)ceil(param * (double)k - 1e-12);
-        if (limit < 1)
-            limit = 1;
-    }
-    rc = fps_run(out_indices, NULL, out_count, an, limit, mode, param, first);
-done:
-    irp_mat_free(an);
-    return rc;
+    return prune_runs(&out_indices, out_count, anchors, mode, param, &first, 1);
 }
 
 void irp_fps_trace_free(irp_fps_trace *t)
@@ -355,24 +354,13 @@ irp_subsets *irp_subsets_new(const irp_mat *anchors, size_t num_subsets, irp_pru
     if (check_param(mode, param))
         return NULL;
     irp_subsets *s = subsets_alloc(num_subsets, k);
-    irp_mat *an = s ? irp_mat_copy(anchors) : NULL;
     size_t *first = s ? malloc(num_subsets * sizeof *first) : NULL;
-    int rc = !s || !an || !first ? irp_fail(IRP_ENOMEM, "out of memory pruning %zu anchors", k)
-                                 : IRP_OK;
-    /* as irp_prune_fps per subset, the ω runs side by side (fps_runs: the same bits) */
-    if (!rc)
-        rc = irp_rows_normalize(an, "anchors");
-    size_t limit = k;
-    if (mode == IRP_PRUNE_FRACTION) {
-        limit = (size_t)ceil(param * (double)k - 1e-12);
-        if (limit < 1)
-            limit = 1;
-    }
+    int rc = !s || !first ? irp_fail(IRP_ENOMEM, "out of memory pruning %zu anchors", k) : IRP_OK;
     for (size_t i = 0; !rc && i < num_subsets; i++)
         first[i] = irp_subspace_first(seed, i, k);
+    /* as irp_prune_fps per subset, the ω runs side by side (fps_runs: the same bits) */
     if (!rc)
-        rc = fps_runs(s->indices, NULL, s->counts, an, limit, mode, param, first, num_subsets);
-    irp_mat_free(an);
+        rc = prune_runs(s->indices, s->counts, anchors, mode, param, first, num_subsets);
     free(first);
     if (rc) {
         irp_subsets_free(s);
