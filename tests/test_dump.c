@@ -55,6 +55,31 @@ static void good_dump_loads_with_shapes(void **state)
     dump_free(d);
 }
 
+/* run_experiment releases the float32 test rows once it holds their doubles:
+ * the shape stays, a later read fails with a message instead of reading freed
+ * memory, and the on-demand training split is untouched. */
+static void released_rows_fail_clearly(void **state)
+{
+    (void)state;
+    dump *d;
+    assert_ok(dump_load_flags(&d, data_path("tiny.h5"), NULL, 0, DUMP_TRAIN_ON_DEMAND));
+    dump_space *w = &d->spaces[0];
+    irp_mat *before = dump_rows(&w->train, NULL, 4);
+    dump_release(&w->test);
+    assert_null(w->test.data);
+    assert_int_equal(w->test.rows, 200);
+    assert_int_equal(w->test.cols, w->dim);
+    assert_null(dump_rows(&w->test, NULL, 1));
+    assert_non_null(strstr(irp_last_error(), "released"));
+    dump_release(&w->test); /* twice is harmless */
+    irp_mat *after = dump_rows(&w->train, NULL, 4);
+    assert_non_null(after);
+    assert_memory_equal(before->data, after->data, 4 * w->dim * sizeof(double));
+    irp_mat_free(before);
+    irp_mat_free(after);
+    dump_free(d); /* frees the rest, not the released rows again */
+}
+
 static void loads_only_requested_spaces(void **state)
 {
     (void)state;
@@ -514,6 +539,7 @@ int main(void)
     size_t n = 0;
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(good_dump_loads_with_shapes);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(loads_only_requested_spaces);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(released_rows_fail_clearly);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(train_on_demand_reads_the_same_rows);
     for (size_t i = 0; i < sizeof bad_cases / sizeof *bad_cases; i++) {
         struct CMUnitTest t = cmocka_unit_test_prestate(bad_file_rejected, &bad_cases[i]);

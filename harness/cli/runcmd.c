@@ -235,6 +235,8 @@ int cmd_run(int argc, char **argv)
     for (size_t i = 0; !rc && i < n; i++) {
         double t0 = now_seconds();
         int r = run_experiment(cs[i], ds[i], &o);
+        dump_free(ds[i]); /* each config has its own: the next run's memory starts lower */
+        ds[i] = NULL;
         if (!r && !o.no_plots)
             r = run_figure(cs[i], &o);
         if (par_agree(r)) {

@@ -30,8 +30,10 @@ int run_check_paths(const config *c, const run_opts *o);
  * needs from it before any work. */
 int run_load(dump **out, const config *c, size_t threads);
 
-/* Runs every cell not already done; writes <results>/<name>.csv. */
-int run_experiment(const config *c, const dump *d, const run_opts *o);
+/* Runs every cell not already done; writes <results>/<name>.csv. The run
+ * takes the test split as doubles once and releases the dump's float32 copy
+ * (dump_release): d's test rows cannot be read again after this call. */
+int run_experiment(const config *c, dump *d, const run_opts *o);
 
 /* Draws c's figure from its table. */
 int run_figure(const config *c, const run_opts *o);

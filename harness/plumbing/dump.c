@@ -313,6 +313,10 @@ static irp_mat *read_rows_memo(const dump_matrix *m, const size_t *idx, size_t n
 
 irp_mat *dump_rows(const dump_matrix *m, const size_t *idx, size_t n)
 {
+    if (!m->data && !m->file) {
+        irp_fail(IRP_EINVAL, "dump rows already released (dump_release)");
+        return NULL;
+    }
     if (!m->data)
         return read_rows_memo(m, idx, n);
     irp_mat *out = irp_mat_new(n, m->cols);
@@ -438,6 +442,12 @@ static int load_head(dump_head *h, const char *file, hid_t fid, hid_t heads, con
     free(act);
     H5Gclose(g);
     return rc;
+}
+
+void dump_release(dump_matrix *m)
+{
+    free(m->data);
+    m->data = NULL;
 }
 
 static void space_free(dump_space *s)

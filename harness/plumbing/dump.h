@@ -136,6 +136,10 @@ int dump_guarded(const char *path, int (*reader)(void *arg), void *arg);
  * NULL and an error set on failure (allocation, or reading an on-demand split). */
 irp_mat *dump_rows(const dump_matrix *m, const size_t *indices, size_t n);
 
+/* Frees m's in-memory rows (a caller that holds the copy it needs; the shape
+ * stays). dump_rows on m then fails, saying so. */
+void dump_release(dump_matrix *m);
+
 /* IRP_OK unless a row of m (rows idx[i] of split `split` of space s, or rows
  * 0.. when idx is NULL) is all zero: IRP normalises every row, so such a row
  * cannot be encoded; the error names file, space, split and row. */
