@@ -80,6 +80,51 @@ static void released_rows_fail_clearly(void **state)
     dump_free(d); /* frees the rest, not the released rows again */
 }
 
+/* issue 31: the on-demand training splits are streamed side by side, their
+ * FNV-1a chains interleaved: every chain must come out as fnv1a alone gives
+ * it (any number of chains, unequal and empty lengths), and every space's
+ * hashes as a load of that space alone (scanned by itself) and as an eager
+ * load give them. */
+static void side_by_side_scan_hashes_as_one_space_at_a_time(void **state)
+{
+    (void)state;
+    unsigned char bytes[9][300];
+    for (size_t i = 0; i < 9; i++)
+        for (size_t j = 0; j < 300; j++)
+            bytes[i][j] = (unsigned char)(i * 131 + j * 7 + (j >> 3));
+    static const size_t lens[9] = {300, 17, 0, 299, 64, 1, 300, 5, 250};
+    for (size_t n = 1; n <= 9; n++) {
+        uint64_t h[9];
+        const void *data[9];
+        for (size_t i = 0; i < n; i++)
+            h[i] = FNV1A_INIT + i, data[i] = bytes[i];
+        fnv1a_many(h, data, lens, n);
+        for (size_t i = 0; i < n; i++)
+            if (h[i] != fnv1a(FNV1A_INIT + i, bytes[i], lens[i]))
+                fail_msg("%zu chains: chain %zu differs from fnv1a alone", n, i);
+    }
+    dump *eager, *lazy;
+    assert_ok(dump_load(&eager, data_path("tiny.h5"), NULL, 0));
+    uint64_t before = dump_scanned_bytes();
+    assert_ok(dump_load_flags(&lazy, data_path("tiny.h5"), NULL, 0, DUMP_TRAIN_ON_DEMAND));
+    assert_true(dump_scanned_bytes() > before);
+    assert_int_equal(lazy->content_hash, eager->content_hash);
+    assert_int_equal(lazy->num_spaces, 4);
+    for (size_t i = 0; i < lazy->num_spaces; i++) {
+        dump *one;
+        const char *name = lazy->spaces[i].name;
+        assert_ok(dump_load_flags(&one, data_path("tiny.h5"), &name, 1, DUMP_TRAIN_ON_DEMAND));
+        assert_int_equal(one->spaces[0].train_hash, lazy->spaces[i].train_hash);
+        assert_int_equal(one->spaces[0].test_hash, lazy->spaces[i].test_hash);
+        assert_int_equal(one->spaces[0].content_hash, lazy->spaces[i].content_hash);
+        assert_int_equal(eager->spaces[i].content_hash, lazy->spaces[i].content_hash);
+        assert_null(lazy->spaces[i].train.data);
+        dump_free(one);
+    }
+    dump_free(eager);
+    dump_free(lazy);
+}
+
 static void loads_only_requested_spaces(void **state)
 {
     (void)state;
@@ -152,15 +197,21 @@ static void bad_file_rejected(void **state)
     dump *d = (dump *)1;
     char full[1100];
     snprintf(full, sizeof full, "%s", data_path(c->file));
-    irp_clear_error();
-    assert_int_equal(dump_load(&d, full, NULL, 0), IRP_EDATA);
-    assert_null(d);
-    const char *msg = irp_last_error();
-    if (strncmp(msg, full, strlen(full)) != 0) /* one line, naming the file first */
-        fail_msg("message '%s' does not start with the file name", msg);
-    if (!strstr(msg, c->needle))
-        fail_msg("message '%s' does not mention '%s'", msg, c->needle);
-    assert_null(strchr(msg, '\n'));
+    /* read whole, and with the training split on demand (its splits scanned
+     * side by side, then space by space to report the first problem) */
+    for (int lazy = 0; lazy < 2; lazy++) {
+        irp_clear_error();
+        assert_int_equal(dump_load_flags(&d, full, NULL, 0, lazy ? DUMP_TRAIN_ON_DEMAND : 0),
+                         IRP_EDATA);
+        assert_null(d);
+        const char *msg = irp_last_error();
+        if (strncmp(msg, full, strlen(full)) != 0) /* one line, naming the file first */
+            fail_msg("message '%s' does not start with the file name", msg);
+        if (!strstr(msg, c->needle))
+            fail_msg("%s: message '%s' does not mention '%s'", lazy ? "on demand" : "whole", msg,
+                     c->needle);
+        assert_null(strchr(msg, '\n'));
+    }
 }
 
 static bad_case bad_cases[] = {
@@ -425,8 +476,8 @@ static void content_hash_sees_every_number_moving_field(void **state)
 }
 
 /* What the guarded child hands over for a dump loaded with the training split
- * on demand: the file as it was, and per space its name's hash and train's
- * shape and train_hash. */
+ * on demand: the file as it was, and per space its name's hash, train's
+ * shape, train_hash and test_hash. */
 static size_t handover_of(uint64_t *h, size_t cap, const dump *d)
 {
     size_t n = DUMP_HAND_HEAD + DUMP_HAND_SPACE * d->num_spaces;
@@ -438,6 +489,7 @@ static size_t handover_of(uint64_t *h, size_t cap, const dump *d)
         const dump_space *s = &d->spaces[i];
         e[0] = fnv1a(FNV1A_INIT, s->name, strlen(s->name) + 1);
         e[1] = s->train.rows, e[2] = s->train.cols, e[3] = s->train_hash;
+        e[4] = s->test_hash;
     }
     return n;
 }
@@ -483,13 +535,29 @@ static void checked_load_takes_the_childs_training_split_only_for_the_same_file(
     assert_ok(dump_load_handed(&d, copy, NULL, 0, DUMP_TRAIN_ON_DEMAND, hand, n));
     assert_int_equal(d->content_hash, h0);
     dump_free(d);
-    /* taken: a forged train_hash of space 2 moves the content hash */
+    /* taken: a forged train_hash of space 2 is what the space reports (the
+     * content hash goes on from the handed test_hash, which continues the chain) */
     memcpy(forged, hand, n * sizeof *hand);
     forged[DUMP_HAND_HEAD + 2 * DUMP_HAND_SPACE + 3] ^= 1;
     assert_ok(dump_load_handed(&d, copy, NULL, 0, DUMP_TRAIN_ON_DEMAND, forged, n));
-    assert_true(d->content_hash != h0);
+    assert_int_equal(d->content_hash, h0);
     assert_true(d->spaces[2].train_hash == (d0->spaces[2].train_hash ^ 1));
     assert_int_equal(d->spaces[1].content_hash, d0->spaces[1].content_hash);
+    dump_free(d);
+    /* taken: the test split's hash too (its rows are read and checked here, not hashed) */
+    memcpy(forged, hand, n * sizeof *hand);
+    forged[DUMP_HAND_HEAD + 2 * DUMP_HAND_SPACE + 4] ^= 1;
+    before = dump_scanned_bytes();
+    assert_ok(dump_load_handed(&d, copy, NULL, 0, DUMP_TRAIN_ON_DEMAND, forged, n));
+    assert_int_equal(dump_scanned_bytes(), before);
+    assert_true(d->spaces[2].test_hash == (d0->spaces[2].test_hash ^ 1));
+    assert_true(d->content_hash != h0);
+    assert_int_equal(d->spaces[2].train_hash, d0->spaces[2].train_hash);
+    irp_mat *t0 = dump_rows(&d0->spaces[2].test, NULL, 200), *t1 = dump_rows(&d->spaces[2].test, NULL, 200);
+    assert_non_null(t1);
+    assert_memory_equal(t0->data, t1->data, 200 * t0->cols * sizeof(double));
+    irp_mat_free(t0);
+    irp_mat_free(t1);
     dump_free(d);
     /* ignored: another file identity (each field), a cut-short or foreign
      * handover, an eager load, another space's name, another shape */
@@ -505,6 +573,7 @@ static void checked_load_takes_the_childs_training_split_only_for_the_same_file(
     for (size_t c = 0; c < sizeof off / sizeof *off; c++) {
         memcpy(forged, hand, n * sizeof *hand);
         forged[DUMP_HAND_HEAD + 2 * DUMP_HAND_SPACE + 3] ^= 1;
+        forged[DUMP_HAND_HEAD + 2 * DUMP_HAND_SPACE + 4] ^= 1;
         forged[off[c].word] ^= off[c].xor;
         assert_ok(dump_load_handed(&d, copy, NULL, 0, off[c].flags, forged, n - off[c].words_less));
         if (d->content_hash != h0)
@@ -540,6 +609,7 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(good_dump_loads_with_shapes);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(loads_only_requested_spaces);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(released_rows_fail_clearly);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(side_by_side_scan_hashes_as_one_space_at_a_time);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(train_on_demand_reads_the_same_rows);
     for (size_t i = 0; i < sizeof bad_cases / sizeof *bad_cases; i++) {
         struct CMUnitTest t = cmocka_unit_test_prestate(bad_file_rejected, &bad_cases[i]);

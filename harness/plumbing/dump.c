@@ -47,7 +47,8 @@ static uint64_t hash_head(uint64_t h, const dump_head *hd)
     return h;
 }
 
-/* float32 [rows, cols], checking shape and finiteness. */
+/* float32 [rows, cols], checking shape and finiteness; hashed into *hash
+ * unless hash is NULL (its hash was handed over). */
 static int read_floats(dump_matrix *out, uint64_t *hash, const char *file, hid_t loc,
                        const char *path, size_t want_rows, size_t want_cols /* 0: any */)
 {
@@ -76,8 +77,10 @@ static int read_floats(dump_matrix *out, uint64_t *hash, const char *file, hid_t
         return rc;
     }
     *out = (dump_matrix){dims[0], dims[1], buf, NULL, NULL, NULL};
-    *hash = hash_shape(*hash, out->rows, out->cols);
-    *hash = fnv1a(*hash, buf, out->rows * out->cols * sizeof *buf);
+    if (hash) {
+        *hash = hash_shape(*hash, out->rows, out->cols);
+        *hash = fnv1a(*hash, buf, out->rows * out->cols * sizeof *buf);
+    }
     return IRP_OK;
 }
 
@@ -152,6 +155,80 @@ static int scan_floats(dump_matrix *out, uint64_t *hash, const char *file, hid_t
             rc = irp_fail(IRP_ENOMEM, "out of memory");
     }
     return rc;
+}
+
+/* scan_floats for the training splits of n spaces at once, block by block,
+ * their FNV-1a chains interleaved (fnv1a_many): entry i of ent (DUMP_HAND_SPACE
+ * words) gets {name hash, rows, cols, train_hash, 0}, what load_space takes
+ * from a handover. Returns nonzero, reporting nothing, if any split is not a
+ * finite float32 [num_train, cols > 0] dataset or memory runs out: the caller
+ * then scans space by space, which finds and reports the first problem. */
+static int scan_side_by_side(uint64_t *ent, const dump *d, hid_t file, char *const *names,
+                             size_t n)
+{
+    hid_t *ds = malloc(n * sizeof *ds), *sp = malloc(n * sizeof *sp);
+    float **buf = calloc(n, sizeof *buf);
+    size_t *cols = malloc(n * sizeof *cols), *len = malloc(n * sizeof *len);
+    uint64_t *h = malloc(n * sizeof *h);
+    size_t open = 0, rows = d->num_train;
+    hsize_t block = rows && rows < 4096 ? rows : 4096;
+    int bad = !ds || !sp || !buf || !cols || !len || !h || !rows;
+    char path[600];
+    for (; !bad && open < n; open++) {
+        snprintf(path, sizeof path, "/spaces/%s/train", names[open]);
+        ds[open] = sp[open] = -1;
+        if (!h5_exists(file, path) || (ds[open] = H5Dopen2(file, path, H5P_DEFAULT)) < 0) {
+            bad = 1;
+            break;
+        }
+        hid_t t = H5Dget_type(ds[open]);
+        sp[open] = H5Dget_space(ds[open]);
+        hsize_t dims[2] = {0, 0};
+        size_t bytes = 0;
+        bad = t < 0 || sp[open] < 0 || H5Tget_class(t) != H5T_FLOAT || H5Tget_size(t) != 4 ||
+              H5Sget_simple_extent_ndims(sp[open]) != 2 ||
+              H5Sget_simple_extent_dims(sp[open], dims, NULL) < 0 || dims[0] != rows ||
+              dims[1] == 0 || h5_shape_bytes(&bytes, dims[0], dims[1], sizeof(float)) ||
+              !h5_plausible(ds[open], bytes) ||
+              h5_shape_bytes(&bytes, block, dims[1], sizeof(float)) ||
+              !(buf[open] = malloc(bytes));
+        if (t >= 0)
+            H5Tclose(t);
+        cols[open] = (size_t)dims[1];
+        h[open] = hash_shape(hash_text(FNV1A_INIT, names[open]), rows, cols[open]);
+    } /* (a slot that failed after opening is counted by the loop's open++: closed below) */
+    for (hsize_t r0 = 0; !bad && r0 < rows; r0 += block) {
+        hsize_t cnt = rows - r0 < block ? rows - r0 : block;
+        for (size_t i = 0; !bad && i < n; i++) {
+            hsize_t c[2] = {cnt, cols[i]}, off[2] = {r0, 0};
+            hid_t ms = H5Screate_simple(2, c, NULL);
+            bad = ms < 0 || H5Sselect_hyperslab(sp[i], H5S_SELECT_SET, off, NULL, c, NULL) < 0 ||
+                  H5Dread(ds[i], H5T_NATIVE_FLOAT, ms, sp[i], H5P_DEFAULT, buf[i]) < 0;
+            if (ms >= 0)
+                H5Sclose(ms);
+            len[i] = cnt * cols[i];
+            for (size_t j = 0; !bad && j < len[i]; j++)
+                bad = !isfinite(buf[i][j]);
+            len[i] *= sizeof(float);
+            scanned_bytes += len[i];
+        }
+        if (!bad)
+            fnv1a_many(h, (const void *const *)buf, len, n);
+    }
+    for (size_t i = 0; !bad && i < n; i++) {
+        uint64_t *e = ent + DUMP_HAND_SPACE * i;
+        e[0] = hash_text(FNV1A_INIT, names[i]), e[1] = rows, e[2] = cols[i], e[3] = h[i];
+        e[4] = 0;
+    }
+    for (size_t i = 0; i < open; i++) {
+        if (sp[i] >= 0)
+            H5Sclose(sp[i]);
+        if (ds[i] >= 0)
+            H5Dclose(ds[i]);
+        free(buf[i]);
+    }
+    free(ds), free(sp), free(buf), free(cols), free(len), free(h);
+    return bad;
 }
 
 /* The training split as the guarded child found it (dump_load_checked): the
@@ -528,9 +605,10 @@ static void list_free(name_list *l)
     free(l->names);
 }
 
-/* hand: NULL, or the child's {name hash, train rows, train cols, train_hash} */
+/* hand: NULL, or the child's {name hash, train rows, train cols, train_hash,
+ * test_hash} */
 static int load_space(dump_space *s, const dump *d, hid_t file, const char *name, unsigned flags,
-                      const uint64_t *hand)
+                      const uint64_t *hand, int hand_has_test)
 {
     char obj[512], path[600];
     memset(s, 0, sizeof *s);
@@ -542,20 +620,25 @@ static int load_space(dump_space *s, const dump *d, hid_t file, const char *name
         return FAIL("%s: %s: expected a group holding train and test", d->path, obj);
     snprintf(path, sizeof path, "%s/train", obj);
     s->content_hash = hash_text(FNV1A_INIT, name);
-    int rc = 1;
+    int rc = 1, handed = 0;
     if ((flags & DUMP_TRAIN_ON_DEMAND) && hand && hand[0] == s->content_hash &&
         hand[1] == d->num_train && (rc = locate_floats(&s->train, d->path, file, path,
                                                        (size_t)hand[1], (size_t)hand[2])) == IRP_OK)
-        s->content_hash = hand[3];
+        s->content_hash = hand[3], handed = 1;
     else if (rc == 1)
         rc = flags & DUMP_TRAIN_ON_DEMAND
                  ? scan_floats(&s->train, &s->content_hash, d->path, file, path, d->num_train)
                  : read_floats(&s->train, &s->content_hash, d->path, file, path, d->num_train, 0);
     s->train_hash = s->content_hash;
     snprintf(path, sizeof path, "%s/test", obj);
+    /* the test rows are read here either way (they are kept), checked again,
+     * and hashed only when the child's hash of them was not handed over */
     if (!rc)
-        rc = read_floats(&s->test, &s->content_hash, d->path, file, path, d->num_test,
-                         s->train.cols);
+        rc = read_floats(&s->test, handed && hand_has_test ? NULL : &s->content_hash, d->path,
+                         file, path, d->num_test, s->train.cols);
+    if (!rc && handed && hand_has_test)
+        s->content_hash = hand[4];
+    s->test_hash = s->content_hash;
     if (!rc)
         s->dim = s->train.cols;
     double v;
@@ -820,14 +903,31 @@ static int load_part(dump **out, const char *path, const char *const *only, size
         size_t m = first_half(file, &l, wanted, nw);
         from = part ? m : 0, to = part ? nw : m;
     }
+    /* nothing handed over (the guarded child, or an unguarded load): the
+     * training splits to stream through are scanned side by side */
+    uint64_t *mine = NULL;
+    char **names = NULL;
+    if (!rc && !hand && (flags & DUMP_TRAIN_ON_DEMAND) && to - from > 1 &&
+        (mine = calloc((to - from) * DUMP_HAND_SPACE, sizeof *mine)) &&
+        (names = malloc((to - from) * sizeof *names))) {
+        for (size_t w = from; w < to; w++)
+            names[w - from] = l.names[wanted[w]];
+        if (scan_side_by_side(mine, d, file, names, to - from)) {
+            free(mine);
+            mine = NULL;
+        }
+    }
     for (size_t w = from; !rc && w < to; w++) {
         size_t i = wanted[w];
         const uint64_t *h = hand && d->num_spaces < hand[5]
                                 ? hand + DUMP_HAND_HEAD + DUMP_HAND_SPACE * d->num_spaces
-                                : NULL;
-        rc = load_space(&d->spaces[d->num_spaces], d, file, l.names[i], flags, h);
+                            : mine ? mine + DUMP_HAND_SPACE * (w - from)
+                                   : NULL;
+        rc = load_space(&d->spaces[d->num_spaces], d, file, l.names[i], flags, h, !mine);
         d->num_spaces++;
     }
+    free(mine);
+    free(names);
     free(wanted);
     list_free(&l);
     free(schema);
@@ -965,6 +1065,7 @@ static int load_in_child(void *arg)
             uint64_t *e = h + DUMP_HAND_HEAD + DUMP_HAND_SPACE * i;
             e[0] = hash_text(FNV1A_INIT, d->spaces[i].name), e[1] = d->spaces[i].train.rows;
             e[2] = d->spaces[i].train.cols, e[3] = d->spaces[i].train_hash;
+            e[4] = d->spaces[i].test_hash;
         }
         a->hand_words = n;
     } /* (none handed over: the parent validates the training split itself) */

@@ -45,6 +45,7 @@ typedef struct dump_space {
     uint64_t content_hash; /* of name, embeddings and heads (dump_content_hash) */
     uint64_t train_hash;   /* content_hash's state after the train split (the guarded
                             * child hands it to the parent: dump_load_checked) */
+    uint64_t test_hash;    /* and after the test split (handed over too) */
 } dump_space;
 
 typedef struct dump {
@@ -103,21 +104,24 @@ uint64_t dump_content_hash(const dump *d);
  * loaded here. The child hands over, per space, the training split's shape
  * and its share of the content hash, with the file's identity (device,
  * inode, size, mtime) as it saw it: with DUMP_TRAIN_ON_DEMAND the parent
- * then does not stream through the training split again, unless the file's
- * identity changed in between (then it validates it itself, as before). */
+ * then does not stream through the training split again, and reads the test
+ * split (which it keeps, and checks again) without hashing it a second time,
+ * unless the file's identity changed in between (then it validates and
+ * hashes both itself, as before). */
 int dump_load_checked(dump **out, const char *path, const char *const *spaces, size_t num_spaces,
                       unsigned flags);
 /* dump_load_checked's second step (public for its tests): dump_load_flags,
  * given what the guarded child handed over as `words` 64-bit words --
  * DUMP_HAND_MAGIC; the file's device, inode, size and mtime in ns as the
  * child saw it; the number of spaces n it loaded; then per space, in load
- * order, {FNV-1a of its name, train rows, train cols, train_hash}. With
- * DUMP_TRAIN_ON_DEMAND, a space whose entry matches (same file identity, name,
- * row count, and a float32 train dataset of that shape) takes its training
- * split's validation and hash from it instead of streaming through it;
+ * order, {FNV-1a of its name, train rows, train cols, train_hash, test_hash}.
+ * With DUMP_TRAIN_ON_DEMAND, a space whose entry matches (same file identity,
+ * name, row count, and a float32 train dataset of that shape) takes its
+ * training split's validation and hash from it instead of streaming through
+ * it, and its test split's hash (the rows are still read and checked here);
  * anything else is validated here, as dump_load_flags does. hand may be NULL. */
-#define DUMP_HAND_MAGIC 0x31646e6168707269ull /* "irphand1" */
-enum { DUMP_HAND_HEAD = 6, DUMP_HAND_SPACE = 4 };
+#define DUMP_HAND_MAGIC 0x32646e6168707269ull /* "irphand2" */
+enum { DUMP_HAND_HEAD = 6, DUMP_HAND_SPACE = 5 };
 int dump_load_handed(dump **out, const char *path, const char *const *spaces, size_t num_spaces,
                      unsigned flags, const uint64_t *hand, size_t words);
 

@@ -48,6 +48,32 @@ uint64_t fnv1a(uint64_t h, const void *data, size_t n)
     return h;
 }
 
+void fnv1a_many(uint64_t *h, const void *const *data, const size_t *len, size_t n)
+{
+    for (size_t g = 0; g < n; g += 4) {
+        size_t k = n - g < 4 ? n - g : 4, m = len[g];
+        const unsigned char *p[4];
+        for (size_t j = 0; j < 4; j++) /* lanes past k repeat lane 0; their sums are dropped */
+            p[j] = data[g + (j < k ? j : 0)];
+        for (size_t j = 1; j < k; j++)
+            m = len[g + j] < m ? len[g + j] : m;
+        uint64_t a0 = h[g], a1 = k > 1 ? h[g + 1] : h[g], a2 = k > 2 ? h[g + 2] : h[g],
+                 a3 = k > 3 ? h[g + 3] : h[g];
+        if (k > 1)
+            for (size_t i = 0; i < m; i++) {
+                a0 = (a0 ^ p[0][i]) * 0x100000001B3ULL;
+                a1 = (a1 ^ p[1][i]) * 0x100000001B3ULL;
+                a2 = (a2 ^ p[2][i]) * 0x100000001B3ULL;
+                a3 = (a3 ^ p[3][i]) * 0x100000001B3ULL;
+            }
+        else
+            m = 0;
+        uint64_t a[4] = {a0, a1, a2, a3};
+        for (size_t j = 0; j < k; j++) /* each chain's own tail */
+            h[g + j] = fnv1a(a[j], p[j] + m, len[g + j] - m);
+    }
+}
+
 int mkdirs(const char *path)
 {
     char buf[4096];

@@ -18,6 +18,10 @@ char *xstrdup(const char *s);
 /* FNV-1a, 64-bit: h = fnv1a(FNV1A_INIT, data, n), chainable. */
 #define FNV1A_INIT 0xCBF29CE484222325ULL
 uint64_t fnv1a(uint64_t h, const void *data, size_t n);
+/* h[i] = fnv1a(h[i], data[i], len[i]) for i < n, the same values: the chains
+ * run four at a time, interleaved (one chain waits on each multiply's latency;
+ * four keep the multiplier busy). */
+void fnv1a_many(uint64_t *h, const void *const *data, const size_t *len, size_t n);
 
 /* mkdir -p; IRP_EDATA naming the directory that could not be made. */
 int mkdirs(const char *path);
