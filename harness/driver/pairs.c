@@ -1,5 +1,6 @@
 /* The pair engine; see pairs.h. */
 #include "driver/pairs.h"
+#include <pthread.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +98,10 @@ typedef struct shared {
     int autos;        /* δ or ω = auto: chosen per pair (pair_task_auto) */
     row_buf *out;       /* rows per pair */
     stage_acct *sa, *pa; /* --account: per space, per pair (NULL: not kept) */
+    size_t ns;           /* group_task: indices below ns are spaces, the rest pairs */
+    signed char *ready;  /* per space: 0 under way, 1 done, -1 failed */
+    pthread_mutex_t lock;
+    pthread_cond_t done;
 } shared;
 
 static int space_work(shared *s, size_t i);
@@ -574,6 +579,36 @@ static void widest_first(size_t *order, size_t n, const dump *d, const size_t *p
     }
 }
 
+/* The group's spaces and pairs in one pool: task t < ns is space t's work,
+ * t = ns + p is pair p, which first waits until its two spaces are done. A
+ * worker that finishes the spaces goes on to the pairs whose spaces are ready
+ * instead of waiting at a barrier for the slowest space. The pool takes every
+ * space before any pair (and a lone worker runs them in index order), so the
+ * space a pair waits for is being worked on: no task waits for one not yet
+ * taken. A pair whose space failed fails too; the space's error, at the lower
+ * index, is the one reported. */
+static int group_task(void *arg, size_t t)
+{
+    shared *s = arg;
+    if (t < s->ns) {
+        int rc = space_task(s, t);
+        pthread_mutex_lock(&s->lock);
+        s->ready[t] = rc ? -1 : 1;
+        pthread_cond_broadcast(&s->done);
+        pthread_mutex_unlock(&s->lock);
+        return rc;
+    }
+    size_t p = t - s->ns, i = s->pi[p], j = s->pj[p];
+    pthread_mutex_lock(&s->lock);
+    while (!s->ready[i] || !s->ready[j])
+        pthread_cond_wait(&s->done, &s->lock);
+    int ok = s->ready[i] > 0 && s->ready[j] > 0;
+    pthread_mutex_unlock(&s->lock);
+    return ok ? pair_task(s, p)
+              : irp_fail(IRP_EDATA, "space %s or %s was not prepared", s->x->d->spaces[i].name,
+                         s->x->d->spaces[j].name);
+}
+
 int pairs_run(run_ctx *x, const cell_group *gr, const pair_scoring *scoring)
 {
     const dump *d = x->d;
@@ -595,12 +630,16 @@ int pairs_run(run_ctx *x, const cell_group *gr, const pair_scoring *scoring)
     s.pi = malloc(ns * ns * sizeof *s.pi);
     s.pj = malloc(ns * ns * sizeof *s.pj);
     s.out = calloc(ns * ns, sizeof *s.out);
+    s.ns = ns;
+    s.ready = calloc(ns ? ns : 1, sizeof *s.ready);
+    pthread_mutex_init(&s.lock, NULL);
+    pthread_cond_init(&s.done, NULL);
     if (x->acct) {
         s.sa = calloc(ns, sizeof *s.sa);
         s.pa = calloc(ns * ns, sizeof *s.pa);
     }
     int rc = (x->acct && (!s.sa || !s.pa)) || (!idx || !s.omegas || !s.raw || !s.sp || !s.sub || !s.xp || !s.xp_kept || !s.un || !s.ru ||
-              !s.pi || !s.pj || !s.out)
+              !s.pi || !s.pj || !s.out || !s.ready)
                  ? irp_fail(IRP_ENOMEM, "out of memory")
                  : IRP_OK;
     size_t max_omega = 0;
@@ -612,19 +651,18 @@ int pairs_run(run_ctx *x, const cell_group *gr, const pair_scoring *scoring)
     s.opts.num_subspaces = max_omega;
     if (!rc)
         rc = irp_anchor_indices(idx, d->num_train, k, gr->cells[0].anchor_seed);
-    /* per-space work, once per group: anchors, prepared space, pruned subsets */
-    /* the widest spaces and pairs first (their work grows with the dimensions),
-     * so that no worker is left alone with a long task at the end; the rows are
-     * written in pair order all the same */
-    size_t *order = malloc((ns ? ns * ns : 1) * sizeof *order);
+    /* per-space work, once per group (anchors, prepared space, pruned subsets),
+     * then the pairs, in one pool (group_task). The widest spaces and pairs
+     * first (their work grows with the dimensions), so that no worker is left
+     * alone with a long task at the end; the rows are written in pair order
+     * all the same */
+    size_t *order = malloc((ns + ns * ns + 1) * sizeof *order);
     if (!rc && !order)
         rc = irp_fail(IRP_ENOMEM, "out of memory");
     for (size_t i = 0; !rc && i < ns; i++)
         order[i] = i;
     if (!rc)
         widest_first(order, ns, d, NULL, NULL);
-    if (!rc)
-        rc = pool_for_order(ns, order, space_task, &s, x->threads);
     for (size_t i = 0; !rc && i < ns; i++)
         for (size_t j = 0; j < ns; j++)
             if ((i != j || scoring->intra) && config_is_target(x->c, d->spaces[j].name) &&
@@ -633,11 +671,13 @@ int pairs_run(run_ctx *x, const cell_group *gr, const pair_scoring *scoring)
                 s.pj[np++] = j;
             }
     for (size_t p = 0; !rc && p < np; p++)
-        order[p] = p;
+        order[ns + p] = p;
     if (!rc)
-        widest_first(order, np, d, s.pi, s.pj);
+        widest_first(order + ns, np, d, s.pi, s.pj);
+    for (size_t p = 0; !rc && p < np; p++)
+        order[ns + p] += ns;
     if (!rc)
-        rc = pool_for_order(np, order, pair_task, &s, x->threads);
+        rc = pool_for_order(ns + np, order, group_task, &s, x->threads);
     free(order);
     for (size_t p = 0; !rc && p < np; p++) /* rows in pair order, as a serial run writes them */
         rows_flush(x, gr, &s.out[p]);
@@ -675,5 +715,8 @@ int pairs_run(run_ctx *x, const cell_group *gr, const pair_scoring *scoring)
     free(s.pi);
     free(s.pj);
     free(s.out);
+    free(s.ready);
+    pthread_cond_destroy(&s.done);
+    pthread_mutex_destroy(&s.lock);
     return rc;
 }
