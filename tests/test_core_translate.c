@@ -1,5 +1,8 @@
 /* Unit tests of core/irp_translate: translators, cosines, completion, rescale, options. */
 #include "testutil.h"
+#include <cblas.h>
+#include <errno.h>
+#include <unistd.h>
 
 #include "irp_flat.h"
 
@@ -235,24 +238,34 @@ static void cosines_many_and_float32_apply(void **state)
         assert_ok(irp_translate_cosines(&m1, &f1, maps[k], ins[k], t, &o, truth, norms, 7));
         assert_true(m[k] == m1 && f[k] == f1);
     }
-    /* maps of one input next to each other (the dense translators of a pair):
-     * each map's cosines still to the bit, in float64 and in float32 (dy = 20: not
-     * a multiple of OpenBLAS's 8 columns, where one product of the maps side by
-     * side moved the last bits) */
-    const irp_mat *pair_maps[3] = {dense[0], dense[1], fac}, *pair_ins[3] = {xp, xp, r};
+    /* maps of one input next to each other (the dense translators of a pair,
+     * multiplied as one wider matrix in float64), then a map of another input,
+     * then the first input again (a run of its own): each map's cosines still to
+     * the bit, in float64 and in float32 (dy = 20: not a multiple of OpenBLAS's
+     * 4- or 8-wide tiles, so the runs' edges fall inside a tile) */
+    const irp_mat *pair_maps[5] = {dense[0], dense[1], fac, dense[1], dense[0]},
+                  *pair_ins[5] = {xp, xp, r, xp, xp};
     irp_options o32s = o;
     o32s.single = 1;
-    for (int single = 0; single < 2; single++) {
-        const irp_options *op = single ? &o32s : &o;
-        double mp[3], fp[3];
-        assert_ok(irp_translate_cosines_many(mp, fp, pair_maps, pair_ins, 3, t, op, truth, norms,
+    /* one BLAS thread, as the runner's workers (and, under the Haswell kernel
+     * main pins, the wider product is then taken), then several */
+    int threads = openblas_get_num_threads();
+    for (int single = 0; single < 4; single++) {
+        openblas_set_num_threads(single < 2 ? 1 : 2);
+        const irp_options *op = single % 2 ? &o32s : &o;
+        double mp[5], fp[5];
+        assert_ok(irp_translate_cosines_many(mp, fp, pair_maps, pair_ins, 5, t, op, truth, norms,
                                              7));
-        for (int k = 0; k < 3; k++) {
+        for (int k = 0; k < 5; k++) {
             assert_ok(irp_translate_cosines(&m1, &f1, pair_maps[k], pair_ins[k], t, op, truth,
                                             norms, 7));
-            if (!(mp[k] == m1 && fp[k] == f1)) fail_msg("single %d map %d: %.17g %.17g vs %.17g %.17g", single, k, mp[k], fp[k], m1, f1);
+            if (!(mp[k] == m1 && fp[k] == f1))
+                fail_msg("%s, %d BLAS threads, map %d: %.17g %.17g vs %.17g %.17g alone",
+                         single % 2 ? "float32" : "float64", single < 2 ? 1 : 2, k, mp[k], fp[k],
+                         m1, f1);
         }
     }
+    openblas_set_num_threads(threads);
     irp_mat *short_rows = irp_mat_new(299, 24);
     const irp_mat *bad_maps[2] = {dense[0], dense[1]}, *bad_ins[2] = {xp, short_rows};
     assert_fails(irp_translate_cosines_many(m, f, bad_maps, bad_ins, 2, t, &o, truth, norms, 7),
@@ -839,8 +852,20 @@ static void space_and_translator_reject_bad_inputs(void **state)
     irp_subsets_free(sub); irp_space_free(s); irp_space_free(t);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    /* under the kernel irp pins (harness/plumbing/provenance.c), as irp runs,
+     * where cosines_many multiplies a pair's maps as one wider matrix: executed
+     * again once with it chosen (valgrind, which would not follow, sets
+     * IRP_UNPINNED) */
+    const char *core = getenv("OPENBLAS_CORETYPE");
+    if (argc >= 1 && !getenv("IRP_UNPINNED") && __builtin_cpu_supports("avx2") &&
+        __builtin_cpu_supports("fma") && (!core || strcmp(core, "Haswell"))) {
+        setenv("OPENBLAS_CORETYPE", "Haswell", 1);
+        execv("/proc/self/exe", argv);
+        fprintf(stderr, "cannot run again under OPENBLAS_CORETYPE=Haswell: %s\n", strerror(errno));
+        return 1;
+    }
     const struct CMUnitTest core_translate[] = {
         cmocka_unit_test(translator_prefixes_equal_separate_fits),
         cmocka_unit_test(factored_translation_equals_dense),
