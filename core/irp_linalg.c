@@ -23,11 +23,15 @@ void irp_work_count(double flops, double bytes)
     work_done.bytes += bytes;
 }
 
-irp_mat *irp_mat_new(size_t rows, size_t cols)
+/* rows × cols, zeroed or (a copy about to fill every element) not */
+static irp_mat *mat_alloc(size_t rows, size_t cols, int zero)
 {
     irp_mat *m = malloc(sizeof *m);
     size_t n = rows * cols;
-    double *d = calloc(n ? n : 1, sizeof *d);
+    int fits = !(cols && n / cols != rows) && n <= SIZE_MAX / sizeof(double);
+    double *d = !fits ? NULL
+              : zero  ? calloc(n ? n : 1, sizeof *d)
+                      : malloc((n ? n : 1) * sizeof *d);
     if (!m || !d) {
         free(m);
         free(d);
@@ -40,9 +44,14 @@ irp_mat *irp_mat_new(size_t rows, size_t cols)
     return m;
 }
 
+irp_mat *irp_mat_new(size_t rows, size_t cols)
+{
+    return mat_alloc(rows, cols, 1);
+}
+
 irp_mat *irp_mat_copy(const irp_mat *m)
 {
-    irp_mat *c = irp_mat_new(m->rows, m->cols);
+    irp_mat *c = mat_alloc(m->rows, m->cols, 0);
     if (c)
         memcpy(c->data, m->data, m->rows * m->cols * sizeof *c->data);
     return c;
@@ -50,7 +59,7 @@ irp_mat *irp_mat_copy(const irp_mat *m)
 
 irp_mat *irp_mat_select_rows(const irp_mat *m, const size_t *indices, size_t num_indices)
 {
-    irp_mat *c = irp_mat_new(num_indices, m->cols);
+    irp_mat *c = mat_alloc(num_indices, m->cols, 0);
     if (!c)
         return NULL;
     for (size_t i = 0; i < num_indices; i++)

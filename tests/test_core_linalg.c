@@ -307,10 +307,39 @@ static void work_counters_belong_to_their_thread(void **state)
     assert_true(after.flops == before.flops && after.bytes == before.bytes);
 }
 
+/* A shape whose element count does not fit a size_t is refused (it once
+ * wrapped round to a one-element buffer under a huge shape); copies and row
+ * selections, which skip zeroing, hold exactly what they copied. */
+static void matrix_shapes_that_overflow_are_refused(void **state)
+{
+    (void)state;
+    irp_clear_error();
+    assert_null(irp_mat_new((size_t)1 << 62, 8));
+    assert_non_null(strstr(irp_last_error(), "out of memory"));
+    assert_null(irp_mat_new(SIZE_MAX / 4, 2));
+    assert_null(irp_mat_new((size_t)1 << 61, 1));
+    irp_mat *a = irp_mat_new(3, 2);
+    for (size_t i = 0; i < 6; i++)
+        a->data[i] = (double)i + 0.5;
+    irp_mat *c = irp_mat_copy(a);
+    size_t idx[4] = {2, 0, 2, 1};
+    irp_mat *r = irp_mat_select_rows(a, idx, 4);
+    assert_memory_equal(c->data, a->data, 6 * sizeof(double));
+    for (size_t i = 0; i < 4; i++)
+        assert_memory_equal(&IRP_AT(r, i, 0), &IRP_AT(a, idx[i], 0), 2 * sizeof(double));
+    irp_mat *z = irp_mat_new(0, 5);
+    assert_non_null(z);
+    irp_mat_free(z);
+    irp_mat_free(a);
+    irp_mat_free(c);
+    irp_mat_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest core_linalg[] = {
         cmocka_unit_test(normalize_rows_unit_norm),
+        cmocka_unit_test(matrix_shapes_that_overflow_are_refused),
         cmocka_unit_test(normalize_rejects_zero_row_and_nan),
         cmocka_unit_test(relative_projection_invariant_to_rotation_and_scale),
         cmocka_unit_test(relative_projection_rejects_bad_shapes),
