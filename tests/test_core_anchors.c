@@ -355,14 +355,8 @@ int main(int argc, char **argv)
     /* under the kernel irp pins (harness/plumbing/provenance.c), as irp runs:
      * executed again once with it chosen (valgrind, which would not follow,
      * sets IRP_UNPINNED) */
-    const char *core = getenv("OPENBLAS_CORETYPE");
-    if (argc >= 1 && !getenv("IRP_UNPINNED") && __builtin_cpu_supports("avx2") &&
-        __builtin_cpu_supports("fma") && (!core || strcmp(core, "Haswell"))) {
-        setenv("OPENBLAS_CORETYPE", "Haswell", 1);
-        execv("/proc/self/exe", argv);
-        fprintf(stderr, "cannot run again under OPENBLAS_CORETYPE=Haswell: %s\n", strerror(errno));
+    if (tu_run_pinned(argc, argv))
         return 1;
-    }
     const struct CMUnitTest core_anchors[] = {
         cmocka_unit_test(fps_keeps_one_per_direction),
         cmocka_unit_test(fps_breaks_ties_by_lowest_index),

@@ -858,14 +858,8 @@ int main(int argc, char **argv)
      * where cosines_many multiplies a pair's maps as one wider matrix: executed
      * again once with it chosen (valgrind, which would not follow, sets
      * IRP_UNPINNED) */
-    const char *core = getenv("OPENBLAS_CORETYPE");
-    if (argc >= 1 && !getenv("IRP_UNPINNED") && __builtin_cpu_supports("avx2") &&
-        __builtin_cpu_supports("fma") && (!core || strcmp(core, "Haswell"))) {
-        setenv("OPENBLAS_CORETYPE", "Haswell", 1);
-        execv("/proc/self/exe", argv);
-        fprintf(stderr, "cannot run again under OPENBLAS_CORETYPE=Haswell: %s\n", strerror(errno));
+    if (tu_run_pinned(argc, argv))
         return 1;
-    }
     const struct CMUnitTest core_translate[] = {
         cmocka_unit_test(translator_prefixes_equal_separate_fits),
         cmocka_unit_test(factored_translation_equals_dense),

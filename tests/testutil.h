@@ -129,6 +129,28 @@ static inline void free_fixture(pair_fixture *f)
     irp_mat_free(f->x_test); irp_mat_free(f->y_test);
 }
 
+/* ---- core tests that must run under the BLAS kernel irp pins ---- */
+#include <errno.h>
+#include <unistd.h>
+
+/* Executes the test again, once, with OPENBLAS_CORETYPE=Haswell (the kernel
+ * irp pins where the CPU has AVX2 and FMA: harness/plumbing/provenance.c), so
+ * that bit-for-bit checks meet the kernel irp runs; unless IRP_UNPINNED is set
+ * (valgrind, which would not follow the exec, sets it). Returns only when no
+ * exec is needed (0) or the exec failed (1, with a message). */
+static inline int tu_run_pinned(int argc, char **argv)
+{
+    const char *core = getenv("OPENBLAS_CORETYPE");
+    if (argc >= 1 && !getenv("IRP_UNPINNED") && __builtin_cpu_supports("avx2") &&
+        __builtin_cpu_supports("fma") && (!core || strcmp(core, "Haswell"))) {
+        setenv("OPENBLAS_CORETYPE", "Haswell", 1);
+        execv("/proc/self/exe", argv);
+        fprintf(stderr, "cannot run again under OPENBLAS_CORETYPE=Haswell: %s\n", strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
 /* ---- tests that run commands in a scratch directory (pipeline, hostile,
  * mpi, valgrind) ---- */
 #include <stdlib.h>
