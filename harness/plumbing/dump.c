@@ -92,65 +92,108 @@ uint64_t dump_scanned_bytes(void)
     return scanned_bytes;
 }
 
-/* Shape and finiteness of a float32 [rows, cols] dataset, streamed in blocks
- * of rows; nothing is kept but where to find it. */
-static int scan_floats(dump_matrix *out, uint64_t *hash, const char *file, hid_t loc,
-                       const char *path, size_t want_rows)
+/* A float32 [rows, cols] dataset open for streaming in blocks of rows. */
+typedef struct float_scan {
+    hid_t ds, sp;
+    hsize_t dims[2], block; /* block: rows read at once */
+    float *buf;             /* block rows */
+} float_scan;
+
+static void scan_close(float_scan *f)
 {
-    memset(out, 0, sizeof *out);
+    free(f->buf);
+    if (f->sp >= 0)
+        H5Sclose(f->sp);
+    if (f->ds >= 0)
+        H5Dclose(f->ds);
+    f->buf = NULL, f->sp = f->ds = -1;
+}
+
+/* Opens path as a float32 dataset of rank 2, want_rows rows (0: any), neither
+ * side empty, with a buffer for a block; FAIL naming the problem (f is then
+ * closed). */
+static int scan_open(float_scan *f, const char *file, hid_t loc, const char *path,
+                     size_t want_rows)
+{
+    *f = (float_scan){-1, -1, {0, 0}, 0, NULL};
     if (!h5_exists(loc, path))
         return FAIL("%s: %s: missing (expected a float32 dataset of rank 2)", file, path);
-    hid_t ds = H5Dopen2(loc, path, H5P_DEFAULT);
-    if (ds < 0)
+    if ((f->ds = H5Dopen2(loc, path, H5P_DEFAULT)) < 0)
         return FAIL("%s: %s: not a dataset (expected float32, rank 2)", file, path);
-    hid_t t = H5Dget_type(ds), sp = H5Dget_space(ds);
-    hsize_t dims[2] = {0, 0};
-    int rc = IRP_OK, r = H5Sget_simple_extent_ndims(sp);
+    hid_t t = H5Dget_type(f->ds);
+    f->sp = H5Dget_space(f->ds);
+    hsize_t *dims = f->dims;
+    int rc = IRP_OK, r = H5Sget_simple_extent_ndims(f->sp);
     if (!(H5Tget_class(t) == H5T_FLOAT && H5Tget_size(t) == 4))
         rc = FAIL("%s: %s: expected float32 values, got %s of %zu bytes", file, path,
                   H5Tget_class(t) == H5T_FLOAT ? "float" : "another type", H5Tget_size(t));
     else if (r != 2)
         rc = FAIL("%s: %s: expected rank 2, got rank %d", file, path, r);
+    H5Tclose(t);
     if (!rc) {
-        H5Sget_simple_extent_dims(sp, dims, NULL);
+        H5Sget_simple_extent_dims(f->sp, dims, NULL);
         if (want_rows && dims[0] != want_rows)
             rc = FAIL("%s: %s: expected %zu rows, got %llu", file, path, want_rows,
                       (unsigned long long)dims[0]);
         else if (dims[0] == 0 || dims[1] == 0)
             rc = FAIL("%s: %s: empty", file, path);
     }
-    hsize_t block = dims[0] && dims[0] < 4096 ? dims[0] : 4096; /* rows read at once */
+    f->block = dims[0] && dims[0] < 4096 ? dims[0] : 4096;
     size_t bytes = 0;
     if (!rc && (h5_shape_bytes(&bytes, dims[0], dims[1], sizeof(float)) ||
-                !h5_plausible(ds, bytes) || h5_shape_bytes(&bytes, block, dims[1], sizeof(float))))
+                !h5_plausible(f->ds, bytes) ||
+                h5_shape_bytes(&bytes, f->block, dims[1], sizeof(float))))
         rc = FAIL("%s: %s: declared shape %llux%llu is too large", file, path,
                   (unsigned long long)dims[0], (unsigned long long)dims[1]);
-    float *buf = rc ? NULL : malloc(bytes);
-    if (!rc && !buf)
+    if (!rc && !(f->buf = malloc(bytes)))
         rc = irp_fail(IRP_ENOMEM, "out of memory");
-    if (!rc)
-        *hash = hash_shape(*hash, dims[0], dims[1]);
-    for (hsize_t r0 = 0; !rc && r0 < dims[0]; r0 += block) {
-        hsize_t cnt[2] = {dims[0] - r0 < block ? dims[0] - r0 : block, dims[1]}, off[2] = {r0, 0};
-        hid_t ms = H5Screate_simple(2, cnt, NULL);
-        H5Sselect_hyperslab(sp, H5S_SELECT_SET, off, NULL, cnt, NULL);
-        if (H5Dread(ds, H5T_NATIVE_FLOAT, ms, sp, H5P_DEFAULT, buf) < 0)
-            rc = FAIL("%s: %s: read failed", file, path);
-        for (size_t i = 0; !rc && i < cnt[0] * cnt[1]; i++)
-            if (!isfinite(buf[i]))
-                rc = FAIL("%s: %s: non-finite value at row %zu, column %zu", file, path,
-                          (size_t)r0 + i / (size_t)dims[1], i % (size_t)dims[1]);
-        if (!rc)
-            *hash = fnv1a(*hash, buf, cnt[0] * cnt[1] * sizeof *buf);
-        scanned_bytes += cnt[0] * cnt[1] * sizeof *buf;
-        H5Sclose(ms);
-    }
-    free(buf);
-    H5Sclose(sp);
-    H5Tclose(t);
-    H5Dclose(ds);
+    if (rc)
+        scan_close(f);
+    return rc;
+}
+
+/* The block of rows from r0 into f->buf, each value checked finite; *bytes: its
+ * size. */
+static int scan_block(float_scan *f, const char *file, const char *path, hsize_t r0,
+                      size_t *bytes)
+{
+    hsize_t cnt[2] = {f->dims[0] - r0 < f->block ? f->dims[0] - r0 : f->block, f->dims[1]},
+            off[2] = {r0, 0};
+    size_t n = (size_t)(cnt[0] * cnt[1]);
+    int rc = IRP_OK;
+    hid_t ms = H5Screate_simple(2, cnt, NULL);
+    H5Sselect_hyperslab(f->sp, H5S_SELECT_SET, off, NULL, cnt, NULL);
+    if (H5Dread(f->ds, H5T_NATIVE_FLOAT, ms, f->sp, H5P_DEFAULT, f->buf) < 0)
+        rc = FAIL("%s: %s: read failed", file, path);
+    for (size_t i = 0; !rc && i < n; i++)
+        if (!isfinite(f->buf[i]))
+            rc = FAIL("%s: %s: non-finite value at row %zu, column %zu", file, path,
+                      (size_t)r0 + i / (size_t)f->dims[1], i % (size_t)f->dims[1]);
+    scanned_bytes += n * sizeof *f->buf;
+    H5Sclose(ms);
+    *bytes = n * sizeof *f->buf;
+    return rc;
+}
+
+/* Shape and finiteness of a float32 [rows, cols] dataset, streamed in blocks
+ * of rows; nothing is kept but where to find it. */
+static int scan_floats(dump_matrix *out, uint64_t *hash, const char *file, hid_t loc,
+                       const char *path, size_t want_rows)
+{
+    memset(out, 0, sizeof *out);
+    float_scan f;
+    int rc = scan_open(&f, file, loc, path, want_rows);
+    if (rc)
+        return rc;
+    *hash = hash_shape(*hash, f.dims[0], f.dims[1]);
+    size_t bytes;
+    for (hsize_t r0 = 0; !rc && r0 < f.dims[0]; r0 += f.block)
+        if (!(rc = scan_block(&f, file, path, r0, &bytes)))
+            *hash = fnv1a(*hash, f.buf, bytes);
+    size_t rows = (size_t)f.dims[0], cols = (size_t)f.dims[1];
+    scan_close(&f);
     if (!rc) {
-        *out = (dump_matrix){dims[0], dims[1], NULL, xstrdup(file), xstrdup(path), NULL};
+        *out = (dump_matrix){rows, cols, NULL, xstrdup(file), xstrdup(path), NULL};
         if (!out->file || !out->object)
             rc = irp_fail(IRP_ENOMEM, "out of memory");
     }
@@ -160,74 +203,42 @@ static int scan_floats(dump_matrix *out, uint64_t *hash, const char *file, hid_t
 /* scan_floats for the training splits of n spaces at once, block by block,
  * their FNV-1a chains interleaved (fnv1a_many): entry i of ent (DUMP_HAND_SPACE
  * words) gets {name hash, rows, cols, train_hash, 0}, what load_space takes
- * from a handover. Returns nonzero, reporting nothing, if any split is not a
- * finite float32 [num_train, cols > 0] dataset or memory runs out: the caller
- * then scans space by space, which finds and reports the first problem. */
+ * from a handover. Returns nonzero if any split is not a finite float32
+ * [num_train, cols > 0] dataset or memory runs out: the caller then scans
+ * space by space, which reports the first problem in load order (this scan
+ * may meet a later space's first). */
 static int scan_side_by_side(uint64_t *ent, const dump *d, hid_t file, char *const *names,
                              size_t n)
 {
-    hid_t *ds = malloc(n * sizeof *ds), *sp = malloc(n * sizeof *sp);
-    float **buf = calloc(n, sizeof *buf);
-    size_t *cols = malloc(n * sizeof *cols), *len = malloc(n * sizeof *len);
+    float_scan *f = calloc(n, sizeof *f);
+    const void **buf = malloc(n * sizeof *buf);
+    size_t *len = malloc(n * sizeof *len), open = 0, rows = d->num_train;
     uint64_t *h = malloc(n * sizeof *h);
-    size_t open = 0, rows = d->num_train;
-    hsize_t block = rows && rows < 4096 ? rows : 4096;
-    int bad = !ds || !sp || !buf || !cols || !len || !h || !rows;
+    int bad = !f || !buf || !len || !h || !rows;
     char path[600];
     for (; !bad && open < n; open++) {
         snprintf(path, sizeof path, "/spaces/%s/train", names[open]);
-        ds[open] = sp[open] = -1;
-        if (!h5_exists(file, path) || (ds[open] = H5Dopen2(file, path, H5P_DEFAULT)) < 0) {
-            bad = 1;
-            break;
-        }
-        hid_t t = H5Dget_type(ds[open]);
-        sp[open] = H5Dget_space(ds[open]);
-        hsize_t dims[2] = {0, 0};
-        size_t bytes = 0;
-        bad = t < 0 || sp[open] < 0 || H5Tget_class(t) != H5T_FLOAT || H5Tget_size(t) != 4 ||
-              H5Sget_simple_extent_ndims(sp[open]) != 2 ||
-              H5Sget_simple_extent_dims(sp[open], dims, NULL) < 0 || dims[0] != rows ||
-              dims[1] == 0 || h5_shape_bytes(&bytes, dims[0], dims[1], sizeof(float)) ||
-              !h5_plausible(ds[open], bytes) ||
-              h5_shape_bytes(&bytes, block, dims[1], sizeof(float)) ||
-              !(buf[open] = malloc(bytes));
-        if (t >= 0)
-            H5Tclose(t);
-        cols[open] = (size_t)dims[1];
-        h[open] = hash_shape(hash_text(FNV1A_INIT, names[open]), rows, cols[open]);
-    } /* (a slot that failed after opening is counted by the loop's open++: closed below) */
-    for (hsize_t r0 = 0; !bad && r0 < rows; r0 += block) {
-        hsize_t cnt = rows - r0 < block ? rows - r0 : block;
+        if ((bad = scan_open(&f[open], d->path, file, path, rows) != IRP_OK))
+            break; /* (closed by scan_open) */
+        buf[open] = f[open].buf;
+        h[open] = hash_shape(hash_text(FNV1A_INIT, names[open]), rows, f[open].dims[1]);
+    }
+    for (hsize_t r0 = 0; !bad && r0 < rows; r0 += f[0].block) {
         for (size_t i = 0; !bad && i < n; i++) {
-            hsize_t c[2] = {cnt, cols[i]}, off[2] = {r0, 0};
-            hid_t ms = H5Screate_simple(2, c, NULL);
-            bad = ms < 0 || H5Sselect_hyperslab(sp[i], H5S_SELECT_SET, off, NULL, c, NULL) < 0 ||
-                  H5Dread(ds[i], H5T_NATIVE_FLOAT, ms, sp[i], H5P_DEFAULT, buf[i]) < 0;
-            if (ms >= 0)
-                H5Sclose(ms);
-            len[i] = cnt * cols[i];
-            for (size_t j = 0; !bad && j < len[i]; j++)
-                bad = !isfinite(buf[i][j]);
-            len[i] *= sizeof(float);
-            scanned_bytes += len[i];
+            snprintf(path, sizeof path, "/spaces/%s/train", names[i]);
+            bad = scan_block(&f[i], d->path, path, r0, &len[i]) != IRP_OK;
         }
         if (!bad)
-            fnv1a_many(h, (const void *const *)buf, len, n);
+            fnv1a_many(h, buf, len, n);
     }
     for (size_t i = 0; !bad && i < n; i++) {
         uint64_t *e = ent + DUMP_HAND_SPACE * i;
-        e[0] = hash_text(FNV1A_INIT, names[i]), e[1] = rows, e[2] = cols[i], e[3] = h[i];
+        e[0] = hash_text(FNV1A_INIT, names[i]), e[1] = rows, e[2] = f[i].dims[1], e[3] = h[i];
         e[4] = 0;
     }
-    for (size_t i = 0; i < open; i++) {
-        if (sp[i] >= 0)
-            H5Sclose(sp[i]);
-        if (ds[i] >= 0)
-            H5Dclose(ds[i]);
-        free(buf[i]);
-    }
-    free(ds), free(sp), free(buf), free(cols), free(len), free(h);
+    for (size_t i = 0; f && i < open; i++)
+        scan_close(&f[i]);
+    free(f), free(buf), free(len), free(h);
     return bad;
 }
 
